@@ -1,0 +1,31 @@
+//! A broken expectation, as data: the rule it enforces, what was expected, what happened.
+
+use serde::Serialize;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Failure {
+    /// The contract rule the expectation enforces.
+    pub rule: String,
+    /// The expectation, in a few words: `status in [400, 406]`, `header etag equals "…"`.
+    pub expectation: String,
+    /// What went wrong, in a sentence.
+    pub message: String,
+    /// Expected versus actual, as a unified diff, when one helps.
+    pub diff: Option<String>,
+}
+
+impl Failure {
+    pub fn new(rule: &str, expectation: impl Into<String>, message: impl Into<String>) -> Failure {
+        Failure {
+            rule: rule.to_string(),
+            expectation: expectation.into(),
+            message: message.into(),
+            diff: None,
+        }
+    }
+
+    pub fn with_diff(mut self, diff: Option<String>) -> Failure {
+        self.diff = diff;
+        self
+    }
+}

@@ -1,0 +1,116 @@
+//! Checks that run on every exchange of every case, fixtures included (O11, O12, O13).
+
+use crate::http::ResponseData;
+
+use super::expect::media_type;
+use super::failure::Failure;
+
+/// What the global checks found on one response.
+#[derive(Debug, Default)]
+pub struct GlobalVerdict {
+    pub failures: Vec<Failure>,
+    /// A well-formed 429 or 503: the case cannot be judged (no retries yet).
+    pub throttled: Option<String>,
+}
+
+pub fn check_global(response: &ResponseData) -> GlobalVerdict {
+    let mut v = GlobalVerdict::default();
+    let status = response.status;
+    if status >= 500 && status != 503 {
+        let excerpt: String = String::from_utf8_lossy(&response.body).chars().take(300).collect();
+        v.failures.push(
+            Failure::new(
+                "O13",
+                "never 5xx other than 503",
+                format!("the server answered {status}: a server failure, whatever the request held"),
+            )
+            .with_diff((!excerpt.is_empty()).then(|| format!("response body:\n{excerpt}"))),
+        );
+    }
+    if status == 429 || status == 503 {
+        let rule = if status == 429 { "O11" } else { "O12" };
+        let mut broken = false;
+        if response.header("retry-after").is_none() {
+            broken = true;
+            v.failures.push(Failure::new(rule, format!("{status} carries Retry-After"), format!("a {status} without Retry-After")));
+        }
+        if status == 429 {
+            let json_media = response
+                .header("content-type")
+                .is_some_and(|ct| media_type(ct).eq_ignore_ascii_case("application/json"));
+            let errors = throttle_body_errors(response);
+            if !errors.is_empty() || !json_media {
+                broken = true;
+                let mut lines = errors;
+                if !json_media {
+                    lines.push("Content-Type is not application/json".into());
+                }
+                v.failures.push(
+                    Failure::new(
+                        "O11",
+                        "429 carries the documented JSON body",
+                        "a 429 without {version, currentRequests, maxRequests, periodInSeconds, limitType}",
+                    )
+                    .with_diff(Some(lines.join("\n"))),
+                );
+            }
+        }
+        if !broken {
+            v.throttled = Some(format!("throttled: the target answered {status} (retries are not implemented)"));
+        }
+    }
+    v
+}
+
+/// The documented 429 body (O11), checked in code so that it holds whatever case set runs.
+fn throttle_body_errors(response: &ResponseData) -> Vec<String> {
+    let Some(doc) = response.json() else {
+        return vec!["the body is not JSON".into()];
+    };
+    let fields = [
+        ("version", true),
+        ("currentRequests", true),
+        ("maxRequests", true),
+        ("periodInSeconds", true),
+        ("limitType", false),
+    ];
+    fields
+        .iter()
+        .filter_map(|(name, integer)| {
+            let ok = match doc.get(name) {
+                Some(v) if *integer => v.is_i64() || v.is_u64(),
+                Some(v) => v.is_string(),
+                None => false,
+            };
+            (!ok).then(|| format!("`{name}` is missing or not {}", if *integer { "an integer" } else { "a string" }))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, headers: &[(&str, &str)], body: &str) -> ResponseData {
+        ResponseData {
+            status,
+            headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn a_500_fails_o13_and_a_well_formed_429_is_throttling() {
+        let v = check_global(&response(500, &[], "oops"));
+        assert_eq!(v.failures[0].rule, "O13");
+        let ok = r#"{"version":1,"currentRequests":11,"maxRequests":10,"periodInSeconds":1,"limitType":"Rolling"}"#;
+        let v = check_global(&response(429, &[("Retry-After", "1"), ("Content-Type", "application/json")], ok));
+        assert!(v.failures.is_empty() && v.throttled.is_some());
+        let v = check_global(&response(429, &[("Content-Type", "application/json")], "{}"));
+        assert_eq!(v.failures.len(), 2);
+        assert!(v.failures.iter().all(|f| f.rule == "O11"));
+        let v = check_global(&response(503, &[], ""));
+        assert_eq!(v.failures[0].rule, "O12");
+        assert!(check_global(&response(503, &[("Retry-After", "2")], "")).failures.is_empty());
+    }
+}

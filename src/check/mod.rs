@@ -1,0 +1,16 @@
+//! Assertions over plain data: status sets, headers, JSON Schema shapes, JSON pointers,
+//! invariants, diffs. No I/O.
+
+mod diff;
+mod expect;
+mod failure;
+mod global;
+mod invariants;
+mod schemas;
+
+pub use diff::{json_diff, text_diff};
+pub use expect::{judge, media_type};
+pub use failure::Failure;
+pub use global::{check_global, GlobalVerdict};
+pub use invariants::check as check_invariant;
+pub use schemas::Schemas;

@@ -1,0 +1,179 @@
+//! The command line, as DESIGN.md pins it. Each command lives in `cli/`; this file holds the
+//! flags and the dispatch.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+mod common;
+mod list;
+mod rules;
+mod run;
+mod serve;
+mod validate;
+
+/// Exit codes of every command.
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const USAGE: i32 = 2;
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mpsd-conformance",
+    version,
+    about = "Contract-conformance harness for the MPSD \"write session by handle\" API (PUT /handles/{handleId}/session)"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the suite against a target (default: the embedded reference server).
+    Run(RunArgs),
+    /// List the case ids, one per line.
+    List(ListArgs),
+    /// Load and check the case set; send nothing.
+    Validate(CasesArgs),
+    /// Each rule of the contract: id, basis, summary, the cases that check it.
+    Rules(RulesArgs),
+    /// Serve the reference implementation of the contract.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CasesArgs {
+    /// Another case directory (default: the catalog embedded in this binary).
+    #[arg(long, value_name = "DIR")]
+    pub cases: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SelectArgs {
+    /// Substring of the case id, case-sensitive; repeatable (OR).
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Vec<String>,
+    /// Filters match whole ids.
+    #[arg(long)]
+    pub exact: bool,
+    /// Shard M of N: a case is in shard M when FNV-1a-64 of its id, mod N, is M-1.
+    #[arg(long, value_name = "hash:M/N")]
+    pub partition: Option<crate::plan::Partition>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOnArg {
+    Must,
+    Should,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// The server to test; none starts the embedded reference on a free loopback port.
+    #[arg(long, value_name = "URL", env = "CONFORMANCE_TARGET", hide_env_values = true)]
+    pub target: Option<String>,
+    #[command(flatten)]
+    pub cases: CasesArgs,
+    /// Where reports go.
+    #[arg(long, value_name = "DIR", env = "CONFORMANCE_REPORT_DIR", default_value = "reports")]
+    pub report_dir: PathBuf,
+    /// Cases in flight.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: u32,
+    /// Per-request timeout in seconds (fractions allowed).
+    #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = positive_seconds)]
+    pub timeout: f64,
+    /// Cap on a response body read, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_body: u64,
+    /// Added to every request ('Name: value'), after the suite's defaults; repeatable.
+    #[arg(long, value_name = "'Name: value'", value_parser = header_arg)]
+    pub header: Vec<(String, String)>,
+    /// A value to redact wherever it appears; repeatable.
+    #[arg(long, value_name = "VALUE")]
+    pub secret: Vec<String>,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// What gates: must, or must and should.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Should)]
+    pub fail_on: FailOnArg,
+    /// Stop sending new cases after the first gating failure.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Colour output (NO_COLOR is honoured).
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub cases: CasesArgs,
+    #[command(flatten)]
+    pub select: SelectArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RulesArgs {
+    #[command(flatten)]
+    pub cases: CasesArgs,
+    /// JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to bind; port 0 picks a free one.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// Per-caller limit, requests per second (429 beyond it).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit: Option<u32>,
+    /// Requests in flight before shedding load (503).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_inflight: Option<u64>,
+}
+
+fn positive_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() && v <= 86_400.0 => Ok(v),
+        _ => Err(format!("`{s}` is not a number of seconds above 0")),
+    }
+}
+
+fn header_arg(s: &str) -> Result<(String, String), String> {
+    let (name, value) = s
+        .split_once(':')
+        .ok_or_else(|| format!("`{s}` is not 'Name: value'"))?;
+    let name = name.trim();
+    let valid = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    if !valid {
+        return Err(format!("`{name}` is not a header name"));
+    }
+    Ok((name.to_string(), value.trim().to_string()))
+}
+
+/// Runs the command line; returns the exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::List(args) => list::list(args),
+        Command::Validate(args) => validate::validate(args),
+        Command::Rules(args) => rules::rules(args),
+        Command::Serve(args) => serve::serve(args),
+    }
+}

@@ -1,0 +1,71 @@
+//! The embedded reference server as a default target: started on a free loopback port, in
+//! its own runtime thread, for callers that are not async themselves (the libtest harness).
+
+use std::sync::mpsc;
+use std::thread;
+
+use crate::reference;
+
+/// The reference server running on a thread of its own until dropped.
+pub struct EmbeddedServer {
+    url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl EmbeddedServer {
+    pub fn start() -> std::io::Result<EmbeddedServer> {
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = thread::Builder::new()
+            .name("mpsd-reference".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    match reference::start(reference::Config::default()).await {
+                        Ok(server) => {
+                            let _ = ready_tx.send(Ok(server.url()));
+                            let _ = stop_rx.await;
+                            server.shutdown().await;
+                        }
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                        }
+                    }
+                });
+            })?;
+        let url = ready_rx
+            .recv()
+            .map_err(|_| std::io::Error::other("the reference server thread ended before it started"))??;
+        Ok(EmbeddedServer {
+            url,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+impl Drop for EmbeddedServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

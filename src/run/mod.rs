@@ -1,0 +1,27 @@
+//! Orchestration: the run's context, bounded concurrency, one case's steps and teardown,
+//! outcomes and exit codes, events for reporters.
+
+mod case;
+mod context;
+mod embedded;
+mod events;
+mod outcome;
+mod prepare;
+mod probe;
+mod request;
+mod runner;
+mod setup;
+mod teardown;
+mod vars;
+
+pub use case::run_case;
+pub use context::{Identity, RunContext};
+pub use embedded::EmbeddedServer;
+pub use events::{Event, EventSink, NoEvents};
+pub use outcome::{exit_code, CaseResult, FailOn, Outcome, Summary};
+pub use prepare::{prepare, PrepareOptions, Prepared};
+pub use probe::probe;
+pub use request::padded_body;
+pub use runner::{run_cases, RunnerOptions};
+pub use setup::{url_userinfo, Environment};
+pub use vars::RunVars;

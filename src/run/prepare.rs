@@ -1,0 +1,88 @@
+//! Everything a run needs before its first case: the target (the embedded reference when none is
+//! given), the client, callers, world and default headers. Shared by the CLI and `cargo test`.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use crate::case::CaseSet;
+use crate::check::Schemas;
+use crate::http::{ClientOptions, HttpClient};
+
+use super::context::RunContext;
+use super::embedded::EmbeddedServer;
+use super::setup::{url_userinfo, Environment};
+use super::vars::RunVars;
+
+pub struct PrepareOptions {
+    /// `--target` or CONFORMANCE_TARGET; `None` starts the embedded reference.
+    pub target: Option<String>,
+    /// `--header`s.
+    pub headers: Vec<(String, String)>,
+    /// `--secret`s.
+    pub secrets: Vec<String>,
+    pub client: ClientOptions,
+}
+
+pub struct Prepared {
+    pub ctx: Arc<RunContext>,
+    /// The target as reports show it: its URL, or `embedded`.
+    pub target_label: String,
+    pub embedded: bool,
+    /// Values to redact everywhere.
+    pub secrets: Vec<String>,
+    /// Keeps the embedded server alive as long as the run.
+    pub server: Option<EmbeddedServer>,
+}
+
+pub fn prepare(set: &CaseSet, env: &Environment, options: PrepareOptions) -> Result<Prepared, String> {
+    let identities = env.identities(&set.suite)?;
+    let mut secrets = env.secrets();
+    secrets.extend(options.secrets.iter().cloned());
+    let (base_url, label, server) = match &options.target {
+        Some(url) => {
+            let trimmed = url.trim_end_matches('/').to_string();
+            let parsed = reqwest::Url::parse(&trimmed).map_err(|e| format!("--target `{url}` is not a URL: {e}"))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err(format!("--target `{url}` must be an http:// or https:// URL"));
+            }
+            if let Some(userinfo) = url_userinfo(&trimmed) {
+                secrets.push(userinfo.clone());
+                if let Some((_, password)) = userinfo.split_once(':') {
+                    secrets.push(password.to_string());
+                }
+            }
+            (trimmed.clone(), trimmed, None)
+        }
+        None => {
+            let server = EmbeddedServer::start().map_err(|e| format!("failed to start the embedded reference server: {e}"))?;
+            (server.url().to_string(), "embedded".to_string(), Some(server))
+        }
+    };
+    let mut headers: Vec<(String, String)> = set.suite.headers.iter().map(|(n, v)| (n.clone(), v.clone())).collect();
+    super::request::set(&mut headers, &options.headers);
+    let body_headers = set.suite.body_headers.iter().map(|(n, v)| (n.clone(), v.clone())).collect();
+    let run_id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+    let vars = RunVars {
+        run_id,
+        world: env.world(&set.suite),
+        xuids: identities.iter().map(|(n, i)| (n.clone(), i.xuid.clone())).collect(),
+    };
+    let ctx = RunContext {
+        client: HttpClient::new(options.client)?,
+        base_url,
+        identities,
+        vars,
+        headers,
+        body_headers,
+        schemas: Schemas::compile(&set.schemas)?,
+        interrupted: Arc::new(AtomicBool::new(false)),
+        stopping: Arc::new(AtomicBool::new(false)),
+    };
+    Ok(Prepared {
+        ctx: Arc::new(ctx),
+        target_label: label,
+        embedded: server.is_some(),
+        secrets,
+        server,
+    })
+}

@@ -1,0 +1,111 @@
+//! Turning a step's request spec into the bytes to send.
+
+use serde_json::Value;
+
+use crate::case::{HeaderValueSpec, RequestSpec, Scope};
+use crate::http::RequestData;
+
+use super::context::RunContext;
+use super::vars::CaseVars;
+
+/// Why a request could not be built.
+pub enum BuildError {
+    /// The case needs a caller that was not given: skip.
+    MissingIdentity(String),
+    /// A template could not be rendered: error.
+    Render(String),
+}
+
+pub fn build(
+    ctx: &RunContext,
+    vars: &mut CaseVars<'_>,
+    scope: &Scope,
+    spec: &RequestSpec,
+) -> Result<RequestData, BuildError> {
+    let render = |vars: &mut CaseVars<'_>, text: &str| vars.render_text(scope, text).map_err(BuildError::Render);
+    let method = render(vars, &spec.method)?;
+    let path = render(vars, &spec.path)?;
+    let identity = render(vars, spec.identity.as_deref().unwrap_or("a"))?;
+
+    let body = if let Some(body) = &spec.body {
+        let rendered = vars.render(scope, body).map_err(BuildError::Render)?;
+        Some(serde_json::to_vec(&rendered).map_err(|e| BuildError::Render(e.to_string()))?)
+    } else if let Some(raw) = &spec.raw_body {
+        Some(render(vars, raw)?.into_bytes())
+    } else {
+        spec.padded_body.map(padded_body)
+    };
+
+    let mut headers: Vec<(String, String)> = ctx.headers.clone();
+    if body.is_some() {
+        set(&mut headers, &ctx.body_headers);
+    }
+    if identity != "none" {
+        let auth = ctx
+            .identities
+            .get(&identity)
+            .ok_or_else(|| BuildError::MissingIdentity(identity.clone()))?
+            .authorization
+            .clone()
+            .ok_or_else(|| BuildError::MissingIdentity(identity.clone()))?;
+        set(&mut headers, &[("Authorization".to_string(), auth)]);
+    }
+    for (name, value) in &spec.headers {
+        let rendered = match value {
+            HeaderValueSpec::Remove(()) => Value::Null,
+            HeaderValueSpec::One(v) => vars.render(scope, &Value::String(v.clone())).map_err(BuildError::Render)?,
+            HeaderValueSpec::Many(vs) => Value::Array(vs.iter().map(|v| Value::String(v.clone())).collect()),
+        };
+        headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        match rendered {
+            Value::Null => {}
+            Value::Array(items) => {
+                for item in items {
+                    let text = vars
+                        .render_text(scope, &crate::case::template::as_text(&item))
+                        .map_err(BuildError::Render)?;
+                    headers.push((name.clone(), text));
+                }
+            }
+            other => headers.push((name.clone(), crate::case::template::as_text(&other))),
+        }
+    }
+    Ok(RequestData {
+        method,
+        url: format!("{}{path}", ctx.base_url),
+        headers,
+        body: body.unwrap_or_default(),
+    })
+}
+
+/// Replaces headers of the same names (case-insensitive), keeping the others' order.
+pub fn set(headers: &mut Vec<(String, String)>, new: &[(String, String)]) {
+    for (name, value) in new {
+        headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        headers.push((name.clone(), value.clone()));
+    }
+}
+
+/// A valid JSON object of exactly `size` bytes (at least the smallest such object).
+pub fn padded_body(size: usize) -> Vec<u8> {
+    const HEAD: &str = r#"{"properties":{"custom":{"padding":""#;
+    const TAIL: &str = r#""}}}"#;
+    let fill = size.saturating_sub(HEAD.len() + TAIL.len());
+    let mut out = Vec::with_capacity(HEAD.len() + fill + TAIL.len());
+    out.extend_from_slice(HEAD.as_bytes());
+    out.resize(HEAD.len() + fill, b'a');
+    out.extend_from_slice(TAIL.as_bytes());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn padded_bodies_are_json_of_the_asked_size() {
+        let b = padded_body(4 * 1024 * 1024);
+        assert_eq!(b.len(), 4 * 1024 * 1024);
+        assert!(serde_json::from_slice::<Value>(&b).is_ok());
+    }
+}

@@ -1,0 +1,111 @@
+//! Leaving the world as it was found: the members a case added leave, the handles it created
+//! are deleted. It runs even when the case failed; what it gets back does not judge the case
+//! (except a server failure, O13).
+
+use std::time::Instant;
+
+use serde_json::Value;
+
+use crate::http::{Exchange, RequestData, ResponseData};
+
+use super::context::RunContext;
+use super::request::set;
+
+#[derive(Debug, Default)]
+pub struct Teardown {
+    /// (Authorization value, session path) of every write that joined someone.
+    joined: Vec<(Option<String>, String)>,
+    /// (Authorization value, handle id) of every handle created.
+    handles: Vec<(Option<String>, String)>,
+}
+
+impl Teardown {
+    /// Notes what an accepted request created.
+    pub fn track(&mut self, ctx: &RunContext, request: &RequestData, response: &ResponseData) {
+        if !(200..300).contains(&response.status) {
+            return;
+        }
+        let auth = request
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+            .map(|(_, v)| v.clone());
+        let path = request.url.strip_prefix(&ctx.base_url).unwrap_or(&request.url);
+        let body: Option<Value> = serde_json::from_slice(&request.body).ok();
+        match request.method.as_str() {
+            "PUT" if !path.contains("nocommit=true") => {
+                let joins = body
+                    .as_ref()
+                    .and_then(|b| b.pointer("/members"))
+                    .and_then(Value::as_object)
+                    .is_some_and(|m| m.iter().any(|(_, v)| !v.is_null()));
+                if joins {
+                    // Prefer the session's own URI: the handle may be gone by teardown time.
+                    let target = response
+                        .header("content-location")
+                        .and_then(session_path)
+                        .unwrap_or_else(|| path.split('?').next().unwrap_or(path).to_string());
+                    if !self.joined.iter().any(|(a, p)| *a == auth && *p == target) {
+                        self.joined.push((auth, target));
+                    }
+                }
+            }
+            "POST" if path.split('?').next() == Some("/handles") => {
+                if let Some(id) = response.json().as_ref().and_then(|d| d.get("id")).and_then(Value::as_str) {
+                    self.handles.push((auth, id.to_string()));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub async fn run(self, ctx: &RunContext) -> Vec<Exchange> {
+        let mut out = Vec::new();
+        for (auth, path) in self.joined {
+            let body = br#"{"members":{"me":null}}"#.to_vec();
+            out.push(send(ctx, "PUT", &path, auth, body).await);
+        }
+        for (auth, id) in self.handles {
+            out.push(send(ctx, "DELETE", &format!("/handles/{id}"), auth, Vec::new()).await);
+        }
+        out
+    }
+}
+
+/// The path of a Content-Location (a path, or an absolute URL).
+fn session_path(value: &str) -> Option<String> {
+    if value.starts_with('/') {
+        return Some(value.to_string());
+    }
+    let (_, rest) = value.split_once("://")?;
+    rest.find('/').map(|i| rest[i..].to_string())
+}
+
+async fn send(ctx: &RunContext, method: &str, path: &str, auth: Option<String>, body: Vec<u8>) -> Exchange {
+    let mut headers = ctx.headers.clone();
+    if !body.is_empty() {
+        set(&mut headers, &ctx.body_headers);
+    }
+    if let Some(auth) = auth {
+        set(&mut headers, &[("Authorization".to_string(), auth)]);
+    }
+    let request = RequestData {
+        method: method.to_string(),
+        url: format!("{}{path}", ctx.base_url),
+        headers,
+        body,
+    };
+    let started = Instant::now();
+    let (result, _) = ctx.client.send(&request).await;
+    let (response, error) = match result {
+        Ok(r) => (Some(r), None),
+        Err(e) => (None, Some(e)),
+    };
+    Exchange {
+        step: "teardown".into(),
+        request,
+        response,
+        error,
+        duration: started.elapsed(),
+    }
+}
