@@ -146,6 +146,36 @@ impl Validator<'_> {
     }
 
     fn steps(&mut self, steps: &[FlatStep], variant_keys: &BTreeSet<String>) {
+        let defined = self.step_templates(steps, variant_keys);
+        // A variant's values are read where the steps use them: they may name anything the
+        // steps set, but not other variant fields.
+        let case_step = FlatStep {
+            label: "variants".into(),
+            pointer: "/variants".into(),
+            scope: Scope::Case,
+            capture_ns: None,
+            action: Action::Export {
+                vars: serde_json::Map::new(),
+            },
+        };
+        for (i, variant) in self.case.variants.iter().enumerate() {
+            let mut strings = Vec::new();
+            for (key, value) in variant.iter().filter(|(k, _)| k.as_str() != "name") {
+                strings_in(value, format!("/variants/{i}/{key}"), &mut strings);
+            }
+            let owned: Vec<(String, String)> =
+                strings.into_iter().map(|(p, s)| (p, s.to_string())).collect();
+            for (pointer, text) in &owned {
+                if text.contains("{{variant.") || text.contains("{{ variant.") {
+                    self.problem(pointer, "a variant's value cannot read other variant fields");
+                }
+            }
+            self.templates(&case_step, &owned, &defined, &BTreeSet::new());
+        }
+    }
+
+    /// Checks the steps' templates in order; returns every variable the steps set.
+    fn step_templates(&mut self, steps: &[FlatStep], variant_keys: &BTreeSet<String>) -> BTreeSet<String> {
         let mut defined: BTreeSet<String> = BTreeSet::new();
         for step in steps {
             match &step.action {
@@ -197,6 +227,7 @@ impl Validator<'_> {
                 }
             }
         }
+        defined
     }
 
     fn request(&mut self, step: &FlatStep, request: &RequestSpec) {

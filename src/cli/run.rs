@@ -100,7 +100,7 @@ pub fn run(args: RunArgs) -> i32 {
         });
         if !cases.is_empty() {
             if let Err(e) = probe(&ctx.client, &ctx.base_url, &ctx.headers).await {
-                let message = format!("target {target_label} is unreachable: {e}");
+                let message = format!("target {target_label} cannot be tested: {e}");
                 eprintln!("error: {}", redactor.text(&message));
                 return Err(unreachable(&cases, &message));
             }

@@ -11,5 +11,5 @@ pub use console::Console;
 pub use junit::junit;
 pub use model::{build, Report, RunInfo, BODY_LIMIT, FORMAT};
 pub use redact::{secret_header, Redactor, REDACTED};
-pub use transcript::transcript;
+pub use transcript::{explain, transcript};
 pub use write::{prepare_dir, write_reports};

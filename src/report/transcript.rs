@@ -52,3 +52,23 @@ fn push_body(out: &mut String, body: Option<&str>, binary: bool, limit: usize) {
     }
     out.push('\n');
 }
+
+/// Everything a person needs to see why a case did not pass: its failures with rules and
+/// diffs, then the transcript.
+pub fn explain(r: &CaseResult, redactor: &Redactor) -> String {
+    let mut out = format!("{} ({}; rules {})\n", r.title, r.severity.as_str(), r.rules.join(", "));
+    if let Some(m) = &r.message {
+        out.push_str(&format!("{}: {m}\n", r.outcome.as_str()));
+    }
+    for f in &r.failures {
+        out.push_str(&format!("\n  rule {}: expected {}\n  {}\n", f.rule, f.expectation, f.message));
+        if let Some(d) = &f.diff {
+            for line in d.lines() {
+                out.push_str(&format!("    {line}\n"));
+            }
+        }
+    }
+    out.push_str("\ntranscript:\n");
+    out.push_str(&transcript(r, redactor));
+    redactor.text(&out)
+}

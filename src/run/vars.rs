@@ -96,11 +96,16 @@ impl<'a> CaseVars<'a> {
                 // Parameters are written by the case, so they read the case's scope.
                 self.render(&Scope::Case, &raw)
             }
-            VarRef::Variant(k) => self
-                .variant
-                .and_then(|v| v.get(&k))
-                .cloned()
-                .ok_or_else(|| format!("the variant sets no `{k}`")),
+            VarRef::Variant(k) => {
+                let raw = self
+                    .variant
+                    .and_then(|v| v.get(&k))
+                    .cloned()
+                    .ok_or_else(|| format!("the variant sets no `{k}`"))?;
+                // A variant's value may itself read the case's variables (`{{s.handle}}`); the
+                // loader refuses `variant.*` inside variants, so this cannot recurse.
+                self.render(&Scope::Case, &raw)
+            }
             VarRef::Captured(full) => self.captured.get(&full).cloned().ok_or_else(|| {
                 format!("`{{{{{full}}}}}` has no value: the step that captures it found nothing")
             }),

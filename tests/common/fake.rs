@@ -1,0 +1,102 @@
+//! Misbehaving targets on 127.0.0.1, port 0, each on its own thread.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::thread;
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug)]
+pub enum Behaviour {
+    /// Answers every request with 500 and a short body.
+    Error500,
+    /// Reads the request and never answers.
+    Hang,
+    /// Answers bytes that are not HTTP.
+    Garbage,
+    /// Closes the connection without answering.
+    Reset,
+    /// Answers 200 with a body far larger than any cap.
+    Huge,
+    /// Echoes the request head back as the body of a 200.
+    Echo,
+}
+
+/// Starts a fake target; returns its base URL. The thread lives as long as the test process.
+pub fn start(behaviour: Behaviour) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            thread::spawn(move || serve(stream, behaviour));
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// A port where nothing listens.
+pub fn closed_port() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    drop(listener);
+    format!("http://{addr}")
+}
+
+fn serve(mut stream: TcpStream, behaviour: Behaviour) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    loop {
+        let Some(head) = read_request(&mut stream) else { return };
+        let reply: Vec<u8> = match behaviour {
+            Behaviour::Error500 => b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\noops".to_vec(),
+            Behaviour::Hang => {
+                thread::sleep(Duration::from_secs(60));
+                return;
+            }
+            Behaviour::Garbage => b"SSH-2.0-OpenSSH_9.0 definitely not http\r\n\r\n".to_vec(),
+            Behaviour::Reset => return,
+            Behaviour::Huge => {
+                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1073741824\r\n\r\n");
+                let chunk = vec![b' '; 64 * 1024];
+                for _ in 0..16_384 {
+                    if stream.write_all(&chunk).is_err() {
+                        return;
+                    }
+                }
+                return;
+            }
+            Behaviour::Echo => {
+                let mut r = format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n", head.len()).into_bytes();
+                r.extend_from_slice(head.as_bytes());
+                r
+            }
+        };
+        if stream.write_all(&reply).is_err() {
+            return;
+        }
+        if matches!(behaviour, Behaviour::Garbage) {
+            return;
+        }
+    }
+}
+
+/// Reads one request (head and Content-Length body); returns the head.
+fn read_request(stream: &mut TcpStream) -> Option<String> {
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) => buf.push(byte[0]),
+            _ => return None,
+        }
+    }
+    let head = String::from_utf8_lossy(&buf).into_owned();
+    let length = head
+        .lines()
+        .find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.trim().eq_ignore_ascii_case("content-length").then(|| v.trim().parse::<usize>().ok())?
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).ok()?;
+    Some(head)
+}

@@ -1,0 +1,44 @@
+//! Helpers shared by the harness's own tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+/// The repository's case directory.
+pub fn catalog() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("cases")
+}
+
+/// A temporary case set: the catalog's suite.json, rules.json, case.schema.json and schemas,
+/// plus the given case files (relative path, contents).
+pub fn case_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for name in ["suite.json", "rules.json", "case.schema.json"] {
+        std::fs::copy(catalog().join(name), dir.path().join(name)).expect("copy");
+    }
+    std::fs::create_dir_all(dir.path().join("schemas")).expect("mkdir");
+    for entry in std::fs::read_dir(catalog().join("schemas")).expect("schemas") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, dir.path().join("schemas").join(path.file_name().expect("name"))).expect("copy");
+    }
+    for (rel, text) in files {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    dir
+}
+
+/// A small valid case against the given rule, for tests to spoil.
+pub const GOOD_CASE: &str = r#"{
+  "$schema": "../case.schema.json",
+  "title": "A write through a handle is served",
+  "rules": ["O1"],
+  "severity": "must",
+  "steps": [
+    { "use": "session", "name": "s" },
+    { "request": { "method": "PUT", "path": "/handles/{{s.handle}}/session", "body": {} },
+      "expect": { "status": 200 } }
+  ]
+}
+"#;
+pub mod fake;
