@@ -79,12 +79,22 @@ pub enum ColorArg {
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {
     /// The server to test; none starts the embedded reference on a free loopback port.
-    #[arg(long, value_name = "URL", env = "CONFORMANCE_TARGET", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "CONFORMANCE_TARGET",
+        hide_env_values = true
+    )]
     pub target: Option<String>,
     #[command(flatten)]
     pub cases: CasesArgs,
     /// Where reports go.
-    #[arg(long, value_name = "DIR", env = "CONFORMANCE_REPORT_DIR", default_value = "reports")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "CONFORMANCE_REPORT_DIR",
+        default_value = "reports"
+    )]
     pub report_dir: PathBuf,
     /// Cases in flight.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]

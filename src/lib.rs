@@ -7,9 +7,9 @@
 
 pub mod case;
 pub mod check;
+pub mod cli;
 pub mod http;
 pub mod plan;
 pub mod reference;
-pub mod run;
 pub mod report;
-pub mod cli;
+pub mod run;

@@ -10,7 +10,8 @@ use serde_json::{json, Value};
 
 fn schema() -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("cases/case.schema.json");
-    serde_json::from_slice(&std::fs::read(path).expect("case.schema.json is committed")).expect("valid JSON")
+    serde_json::from_slice(&std::fs::read(path).expect("case.schema.json is committed"))
+        .expect("valid JSON")
 }
 
 /// A case file that sets every field the model has.
@@ -50,16 +51,28 @@ fn maximal() -> Value {
 }
 
 fn assert_valid(validator: &jsonschema::Validator, doc: &Value, what: &str) {
-    let errors: Vec<String> = validator.iter_errors(doc).map(|e| format!("{}: {e}", e.instance_path())).collect();
-    assert!(errors.is_empty(), "{what} breaks case.schema.json:\n{}", errors.join("\n"));
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{what} breaks case.schema.json:\n{}",
+        errors.join("\n")
+    );
 }
 
 #[test]
 fn every_catalog_case_satisfies_the_schema_and_the_model() {
     let validator = jsonschema::validator_for(&schema()).expect("the schema compiles");
-    let source = CaseSource::directory(&Path::new(env!("CARGO_MANIFEST_DIR")).join("cases")).expect("readable");
+    let source = CaseSource::directory(&Path::new(env!("CARGO_MANIFEST_DIR")).join("cases"))
+        .expect("readable");
     let mut seen = 0;
-    for file in source.files.iter().filter(|f| mpsd_conformance::case::is_case_file(&f.path)) {
+    for file in source
+        .files
+        .iter()
+        .filter(|f| mpsd_conformance::case::is_case_file(&f.path))
+    {
         let doc: Value = serde_json::from_slice(&file.bytes).expect("JSON");
         assert_valid(&validator, &doc, &file.path);
         serde_json::from_value::<CaseFile>(doc).unwrap_or_else(|e| panic!("{}: {e}", file.path));
@@ -82,27 +95,50 @@ fn a_case_using_every_field_satisfies_both_and_round_trips() {
 fn closed_objects_of_the_schema_list_exactly_the_model_fields() {
     let schema = schema();
     let doc = maximal();
-    let keys = |v: &Value| -> BTreeSet<String> { v.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default() };
+    let keys = |v: &Value| -> BTreeSet<String> {
+        v.as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
+    };
     let props = |pointer: &str| -> BTreeSet<String> {
-        keys(schema.pointer(pointer).unwrap_or_else(|| panic!("schema has {pointer}")))
+        keys(
+            schema
+                .pointer(pointer)
+                .unwrap_or_else(|| panic!("schema has {pointer}")),
+        )
     };
     // Each closed object of the schema, and where the maximal case shows its fields (the union
     // of several places where fields exclude each other).
     let pairs: [(&str, &[&str]); 7] = [
         ("/properties", &[""]),
         ("/$defs/step/properties", &["/steps/0", "/steps/1"]),
-        ("/$defs/request/properties", &["/steps/1/request", "/steps/2/request", "/steps/3/request"]),
+        (
+            "/$defs/request/properties",
+            &["/steps/1/request", "/steps/2/request", "/steps/3/request"],
+        ),
         ("/$defs/expect/properties", &["/steps/1/expect"]),
-        ("/$defs/headerExpect/properties", &["/steps/1/expect/headers/etag"]),
-        ("/$defs/expect/properties/body/properties", &["/steps/1/expect/body"]),
+        (
+            "/$defs/headerExpect/properties",
+            &["/steps/1/expect/headers/etag"],
+        ),
+        (
+            "/$defs/expect/properties/body/properties",
+            &["/steps/1/expect/body"],
+        ),
         ("/$defs/jsonAssert/properties", &["/steps/1/expect/json/0"]),
     ];
     for (schema_ptr, doc_ptrs) in pairs {
         let mut expected = BTreeSet::new();
         for p in doc_ptrs {
-            expected.extend(keys(doc.pointer(p).unwrap_or_else(|| panic!("maximal has {p}"))));
+            expected.extend(keys(
+                doc.pointer(p).unwrap_or_else(|| panic!("maximal has {p}")),
+            ));
         }
-        assert_eq!(props(schema_ptr), expected, "{schema_ptr} vs the model at {doc_ptrs:?}");
+        assert_eq!(
+            props(schema_ptr),
+            expected,
+            "{schema_ptr} vs the model at {doc_ptrs:?}"
+        );
     }
 }
 

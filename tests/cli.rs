@@ -41,26 +41,52 @@ fn report(dir: &Path) -> Value {
 
 fn report_schema() -> jsonschema::Validator {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/report.schema.json");
-    let schema: Value = serde_json::from_slice(&std::fs::read(path).expect("committed")).expect("JSON");
+    let schema: Value =
+        serde_json::from_slice(&std::fs::read(path).expect("committed")).expect("JSON");
     jsonschema::validator_for(&schema).expect("the report schema compiles")
 }
 
 fn assert_report_valid(doc: &Value) {
     let validator = report_schema();
-    let errors: Vec<String> = validator.iter_errors(doc).take(10).map(|e| format!("{}: {e}", e.instance_path())).collect();
-    assert!(errors.is_empty(), "report.json breaks report.schema.json:\n{}", errors.join("\n"));
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .take(10)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "report.json breaks report.schema.json:\n{}",
+        errors.join("\n")
+    );
 }
 
 #[test]
 fn a_server_answering_500_fails_every_case_with_a_reason_and_exit_1() {
     let target = fake::start(Behaviour::Error500);
     let dir = tempfile::tempdir().expect("tmp");
-    let out = run(&["--target", &target, "--filter", "handle-id/", "--filter", "body/join"], dir.path());
+    let out = run(
+        &[
+            "--target",
+            &target,
+            "--filter",
+            "handle-id/",
+            "--filter",
+            "body/join",
+        ],
+        dir.path(),
+    );
     let (stdout, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(1), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
     let last = stdout.lines().last().unwrap_or_default();
-    assert!(last.ends_with("errored, 0 skipped") && last.starts_with("0 passed"), "last line: {last}");
+    assert!(
+        last.ends_with("errored, 0 skipped") && last.starts_with("0 passed"),
+        "last line: {last}"
+    );
     let doc = report(dir.path());
     assert_report_valid(&doc);
     let cases = doc["cases"].as_array().expect("cases");
@@ -68,7 +94,11 @@ fn a_server_answering_500_fails_every_case_with_a_reason_and_exit_1() {
     for case in cases {
         assert_eq!(case["outcome"], "fail", "{}", case["id"]);
         assert_eq!(case["failures"][0]["rule"], "O13", "{}", case["id"]);
-        assert!(case["message"].as_str().unwrap_or("").contains("500"), "{}", case["message"]);
+        assert!(
+            case["message"].as_str().unwrap_or("").contains("500"),
+            "{}",
+            case["message"]
+        );
     }
     let junit = std::fs::read_to_string(dir.path().join("junit.xml")).expect("junit.xml");
     assert!(junit.contains("<failure"), "{junit}");
@@ -81,11 +111,19 @@ fn an_unreachable_target_is_one_message_and_exit_3_at_once() {
     let started = Instant::now();
     let out = run(&["--target", &target], dir.path());
     let (stdout, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(3), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
     assert_eq!(stderr.matches("cannot be tested").count(), 1, "{stderr}");
     assert!(stderr.contains("could not connect"), "{stderr}");
     // A probe, not a hundred requests: well under the 10 s timeout of a single request.
-    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
     let doc = report(dir.path());
     assert_report_valid(&doc);
     assert_eq!(doc["summary"]["errored"], doc["summary"]["total"]);
@@ -93,15 +131,33 @@ fn an_unreachable_target_is_one_message_and_exit_3_at_once() {
 
 #[test]
 fn misbehaving_targets_end_in_errors_within_the_timeout_and_a_report() {
-    for behaviour in [Behaviour::Hang, Behaviour::Garbage, Behaviour::Reset, Behaviour::Huge] {
+    for behaviour in [
+        Behaviour::Hang,
+        Behaviour::Garbage,
+        Behaviour::Reset,
+        Behaviour::Huge,
+    ] {
         let target = fake::start(behaviour);
         let dir = tempfile::tempdir().expect("tmp");
         let out = run(
-            &["--target", &target, "--timeout", "0.5", "--max-body", "65536", "--filter", "body/join"],
+            &[
+                "--target",
+                &target,
+                "--timeout",
+                "0.5",
+                "--max-body",
+                "65536",
+                "--filter",
+                "body/join",
+            ],
             dir.path(),
         );
         let (stdout, stderr) = text(&out);
-        assert_eq!(out.status.code(), Some(3), "{behaviour:?}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{behaviour:?}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        );
         assert!(!stderr.contains("panicked"), "{stderr}");
         let doc = report(dir.path());
         assert_report_valid(&doc);
@@ -115,13 +171,24 @@ fn secrets_never_reach_output_or_reports() {
     let dir = tempfile::tempdir().expect("tmp");
     let auth = format!("XBL3.0 x=2533274790395904;{SECRET_TOKEN}");
     let out = Command::new(BIN)
-        .args(["run", "--target", &target, "--filter", "body/join", "--secret", "another-secret-value"])
+        .args([
+            "run",
+            "--target",
+            &target,
+            "--filter",
+            "body/join",
+            "--secret",
+            "another-secret-value",
+        ])
         .args(["--header", "X-Trace: another-secret-value"])
         .arg("--report-dir")
         .arg(dir.path())
         .env("CONFORMANCE_AUTH_A", &auth)
         .env("CONFORMANCE_XUID_A", "2533274790395904")
-        .env("CONFORMANCE_AUTH_B", format!("XBL3.0 x=2533274790395905;{SECRET_TOKEN}-b"))
+        .env(
+            "CONFORMANCE_AUTH_B",
+            format!("XBL3.0 x=2533274790395905;{SECRET_TOKEN}-b"),
+        )
         .env("CONFORMANCE_XUID_B", "2533274790395905")
         .env_remove("CONFORMANCE_TARGET")
         .output()
@@ -131,9 +198,17 @@ fn secrets_never_reach_output_or_reports() {
     let junit = std::fs::read_to_string(dir.path().join("junit.xml")).expect("junit");
     // The echo server puts the request head, Authorization included, in its body.
     assert!(json.contains("[REDACTED]"), "{json}");
-    for (name, written) in [("stdout", &stdout), ("stderr", &stderr), ("report.json", &json), ("junit.xml", &junit)] {
+    for (name, written) in [
+        ("stdout", &stdout),
+        ("stderr", &stderr),
+        ("report.json", &json),
+        ("junit.xml", &junit),
+    ] {
         assert!(!written.contains(SECRET_TOKEN), "{name} leaks the token");
-        assert!(!written.contains("another-secret-value"), "{name} leaks --secret");
+        assert!(
+            !written.contains("another-secret-value"),
+            "{name} leaks --secret"
+        );
     }
 }
 
@@ -144,7 +219,10 @@ fn a_malformed_case_file_is_refused_with_its_position_before_any_request() {
     let target = fake::start(Behaviour::Echo);
     let dir = tempfile::tempdir().expect("tmp");
     let cases_arg = cases.path().display().to_string();
-    for args in [vec!["validate", "--cases", &cases_arg], vec!["run", "--cases", &cases_arg, "--target", &target]] {
+    for args in [
+        vec!["validate", "--cases", &cases_arg],
+        vec!["run", "--cases", &cases_arg, "--target", &target],
+    ] {
         let mut cmd = Command::new(BIN);
         cmd.args(&args);
         if args[0] == "run" {
@@ -153,7 +231,10 @@ fn a_malformed_case_file_is_refused_with_its_position_before_any_request() {
         let out = cmd.output().expect("runs");
         let (_, stderr) = text(&out);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        let expected = format!("{}:6:3: expected `,` or `}}`", cases.path().join("area/bad.json").display());
+        let expected = format!(
+            "{}:6:3: expected `,` or `}}`",
+            cases.path().join("area/bad.json").display()
+        );
         assert!(stderr.contains(&expected), "{stderr}");
     }
     assert!(!dir.path().join("report.json").exists(), "nothing ran");
@@ -163,7 +244,10 @@ fn a_malformed_case_file_is_refused_with_its_position_before_any_request() {
 fn usage_errors_exit_2() {
     let dir = tempfile::tempdir().expect("tmp");
     let target = fake::start(Behaviour::Echo);
-    let out = run(&["--target", &target, "--filter", "no-such-case-anywhere"], dir.path());
+    let out = run(
+        &["--target", &target, "--filter", "no-such-case-anywhere"],
+        dir.path(),
+    );
     assert_eq!(out.status.code(), Some(2), "{:?}", text(&out));
     let out = run(&["--jobs", "0"], dir.path());
     assert_eq!(out.status.code(), Some(2));
@@ -185,20 +269,34 @@ fn usage_errors_exit_2() {
 #[test]
 fn list_filters_and_partitions_cover_every_case_once() {
     let list = |extra: &[&str]| -> Vec<String> {
-        let out = Command::new(BIN).arg("list").args(extra).output().expect("runs");
+        let out = Command::new(BIN)
+            .arg("list")
+            .args(extra)
+            .output()
+            .expect("runs");
         assert_eq!(out.status.code(), Some(0));
-        String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect()
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect()
     };
     let all = list(&[]);
     assert!(all.len() >= 30);
     let mut sorted = all.clone();
     sorted.sort();
     assert_eq!(all, sorted, "ids are sorted");
-    let mut shards: Vec<String> = (1..=3).flat_map(|m| list(&["--partition", &format!("hash:{m}/3")])).collect();
+    let mut shards: Vec<String> = (1..=3)
+        .flat_map(|m| list(&["--partition", &format!("hash:{m}/3")]))
+        .collect();
     shards.sort();
     assert_eq!(shards, all);
     let malformed = list(&["--filter", "handle-id/malformed::"]);
-    assert!(!malformed.is_empty() && malformed.iter().all(|id| id.starts_with("handle-id/malformed::")));
+    assert!(
+        !malformed.is_empty()
+            && malformed
+                .iter()
+                .all(|id| id.starts_with("handle-id/malformed::"))
+    );
     let exact = list(&["--filter", "handle-id/malformed::urn", "--exact"]);
     assert_eq!(exact, vec!["handle-id/malformed::urn".to_string()]);
 }

@@ -76,7 +76,12 @@ fn main() -> ExitCode {
             duration_ms: clock.elapsed().as_millis() as u64,
             fail_on: FailOn::Should,
         };
-        if let Err(e) = write_reports(std::path::Path::new(&dir), &info, &results, &shared.redactor) {
+        if let Err(e) = write_reports(
+            std::path::Path::new(&dir),
+            &info,
+            &results,
+            &shared.redactor,
+        ) {
             eprintln!("error: {e}");
         }
     }
@@ -109,7 +114,12 @@ fn shared(set: &CaseSet) -> &'static Result<Shared, String> {
         let unreachable = runtime
             .block_on(probe(&ctx.client, &ctx.base_url, &ctx.headers))
             .err()
-            .map(|e| redactor.text(&format!("target {} cannot be tested: {e}", prepared.target_label)));
+            .map(|e| {
+                redactor.text(&format!(
+                    "target {} cannot be tested: {e}",
+                    prepared.target_label
+                ))
+            });
         Ok(Shared {
             prepared,
             runtime,
@@ -138,10 +148,14 @@ fn run_trial(set: &CaseSet, case: &CaseInstance) -> Result<Completion, Failed> {
         Outcome::Skip | Outcome::Interrupted => Ok(Completion::ignored_with(
             result.message.clone().unwrap_or_default(),
         )),
-        Outcome::Fail if !result.fails_gate(FailOn::Should) => Ok(Completion::ignored_with(format!(
-            "warning: may-case failure: {}",
-            shared.redactor.text(result.message.as_deref().unwrap_or(""))
-        ))),
+        Outcome::Fail if !result.fails_gate(FailOn::Should) => {
+            Ok(Completion::ignored_with(format!(
+                "warning: may-case failure: {}",
+                shared
+                    .redactor
+                    .text(result.message.as_deref().unwrap_or(""))
+            )))
+        }
         Outcome::Fail => Err(text().into()),
         Outcome::Error => Err(format!("could not judge (error)\n{}", text()).into()),
     }

@@ -11,7 +11,10 @@ fn problems(files: &[(&str, &str)]) -> Vec<String> {
         Ok(_) => vec![],
         Err(LoadError::Invalid(ps)) => ps
             .iter()
-            .map(|p| p.to_string().replace(&dir.path().display().to_string(), "<dir>"))
+            .map(|p| {
+                p.to_string()
+                    .replace(&dir.path().display().to_string(), "<dir>")
+            })
             .collect(),
         Err(e) => vec![e.to_string()],
     }
@@ -19,7 +22,10 @@ fn problems(files: &[(&str, &str)]) -> Vec<String> {
 
 #[test]
 fn the_good_case_loads() {
-    assert_eq!(problems(&[("area/good.json", common::GOOD_CASE)]), Vec::<String>::new());
+    assert_eq!(
+        problems(&[("area/good.json", common::GOOD_CASE)]),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
@@ -27,12 +33,19 @@ fn a_syntax_error_is_refused_with_line_and_column() {
     let bad = common::GOOD_CASE.replace("\"severity\": \"must\",", "\"severity\": \"must\"");
     let ps = problems(&[("area/bad.json", &bad)]);
     assert_eq!(ps.len(), 1, "{ps:?}");
-    assert!(ps[0].starts_with("<dir>/area/bad.json:6:3: expected `,` or `}`"), "{}", ps[0]);
+    assert!(
+        ps[0].starts_with("<dir>/area/bad.json:6:3: expected `,` or `}`"),
+        "{}",
+        ps[0]
+    );
 }
 
 #[test]
 fn an_unknown_field_and_a_wrong_type_are_refused_with_line_and_column() {
-    let unknown = common::GOOD_CASE.replace("\"expect\": { \"status\": 200 }", "\"expect\": { \"stauts\": 200 }");
+    let unknown = common::GOOD_CASE.replace(
+        "\"expect\": { \"status\": 200 }",
+        "\"expect\": { \"stauts\": 200 }",
+    );
     let ps = problems(&[("area/unknown.json", &unknown)]);
     assert_eq!(ps.len(), 1, "{ps:?}");
     assert!(ps[0].starts_with("<dir>/area/unknown.json:9:"), "{}", ps[0]);
@@ -47,9 +60,15 @@ fn an_unknown_field_and_a_wrong_type_are_refused_with_line_and_column() {
 #[test]
 fn meaning_errors_are_refused_with_a_json_pointer() {
     let cases = [
-        (common::GOOD_CASE.replace("[\"O1\"]", "[\"O99\"]"), "/rules/0: unknown rule id `O99`"),
         (
-            common::GOOD_CASE.replace("\"status\": 200", "\"status\": 200, \"body\": { \"schema\": \"nope.json\" }"),
+            common::GOOD_CASE.replace("[\"O1\"]", "[\"O99\"]"),
+            "/rules/0: unknown rule id `O99`",
+        ),
+        (
+            common::GOOD_CASE.replace(
+                "\"status\": 200",
+                "\"status\": 200, \"body\": { \"schema\": \"nope.json\" }",
+            ),
             "/steps/1/expect/body/schema: schema file `schemas/nope.json` does not exist",
         ),
         (
@@ -57,7 +76,9 @@ fn meaning_errors_are_refused_with_a_json_pointer() {
             "/steps/1/request/path: `{{s.handel}}` is set by nothing",
         ),
         (
-            common::GOOD_CASE.replace("\"must\"", "\"should\"").replace("[\"O1\"]", "[\"B3\"]"),
+            common::GOOD_CASE
+                .replace("\"must\"", "\"should\"")
+                .replace("[\"O1\"]", "[\"B3\"]"),
             "/severity: severity `should` disagrees with the rules' basis",
         ),
         (
@@ -68,15 +89,22 @@ fn meaning_errors_are_refused_with_a_json_pointer() {
             "/variants/1/name: duplicate variant name `x`",
         ),
         (
-            common::GOOD_CASE.replace("\"status\": 200", "\"status\": { \"in\": [200], \"rule\": \"O2\" }"),
+            common::GOOD_CASE.replace(
+                "\"status\": 200",
+                "\"status\": { \"in\": [200], \"rule\": \"O2\" }",
+            ),
             "/steps/1/expect/status: rule `O2` is not among the case's `rules`",
         ),
-        (common::GOOD_CASE.replace("\"use\": \"session\"", "\"use\": \"sesion\""), "/steps/0/use: unknown fixture `sesion`"),
+        (
+            common::GOOD_CASE.replace("\"use\": \"session\"", "\"use\": \"sesion\""),
+            "/steps/0/use: unknown fixture `sesion`",
+        ),
     ];
     for (text, expected) in cases {
         let ps = problems(&[("area/case.json", &text)]);
         assert!(
-            ps.iter().any(|p| p.starts_with("<dir>/area/case.json: ") && p.contains(expected)),
+            ps.iter()
+                .any(|p| p.starts_with("<dir>/area/case.json: ") && p.contains(expected)),
             "expected {expected:?} in {ps:?}"
         );
     }
@@ -86,7 +114,11 @@ fn meaning_errors_are_refused_with_a_json_pointer() {
 fn every_problem_of_the_set_is_listed() {
     let a = common::GOOD_CASE.replace("[\"O1\"]", "[\"O99\"]");
     let b = common::GOOD_CASE.replace("\"must\",", "\"must\"");
-    let ps = problems(&[("x/a.json", &a), ("x/b.json", &b), ("x/ok.json", common::GOOD_CASE)]);
+    let ps = problems(&[
+        ("x/a.json", &a),
+        ("x/b.json", &b),
+        ("x/ok.json", common::GOOD_CASE),
+    ]);
     assert_eq!(ps.len(), 2, "{ps:?}");
 }
 
@@ -101,4 +133,18 @@ fn the_catalog_loads_and_covers_every_rule() {
             "no case checks rule {rule}"
         );
     }
+}
+
+#[test]
+fn a_step_cannot_capture_into_a_reserved_namespace() {
+    let text = common::GOOD_CASE.replace(
+        "{ \"use\": \"session\", \"name\": \"s\" }",
+        "{ \"use\": \"session\", \"name\": \"fresh\" }",
+    );
+    let ps = problems(&[("area/case.json", &text)]);
+    assert!(
+        ps.iter()
+            .any(|p| p.contains("/steps/0/name: `fresh` is a reserved variable namespace")),
+        "{ps:?}"
+    );
 }

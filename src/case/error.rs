@@ -58,7 +58,11 @@ fn render(problems: &[Problem]) -> String {
 }
 
 impl Problem {
-    pub fn at_pointer(path: &str, pointer: impl Into<String>, message: impl Into<String>) -> Problem {
+    pub fn at_pointer(
+        path: &str,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Problem {
         Problem {
             path: path.to_string(),
             at: Position::Pointer(pointer.into()),

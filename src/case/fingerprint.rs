@@ -64,7 +64,10 @@ mod tests {
     fn the_fingerprint_is_the_pinned_construction() {
         // sha256("a.json\0" "1" "\0")
         let expected = hex(&Sha256::digest(b"a.json\x001\x00"));
-        assert_eq!(fingerprint(&[file("a.json", b"1")]), format!("sha256:{expected}"));
+        assert_eq!(
+            fingerprint(&[file("a.json", b"1")]),
+            format!("sha256:{expected}")
+        );
         assert_ne!(
             fingerprint(&[file("a.json", b"1")]),
             fingerprint(&[file("a.json", b"2")])

@@ -24,27 +24,47 @@ pub struct FlatStep {
 #[derive(Clone, Debug)]
 pub enum Action {
     Request {
-        request: RequestSpec,
-        expect: Option<Expect>,
+        request: Box<RequestSpec>,
+        expect: Option<Box<Expect>>,
         captures: BTreeMap<String, Capture>,
     },
     /// A fixture's exports, set once its steps ran.
     Export { vars: Map<String, Value> },
 }
 
+/// Namespaces the template language owns; a step cannot capture into them.
+pub const RESERVED: &[&str] = &[
+    "world", "xuid", "run", "fresh", "guid", "param", "self", "variant",
+];
+
 /// Inlines fixtures. Errors are `(JSON pointer, message)` in the case file.
 pub fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, (String, String)> {
     let mut out = Vec::new();
     for (i, step) in case.steps.iter().enumerate() {
         let pointer = format!("/steps/{i}");
+        if let Some(name) = step.name.as_deref().filter(|n| RESERVED.contains(n)) {
+            return Err((
+                format!("{pointer}/name"),
+                format!(
+                    "`{name}` is a reserved variable namespace (reserved: {})",
+                    RESERVED.join(", ")
+                ),
+            ));
+        }
         match (&step.use_fixture, &step.request) {
             (Some(_), Some(_)) => {
-                return Err((pointer, "a step has either `use` or `request`, not both".into()))
+                return Err((
+                    pointer,
+                    "a step has either `use` or `request`, not both".into(),
+                ))
             }
             (None, None) => return Err((pointer, "a step needs `use` or `request`".into())),
             (None, Some(request)) => {
                 if !step.with.is_empty() {
-                    return Err((format!("{pointer}/with"), "`with` belongs to `use` steps".into()));
+                    return Err((
+                        format!("{pointer}/with"),
+                        "`with` belongs to `use` steps".into(),
+                    ));
                 }
                 if !step.capture.is_empty() && step.name.is_none() {
                     return Err((
@@ -53,13 +73,16 @@ pub fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, (String,
                     ));
                 }
                 out.push(FlatStep {
-                    label: step.name.clone().unwrap_or_else(|| format!("step {}", i + 1)),
+                    label: step
+                        .name
+                        .clone()
+                        .unwrap_or_else(|| format!("step {}", i + 1)),
                     pointer,
                     scope: Scope::Case,
                     capture_ns: step.name.clone(),
                     action: Action::Request {
-                        request: request.clone(),
-                        expect: step.expect.clone(),
+                        request: Box::new(request.clone()),
+                        expect: step.expect.clone().map(Box::new),
                         captures: step.capture.clone(),
                     },
                 });
@@ -72,13 +95,26 @@ pub fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, (String,
                     ));
                 }
                 let fixture = suite.fixtures.get(name).ok_or_else(|| {
-                    let known = suite.fixtures.keys().cloned().collect::<Vec<_>>().join(", ");
-                    (format!("{pointer}/use"), format!("unknown fixture `{name}` (suite.json has: {known})"))
+                    let known = suite
+                        .fixtures
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    (
+                        format!("{pointer}/use"),
+                        format!("unknown fixture `{name}` (suite.json has: {known})"),
+                    )
                 })?;
                 let mut params = fixture.params.clone();
                 for (key, value) in &step.with {
                     if !fixture.params.contains_key(key) {
-                        let known = fixture.params.keys().cloned().collect::<Vec<_>>().join(", ");
+                        let known = fixture
+                            .params
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ");
                         return Err((
                             format!("{pointer}/with/{key}"),
                             format!("fixture `{name}` has no parameter `{key}` (it has: {known})"),
@@ -87,7 +123,10 @@ pub fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, (String,
                     params.insert(key.clone(), value.clone());
                 }
                 let ns = step.name.clone().unwrap_or_else(|| name.clone());
-                let scope = Scope::Fixture { ns: ns.clone(), params };
+                let scope = Scope::Fixture {
+                    ns: ns.clone(),
+                    params,
+                };
                 for (j, fstep) in fixture.steps.iter().enumerate() {
                     out.push(fixture_step(name, &ns, j, fstep, &scope));
                 }
@@ -108,12 +147,15 @@ pub fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, (String,
 
 fn fixture_step(fixture: &str, ns: &str, j: usize, step: &Step, scope: &Scope) -> FlatStep {
     FlatStep {
-        label: format!("{ns}#{}", step.name.clone().unwrap_or_else(|| (j + 1).to_string())),
+        label: format!(
+            "{ns}#{}",
+            step.name.clone().unwrap_or_else(|| (j + 1).to_string())
+        ),
         pointer: format!("suite.json#/fixtures/{fixture}/steps/{j}"),
         scope: scope.clone(),
         capture_ns: Some(ns.to_string()),
         action: Action::Request {
-            request: step.request.clone().unwrap_or_default(),
+            request: Box::new(step.request.clone().unwrap_or_default()),
             expect: None,
             captures: step.capture.clone(),
         },

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::error::{LoadError, Problem, Position};
+use super::error::{LoadError, Position, Problem};
 use super::fingerprint::{file_sha256, fingerprint};
 use super::model::{CaseFile, Suite};
 use super::rules::{Rule, RulesFile};
@@ -41,7 +41,10 @@ pub struct LoadedCase {
 impl CaseSet {
     /// How many cases the set holds, variants counted.
     pub fn case_count(&self) -> usize {
-        self.cases.iter().map(|c| c.file.variants.len().max(1)).sum()
+        self.cases
+            .iter()
+            .map(|c| c.file.variants.len().max(1))
+            .sum()
     }
 }
 
@@ -96,7 +99,11 @@ pub fn load(source: &CaseSource, only: Option<&BTreeSet<String>>) -> Result<Case
     }
 
     let mut schemas = BTreeMap::new();
-    for file in source.files.iter().filter(|f| f.path.starts_with("schemas/")) {
+    for file in source
+        .files
+        .iter()
+        .filter(|f| f.path.starts_with("schemas/"))
+    {
         let name = file.path.trim_start_matches("schemas/").to_string();
         match serde_json::from_slice::<Value>(&file.bytes) {
             Err(e) => problems.push(Problem::from_serde(&shown(&file.path), &e)),

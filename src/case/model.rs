@@ -89,7 +89,11 @@ pub struct RequestSpec {
     #[serde(default, rename = "rawBody", skip_serializing_if = "Option::is_none")]
     pub raw_body: Option<String>,
     /// A valid JSON object body padded to this many bytes, for size limits.
-    #[serde(default, rename = "paddedBody", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "paddedBody",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub padded_body: Option<usize>,
 }
 
@@ -178,7 +182,11 @@ pub struct HeaderExpect {
     pub includes: Vec<String>,
     /// A path the value must name: equal to it, or an absolute URL ending in it, compared
     /// case-insensitively after percent-decoding (O14).
-    #[serde(default, rename = "pathEquals", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "pathEquals",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub path_equals: Option<String>,
 }
 
@@ -209,7 +217,11 @@ pub struct JsonAssert {
     #[serde(default, rename = "notEquals", skip_serializing_if = "Option::is_none")]
     pub not_equals: Option<Value>,
     /// Numeric comparison (the value may be a captured variable).
-    #[serde(default, rename = "greaterThan", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "greaterThan",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub greater_than: Option<Value>,
     /// Number of members of an object or items of an array.
     #[serde(default, skip_serializing_if = "Option::is_none")]

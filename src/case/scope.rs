@@ -69,11 +69,23 @@ mod tests {
             ns: "s".into(),
             params: Map::new(),
         };
-        assert_eq!(s.classify("fresh.session"), VarRef::Fresh("s/session".into()));
+        assert_eq!(
+            s.classify("fresh.session"),
+            VarRef::Fresh("s/session".into())
+        );
         assert_eq!(s.classify("self.etag"), VarRef::Captured("s.etag".into()));
-        assert_eq!(s.classify("param.template"), VarRef::Param("template".into()));
+        assert_eq!(
+            s.classify("param.template"),
+            VarRef::Param("template".into())
+        );
         assert_eq!(Scope::Case.classify("fresh.x"), VarRef::Fresh("x".into()));
-        assert_eq!(Scope::Case.classify("s.handle"), VarRef::Captured("s.handle".into()));
-        assert_eq!(Scope::Case.classify("param.x"), VarRef::Captured("param.x".into()));
+        assert_eq!(
+            Scope::Case.classify("s.handle"),
+            VarRef::Captured("s.handle".into())
+        );
+        assert_eq!(
+            Scope::Case.classify("param.x"),
+            VarRef::Captured("param.x".into())
+        );
     }
 }

@@ -109,7 +109,10 @@ pub fn as_text(value: &Value) -> String {
     }
 }
 
-fn eval(expr: &Expr, lookup: &mut dyn FnMut(&str) -> Result<Value, String>) -> Result<Value, String> {
+fn eval(
+    expr: &Expr,
+    lookup: &mut dyn FnMut(&str) -> Result<Value, String>,
+) -> Result<Value, String> {
     let mut value = match &expr.source {
         Source::Var(name) => lookup(name)?,
         Source::Literal(text) => Value::String(text.clone()),

@@ -58,7 +58,8 @@ impl Validator<'_> {
             Some((file, p)) => (file.to_string(), p.to_string()),
             None => (self.path.to_string(), pointer.to_string()),
         };
-        self.problems.push(Problem::at_pointer(&path, pointer, message));
+        self.problems
+            .push(Problem::at_pointer(&path, pointer, message));
     }
 
     fn case_level(&mut self) {
@@ -81,7 +82,10 @@ impl Validator<'_> {
         let mut known = Vec::new();
         for (i, id) in self.case.rules.iter().enumerate() {
             if !seen.insert(id) {
-                self.problem(&format!("/rules/{i}"), format!("rule `{id}` is listed twice"));
+                self.problem(
+                    &format!("/rules/{i}"),
+                    format!("rule `{id}` is listed twice"),
+                );
             }
             match self.ctx.rules.get(id) {
                 Some(rule) => known.push(rule),
@@ -125,7 +129,9 @@ impl Validator<'_> {
                     if !valid {
                         self.problem(
                             &format!("/variants/{i}/name"),
-                            format!("variant name `{name}` must be letters, digits, `-`, `_` or `.`"),
+                            format!(
+                                "variant name `{name}` must be letters, digits, `-`, `_` or `.`"
+                            ),
                         );
                     }
                     if !names.insert(name.to_string()) {
@@ -163,11 +169,16 @@ impl Validator<'_> {
             for (key, value) in variant.iter().filter(|(k, _)| k.as_str() != "name") {
                 strings_in(value, format!("/variants/{i}/{key}"), &mut strings);
             }
-            let owned: Vec<(String, String)> =
-                strings.into_iter().map(|(p, s)| (p, s.to_string())).collect();
+            let owned: Vec<(String, String)> = strings
+                .into_iter()
+                .map(|(p, s)| (p, s.to_string()))
+                .collect();
             for (pointer, text) in &owned {
                 if text.contains("{{variant.") || text.contains("{{ variant.") {
-                    self.problem(pointer, "a variant's value cannot read other variant fields");
+                    self.problem(
+                        pointer,
+                        "a variant's value cannot read other variant fields",
+                    );
                 }
             }
             self.templates(&case_step, &owned, &defined, &BTreeSet::new());
@@ -175,7 +186,11 @@ impl Validator<'_> {
     }
 
     /// Checks the steps' templates in order; returns every variable the steps set.
-    fn step_templates(&mut self, steps: &[FlatStep], variant_keys: &BTreeSet<String>) -> BTreeSet<String> {
+    fn step_templates(
+        &mut self,
+        steps: &[FlatStep],
+        variant_keys: &BTreeSet<String>,
+    ) -> BTreeSet<String> {
         let mut defined: BTreeSet<String> = BTreeSet::new();
         for step in steps {
             match &step.action {
@@ -218,8 +233,10 @@ impl Validator<'_> {
                     for (key, value) in vars {
                         strings_in(value, format!("{}/{key}", step.pointer), &mut strings);
                     }
-                    let owned: Vec<(String, String)> =
-                        strings.into_iter().map(|(p, s)| (p, s.to_string())).collect();
+                    let owned: Vec<(String, String)> = strings
+                        .into_iter()
+                        .map(|(p, s)| (p, s.to_string()))
+                        .collect();
                     self.templates(step, &owned, &defined, variant_keys);
                     if let Some(ns) = &step.capture_ns {
                         defined.extend(vars.keys().map(|k| format!("{ns}.{k}")));
@@ -236,14 +253,20 @@ impl Validator<'_> {
             || (!request.method.is_empty()
                 && request.method.chars().all(|c| c.is_ascii_uppercase()));
         if !method_ok {
-            self.problem(&format!("{p}/method"), format!("`{}` is not an HTTP method in capitals", request.method));
+            self.problem(
+                &format!("{p}/method"),
+                format!("`{}` is not an HTTP method in capitals", request.method),
+            );
         }
         if !request.path.starts_with('/') && !request.path.starts_with("{{") {
             self.problem(&format!("{p}/path"), "the path starts with `/`");
         }
         if let Some(id) = &request.identity {
             if !id.contains("{{") && id != "none" && !self.ctx.suite.identities.contains_key(id) {
-                self.problem(&format!("{p}/as"), format!("unknown identity `{id}` (use a, b or none)"));
+                self.problem(
+                    &format!("{p}/as"),
+                    format!("unknown identity `{id}` (use a, b or none)"),
+                );
             }
         }
         let bodies = [
@@ -266,7 +289,10 @@ impl Validator<'_> {
             self.rule_ref(&format!("{p}/status"), status.rule(), block);
             let allowed = status.allowed();
             if allowed.is_empty() || allowed.iter().any(|s| !(100..=599).contains(s)) {
-                self.problem(&format!("{p}/status"), "statuses are a non-empty set of codes 100–599");
+                self.problem(
+                    &format!("{p}/status"),
+                    "statuses are a non-empty set of codes 100–599",
+                );
             }
         }
         for (name, h) in &expect.headers {
@@ -274,7 +300,10 @@ impl Validator<'_> {
             self.rule_ref(&hp, h.rule.as_deref(), block);
             if let Some(re) = &h.matches {
                 if let Err(e) = regex::Regex::new(re) {
-                    self.problem(&format!("{hp}/matches"), format!("invalid regular expression: {e}"));
+                    self.problem(
+                        &format!("{hp}/matches"),
+                        format!("invalid regular expression: {e}"),
+                    );
                 }
             }
         }
@@ -305,7 +334,11 @@ impl Validator<'_> {
             if !INVARIANTS.contains(&inv.name()) {
                 self.problem(
                     &ip,
-                    format!("unknown invariant `{}` (known: {})", inv.name(), INVARIANTS.join(", ")),
+                    format!(
+                        "unknown invariant `{}` (known: {})",
+                        inv.name(),
+                        INVARIANTS.join(", ")
+                    ),
                 );
             }
         }
@@ -332,7 +365,10 @@ impl Validator<'_> {
 
     fn pointer_syntax(&mut self, pointer: &str, value: &str) {
         if !value.is_empty() && !value.starts_with('/') && !value.starts_with("{{") {
-            self.problem(pointer, format!("`{value}` is not a JSON pointer (\"\" or starting with `/`)"));
+            self.problem(
+                pointer,
+                format!("`{value}` is not a JSON pointer (\"\" or starting with `/`)"),
+            );
         }
     }
 
@@ -356,7 +392,10 @@ impl Validator<'_> {
             };
             for name in template.variables() {
                 if let Some(why) = self.unset(&step.scope, name, defined, variant_keys) {
-                    self.problem(pointer, format!("`{{{{{name}}}}}` is set by nothing: {why}"));
+                    self.problem(
+                        pointer,
+                        format!("`{{{{{name}}}}}` is set by nothing: {why}"),
+                    );
                 }
             }
         }

@@ -11,7 +11,12 @@ use super::invariants;
 use super::schemas::Schemas;
 
 /// Every broken expectation of `expect` on `response`.
-pub fn judge(expect: &Expect, case_rules: &[String], response: &ResponseData, schemas: &Schemas) -> Vec<Failure> {
+pub fn judge(
+    expect: &Expect,
+    case_rules: &[String],
+    response: &ResponseData,
+    schemas: &Schemas,
+) -> Vec<Failure> {
     let rule = |own: Option<&str>| -> String {
         own.or(expect.rule.as_deref())
             .or_else(|| case_rules.first().map(String::as_str))
@@ -27,7 +32,11 @@ pub fn judge(expect: &Expect, case_rules: &[String], response: &ResponseData, sc
                 Failure::new(
                     &rule(status.rule()),
                     expectation,
-                    format!("expected status {}, got {}", one_of(&allowed), response.status),
+                    format!(
+                        "expected status {}, got {}",
+                        one_of(&allowed),
+                        response.status
+                    ),
                 )
                 .with_diff(body_excerpt(response)),
             );
@@ -60,7 +69,11 @@ pub fn judge(expect: &Expect, case_rules: &[String], response: &ResponseData, sc
                 for inv in &expect.invariants {
                     let r = rule(inv.rule());
                     for message in invariants::check(inv.name(), &doc) {
-                        out.push(Failure::new(&r, format!("invariant {}", inv.name()), message));
+                        out.push(Failure::new(
+                            &r,
+                            format!("invariant {}", inv.name()),
+                            message,
+                        ));
                     }
                 }
             }
@@ -74,7 +87,10 @@ fn one_of(allowed: &[u16]) -> String {
         [one] => one.to_string(),
         many => format!(
             "one of {{{}}}",
-            many.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
+            many.iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -90,14 +106,24 @@ fn body_excerpt(response: &ResponseData) -> Option<String> {
     Some(format!("response body:\n{cut}{more}"))
 }
 
-fn header(name: &str, h: &HeaderExpect, response: &ResponseData, rule: &str, out: &mut Vec<Failure>) {
+fn header(
+    name: &str,
+    h: &HeaderExpect,
+    response: &ResponseData,
+    rule: &str,
+    out: &mut Vec<Failure>,
+) {
     let value = response.header(name);
     let mut fail = |expectation: String, message: String, diff: Option<String>| {
         out.push(Failure::new(rule, expectation, message).with_diff(diff));
     };
     if let Some(present) = h.present {
         match (present, value) {
-            (true, None) => fail(format!("header {name} present"), format!("no `{name}` header"), None),
+            (true, None) => fail(
+                format!("header {name} present"),
+                format!("no `{name}` header"),
+                None,
+            ),
             (false, Some(v)) => fail(
                 format!("header {name} absent"),
                 format!("`{name}` is present: {v:?}"),
@@ -113,7 +139,11 @@ fn header(name: &str, h: &HeaderExpect, response: &ResponseData, rule: &str, out
         || h.path_equals.is_some();
     let Some(value) = value else {
         if needs_value {
-            fail(format!("header {name}"), format!("no `{name}` header"), None);
+            fail(
+                format!("header {name}"),
+                format!("no `{name}` header"),
+                None,
+            );
         }
         return;
     };
@@ -153,7 +183,11 @@ fn header(name: &str, h: &HeaderExpect, response: &ResponseData, rule: &str, out
                 format!("`{name}` is {value:?}, which does not match /{pattern}/"),
                 None,
             ),
-            Err(e) => fail(format!("header {name} matches /{pattern}/"), format!("invalid pattern: {e}"), None),
+            Err(e) => fail(
+                format!("header {name} matches /{pattern}/"),
+                format!("invalid pattern: {e}"),
+                None,
+            ),
         }
     }
     if !h.includes.is_empty() {
@@ -227,12 +261,22 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn body(b: &BodyExpect, response: &ResponseData, schemas: &Schemas, rule: &str, out: &mut Vec<Failure>) {
+fn body(
+    b: &BodyExpect,
+    response: &ResponseData,
+    schemas: &Schemas,
+    rule: &str,
+    out: &mut Vec<Failure>,
+) {
     let blank = response.body.iter().all(u8::is_ascii_whitespace);
     match b.empty {
         Some(true) if !response.body.is_empty() => out.push(
-            Failure::new(rule, "empty body", format!("the body has {} bytes", response.body.len()))
-                .with_diff(body_excerpt(response)),
+            Failure::new(
+                rule,
+                "empty body",
+                format!("the body has {} bytes", response.body.len()),
+            )
+            .with_diff(body_excerpt(response)),
         ),
         Some(false) if blank => out.push(Failure::new(
             rule,
@@ -244,18 +288,29 @@ fn body(b: &BodyExpect, response: &ResponseData, schemas: &Schemas, rule: &str, 
     if let Some(name) = &b.schema {
         match response.json() {
             None => out.push(
-                Failure::new(rule, format!("body matches schemas/{name}"), "the body is not JSON")
-                    .with_diff(body_excerpt(response)),
+                Failure::new(
+                    rule,
+                    format!("body matches schemas/{name}"),
+                    "the body is not JSON",
+                )
+                .with_diff(body_excerpt(response)),
             ),
             Some(doc) => {
                 let errors = schemas.errors(name, &doc);
                 if !errors.is_empty() {
-                    let listed = errors.iter().take(10).map(|e| format!("  {e}")).collect::<Vec<_>>();
+                    let listed = errors
+                        .iter()
+                        .take(10)
+                        .map(|e| format!("  {e}"))
+                        .collect::<Vec<_>>();
                     out.push(
                         Failure::new(
                             rule,
                             format!("body matches schemas/{name}"),
-                            format!("the body breaks schemas/{name} in {} place(s)", errors.len()),
+                            format!(
+                                "the body breaks schemas/{name} in {} place(s)",
+                                errors.len()
+                            ),
                         )
                         .with_diff(Some(listed.join("\n"))),
                     );
@@ -271,11 +326,19 @@ fn json_assert(a: &JsonAssert, doc: &Value, rule: &str, out: &mut Vec<Failure>) 
     let mut fail = |expectation: String, message: String, diff: Option<String>| {
         out.push(Failure::new(rule, expectation, message).with_diff(diff));
     };
-    let shown = if p.is_empty() { "the document" } else { p.as_str() };
+    let shown = if p.is_empty() {
+        "the document"
+    } else {
+        p.as_str()
+    };
     if let Some(exists) = a.exists {
         if exists != found.is_some() {
             let msg = if exists { "is missing" } else { "is present" };
-            fail(format!("{shown} exists: {exists}"), format!("{shown} {msg}"), None);
+            fail(
+                format!("{shown} exists: {exists}"),
+                format!("{shown} {msg}"),
+                None,
+            );
         }
     }
     let needs_value = a.equals.is_some()
@@ -285,7 +348,7 @@ fn json_assert(a: &JsonAssert, doc: &Value, rule: &str, out: &mut Vec<Failure>) 
         || a.json_type.is_some();
     let Some(value) = found else {
         if needs_value {
-            fail(format!("{shown}"), format!("{shown} is missing"), None);
+            fail(shown.to_string(), format!("{shown} is missing"), None);
         }
         return;
     };
@@ -300,7 +363,11 @@ fn json_assert(a: &JsonAssert, doc: &Value, rule: &str, out: &mut Vec<Failure>) 
     }
     if let Some(other) = &a.not_equals {
         if json_equal(other, value) {
-            fail(format!("{shown} differs from {}", short(other)), format!("{shown} is still {}", short(value)), None);
+            fail(
+                format!("{shown} differs from {}", short(other)),
+                format!("{shown} is still {}", short(value)),
+                None,
+            );
         }
     }
     if let Some(bound) = &a.greater_than {
@@ -308,7 +375,11 @@ fn json_assert(a: &JsonAssert, doc: &Value, rule: &str, out: &mut Vec<Failure>) 
             (Some(b), Some(v)) if v > b => {}
             _ => fail(
                 format!("{shown} > {}", short(bound)),
-                format!("{shown} is {}, expected more than {}", short(value), short(bound)),
+                format!(
+                    "{shown} is {}, expected more than {}",
+                    short(value),
+                    short(bound)
+                ),
                 None,
             ),
         }
@@ -320,15 +391,26 @@ fn json_assert(a: &JsonAssert, doc: &Value, rule: &str, out: &mut Vec<Failure>) 
             _ => None,
         };
         if actual != Some(count) {
-            let got = actual.map_or_else(|| format!("not a collection ({})", short(value)), |n| n.to_string());
-            fail(format!("{shown} has {count} entries"), format!("{shown} has {got} entries, expected {count}"), None);
+            let got = actual.map_or_else(
+                || format!("not a collection ({})", short(value)),
+                |n| n.to_string(),
+            );
+            fail(
+                format!("{shown} has {count} entries"),
+                format!("{shown} has {got} entries, expected {count}"),
+                None,
+            );
         }
     }
     if let Some(t) = &a.json_type {
         let actual = type_name(value);
         let ok = actual == t || (t == "number" && actual == "integer");
         if !ok {
-            fail(format!("{shown} is {t}"), format!("{shown} is {actual}: {}", short(value)), None);
+            fail(
+                format!("{shown} is {t}"),
+                format!("{shown} is {actual}: {}", short(value)),
+                None,
+            );
         }
     }
 }
@@ -337,9 +419,13 @@ fn json_assert(a: &JsonAssert, doc: &Value, rule: &str, out: &mut Vec<Failure>) 
 fn json_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_equal(p, q)),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_equal(p, q))
+        }
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)))
         }
         _ => a == b,
     }
@@ -383,7 +469,10 @@ mod tests {
     fn response(status: u16, headers: &[(&str, &str)], body: &str) -> ResponseData {
         ResponseData {
             status,
-            headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
             body: body.as_bytes().to_vec(),
         }
     }
@@ -398,11 +487,26 @@ mod tests {
             status: Some(StatusExpect::Set(vec![400, 406])),
             ..Default::default()
         };
-        let f = judge(&e, &["H1.b".into()], &response(500, &[], "boom"), &Schemas::default());
+        let f = judge(
+            &e,
+            &["H1.b".into()],
+            &response(500, &[], "boom"),
+            &Schemas::default(),
+        );
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].rule, "H1.b");
-        assert!(f[0].message.contains("one of {400, 406}, got 500"), "{}", f[0].message);
-        assert!(judge(&e, &["H1.b".into()], &response(406, &[], ""), &Schemas::default()).is_empty());
+        assert!(
+            f[0].message.contains("one of {400, 406}, got 500"),
+            "{}",
+            f[0].message
+        );
+        assert!(judge(
+            &e,
+            &["H1.b".into()],
+            &response(406, &[], ""),
+            &Schemas::default()
+        )
+        .is_empty());
     }
 
     #[test]
@@ -420,12 +524,19 @@ mod tests {
             &[
                 ("Content-Type", "application/json; charset=utf-8"),
                 ("Allow", "GET, PUT, HEAD"),
-                ("Content-Location", "https://h.example/serviceconfigs/x/sessiontemplates/lobby/sessions/n-1"),
+                (
+                    "Content-Location",
+                    "https://h.example/serviceconfigs/x/sessiontemplates/lobby/sessions/n-1",
+                ),
             ],
             "{}",
         );
         assert!(judge(&e, &[], &good, &Schemas::default()).is_empty());
-        let bad = response(200, &[("Content-Type", "text/plain"), ("Allow", "GET")], "{}");
+        let bad = response(
+            200,
+            &[("Content-Type", "text/plain"), ("Allow", "GET")],
+            "{}",
+        );
         let f = judge(&e, &[], &bad, &Schemas::default());
         assert_eq!(f.len(), 3, "{f:#?}");
         assert!(f.iter().all(|x| x.rule == "O1"));
@@ -438,17 +549,34 @@ mod tests {
             { "pointer": "/n", "greaterThan": 3 },
             { "pointer": "/b", "count": 2 }
         ]}));
-        let f = judge(&e, &[], &response(200, &[], r#"{"a":1,"b":[1,3],"n":3}"#), &Schemas::default());
+        let f = judge(
+            &e,
+            &[],
+            &response(200, &[], r#"{"a":1,"b":[1,3],"n":3}"#),
+            &Schemas::default(),
+        );
         assert_eq!(f.len(), 2, "{f:#?}");
-        assert!(f[0].diff.as_deref().unwrap_or("").contains("+    3"), "{:?}", f[0].diff);
-        let ok = judge(&e, &[], &response(200, &[], r#"{"a":1.0,"b":[1,2],"n":4}"#), &Schemas::default());
+        assert!(
+            f[0].diff.as_deref().unwrap_or("").contains("+    3"),
+            "{:?}",
+            f[0].diff
+        );
+        let ok = judge(
+            &e,
+            &[],
+            &response(200, &[], r#"{"a":1.0,"b":[1,2],"n":4}"#),
+            &Schemas::default(),
+        );
         assert!(ok.is_empty(), "{ok:#?}");
     }
 
     #[test]
     fn empty_and_non_empty_bodies() {
         let e = expect(json!({ "rule": "SH4", "body": { "empty": false } }));
-        assert_eq!(judge(&e, &[], &response(400, &[], " \n"), &Schemas::default()).len(), 1);
+        assert_eq!(
+            judge(&e, &[], &response(400, &[], " \n"), &Schemas::default()).len(),
+            1
+        );
         assert!(judge(&e, &[], &response(400, &[], "bad id"), &Schemas::default()).is_empty());
     }
 

@@ -17,12 +17,17 @@ pub fn check_global(response: &ResponseData) -> GlobalVerdict {
     let mut v = GlobalVerdict::default();
     let status = response.status;
     if status >= 500 && status != 503 {
-        let excerpt: String = String::from_utf8_lossy(&response.body).chars().take(300).collect();
+        let excerpt: String = String::from_utf8_lossy(&response.body)
+            .chars()
+            .take(300)
+            .collect();
         v.failures.push(
             Failure::new(
                 "O13",
                 "never 5xx other than 503",
-                format!("the server answered {status}: a server failure, whatever the request held"),
+                format!(
+                    "the server answered {status}: a server failure, whatever the request held"
+                ),
             )
             .with_diff((!excerpt.is_empty()).then(|| format!("response body:\n{excerpt}"))),
         );
@@ -32,7 +37,11 @@ pub fn check_global(response: &ResponseData) -> GlobalVerdict {
         let mut broken = false;
         if response.header("retry-after").is_none() {
             broken = true;
-            v.failures.push(Failure::new(rule, format!("{status} carries Retry-After"), format!("a {status} without Retry-After")));
+            v.failures.push(Failure::new(
+                rule,
+                format!("{status} carries Retry-After"),
+                format!("a {status} without Retry-After"),
+            ));
         }
         if status == 429 {
             let json_media = response
@@ -56,7 +65,9 @@ pub fn check_global(response: &ResponseData) -> GlobalVerdict {
             }
         }
         if !broken {
-            v.throttled = Some(format!("throttled: the target answered {status} (retries are not implemented)"));
+            v.throttled = Some(format!(
+                "throttled: the target answered {status} (retries are not implemented)"
+            ));
         }
     }
     v
@@ -82,7 +93,12 @@ fn throttle_body_errors(response: &ResponseData) -> Vec<String> {
                 Some(v) => v.is_string(),
                 None => false,
             };
-            (!ok).then(|| format!("`{name}` is missing or not {}", if *integer { "an integer" } else { "a string" }))
+            (!ok).then(|| {
+                format!(
+                    "`{name}` is missing or not {}",
+                    if *integer { "an integer" } else { "a string" }
+                )
+            })
         })
         .collect()
 }
@@ -94,7 +110,10 @@ mod tests {
     fn response(status: u16, headers: &[(&str, &str)], body: &str) -> ResponseData {
         ResponseData {
             status,
-            headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
             body: body.as_bytes().to_vec(),
         }
     }
@@ -104,13 +123,23 @@ mod tests {
         let v = check_global(&response(500, &[], "oops"));
         assert_eq!(v.failures[0].rule, "O13");
         let ok = r#"{"version":1,"currentRequests":11,"maxRequests":10,"periodInSeconds":1,"limitType":"Rolling"}"#;
-        let v = check_global(&response(429, &[("Retry-After", "1"), ("Content-Type", "application/json")], ok));
+        let v = check_global(&response(
+            429,
+            &[("Retry-After", "1"), ("Content-Type", "application/json")],
+            ok,
+        ));
         assert!(v.failures.is_empty() && v.throttled.is_some());
-        let v = check_global(&response(429, &[("Content-Type", "application/json")], "{}"));
+        let v = check_global(&response(
+            429,
+            &[("Content-Type", "application/json")],
+            "{}",
+        ));
         assert_eq!(v.failures.len(), 2);
         assert!(v.failures.iter().all(|f| f.rule == "O11"));
         let v = check_global(&response(503, &[], ""));
         assert_eq!(v.failures[0].rule, "O12");
-        assert!(check_global(&response(503, &[("Retry-After", "2")], "")).failures.is_empty());
+        assert!(check_global(&response(503, &[("Retry-After", "2")], ""))
+            .failures
+            .is_empty());
     }
 }

@@ -47,7 +47,9 @@ fn member_list(doc: &Value) -> Vec<String> {
     for (pos, (index, member)) in members.iter().enumerate() {
         if let Some(own) = member.pointer("/constants/system/index") {
             if own.as_u64() != Some(*index) {
-                problems.push(format!("member \"{index}\" has constants.system.index {own}"));
+                problems.push(format!(
+                    "member \"{index}\" has constants.system.index {own}"
+                ));
             }
         }
         let expected_next = match members.get(pos + 1) {
@@ -63,7 +65,9 @@ fn member_list(doc: &Value) -> Vec<String> {
                 } else {
                     "membersInfo.next (it is the last member)"
                 };
-                problems.push(format!("member \"{index}\" has next {n}, expected {e}: {what}"));
+                problems.push(format!(
+                    "member \"{index}\" has next {n}, expected {e}: {what}"
+                ));
             }
             (Some(_), None) if pos + 1 == members.len() => {
                 problems.push("membersInfo.next is missing or not an integer".into())
@@ -87,7 +91,9 @@ fn members_info(doc: &Value) -> Vec<String> {
     let count = members.len() as u64;
     match field("count") {
         Some(c) if c == count => {}
-        other => problems.push(format!("membersInfo.count is {other:?}, but there are {count} members")),
+        other => problems.push(format!(
+            "membersInfo.count is {other:?}, but there are {count} members"
+        )),
     }
     let reserved = members
         .iter()
@@ -103,12 +109,16 @@ fn members_info(doc: &Value) -> Vec<String> {
     if let Some((lowest, _)) = members.first() {
         match field("first") {
             Some(f) if f == *lowest => {}
-            other => problems.push(format!("membersInfo.first is {other:?}, but the lowest index is {lowest}")),
+            other => problems.push(format!(
+                "membersInfo.first is {other:?}, but the lowest index is {lowest}"
+            )),
         }
     }
     if let (Some(next), Some((highest, _))) = (field("next"), members.last()) {
         if next <= *highest {
-            problems.push(format!("membersInfo.next is {next}, not above the highest index {highest}"));
+            problems.push(format!(
+                "membersInfo.next is {next}, not above the highest index {highest}"
+            ));
         }
     }
     problems
@@ -128,9 +138,18 @@ mod tests {
     fn a_consistent_session_passes() {
         let doc = json!({ "members": { "0": member(0, 4), "4": member(4, 5) },
                           "membersInfo": { "first": 0, "next": 5, "count": 2, "accepted": 2 } });
-        assert!(check("member-list", &doc).is_empty(), "{:?}", check("member-list", &doc));
-        assert!(check("members-info", &doc).is_empty(), "{:?}", check("members-info", &doc));
-        let empty = json!({ "members": {}, "membersInfo": { "next": 3, "count": 0, "accepted": 0 } });
+        assert!(
+            check("member-list", &doc).is_empty(),
+            "{:?}",
+            check("member-list", &doc)
+        );
+        assert!(
+            check("members-info", &doc).is_empty(),
+            "{:?}",
+            check("members-info", &doc)
+        );
+        let empty =
+            json!({ "members": {}, "membersInfo": { "next": 3, "count": 0, "accepted": 0 } });
         assert!(check("member-list", &empty).is_empty());
         assert!(check("members-info", &empty).is_empty());
     }
@@ -139,7 +158,10 @@ mod tests {
     fn broken_links_and_counts_are_named() {
         let doc = json!({ "members": { "0": member(0, 5), "4": member(4, 5), "x": member(1, 1) },
                           "membersInfo": { "first": 0, "next": 5, "count": 2, "accepted": 2 } });
-        assert_eq!(check("member-list", &doc), vec!["member key \"x\" is not a decimal index"]);
+        assert_eq!(
+            check("member-list", &doc),
+            vec!["member key \"x\" is not a decimal index"]
+        );
         let doc = json!({ "members": { "0": member(0, 5), "4": member(4, 5) },
                           "membersInfo": { "first": 4, "next": 5, "count": 3, "accepted": 2 } });
         assert_eq!(check("member-list", &doc).len(), 1);

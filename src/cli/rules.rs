@@ -18,7 +18,10 @@ pub fn rules(args: RulesArgs) -> i32 {
     let cases = expand(&set);
     for case in &cases {
         for rule in &case.rules {
-            checked_by.entry(rule.as_str()).or_default().push(case.id.clone());
+            checked_by
+                .entry(rule.as_str())
+                .or_default()
+                .push(case.id.clone());
         }
     }
     let empty = Vec::new();

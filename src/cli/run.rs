@@ -17,7 +17,6 @@ use crate::run::{
 use super::common::load_cases;
 use super::{exit, ColorArg, FailOnArg, RunArgs};
 
-
 pub fn run(args: RunArgs) -> i32 {
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let clock = Instant::now();
@@ -33,7 +32,10 @@ pub fn run(args: RunArgs) -> i32 {
     let all = expand(&set);
     let cases = selection.apply(all);
     if cases.is_empty() && args.select.partition.is_none() {
-        eprintln!("error: no case matches the selection (--filter {:?})", args.select.filter);
+        eprintln!(
+            "error: no case matches the selection (--filter {:?})",
+            args.select.filter
+        );
         return exit::USAGE;
     }
     if let Err(e) = prepare_dir(&args.report_dir) {
@@ -70,7 +72,10 @@ pub fn run(args: RunArgs) -> i32 {
         ColorArg::Never => false,
         ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: failed to start the runtime: {e}");

@@ -40,9 +40,13 @@ impl HttpClient {
     }
 
     /// Sends one request and reads the whole answer, within the timeout.
-    pub async fn send(&self, request: &RequestData) -> (Result<ResponseData, TransportError>, Duration) {
+    pub async fn send(
+        &self,
+        request: &RequestData,
+    ) -> (Result<ResponseData, TransportError>, Duration) {
         let started = Instant::now();
-        let result = match tokio::time::timeout(self.options.timeout, self.exchange(request)).await {
+        let result = match tokio::time::timeout(self.options.timeout, self.exchange(request)).await
+        {
             Ok(r) => r,
             Err(_) => Err(TransportError::Timeout(self.options.timeout)),
         };
@@ -58,8 +62,9 @@ impl HttpClient {
         for (name, value) in &request.headers {
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| TransportError::Request(format!("invalid header name `{name}`")))?;
-            let value = HeaderValue::from_str(value)
-                .map_err(|_| TransportError::Request(format!("invalid value for header `{name}`")))?;
+            let value = HeaderValue::from_str(value).map_err(|_| {
+                TransportError::Request(format!("invalid value for header `{name}`"))
+            })?;
             headers.append(name, value);
         }
         let mut builder = self.inner.request(method, url).headers(headers);
@@ -71,7 +76,12 @@ impl HttpClient {
         let headers = response
             .headers()
             .iter()
-            .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         let max = self.options.max_body;
         if response.content_length().is_some_and(|len| len > max) {
@@ -84,7 +94,11 @@ impl HttpClient {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(ResponseData { status, headers, body })
+        Ok(ResponseData {
+            status,
+            headers,
+            body,
+        })
     }
 }
 

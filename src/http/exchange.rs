@@ -39,7 +39,11 @@ impl std::fmt::Display for TransportError {
         match self {
             TransportError::Connect(m) => write!(f, "could not connect: {m}"),
             TransportError::Timeout(d) => {
-                write!(f, "no complete answer within {:.1}s (timeout)", d.as_secs_f64())
+                write!(
+                    f,
+                    "no complete answer within {:.1}s (timeout)",
+                    d.as_secs_f64()
+                )
             }
             TransportError::BodyTooLarge(max) => {
                 write!(f, "the response body exceeds --max-body ({max} bytes)")

@@ -45,7 +45,10 @@ pub fn expand(set: &CaseSet) -> Vec<CaseInstance> {
             continue;
         }
         for variant in &case.file.variants {
-            let name = variant.get("name").and_then(Value::as_str).unwrap_or_default();
+            let name = variant
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             out.push(CaseInstance {
                 id: format!("{}::{name}", base.id),
                 variant: Some(variant.clone()),

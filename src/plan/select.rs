@@ -55,10 +55,13 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
 impl Selection {
     pub fn matches(&self, id: &str) -> bool {
         let by_filter = self.filters.is_empty()
-            || self
-                .filters
-                .iter()
-                .any(|f| if self.exact { id == f } else { id.contains(f.as_str()) });
+            || self.filters.iter().any(|f| {
+                if self.exact {
+                    id == f
+                } else {
+                    id.contains(f.as_str())
+                }
+            });
         by_filter && self.partition.is_none_or(|p| p.contains(id))
     }
 
@@ -88,15 +91,26 @@ mod tests {
         assert!("hash:0/3".parse::<Partition>().is_err());
         assert!("hash:4/3".parse::<Partition>().is_err());
         assert!("mod:1/3".parse::<Partition>().is_err());
-        assert_eq!("hash:2/3".parse::<Partition>(), Ok(Partition { index: 2, count: 3 }));
+        assert_eq!(
+            "hash:2/3".parse::<Partition>(),
+            Ok(Partition { index: 2, count: 3 })
+        );
     }
 
     #[test]
     fn filters_are_substrings_or_exact_ids() {
-        let s = Selection { filters: vec!["handle-id/".into()], exact: false, partition: None };
+        let s = Selection {
+            filters: vec!["handle-id/".into()],
+            exact: false,
+            partition: None,
+        };
         assert!(s.matches("handle-id/malformed::urn"));
         assert!(!s.matches("body/b1"));
-        let e = Selection { filters: vec!["body/b1".into()], exact: true, partition: None };
+        let e = Selection {
+            filters: vec!["body/b1".into()],
+            exact: true,
+            partition: None,
+        };
         assert!(e.matches("body/b1") && !e.matches("body/b10"));
     }
 }

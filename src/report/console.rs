@@ -68,21 +68,39 @@ impl Console {
             bar.finish_and_clear();
         }
         let gating: Vec<&CaseResult> = results.iter().filter(|r| r.gates(self.fail_on)).collect();
-        let errors: Vec<&CaseResult> = results.iter().filter(|r| r.outcome == Outcome::Error).collect();
+        let errors: Vec<&CaseResult> = results
+            .iter()
+            .filter(|r| r.outcome == Outcome::Error)
+            .collect();
         let mut out = std::io::stdout().lock();
         if !gating.is_empty() {
             let _ = writeln!(out, "\nfailures:");
             for r in &gating {
-                let _ = writeln!(out, "    {} {}", r.id, self.redactor.text(r.message.as_deref().unwrap_or("")));
+                let _ = writeln!(
+                    out,
+                    "    {} {}",
+                    r.id,
+                    self.redactor.text(r.message.as_deref().unwrap_or(""))
+                );
                 for f in r.failures.iter().skip(1) {
-                    let _ = writeln!(out, "        [{}] {}", f.rule, self.redactor.text(&f.message));
+                    let _ = writeln!(
+                        out,
+                        "        [{}] {}",
+                        f.rule,
+                        self.redactor.text(&f.message)
+                    );
                 }
             }
         }
         if !errors.is_empty() {
             let _ = writeln!(out, "\nerrors (could not judge):");
             for r in &errors {
-                let _ = writeln!(out, "    {} {}", r.id, self.redactor.text(r.message.as_deref().unwrap_or("")));
+                let _ = writeln!(
+                    out,
+                    "    {} {}",
+                    r.id,
+                    self.redactor.text(r.message.as_deref().unwrap_or(""))
+                );
             }
         }
         let warnings: Vec<&CaseResult> = results
@@ -121,7 +139,10 @@ impl EventSink for Console {
         match event {
             Event::Started { total } => {
                 if !self.verbose_lines {
-                    let bar = ProgressBar::with_draw_target(Some(*total as u64), ProgressDrawTarget::stdout());
+                    let bar = ProgressBar::with_draw_target(
+                        Some(*total as u64),
+                        ProgressDrawTarget::stdout(),
+                    );
                     if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}") {
                         bar.set_style(style);
                     }
@@ -140,7 +161,8 @@ impl EventSink for Console {
                 }
                 let shown = self.verbose_lines || r.outcome != Outcome::Pass;
                 if shown {
-                    let mut text = format!("{} {} ({} ms)", self.label(r), r.id, r.duration.as_millis());
+                    let mut text =
+                        format!("{} {} ({} ms)", self.label(r), r.id, r.duration.as_millis());
                     if let Some(m) = &r.message {
                         text.push_str(&format!(": {}", self.redactor.text(m)));
                     }

@@ -11,7 +11,11 @@ use crate::run::{CaseResult, FailOn, Outcome};
 use super::redact::Redactor;
 use super::transcript::transcript;
 
-pub fn junit(results: &[CaseResult], fail_on: FailOn, redactor: &Redactor) -> Result<String, String> {
+pub fn junit(
+    results: &[CaseResult],
+    fail_on: FailOn,
+    redactor: &Redactor,
+) -> Result<String, String> {
     let mut areas: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
     for r in results {
         areas.entry(r.area.as_str()).or_default().push(r);
@@ -25,7 +29,8 @@ pub fn junit(results: &[CaseResult], fail_on: FailOn, redactor: &Redactor) -> Re
                 Outcome::Pass => TestCaseStatus::success(),
                 Outcome::Fail if r.gates(fail_on) => {
                     let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                    s.set_message(message).set_type(format!("rule {}", first_rule(r)));
+                    s.set_message(message)
+                        .set_type(format!("rule {}", first_rule(r)));
                     s.set_description(redactor.text(&failure_text(r)));
                     s
                 }
@@ -59,7 +64,9 @@ pub fn junit(results: &[CaseResult], fail_on: FailOn, redactor: &Redactor) -> Re
         }
         report.add_test_suite(suite);
     }
-    report.to_string().map_err(|e| format!("failed to write JUnit: {e}"))
+    report
+        .to_string()
+        .map_err(|e| format!("failed to write JUnit: {e}"))
 }
 
 fn first_rule(r: &CaseResult) -> &str {

@@ -148,7 +148,10 @@ pub fn build(info: &RunInfo, results: &[CaseResult], redactor: &Redactor) -> Rep
         started_at: info.started_at.clone(),
         duration_ms: info.duration_ms,
         summary: Summary::of(results, info.fail_on),
-        cases: results.iter().map(|r| case_report(r, info.fail_on, redactor)).collect(),
+        cases: results
+            .iter()
+            .map(|r| case_report(r, info.fail_on, redactor))
+            .collect(),
     }
 }
 
@@ -173,7 +176,11 @@ fn case_report(r: &CaseResult, fail_on: FailOn, redactor: &Redactor) -> CaseRepo
                 diff: f.diff.as_ref().map(|d| redactor.text(d)),
             })
             .collect(),
-        exchanges: r.exchanges.iter().map(|e| exchange_report(e, redactor)).collect(),
+        exchanges: r
+            .exchanges
+            .iter()
+            .map(|e| exchange_report(e, redactor))
+            .collect(),
     }
 }
 
@@ -225,9 +232,15 @@ fn body_fields(bytes: &[u8], redactor: &Redactor) -> (Option<String>, Option<Str
     match std::str::from_utf8(kept) {
         Ok(text) => (Some(text.to_string()), None, truncated),
         // A cut may split a character: keep text when only the tail is broken.
-        Err(e) if truncated && e.valid_up_to() + 4 > kept.len() => {
-            (Some(String::from_utf8_lossy(&kept[..e.valid_up_to()]).into_owned()), None, truncated)
-        }
-        Err(_) => (None, Some(base64::engine::general_purpose::STANDARD.encode(kept)), truncated),
+        Err(e) if truncated && e.valid_up_to() + 4 > kept.len() => (
+            Some(String::from_utf8_lossy(&kept[..e.valid_up_to()]).into_owned()),
+            None,
+            truncated,
+        ),
+        Err(_) => (
+            None,
+            Some(base64::engine::general_purpose::STANDARD.encode(kept)),
+            truncated,
+        ),
     }
 }

@@ -58,8 +58,10 @@ impl Redactor {
 /// Authorization, Cookie, Set-Cookie, and any name containing token, secret or key.
 pub fn secret_header(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    matches!(n.as_str(), "authorization" | "proxy-authorization" | "cookie" | "set-cookie")
-        || n.contains("token")
+    matches!(
+        n.as_str(),
+        "authorization" | "proxy-authorization" | "cookie" | "set-cookie"
+    ) || n.contains("token")
         || n.contains("secret")
         || n.contains("key")
 }
@@ -88,17 +90,33 @@ mod tests {
 
     #[test]
     fn values_are_redacted_everywhere_and_short_ones_left_alone() {
-        let r = Redactor::new(["XBL3.0 x=123;very-secret-token".to_string(), "short".to_string()]);
-        assert_eq!(r.text("auth XBL3.0 x=123;very-secret-token!"), "auth [REDACTED]!");
+        let r = Redactor::new([
+            "XBL3.0 x=123;very-secret-token".to_string(),
+            "short".to_string(),
+        ]);
+        assert_eq!(
+            r.text("auth XBL3.0 x=123;very-secret-token!"),
+            "auth [REDACTED]!"
+        );
         assert_eq!(r.text("echo: very-secret-token"), "echo: [REDACTED]");
         assert_eq!(r.text("a short word"), "a short word");
-        assert_eq!(r.bytes(b"\xffvery-secret-token\xfe"), b"\xff[REDACTED]\xfe".to_vec());
+        assert_eq!(
+            r.bytes(b"\xffvery-secret-token\xfe"),
+            b"\xff[REDACTED]\xfe".to_vec()
+        );
     }
 
     #[test]
     fn headers_are_redacted_by_name() {
         let r = Redactor::default();
-        for name in ["Authorization", "cookie", "Set-Cookie", "X-Api-Key", "x-auth-token", "Client-Secret"] {
+        for name in [
+            "Authorization",
+            "cookie",
+            "Set-Cookie",
+            "X-Api-Key",
+            "x-auth-token",
+            "Client-Secret",
+        ] {
             assert_eq!(r.header(name, "v"), REDACTED, "{name}");
         }
         assert_eq!(r.header("X-Xbl-Contract-Version", "107"), "107");

@@ -20,14 +20,24 @@ pub fn transcript(r: &CaseResult, redactor: &Redactor) -> String {
         for h in &rep.request.headers {
             out.push_str(&format!("> {}: {}\n", h.name, h.value));
         }
-        push_body(&mut out, rep.request.body.as_deref(), rep.request.body_base64.is_some(), SHOWN);
+        push_body(
+            &mut out,
+            rep.request.body.as_deref(),
+            rep.request.body_base64.is_some(),
+            SHOWN,
+        );
         match (&rep.response, &rep.error) {
             (Some(resp), _) => {
                 out.push_str(&format!("< {}\n", resp.status.unwrap_or(0)));
                 for h in &resp.headers {
                     out.push_str(&format!("< {}: {}\n", h.name, h.value));
                 }
-                push_body(&mut out, resp.body.as_deref(), resp.body_base64.is_some(), SHOWN);
+                push_body(
+                    &mut out,
+                    resp.body.as_deref(),
+                    resp.body_base64.is_some(),
+                    SHOWN,
+                );
             }
             (None, Some(err)) => out.push_str(&format!("! {err}\n")),
             (None, None) => {}
@@ -56,12 +66,20 @@ fn push_body(out: &mut String, body: Option<&str>, binary: bool, limit: usize) {
 /// Everything a person needs to see why a case did not pass: its failures with rules and
 /// diffs, then the transcript.
 pub fn explain(r: &CaseResult, redactor: &Redactor) -> String {
-    let mut out = format!("{} ({}; rules {})\n", r.title, r.severity.as_str(), r.rules.join(", "));
+    let mut out = format!(
+        "{} ({}; rules {})\n",
+        r.title,
+        r.severity.as_str(),
+        r.rules.join(", ")
+    );
     if let Some(m) = &r.message {
         out.push_str(&format!("{}: {m}\n", r.outcome.as_str()));
     }
     for f in &r.failures {
-        out.push_str(&format!("\n  rule {}: expected {}\n  {}\n", f.rule, f.expectation, f.message));
+        out.push_str(&format!(
+            "\n  rule {}: expected {}\n  {}\n",
+            f.rule, f.expectation, f.message
+        ));
         if let Some(d) = &f.diff {
             for line in d.lines() {
                 out.push_str(&format!("    {line}\n"));

@@ -10,18 +10,26 @@ use super::redact::Redactor;
 
 /// Creates the report directory and proves it writable, before anything runs.
 pub fn prepare_dir(dir: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("failed to create report directory {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("failed to create report directory {}: {e}", dir.display()))?;
     let probe = dir.join(".mpsd-conformance-write-test");
-    std::fs::write(&probe, b"").map_err(|e| format!("report directory {} is not writable: {e}", dir.display()))?;
+    std::fs::write(&probe, b"")
+        .map_err(|e| format!("report directory {} is not writable: {e}", dir.display()))?;
     let _ = std::fs::remove_file(probe);
     Ok(())
 }
 
 /// Writes report.json and junit.xml; returns their paths.
-pub fn write_reports(dir: &Path, info: &RunInfo, results: &[CaseResult], redactor: &Redactor) -> Result<Vec<PathBuf>, String> {
+pub fn write_reports(
+    dir: &Path,
+    info: &RunInfo,
+    results: &[CaseResult],
+    redactor: &Redactor,
+) -> Result<Vec<PathBuf>, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("failed to create {}: {e}", dir.display()))?;
     let report = build(info, results, redactor);
-    let json = serde_json::to_vec_pretty(&report).map_err(|e| format!("failed to render report.json: {e}"))?;
+    let json = serde_json::to_vec_pretty(&report)
+        .map_err(|e| format!("failed to render report.json: {e}"))?;
     let json_path = dir.join("report.json");
     write_atomic(&json_path, &redactor.bytes(&json))?;
     let xml = junit(results, info.fail_on, redactor)?;

@@ -32,7 +32,16 @@ pub async fn run_case(ctx: &RunContext, case: &CaseInstance) -> CaseResult {
     let mut teardown = Teardown::default();
     let mut throttled = None;
 
-    let ending = run_steps(ctx, case, &mut vars, &mut exchanges, &mut failures, &mut teardown, &mut throttled).await;
+    let ending = run_steps(
+        ctx,
+        case,
+        &mut vars,
+        &mut exchanges,
+        &mut failures,
+        &mut teardown,
+        &mut throttled,
+    )
+    .await;
     // Teardown runs whatever happened, and its server failures still count (O13).
     for exchange in teardown.run(ctx).await {
         if let Some(resp) = &exchange.response {
@@ -42,7 +51,10 @@ pub async fn run_case(ctx: &RunContext, case: &CaseInstance) -> CaseResult {
     }
 
     let (outcome, message) = match ending {
-        Ending::Interrupted => (Outcome::Interrupted, Some("interrupted before the case finished".to_string())),
+        Ending::Interrupted => (
+            Outcome::Interrupted,
+            Some("interrupted before the case finished".to_string()),
+        ),
         Ending::Skip(why) => (Outcome::Skip, Some(why)),
         _ if !failures.is_empty() => (Outcome::Fail, Some(summary(&failures))),
         Ending::Error(why) => (Outcome::Error, Some(why)),
@@ -101,7 +113,11 @@ async fn run_steps(
                 }
                 continue;
             }
-            Action::Request { request, expect, captures } => (request, expect, captures),
+            Action::Request {
+                request,
+                expect,
+                captures,
+            } => (request, expect, captures),
         };
         let data = match build(ctx, vars, &step.scope, request) {
             Ok(d) => d,
@@ -134,7 +150,12 @@ async fn run_steps(
         });
         let Some(response) = response else {
             let why = error.map(|e| e.to_string()).unwrap_or_default();
-            return Ending::Error(format!("{} ({} {}): {why}", step.label, data.method, path_of(&data)));
+            return Ending::Error(format!(
+                "{} ({} {}): {why}",
+                step.label,
+                data.method,
+                path_of(&data)
+            ));
         };
         teardown.track(ctx, &data, &response);
 
@@ -184,10 +205,15 @@ async fn wait_interrupt(ctx: &RunContext) {
     }
 }
 
-fn render_expect(vars: &mut CaseVars<'_>, scope: &Scope, expect: &Expect) -> Result<Expect, String> {
+fn render_expect(
+    vars: &mut CaseVars<'_>,
+    scope: &Scope,
+    expect: &Expect,
+) -> Result<Expect, String> {
     let raw = serde_json::to_value(expect).map_err(|e| e.to_string())?;
     let rendered = vars.render(scope, &raw)?;
-    serde_json::from_value(rendered).map_err(|e| format!("the rendered expectation is invalid: {e}"))
+    serde_json::from_value(rendered)
+        .map_err(|e| format!("the rendered expectation is invalid: {e}"))
 }
 
 fn captured(capture: &Capture, response: &ResponseData) -> Option<Value> {
@@ -195,7 +221,9 @@ fn captured(capture: &Capture, response: &ResponseData) -> Option<Value> {
         return response.header(name).map(|v| Value::String(v.to_string()));
     }
     if let Some(pointer) = &capture.pointer {
-        return response.json().and_then(|doc| doc.pointer(pointer).cloned());
+        return response
+            .json()
+            .and_then(|doc| doc.pointer(pointer).cloned());
     }
     if capture.status == Some(true) {
         return Some(Value::from(response.status));
@@ -205,13 +233,19 @@ fn captured(capture: &Capture, response: &ResponseData) -> Option<Value> {
 
 fn path_of(data: &RequestData) -> String {
     match data.url.split_once("://") {
-        Some((_, rest)) => rest.find('/').map(|i| rest[i..].to_string()).unwrap_or_default(),
+        Some((_, rest)) => rest
+            .find('/')
+            .map(|i| rest[i..].to_string())
+            .unwrap_or_default(),
         None => data.url.clone(),
     }
 }
 
 fn excerpt(response: &ResponseData) -> String {
-    let text: String = String::from_utf8_lossy(&response.body).chars().take(200).collect();
+    let text: String = String::from_utf8_lossy(&response.body)
+        .chars()
+        .take(200)
+        .collect();
     let text = text.trim();
     if text.is_empty() {
         String::new()

@@ -44,9 +44,9 @@ impl EmbeddedServer {
                     }
                 });
             })?;
-        let url = ready_rx
-            .recv()
-            .map_err(|_| std::io::Error::other("the reference server thread ended before it started"))??;
+        let url = ready_rx.recv().map_err(|_| {
+            std::io::Error::other("the reference server thread ended before it started")
+        })??;
         Ok(EmbeddedServer {
             url,
             stop: Some(stop_tx),

@@ -5,9 +5,15 @@ use super::outcome::CaseResult;
 #[derive(Clone, Debug)]
 pub enum Event {
     /// The run begins with this many cases.
-    Started { total: usize },
-    CaseStarted { id: String },
-    CaseFinished { result: Box<CaseResult> },
+    Started {
+        total: usize,
+    },
+    CaseStarted {
+        id: String,
+    },
+    CaseFinished {
+        result: Box<CaseResult>,
+    },
 }
 
 /// Receives events; reporters implement it.

@@ -182,7 +182,10 @@ mod tests {
         let may_fail = result(Severity::May, Outcome::Fail, false);
         let error = result(Severity::Must, Outcome::Error, false);
         let int = result(Severity::Must, Outcome::Interrupted, false);
-        assert_eq!(exit_code(&[pass.clone(), may_fail.clone()], FailOn::Should), 0);
+        assert_eq!(
+            exit_code(&[pass.clone(), may_fail.clone()], FailOn::Should),
+            0
+        );
         assert_eq!(exit_code(&[pass.clone(), error.clone()], FailOn::Should), 3);
         assert_eq!(exit_code(&[fail.clone(), error.clone()], FailOn::Should), 1);
         assert_eq!(exit_code(&[fail, int], FailOn::Should), 130);

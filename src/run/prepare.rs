@@ -34,16 +34,23 @@ pub struct Prepared {
     pub server: Option<EmbeddedServer>,
 }
 
-pub fn prepare(set: &CaseSet, env: &Environment, options: PrepareOptions) -> Result<Prepared, String> {
+pub fn prepare(
+    set: &CaseSet,
+    env: &Environment,
+    options: PrepareOptions,
+) -> Result<Prepared, String> {
     let identities = env.identities(&set.suite)?;
     let mut secrets = env.secrets();
     secrets.extend(options.secrets.iter().cloned());
     let (base_url, label, server) = match &options.target {
         Some(url) => {
             let trimmed = url.trim_end_matches('/').to_string();
-            let parsed = reqwest::Url::parse(&trimmed).map_err(|e| format!("--target `{url}` is not a URL: {e}"))?;
+            let parsed = reqwest::Url::parse(&trimmed)
+                .map_err(|e| format!("--target `{url}` is not a URL: {e}"))?;
             if !matches!(parsed.scheme(), "http" | "https") {
-                return Err(format!("--target `{url}` must be an http:// or https:// URL"));
+                return Err(format!(
+                    "--target `{url}` must be an http:// or https:// URL"
+                ));
             }
             if let Some(userinfo) = url_userinfo(&trimmed) {
                 secrets.push(userinfo.clone());
@@ -54,18 +61,36 @@ pub fn prepare(set: &CaseSet, env: &Environment, options: PrepareOptions) -> Res
             (trimmed.clone(), trimmed, None)
         }
         None => {
-            let server = EmbeddedServer::start().map_err(|e| format!("failed to start the embedded reference server: {e}"))?;
-            (server.url().to_string(), "embedded".to_string(), Some(server))
+            let server = EmbeddedServer::start()
+                .map_err(|e| format!("failed to start the embedded reference server: {e}"))?;
+            (
+                server.url().to_string(),
+                "embedded".to_string(),
+                Some(server),
+            )
         }
     };
-    let mut headers: Vec<(String, String)> = set.suite.headers.iter().map(|(n, v)| (n.clone(), v.clone())).collect();
+    let mut headers: Vec<(String, String)> = set
+        .suite
+        .headers
+        .iter()
+        .map(|(n, v)| (n.clone(), v.clone()))
+        .collect();
     super::request::set(&mut headers, &options.headers);
-    let body_headers = set.suite.body_headers.iter().map(|(n, v)| (n.clone(), v.clone())).collect();
+    let body_headers = set
+        .suite
+        .body_headers
+        .iter()
+        .map(|(n, v)| (n.clone(), v.clone()))
+        .collect();
     let run_id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
     let vars = RunVars {
         run_id,
         world: env.world(&set.suite),
-        xuids: identities.iter().map(|(n, i)| (n.clone(), i.xuid.clone())).collect(),
+        xuids: identities
+            .iter()
+            .map(|(n, i)| (n.clone(), i.xuid.clone()))
+            .collect(),
     };
     let ctx = RunContext {
         client: HttpClient::new(options.client)?,

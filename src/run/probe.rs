@@ -4,7 +4,11 @@
 use crate::http::{HttpClient, RequestData, TransportError};
 
 /// Any HTTP answer means reachable; only a transport failure does not.
-pub async fn probe(client: &HttpClient, base_url: &str, headers: &[(String, String)]) -> Result<(), TransportError> {
+pub async fn probe(
+    client: &HttpClient,
+    base_url: &str,
+    headers: &[(String, String)],
+) -> Result<(), TransportError> {
     let request = RequestData {
         method: "GET".into(),
         url: format!("{base_url}/handles/00000000-0000-0000-0000-000000000000/session"),

@@ -22,7 +22,9 @@ pub fn build(
     scope: &Scope,
     spec: &RequestSpec,
 ) -> Result<RequestData, BuildError> {
-    let render = |vars: &mut CaseVars<'_>, text: &str| vars.render_text(scope, text).map_err(BuildError::Render);
+    let render = |vars: &mut CaseVars<'_>, text: &str| {
+        vars.render_text(scope, text).map_err(BuildError::Render)
+    };
     let method = render(vars, &spec.method)?;
     let path = render(vars, &spec.path)?;
     let identity = render(vars, spec.identity.as_deref().unwrap_or("a"))?;
@@ -53,8 +55,12 @@ pub fn build(
     for (name, value) in &spec.headers {
         let rendered = match value {
             HeaderValueSpec::Remove(()) => Value::Null,
-            HeaderValueSpec::One(v) => vars.render(scope, &Value::String(v.clone())).map_err(BuildError::Render)?,
-            HeaderValueSpec::Many(vs) => Value::Array(vs.iter().map(|v| Value::String(v.clone())).collect()),
+            HeaderValueSpec::One(v) => vars
+                .render(scope, &Value::String(v.clone()))
+                .map_err(BuildError::Render)?,
+            HeaderValueSpec::Many(vs) => {
+                Value::Array(vs.iter().map(|v| Value::String(v.clone())).collect())
+            }
         };
         headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
         match rendered {

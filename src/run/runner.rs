@@ -42,11 +42,21 @@ pub async fn run_cases(
             // The semaphore is never closed, so acquiring cannot fail.
             let _permit = permits.acquire_owned().await.ok();
             let result = if ctx.is_interrupted() {
-                not_run(&case, Outcome::Interrupted, "interrupted before the case started")
+                not_run(
+                    &case,
+                    Outcome::Interrupted,
+                    "interrupted before the case started",
+                )
             } else if ctx.stopping.load(Ordering::SeqCst) {
-                not_run(&case, Outcome::Skip, "not run: --fail-fast stopped the run after a gating failure")
+                not_run(
+                    &case,
+                    Outcome::Skip,
+                    "not run: --fail-fast stopped the run after a gating failure",
+                )
             } else {
-                let _ = tx.send(Event::CaseStarted { id: case.id.clone() });
+                let _ = tx.send(Event::CaseStarted {
+                    id: case.id.clone(),
+                });
                 let result = run_case(&ctx, &case).await;
                 if fail_fast && result.fails_gate(fail_on) {
                     ctx.stopping.store(true, Ordering::SeqCst);

@@ -128,7 +128,8 @@ mod tests {
         let ids = Environment::default().identities(&s).unwrap();
         assert_eq!(ids["b"].authorization.as_deref(), Some("XBL3.0 x=2;t"));
         let mut env = Environment::default();
-        env.auth.insert("a".into(), "XBL3.0 x=hash;secret-token".into());
+        env.auth
+            .insert("a".into(), "XBL3.0 x=hash;secret-token".into());
         assert!(env.identities(&s).is_err());
         env.xuid.insert("a".into(), "42".into());
         let ids = env.identities(&s).unwrap();
@@ -141,7 +142,10 @@ mod tests {
 
     #[test]
     fn userinfo_is_found() {
-        assert_eq!(url_userinfo("https://u:p@h.example/x").as_deref(), Some("u:p"));
+        assert_eq!(
+            url_userinfo("https://u:p@h.example/x").as_deref(),
+            Some("u:p")
+        );
         assert_eq!(url_userinfo("http://h.example/a@b"), None);
     }
 }

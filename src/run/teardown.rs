@@ -30,7 +30,10 @@ impl Teardown {
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case("authorization"))
             .map(|(_, v)| v.clone());
-        let path = request.url.strip_prefix(&ctx.base_url).unwrap_or(&request.url);
+        let path = request
+            .url
+            .strip_prefix(&ctx.base_url)
+            .unwrap_or(&request.url);
         let body: Option<Value> = serde_json::from_slice(&request.body).ok();
         match request.method.as_str() {
             "PUT" if !path.contains("nocommit=true") => {
@@ -51,7 +54,12 @@ impl Teardown {
                 }
             }
             "POST" if path.split('?').next() == Some("/handles") => {
-                if let Some(id) = response.json().as_ref().and_then(|d| d.get("id")).and_then(Value::as_str) {
+                if let Some(id) = response
+                    .json()
+                    .as_ref()
+                    .and_then(|d| d.get("id"))
+                    .and_then(Value::as_str)
+                {
                     self.handles.push((auth, id.to_string()));
                 }
             }
@@ -81,7 +89,13 @@ fn session_path(value: &str) -> Option<String> {
     rest.find('/').map(|i| rest[i..].to_string())
 }
 
-async fn send(ctx: &RunContext, method: &str, path: &str, auth: Option<String>, body: Vec<u8>) -> Exchange {
+async fn send(
+    ctx: &RunContext,
+    method: &str,
+    path: &str,
+    auth: Option<String>,
+    body: Vec<u8>,
+) -> Exchange {
     let mut headers = ctx.headers.clone();
     if !body.is_empty() {
         set(&mut headers, &ctx.body_headers);

@@ -139,6 +139,9 @@ mod tests {
         // A parameter reads the case's scope.
         assert_eq!(vars.render_text(&fixture, "{{param.t}}").unwrap(), a1);
         vars.set("s.n".into(), json!(3));
-        assert_eq!(vars.render(&fixture, &json!("{{self.n}}")).unwrap(), json!(3));
+        assert_eq!(
+            vars.render(&fixture, &json!("{{self.n}}")).unwrap(),
+            json!(3)
+        );
     }
 }

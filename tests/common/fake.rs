@@ -44,7 +44,9 @@ pub fn closed_port() -> String {
 fn serve(mut stream: TcpStream, behaviour: Behaviour) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
     loop {
-        let Some(head) = read_request(&mut stream) else { return };
+        let Some(head) = read_request(&mut stream) else {
+            return;
+        };
         let reply: Vec<u8> = match behaviour {
             Behaviour::Error500 => b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\noops".to_vec(),
             Behaviour::Hang => {
@@ -93,7 +95,9 @@ fn read_request(stream: &mut TcpStream) -> Option<String> {
         .lines()
         .find_map(|l| {
             let (n, v) = l.split_once(':')?;
-            n.trim().eq_ignore_ascii_case("content-length").then(|| v.trim().parse::<usize>().ok())?
+            n.trim()
+                .eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse::<usize>().ok())?
         })
         .unwrap_or(0);
     let mut body = vec![0u8; length];

@@ -18,7 +18,13 @@ pub fn case_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
     std::fs::create_dir_all(dir.path().join("schemas")).expect("mkdir");
     for entry in std::fs::read_dir(catalog().join("schemas")).expect("schemas") {
         let path = entry.expect("entry").path();
-        std::fs::copy(&path, dir.path().join("schemas").join(path.file_name().expect("name"))).expect("copy");
+        std::fs::copy(
+            &path,
+            dir.path()
+                .join("schemas")
+                .join(path.file_name().expect("name")),
+        )
+        .expect("copy");
     }
     for (rel, text) in files {
         let path = dir.path().join(rel);

@@ -1,0 +1,441 @@
+//! One write to one session (R1, R5 PUT), judged and applied under that session's lock.
+//!
+//! The checks run in the order of CONTRACT.md §5: what needs the stored state to be a 400 (B5)
+//! first, then preconditions (412), then permission and conflicts (403, 409).
+
+use axum::body::Bytes;
+use serde_json::{json, Map, Value};
+
+use super::errors::Reject;
+use super::headers::{Preconditions, TagCondition};
+use super::merge::{merge_constants, merge_patch, ConstantConflict};
+use super::session::{Bag, Content, Member, Session};
+use super::world::Template;
+use super::write_request::{BagPatch, MeWrite, MemberWrite, WriteRequest};
+
+pub(crate) struct WriteInput<'a> {
+    pub request: &'a WriteRequest,
+    pub caller: &'a str,
+    pub template: &'static Template,
+    pub preconditions: &'a Preconditions,
+    /// B10: answer as if, store nothing.
+    pub nocommit: bool,
+}
+
+#[derive(Debug)]
+pub(crate) enum WriteOutcome {
+    /// O1 (200) or O2/O17 (201).
+    Session {
+        created: bool,
+        document: Bytes,
+        etag: String,
+    },
+    /// O3: the session was deleted, or would have been created empty where empty ones are not kept.
+    NoContent,
+    /// H4.c: a stale `If-Match`; the body is the whole current session.
+    Stale { document: Bytes, etag: String },
+}
+
+pub(crate) fn execute(
+    slot: &mut Option<Session>,
+    input: WriteInput<'_>,
+) -> Result<WriteOutcome, Reject> {
+    let current = slot.as_ref();
+    check_ready_and_active(current.map(|s| &s.content), input.request, input.caller)?;
+    if let Some(stale) = check_preconditions(current, input.preconditions)? {
+        return Ok(stale);
+    }
+
+    let created = current.is_none();
+    let base = match current {
+        Some(session) => session.content.clone(),
+        None => Session::new(input.template).content,
+    };
+    let content = apply(base, created, input.request, input.caller, input.template)?;
+
+    if content.members.is_empty() && !input.template.keeps_empty_sessions() {
+        if !input.nocommit {
+            *slot = None;
+        }
+        return Ok(WriteOutcome::NoContent);
+    }
+
+    let next = match current {
+        Some(session) if session.content == content => {
+            return Ok(WriteOutcome::Session {
+                created: false,
+                document: session.document.clone(),
+                etag: session.etag.clone(),
+            })
+        }
+        Some(session) => {
+            let mut next = session.clone();
+            next.content = content;
+            next.change_number += 1;
+            next.render();
+            next
+        }
+        None => {
+            let mut next = Session::new(input.template);
+            next.content = content;
+            next.render();
+            next
+        }
+    };
+    let outcome = WriteOutcome::Session {
+        created,
+        document: next.document.clone(),
+        etag: next.etag.clone(),
+    };
+    if !input.nocommit {
+        *slot = Some(next);
+    }
+    Ok(outcome)
+}
+
+/// B5, judged on each member as it would be after the write.
+fn check_ready_and_active(
+    current: Option<&Content>,
+    request: &WriteRequest,
+    caller: &str,
+) -> Result<(), Reject> {
+    let existing = |xuid: &str| {
+        current
+            .and_then(|c| c.member_by_xuid(xuid).and_then(|i| c.members.get(&i)))
+            .map(|m| m.properties.system.clone())
+    };
+    let mut merged = Vec::new();
+    if let Some(MeWrite::Upsert(m)) = &request.me {
+        merged.push(merged_system(existing(caller).unwrap_or_default(), m));
+    }
+    for r in &request.reservations {
+        // A reservation for someone already in the session changes nothing.
+        if existing(&r.xuid).is_none() {
+            merged.push(merged_system(Map::new(), &r.member));
+        }
+    }
+    let both = |s: &Map<String, Value>| {
+        s.get("ready") == Some(&Value::Bool(true)) && s.get("active") == Some(&Value::Bool(true))
+    };
+    if merged.iter().any(both) {
+        return Err(Reject::bad_request(
+            "a member cannot be both ready and active (properties.system)",
+        ));
+    }
+    Ok(())
+}
+
+fn merged_system(mut base: Map<String, Value>, write: &MemberWrite) -> Map<String, Value> {
+    if let Some(patch) = &write.properties.system {
+        merge_patch(&mut base, patch);
+    }
+    base
+}
+
+/// H4. `Ok(Some(_))` is the stale `If-Match` answer, which carries the current session.
+fn check_preconditions(
+    current: Option<&Session>,
+    preconditions: &Preconditions,
+) -> Result<Option<WriteOutcome>, Reject> {
+    let etag = current.map(|s| s.etag.as_str());
+    if let Some(condition) = &preconditions.if_match {
+        if !condition.matches(etag) {
+            return match (current, condition) {
+                (None, TagCondition::Any) => Err(Reject::precondition_failed(
+                    "If-Match: * but the session does not exist",
+                )),
+                (None, TagCondition::Tags(_)) => Err(Reject::precondition_failed(
+                    "If-Match names an ETag but the session does not exist",
+                )),
+                (Some(session), _) => Ok(Some(WriteOutcome::Stale {
+                    document: session.document.clone(),
+                    etag: session.etag.clone(),
+                })),
+            };
+        }
+    }
+    if let Some(condition) = &preconditions.if_none_match {
+        if condition.matches(etag) {
+            let message = match condition {
+                TagCondition::Any => "If-None-Match: * but the session already exists",
+                TagCondition::Tags(_) => "If-None-Match matches the session's current ETag",
+            };
+            return Err(Reject::precondition_failed(message));
+        }
+    }
+    Ok(None)
+}
+
+/// Folds the request into `content`: permission (403) and constants (409) are judged here.
+fn apply(
+    mut content: Content,
+    created: bool,
+    request: &WriteRequest,
+    caller: &str,
+    template: &Template,
+) -> Result<Content, Reject> {
+    if request.writes_servers {
+        return Err(Reject::forbidden(
+            "only a server principal may write `servers`",
+        ));
+    }
+    if request.writes_indexed_member {
+        return Err(Reject::forbidden(
+            "a user may not write a member by index; use members.me",
+        ));
+    }
+    if let Some(MeWrite::Upsert(m)) = &request.me {
+        if let Some(named) = m.named_xuid() {
+            if named != caller {
+                return Err(Reject::forbidden(format!(
+                    "members.me names xuid {named}, but the caller is {caller}"
+                )));
+            }
+        }
+    }
+
+    merge_bag_constants(
+        &mut content.constants,
+        &request.constants,
+        created,
+        "constants",
+    )?;
+    patch_bag(&mut content.properties, &request.properties);
+
+    let count_before = content.members.len();
+    match &request.me {
+        None => {}
+        Some(MeWrite::Leave) => {
+            if let Some(index) = content.member_by_xuid(caller) {
+                content.members.remove(&index);
+            }
+        }
+        Some(MeWrite::Upsert(write)) => match content.member_by_xuid(caller) {
+            Some(index) => {
+                if let Some(member) = content.members.get_mut(&index) {
+                    // A reservation turns into a member here, so its constants are still open.
+                    let allow_new = member.reserved;
+                    merge_bag_constants(
+                        &mut member.constants,
+                        &write.constants,
+                        allow_new,
+                        "members.me.constants",
+                    )?;
+                    member.reserved = false;
+                    patch_bag(&mut member.properties, &write.properties);
+                }
+            }
+            None => add_member(&mut content, caller, write, false)?,
+        },
+    }
+    for reservation in &request.reservations {
+        if content.member_by_xuid(&reservation.xuid).is_none() {
+            add_member(&mut content, &reservation.xuid, &reservation.member, true)?;
+        }
+    }
+    let count = content.members.len();
+    if count > count_before && count > template.max_members as usize {
+        return Err(Reject::forbidden(format!(
+            "the session is full: maxMembersCount is {}",
+            template.max_members
+        )));
+    }
+    Ok(content)
+}
+
+fn add_member(
+    content: &mut Content,
+    xuid: &str,
+    write: &MemberWrite,
+    reserved: bool,
+) -> Result<(), Reject> {
+    let index = content.next_index;
+    let mut constants = Bag::default();
+    constants.system.insert("xuid".into(), json!(xuid));
+    constants.system.insert("index".into(), json!(index));
+    merge_bag_constants(&mut constants, &write.constants, true, "members.constants")?;
+    let mut properties = Bag::default();
+    patch_bag(&mut properties, &write.properties);
+    content.members.insert(
+        index,
+        Member {
+            xuid: xuid.to_owned(),
+            reserved,
+            constants,
+            properties,
+        },
+    );
+    content.next_index = index.saturating_add(1);
+    Ok(())
+}
+
+fn merge_bag_constants(
+    bag: &mut Bag,
+    patch: &BagPatch,
+    allow_new: bool,
+    path: &str,
+) -> Result<(), Reject> {
+    let conflict = |ConstantConflict(at): ConstantConflict| {
+        Reject::conflict(format!(
+            "constants are set once; `{at}` would change or be added"
+        ))
+    };
+    if let Some(system) = &patch.system {
+        merge_constants(
+            &mut bag.system,
+            system,
+            allow_new,
+            &format!("{path}.system"),
+        )
+        .map_err(conflict)?;
+    }
+    if let Some(custom) = &patch.custom {
+        merge_constants(
+            &mut bag.custom,
+            custom,
+            allow_new,
+            &format!("{path}.custom"),
+        )
+        .map_err(conflict)?;
+    }
+    Ok(())
+}
+
+fn patch_bag(bag: &mut Bag, patch: &BagPatch) {
+    if let Some(system) = &patch.system {
+        merge_patch(&mut bag.system, system);
+    }
+    if let Some(custom) = &patch.custom {
+        merge_patch(&mut bag.custom, custom);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reference::headers::Preconditions;
+    use crate::reference::{world, write_request};
+
+    fn run(
+        slot: &mut Option<Session>,
+        body: &str,
+        pre: Preconditions,
+        nocommit: bool,
+    ) -> Result<WriteOutcome, u16> {
+        let Some(template) = world::template(world::SCID, "lobby") else {
+            return Err(0);
+        };
+        let request = write_request::parse(body.as_bytes()).map_err(|r| r.status.as_u16())?;
+        let input = WriteInput {
+            request: &request,
+            caller: "1",
+            template,
+            preconditions: &pre,
+            nocommit,
+        };
+        execute(slot, input).map_err(|r| r.status.as_u16())
+    }
+
+    fn stale() -> Preconditions {
+        Preconditions {
+            if_match: Some(TagCondition::Tags(vec!["\"stale\"".into()])),
+            if_none_match: None,
+        }
+    }
+
+    #[test]
+    fn order_is_400_then_412_then_403() {
+        let mut slot = None;
+        assert!(matches!(
+            run(
+                &mut slot,
+                r#"{"members":{"me":{}}}"#,
+                Preconditions::default(),
+                false
+            ),
+            Ok(WriteOutcome::Session { created: true, .. })
+        ));
+        let both = r#"{"members":{"me":{"properties":{"system":{"ready":true,"active":true}}}},"servers":{}}"#;
+        assert_eq!(run(&mut slot, both, stale(), false).err(), Some(400));
+        assert!(matches!(
+            run(&mut slot, r#"{"servers":{}}"#, stale(), false),
+            Ok(WriteOutcome::Stale { .. })
+        ));
+        assert_eq!(
+            run(
+                &mut slot,
+                r#"{"servers":{}}"#,
+                Preconditions::default(),
+                false
+            )
+            .err(),
+            Some(403)
+        );
+    }
+
+    #[test]
+    fn nocommit_leaves_the_slot_alone() {
+        let mut slot = None;
+        assert!(run(
+            &mut slot,
+            r#"{"members":{"me":{}}}"#,
+            Preconditions::default(),
+            true
+        )
+        .is_ok());
+        assert!(slot.is_none());
+        assert!(run(
+            &mut slot,
+            r#"{"members":{"me":{}}}"#,
+            Preconditions::default(),
+            false
+        )
+        .is_ok());
+        let etag = slot.as_ref().map(|s| s.etag.clone());
+        assert!(matches!(
+            run(
+                &mut slot,
+                r#"{"members":{"me":null}}"#,
+                Preconditions::default(),
+                true
+            ),
+            Ok(WriteOutcome::NoContent)
+        ));
+        assert_eq!(slot.as_ref().map(|s| s.etag.clone()), etag);
+    }
+
+    #[test]
+    fn unchanged_write_keeps_change_number() {
+        let mut slot = None;
+        assert!(run(
+            &mut slot,
+            r#"{"members":{"me":{}}}"#,
+            Preconditions::default(),
+            false
+        )
+        .is_ok());
+        let before = slot.as_ref().map(|s| (s.change_number, s.etag.clone()));
+        assert!(run(
+            &mut slot,
+            r#"{"members":{"me":{}}}"#,
+            Preconditions::default(),
+            false
+        )
+        .is_ok());
+        assert_eq!(
+            slot.as_ref().map(|s| (s.change_number, s.etag.clone())),
+            before
+        );
+        assert!(run(
+            &mut slot,
+            r#"{"properties":{"custom":{"a":1}}}"#,
+            Preconditions::default(),
+            false
+        )
+        .is_ok());
+        assert_eq!(
+            slot.as_ref().map(|s| s.change_number),
+            before.map(|b| b.0 + 1)
+        );
+    }
+}
