@@ -545,14 +545,14 @@ mod tests {
     #[test]
     fn json_assertions_show_a_diff() {
         let e = expect(json!({ "rule": "O16", "json": [
-            { "pointer": "", "equals": { "a": 1, "b": [1, 2] } },
+            { "pointer": "/o", "equals": { "a": 1, "b": [1, 2] } },
             { "pointer": "/n", "greaterThan": 3 },
             { "pointer": "/b", "count": 2 }
         ]}));
         let f = judge(
             &e,
             &[],
-            &response(200, &[], r#"{"a":1,"b":[1,3],"n":3}"#),
+            &response(200, &[], r#"{"o":{"a":1,"b":[1,3]},"b":[1,3],"n":3}"#),
             &Schemas::default(),
         );
         assert_eq!(f.len(), 2, "{f:#?}");
@@ -564,7 +564,7 @@ mod tests {
         let ok = judge(
             &e,
             &[],
-            &response(200, &[], r#"{"a":1.0,"b":[1,2],"n":4}"#),
+            &response(200, &[], r#"{"o":{"a":1.0,"b":[1,2]},"b":[1,2],"n":4}"#),
             &Schemas::default(),
         );
         assert!(ok.is_empty(), "{ok:#?}");
