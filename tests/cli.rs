@@ -300,3 +300,28 @@ fn list_filters_and_partitions_cover_every_case_once() {
     let exact = list(&["--filter", "handle-id/malformed::urn", "--exact"]);
     assert_eq!(exact, vec!["handle-id/malformed::urn".to_string()]);
 }
+
+#[test]
+fn serve_announces_its_address_and_stops_cleanly_on_sigterm() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let mut child = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let stdout = child.stdout.take().expect("piped");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("first line");
+    let url = line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("first line: {line:?}"));
+    let mut stream = std::net::TcpStream::connect(url).expect("it listens");
+    stream
+        .write_all(b"GET /no/such/path HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    assert!(status.success());
+    let code = child.wait().expect("exits").code();
+    assert_eq!(code, Some(0));
+}
