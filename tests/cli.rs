@@ -311,8 +311,13 @@ fn serve_announces_its_address_and_stops_cleanly_on_sigterm() {
         .expect("serve starts");
     let stdout = child.stdout.take().expect("piped");
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("first line");
-    let url = line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("first line: {line:?}"));
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("first line");
+    let url = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("first line: {line:?}"));
     let mut stream = std::net::TcpStream::connect(url).expect("it listens");
     stream
         .write_all(b"GET /no/such/path HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -320,7 +325,10 @@ fn serve_announces_its_address_and_stops_cleanly_on_sigterm() {
     let mut answer = String::new();
     stream.read_to_string(&mut answer).expect("read");
     assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
     assert!(status.success());
     let code = child.wait().expect("exits").code();
     assert_eq!(code, Some(0));
