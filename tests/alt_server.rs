@@ -73,4 +73,21 @@ fn the_whole_catalog_passes_against_an_independent_implementation() {
     );
     let last = stdout.lines().last().unwrap_or_default();
     assert!(last.contains(" 0 failed, 0 errored, 0 skipped"), "{last}");
+
+    // A report full of real exchanges satisfies the committed report schema.
+    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/report.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(schema_path).expect("committed")).expect("JSON");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).expect("written"))
+            .expect("JSON");
+    let validator = jsonschema::validator_for(&schema).expect("compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .take(5)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    assert_eq!(report["target"]["embedded"], false);
+    assert_eq!(report["summary"]["passed"], report["suite"]["cases"]);
 }

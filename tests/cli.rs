@@ -333,3 +333,71 @@ fn serve_announces_its_address_and_stops_cleanly_on_sigterm() {
     let code = child.wait().expect("exits").code();
     assert_eq!(code, Some(0));
 }
+
+#[test]
+fn fail_fast_stops_sending_new_cases_after_the_first_gating_failure() {
+    let target = fake::start(Behaviour::Error500);
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = run(
+        &[
+            "--target",
+            &target,
+            "--filter",
+            "handle-id/",
+            "--jobs",
+            "1",
+            "--fail-fast",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
+    let doc = report(dir.path());
+    assert_eq!(doc["summary"]["failed"], 1, "{}", doc["summary"]);
+    assert!(
+        doc["summary"]["skipped"].as_u64().unwrap_or(0) > 0,
+        "{}",
+        doc["summary"]
+    );
+}
+
+#[test]
+fn a_throttled_target_makes_cases_errors_not_failures() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0", "--rate-limit", "1"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("piped"))
+        .read_line(&mut line)
+        .expect("first line");
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("announced")
+        .to_string();
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = run(
+        &["--target", &url, "--filter", "body/join", "--exact"],
+        dir.path(),
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    let doc = report(dir.path());
+    assert_eq!(doc["cases"][0]["outcome"], "error");
+    assert!(
+        doc["cases"][0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("throttled"),
+        "{}",
+        doc["cases"][0]
+    );
+}

@@ -162,8 +162,10 @@ async fn run_steps(
         let global = check_global(&response);
         let broke_globally = !global.failures.is_empty();
         failures.extend(global.failures);
-        if throttled.is_none() {
+        if global.throttled.is_some() {
+            // A well-formed 429/503 says nothing about the rules: the case cannot be judged.
             *throttled = global.throttled;
+            return Ending::Done;
         }
         if let Some(ns) = &step.capture_ns {
             for (key, capture) in captures {
@@ -191,9 +193,6 @@ async fn run_steps(
         }
         if !failures.is_empty() {
             return Ending::Failed;
-        }
-        if throttled.is_some() {
-            return Ending::Done;
         }
     }
     Ending::Done
