@@ -39,20 +39,8 @@ fn report(dir: &Path) -> Value {
     serde_json::from_slice(&bytes).expect("report.json is JSON")
 }
 
-fn report_schema() -> jsonschema::Validator {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/report.schema.json");
-    let schema: Value =
-        serde_json::from_slice(&std::fs::read(path).expect("committed")).expect("JSON");
-    jsonschema::validator_for(&schema).expect("the report schema compiles")
-}
-
 fn assert_report_valid(doc: &Value) {
-    let validator = report_schema();
-    let errors: Vec<String> = validator
-        .iter_errors(doc)
-        .take(10)
-        .map(|e| format!("{}: {e}", e.instance_path()))
-        .collect();
+    let errors = common::report_schema_errors(doc);
     assert!(
         errors.is_empty(),
         "report.json breaks report.schema.json:\n{}",

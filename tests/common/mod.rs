@@ -47,4 +47,18 @@ pub const GOOD_CASE: &str = r#"{
   ]
 }
 "#;
+
+/// Every way `report` breaks `reports/report.schema.json` (empty when it conforms).
+pub fn report_schema_errors(report: &serde_json::Value) -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/report.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path).expect("committed")).expect("JSON");
+    let validator = jsonschema::validator_for(&schema).expect("the report schema compiles");
+    validator
+        .iter_errors(report)
+        .take(10)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}
+
 pub mod fake;
