@@ -11,6 +11,18 @@ use crate::run::{CaseResult, Event, EventSink, FailOn, Outcome, Summary};
 
 use super::redact::Redactor;
 
+/// Lines of a diff shown per failure; report.json has them all.
+const DIFF_LINES: usize = 24;
+
+/// A line cut to a width a terminal shows.
+fn clip(line: &str) -> String {
+    const WIDTH: usize = 160;
+    if line.chars().count() <= WIDTH {
+        return line.to_string();
+    }
+    format!("{}…", line.chars().take(WIDTH - 1).collect::<String>())
+}
+
 pub struct Console {
     redactor: Redactor,
     color: bool,
@@ -36,6 +48,14 @@ impl Console {
             format!("\x1b[{code}m{text}\x1b[0m")
         } else {
             text.to_string()
+        }
+    }
+
+    fn diff_line(&self, line: &str) -> String {
+        match line.as_bytes().first() {
+            Some(b'+') if !line.starts_with("+++") => self.paint(line, "32"),
+            Some(b'-') if !line.starts_with("---") => self.paint(line, "31"),
+            _ => line.to_string(),
         }
     }
 
@@ -78,17 +98,23 @@ impl Console {
             for r in &gating {
                 let _ = writeln!(
                     out,
-                    "    {} {}",
-                    r.id,
-                    self.redactor.text(r.message.as_deref().unwrap_or(""))
+                    "    {} ({}; {})",
+                    self.paint(&r.id, "1"),
+                    r.severity.as_str(),
+                    r.title
                 );
-                for f in r.failures.iter().skip(1) {
+                for f in &r.failures {
                     let _ = writeln!(
                         out,
                         "        [{}] {}",
                         f.rule,
                         self.redactor.text(&f.message)
                     );
+                    if let Some(diff) = &f.diff {
+                        for line in self.redactor.text(diff).lines().take(DIFF_LINES) {
+                            let _ = writeln!(out, "            {}", self.diff_line(&clip(line)));
+                        }
+                    }
                 }
             }
         }
@@ -138,7 +164,7 @@ impl EventSink for Console {
     fn event(&mut self, event: &Event) {
         match event {
             Event::Started { total } => {
-                if !self.verbose_lines {
+                    self.line(format!("running {total} case{}", if *total == 1 { "" } else { "s" }));
                     let bar = ProgressBar::with_draw_target(
                         Some(*total as u64),
                         ProgressDrawTarget::stdout(),
