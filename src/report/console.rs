@@ -164,7 +164,7 @@ impl EventSink for Console {
     fn event(&mut self, event: &Event) {
         match event {
             Event::Started { total } => {
-                    self.line(format!("running {total} case{}", if *total == 1 { "" } else { "s" }));
+                if !self.verbose_lines {
                     let bar = ProgressBar::with_draw_target(
                         Some(*total as u64),
                         ProgressDrawTarget::stdout(),
@@ -175,7 +175,8 @@ impl EventSink for Console {
                     bar.enable_steady_tick(Duration::from_millis(200));
                     self.bar = Some(bar);
                 } else {
-                    self.line(format!("running {total} cases"));
+                    let plural = if *total == 1 { "" } else { "s" };
+                    self.line(format!("running {total} case{plural}"));
                 }
             }
             Event::CaseStarted { .. } => {}
