@@ -389,3 +389,25 @@ fn a_throttled_target_makes_cases_errors_not_failures() {
         doc["cases"][0]
     );
 }
+
+#[test]
+fn rules_lists_every_rule_with_the_cases_that_check_it() {
+    let out = Command::new(BIN)
+        .args(["rules", "--json"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let rules = doc["rules"].as_array().expect("rules");
+    assert_eq!(rules.len(), 54);
+    for rule in rules {
+        assert!(
+            !rule["cases"].as_array().expect("cases").is_empty(),
+            "no case checks {}",
+            rule["id"]
+        );
+    }
+    let text = Command::new(BIN).arg("rules").output().expect("runs");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.lines().any(|l| l.starts_with("H1.b")), "{text}");
+}
