@@ -71,6 +71,8 @@ impl HttpClient {
         if !request.body.is_empty() || matches!(request.method.as_str(), "PUT" | "POST" | "PATCH") {
             builder = builder.body(request.body.clone());
         }
+        let timeout = self.options.timeout;
+        let classify = |e| classify(e, timeout);
         let mut response = builder.send().await.map_err(classify)?;
         let status = response.status().as_u16();
         let headers = response
@@ -102,10 +104,10 @@ impl HttpClient {
     }
 }
 
-fn classify(err: reqwest::Error) -> TransportError {
+fn classify(err: reqwest::Error, timeout: Duration) -> TransportError {
     let message = chain(&err);
     if err.is_timeout() {
-        TransportError::Protocol(message)
+        TransportError::Timeout(timeout)
     } else if err.is_connect() {
         TransportError::Connect(message)
     } else if err.is_builder() {

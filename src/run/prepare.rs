@@ -40,7 +40,12 @@ pub fn prepare(
     options: PrepareOptions,
 ) -> Result<Prepared, String> {
     let identities = env.identities(&set.suite)?;
-    let mut secrets = env.secrets();
+    // Every Authorization value the run uses is redacted, the synthetic callers' included.
+    let mut secrets: Vec<String> = identities
+        .values()
+        .filter_map(|i| i.authorization.clone())
+        .collect();
+    secrets.extend(env.secrets());
     secrets.extend(options.secrets.iter().cloned());
     let (base_url, label, server) = match &options.target {
         Some(url) => {
