@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mpsd_conformance::case::{load, CaseSource};
-use mpsd_conformance::http::ClientOptions;
 use mpsd_conformance::plan::expand;
 use mpsd_conformance::run::{
     prepare, run_cases, Environment, FailOn, NoEvents, Outcome, PrepareOptions, RunnerOptions,
@@ -33,12 +32,7 @@ fn bench() -> Result<(), String> {
         &Environment::default(),
         PrepareOptions {
             target: None,
-            headers: Vec::new(),
-            secrets: Vec::new(),
-            client: ClientOptions {
-                timeout: Duration::from_secs(10),
-                max_body: 8 * 1024 * 1024,
-            },
+            ..PrepareOptions::default()
         },
     )?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -100,10 +100,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
     pub jobs: u32,
     /// Per-request timeout in seconds (fractions allowed).
-    #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = positive_seconds)]
+    #[arg(long, value_name = "SECS", default_value_t = crate::http::DEFAULT_TIMEOUT_SECS, value_parser = positive_seconds)]
     pub timeout: f64,
     /// Cap on a response body read, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "BYTES", default_value_t = crate::http::DEFAULT_MAX_BODY, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_body: u64,
     /// Added to every request ('Name: value'), after the suite's defaults; repeatable.
     #[arg(long, value_name = "'Name: value'", value_parser = header_arg)]

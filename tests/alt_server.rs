@@ -6,7 +6,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -42,16 +41,7 @@ fn the_whole_catalog_passes_against_an_independent_implementation() {
         }
     };
     let mut server = Server(child);
-    let stdout = server.0.stdout.take().expect("piped");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("first line");
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("first line: {line:?}"))
-        .to_string();
+    let url = common::announced_url(&mut server.0);
 
     let dir = tempfile::tempdir().expect("tmp");
     let out = Command::new(BIN)

@@ -291,21 +291,14 @@ fn list_filters_and_partitions_cover_every_case_once() {
 
 #[test]
 fn serve_announces_its_address_and_stops_cleanly_on_sigterm() {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{Read, Write};
     let mut child = Command::new(BIN)
         .args(["serve", "--addr", "127.0.0.1:0"])
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("serve starts");
-    let stdout = child.stdout.take().expect("piped");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("first line");
-    let url = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("first line: {line:?}"));
+    let url = common::announced_url(&mut child);
+    let url = url.strip_prefix("http://").expect("an http URL");
     let mut stream = std::net::TcpStream::connect(url).expect("it listens");
     stream
         .write_all(b"GET /no/such/path HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -350,21 +343,12 @@ fn fail_fast_stops_sending_new_cases_after_the_first_gating_failure() {
 
 #[test]
 fn a_throttled_target_makes_cases_errors_not_failures() {
-    use std::io::{BufRead, BufReader};
     let mut child = Command::new(BIN)
         .args(["serve", "--addr", "127.0.0.1:0", "--rate-limit", "1"])
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("serve starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("piped"))
-        .read_line(&mut line)
-        .expect("first line");
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("announced")
-        .to_string();
+    let url = common::announced_url(&mut child);
     let dir = tempfile::tempdir().expect("tmp");
     let out = run(
         &["--target", &url, "--filter", "body/join", "--exact"],

@@ -12,7 +12,6 @@ use std::time::{Duration, Instant, SystemTime};
 
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use mpsd_conformance::case::{load, CaseSet, CaseSource, Severity};
-use mpsd_conformance::http::ClientOptions;
 use mpsd_conformance::plan::{expand, CaseInstance};
 use mpsd_conformance::report::{explain, write_reports, Redactor, RunInfo};
 use mpsd_conformance::run::{
@@ -109,12 +108,7 @@ fn shared(set: &CaseSet) -> &'static Result<Shared, String> {
             &env,
             PrepareOptions {
                 target: env.target.clone(),
-                headers: Vec::new(),
-                secrets: Vec::new(),
-                client: ClientOptions {
-                    timeout: Duration::from_secs(10),
-                    max_body: 8 * 1024 * 1024,
-                },
+                ..PrepareOptions::default()
             },
         )?;
         let redactor = Redactor::new(prepared.secrets.clone());

@@ -9,10 +9,24 @@ use super::exchange::{RequestData, ResponseData, TransportError};
 
 pub const USER_AGENT: &str = concat!("mpsd-conformance/", env!("CARGO_PKG_VERSION"));
 
+/// Per-request timeout unless `--timeout` says otherwise.
+pub const DEFAULT_TIMEOUT_SECS: f64 = 10.0;
+/// Cap on a response body read unless `--max-body` says otherwise.
+pub const DEFAULT_MAX_BODY: u64 = 8 * 1024 * 1024;
+
 #[derive(Clone, Debug)]
 pub struct ClientOptions {
     pub timeout: Duration,
     pub max_body: u64,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            timeout: Duration::from_secs_f64(DEFAULT_TIMEOUT_SECS),
+            max_body: DEFAULT_MAX_BODY,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

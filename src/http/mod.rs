@@ -3,5 +3,5 @@
 mod client;
 mod exchange;
 
-pub use client::{ClientOptions, HttpClient, USER_AGENT};
+pub use client::{ClientOptions, HttpClient, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT_SECS, USER_AGENT};
 pub use exchange::{Exchange, RequestData, ResponseData, TransportError};

@@ -13,6 +13,7 @@ use super::embedded::EmbeddedServer;
 use super::setup::{url_userinfo, Environment};
 use super::vars::RunVars;
 
+#[derive(Clone, Debug, Default)]
 pub struct PrepareOptions {
     /// `--target` or CONFORMANCE_TARGET; `None` starts the embedded reference.
     pub target: Option<String>,

@@ -61,4 +61,18 @@ pub fn report_schema_errors(report: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
+/// The URL a server announces on its first stdout line (`listening on http://HOST:PORT`).
+pub fn announced_url(child: &mut std::process::Child) -> String {
+    use std::io::{BufRead, BufReader};
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("a first line");
+    line.trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("first line: {line:?}"))
+        .to_string()
+}
+
 pub mod fake;
