@@ -5,7 +5,7 @@
 //! `cargo bench --bench suite_run`
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use mpsd_conformance::case::{load, CaseSource};
 use mpsd_conformance::plan::expand;
