@@ -226,8 +226,11 @@ pub fn exchange_report(e: &Exchange, redactor: &Redactor) -> ExchangeReport {
 
 /// `body` when UTF-8, else `body_base64`; cut at 64 KiB.
 fn body_fields(bytes: &[u8], redactor: &Redactor) -> (Option<String>, Option<String>, bool) {
-    let redacted = redactor.bytes(bytes);
-    let truncated = redacted.len() > BODY_LIMIT;
+    // Only what is kept is redacted (a 4 MiB body costs nothing), with room for a secret that
+    // starts before the cut and ends after it.
+    let window = bytes.len().min(BODY_LIMIT + redactor.longest());
+    let redacted = redactor.bytes(&bytes[..window]);
+    let truncated = bytes.len() > BODY_LIMIT || redacted.len() > BODY_LIMIT;
     let kept = &redacted[..redacted.len().min(BODY_LIMIT)];
     match std::str::from_utf8(kept) {
         Ok(text) => (Some(text.to_string()), None, truncated),
