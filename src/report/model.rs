@@ -247,3 +247,34 @@ fn body_fields(bytes: &[u8], redactor: &Redactor) -> (Option<String>, Option<Str
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_across_the_cut_leaves_no_prefix_behind() {
+        let secret = "a-secret-token-value";
+        let redactor = Redactor::new([secret.to_string()]);
+        let mut body = vec![b'x'; BODY_LIMIT - 5];
+        body.extend_from_slice(secret.as_bytes());
+        body.extend(vec![b'y'; 1000]);
+        let (text, b64, truncated) = body_fields(&body, &redactor);
+        let text = text.expect("text");
+        assert!(b64.is_none() && truncated);
+        assert_eq!(text.len(), BODY_LIMIT);
+        assert!(text.ends_with("x[RED"), "{}", &text[text.len() - 10..]);
+    }
+
+    #[test]
+    fn binary_bodies_are_base64_and_small_ones_whole() {
+        let redactor = Redactor::default();
+        let (text, b64, truncated) = body_fields(&[0xff, 0xfe, 0x00], &redactor);
+        assert_eq!(
+            (text, b64.as_deref(), truncated),
+            (None, Some("//4A"), false)
+        );
+        let (text, _, truncated) = body_fields(b"{}", &redactor);
+        assert_eq!((text.as_deref(), truncated), (Some("{}"), false));
+    }
+}
