@@ -263,7 +263,7 @@ mod tests {
         let text = text.expect("text");
         assert!(b64.is_none() && truncated);
         assert_eq!(text.len(), BODY_LIMIT);
-        assert!(text.ends_with("x[RED"), "{}", &text[text.len() - 10..]);
+        assert!(text.ends_with("x[REDA"), "{}", &text[text.len() - 10..]);
     }
 
     #[test]
