@@ -52,13 +52,14 @@ fn main() -> ExitCode {
     };
     // nextest asks for one case by its exact name: a name that names no case is an error, not an
     // empty pass. (Plain filters stay lenient: `cargo test NAME` passes NAME to every test binary.)
+    let cases = expand(&set);
     if let (Some(id), true, false) = (&args.filter, args.exact, args.list) {
-        if !expand(&set).iter().any(|c| &c.id == id) {
+        if !cases.iter().any(|c| &c.id == id) {
             eprintln!("error: no case has the id `{id}` (mpsd-conformance list shows them)");
             return ExitCode::from(2);
         }
     }
-    let trials: Vec<Trial> = expand(&set)
+    let trials: Vec<Trial> = cases
         .into_iter()
         .map(|case| {
             let name = case.id.clone();

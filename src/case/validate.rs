@@ -155,15 +155,6 @@ impl Validator<'_> {
         let defined = self.step_templates(steps, variant_keys);
         // A variant's values are read where the steps use them: they may name anything the
         // steps set, but not other variant fields.
-        let case_step = FlatStep {
-            label: "variants".into(),
-            pointer: "/variants".into(),
-            scope: Scope::Case,
-            capture_ns: None,
-            action: Action::Export {
-                vars: serde_json::Map::new(),
-            },
-        };
         for (i, variant) in self.case.variants.iter().enumerate() {
             let mut strings = Vec::new();
             for (key, value) in variant.iter().filter(|(k, _)| k.as_str() != "name") {
@@ -181,7 +172,7 @@ impl Validator<'_> {
                     );
                 }
             }
-            self.templates(&case_step, &owned, &defined, &BTreeSet::new());
+            self.templates(&Scope::Case, &owned, &defined, &BTreeSet::new());
         }
     }
 
@@ -211,7 +202,7 @@ impl Validator<'_> {
                         self.expect(step, expect);
                         expect_templates(expect, &format!("{}/expect", step.pointer), &mut strings);
                     }
-                    self.templates(step, &strings, &visible, variant_keys);
+                    self.templates(&step.scope, &strings, &visible, variant_keys);
                     for (key, capture) in captures {
                         let p = format!("{}/capture/{key}", step.pointer);
                         let sources = [
@@ -237,7 +228,7 @@ impl Validator<'_> {
                         .into_iter()
                         .map(|(p, s)| (p, s.to_string()))
                         .collect();
-                    self.templates(step, &owned, &defined, variant_keys);
+                    self.templates(&step.scope, &owned, &defined, variant_keys);
                     if let Some(ns) = &step.capture_ns {
                         defined.extend(vars.keys().map(|k| format!("{ns}.{k}")));
                     }
@@ -374,7 +365,7 @@ impl Validator<'_> {
 
     fn templates(
         &mut self,
-        step: &FlatStep,
+        scope: &Scope,
         strings: &[(String, String)],
         defined: &BTreeSet<String>,
         variant_keys: &BTreeSet<String>,
@@ -391,7 +382,7 @@ impl Validator<'_> {
                 }
             };
             for name in template.variables() {
-                if let Some(why) = self.unset(&step.scope, name, defined, variant_keys) {
+                if let Some(why) = self.unset(scope, name, defined, variant_keys) {
                     self.problem(
                         pointer,
                         format!("`{{{{{name}}}}}` is set by nothing: {why}"),

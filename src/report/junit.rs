@@ -59,7 +59,7 @@ pub fn junit(
             };
             let mut case = TestCase::new(r.id.as_str(), status);
             case.set_classname(area).set_time(r.duration);
-            case.set_system_out(redactor.text(&transcript(r, redactor)));
+            case.set_system_out(transcript(r, redactor));
             suite.add_test_case(case);
         }
         report.add_test_suite(suite);

@@ -31,6 +31,8 @@ pub fn write_reports(
     let json = serde_json::to_vec_pretty(&report)
         .map_err(|e| format!("failed to render report.json: {e}"))?;
     let json_path = dir.join("report.json");
+    // The fields are redacted as they are built; this last pass over every byte written is the
+    // guarantee DESIGN.md asks for, whatever a future field forgets.
     write_atomic(&json_path, &redactor.bytes(&json))?;
     let xml = junit(results, info.fail_on, redactor)?;
     let junit_path = dir.join("junit.xml");

@@ -17,8 +17,8 @@ use super::vars::CaseVars;
 
 /// How the steps ended, before teardown.
 enum Ending {
+    /// The steps ran, or stopped at the first step with failures (the failures say which).
     Done,
-    Failed,
     Error(String),
     Skip(String),
     Interrupted,
@@ -58,7 +58,7 @@ pub async fn run_case(ctx: &RunContext, case: &CaseInstance) -> CaseResult {
         Ending::Skip(why) => (Outcome::Skip, Some(why)),
         _ if !failures.is_empty() => (Outcome::Fail, Some(summary(&failures))),
         Ending::Error(why) => (Outcome::Error, Some(why)),
-        Ending::Failed | Ending::Done => match throttled {
+        Ending::Done => match throttled {
             Some(why) => (Outcome::Error, Some(why)),
             None => (Outcome::Pass, None),
         },
@@ -192,7 +192,7 @@ async fn run_steps(
             None => {}
         }
         if !failures.is_empty() {
-            return Ending::Failed;
+            return Ending::Done;
         }
     }
     Ending::Done

@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use crate::case::template::as_text;
 use crate::case::{HeaderValueSpec, RequestSpec, Scope};
 use crate::http::RequestData;
 
@@ -53,27 +54,24 @@ pub fn build(
         set(&mut headers, &[("Authorization".to_string(), auth)]);
     }
     for (name, value) in &spec.headers {
-        let rendered = match value {
+        // One rendering of the whole value: a list (written, or from a variant) sends the header
+        // once per item, null removes it.
+        let raw = match value {
             HeaderValueSpec::Remove(()) => Value::Null,
-            HeaderValueSpec::One(v) => vars
-                .render(scope, &Value::String(v.clone()))
-                .map_err(BuildError::Render)?,
+            HeaderValueSpec::One(v) => Value::String(v.clone()),
             HeaderValueSpec::Many(vs) => {
-                Value::Array(vs.iter().map(|v| Value::String(v.clone())).collect())
+                Value::Array(vs.iter().cloned().map(Value::String).collect())
             }
         };
+        let rendered = vars.render(scope, &raw).map_err(BuildError::Render)?;
         headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-        match rendered {
-            Value::Null => {}
-            Value::Array(items) => {
-                for item in items {
-                    let text = vars
-                        .render_text(scope, &crate::case::template::as_text(&item))
-                        .map_err(BuildError::Render)?;
-                    headers.push((name.clone(), text));
-                }
-            }
-            other => headers.push((name.clone(), crate::case::template::as_text(&other))),
+        let values = match rendered {
+            Value::Null => Vec::new(),
+            Value::Array(items) => items,
+            other => vec![other],
+        };
+        for value in values {
+            headers.push((name.clone(), as_text(&value)));
         }
     }
     Ok(RequestData {
