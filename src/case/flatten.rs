@@ -108,6 +108,13 @@ pub fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, FlattenE
                 }
                 Some(false) => {}
             }
+            let codes = &guard.status.0;
+            if codes.is_empty() || codes.iter().any(|s| !(100..=599).contains(s)) {
+                return Err((
+                    format!("{pointer}/onlyIf/status"),
+                    "statuses are a non-empty set of codes 100–599".into(),
+                ));
+            }
         }
         let label = step
             .name

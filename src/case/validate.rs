@@ -347,9 +347,6 @@ impl Validator<'_> {
                     }
                 }
             }
-            if let Some(guard) = &step.only_if {
-                self.statuses(&format!("{}/onlyIf/status", step.pointer), &guard.status);
-            }
         }
         defined
     }

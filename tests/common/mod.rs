@@ -76,3 +76,4 @@ pub fn announced_url(child: &mut std::process::Child) -> String {
 }
 
 pub mod fake;
+pub mod tamper;
