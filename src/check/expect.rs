@@ -689,6 +689,71 @@ mod tests {
     }
 
     #[test]
+    fn when_branches_apply_by_the_status_answered_and_inherit_the_block_rule() {
+        let e = expect(json!({ "rule": "B10", "status": [200, 400], "when": [
+            { "status": [200], "expect": { "json": [ { "pointer": "/k", "equals": 1 } ] } },
+            { "status": [400], "expect": { "rule": "SH4", "body": { "empty": false } } }
+        ]}));
+        let s = Schemas::default();
+        assert!(judge(&e, &[], &response(200, &[], r#"{"k":1}"#), &s).is_empty());
+        assert!(judge(&e, &[], &response(400, &[], "bad"), &s).is_empty());
+        let wrong = judge(&e, &[], &response(200, &[], r#"{"k":2}"#), &s);
+        assert_eq!(wrong.len(), 1, "{wrong:?}");
+        assert_eq!(wrong[0].rule, "B10");
+        let empty = judge(&e, &[], &response(400, &[], ""), &s);
+        assert_eq!(empty.len(), 1, "{empty:?}");
+        assert_eq!(empty[0].rule, "SH4");
+        // A status no branch guards: only the block's own status check speaks.
+        let other = judge(&e, &[], &response(409, &[], ""), &s);
+        assert_eq!(other.len(), 1);
+        assert!(other[0].message.contains("got 409"));
+    }
+
+    #[test]
+    fn matches_needs_a_matching_string_and_less_than_a_smaller_number() {
+        let e = expect(json!({ "rule": "SH1", "json": [
+            { "pointer": "/id", "matches": "^[0-9a-f]{4}$" },
+            { "pointer": "/n", "lessThan": "{{never rendered here}}" },
+            { "pointer": "/m", "lessThan": 3 }
+        ]}));
+        let s = Schemas::default();
+        let f = judge(
+            &e,
+            &[],
+            &response(200, &[], r#"{"id":"ab12","n":1,"m":2}"#),
+            &s,
+        );
+        // `lessThan` a value that is no number never holds.
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].message.contains("expected less than"),
+            "{}",
+            f[0].message
+        );
+        let f = judge(&e, &[], &response(200, &[], r#"{"id":12,"n":1,"m":3}"#), &s);
+        let messages: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
+        assert!(
+            messages.contains(&"/id is 12, not a string"),
+            "{messages:?}"
+        );
+        assert!(
+            messages.contains(&"/m is 3, expected less than 3"),
+            "{messages:?}"
+        );
+        let f = judge(
+            &e,
+            &[],
+            &response(200, &[], r#"{"id":"ABCD","n":1,"m":0}"#),
+            &s,
+        );
+        assert!(
+            f.iter()
+                .any(|f| f.message.contains("does not match /^[0-9a-f]{4}$/")),
+            "{f:?}"
+        );
+    }
+
+    #[test]
     fn percent_decoding_handles_edges() {
         assert_eq!(percent_decode("a%2Fb%"), "a/b%");
         assert_eq!(percent_decode("%7b%7D"), "{}");
