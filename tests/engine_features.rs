@@ -18,10 +18,7 @@ async fn target(bug: impl Tamper) -> Proxy {
     let server = mpsd_conformance::reference::start(Default::default())
         .await
         .expect("the reference starts");
-    let url = server.url();
-    // The server lives as long as the test's runtime.
-    std::mem::forget(server);
-    tamper::start(url, bug).await
+    tamper::start(server, bug).await
 }
 
 /// Runs every case of one case file (`area/case.json`) against `proxy`, as `env`'s callers.

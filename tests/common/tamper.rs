@@ -10,6 +10,7 @@ use axum::body::{to_bytes, Body};
 use axum::http::{HeaderName, HeaderValue, Request, Response, StatusCode};
 use axum::Router;
 use mpsd_conformance::http::{ClientOptions, HttpClient, RequestData};
+use mpsd_conformance::reference::RunningServer;
 
 /// A request as the proxy sees it: path with query, headers in order.
 #[derive(Clone, Debug, Default)]
@@ -83,10 +84,14 @@ pub struct Proxy {
     pub url: String,
     /// Every request the proxy received, as received.
     pub seen: Arc<Mutex<Vec<Forward>>>,
+    /// The server behind it, which lives as long as the proxy.
+    _upstream: RunningServer,
 }
 
 /// Starts a proxy to `upstream` on 127.0.0.1, port 0, on the current runtime.
-pub async fn start(upstream: String, tamper: impl Tamper) -> Proxy {
+pub async fn start(upstream: RunningServer, tamper: impl Tamper) -> Proxy {
+    let server = upstream;
+    let upstream = server.url();
     let client = HttpClient::new(ClientOptions::default()).expect("client");
     let seen = Arc::new(Mutex::new(Vec::new()));
     let state = Arc::new((client, upstream, tamper, Arc::clone(&seen)));
@@ -104,7 +109,11 @@ pub async fn start(upstream: String, tamper: impl Tamper) -> Proxy {
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    Proxy { url, seen }
+    Proxy {
+        url,
+        seen,
+        _upstream: server,
+    }
 }
 
 const HOP_BY_HOP: &[&str] = &["host", "content-length", "connection", "transfer-encoding"];
