@@ -90,7 +90,11 @@ pub fn explain(err: &(dyn Error + 'static)) -> Option<String> {
             CertificateError::NotValidForNameContext { expected, presented } => format!(
                 "the server's certificate is not valid for {} (name mismatch; it names {}); use the name the certificate was issued for",
                 expected.to_str(),
-                if presented.is_empty() { "no host".to_string() } else { presented.join(", ") }
+                if presented.is_empty() {
+                    "no host".to_string()
+                } else {
+                    presented.iter().map(|n| bare_name(n)).collect::<Vec<_>>().join(", ")
+                }
             ),
             CertificateError::Expired => "the server's certificate has expired".to_string(),
             CertificateError::ExpiredContext { not_after, .. } => format!(
@@ -144,6 +148,14 @@ fn find_rustls_error<'a>(err: &'a (dyn Error + 'static)) -> Option<&'a rustls::E
     None
 }
 
+/// `DnsName("a.example")` as rustls renders a presented name, shown as `a.example`.
+fn bare_name(name: &str) -> &str {
+    match (name.find('"'), name.rfind('"')) {
+        (Some(start), Some(end)) if end > start => &name[start + 1..end],
+        _ => name,
+    }
+}
+
 fn rfc3339(secs: u64) -> String {
     humantime::format_rfc3339_seconds(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
         .to_string()
@@ -163,6 +175,12 @@ mod tests {
             text.starts_with("the server's certificate is not signed by a trusted CA; pass --cacert FILE or set SSL_CERT_FILE"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn presented_names_are_shown_bare() {
+        assert_eq!(bare_name("DnsName(\"a.example\")"), "a.example");
+        assert_eq!(bare_name("10.0.0.1"), "10.0.0.1");
     }
 
     #[test]
