@@ -33,7 +33,7 @@ pub struct Cli {
 pub enum Command {
     /// Run the suite against a target (default: the embedded reference server).
     #[command(after_help = help::run_after_help())]
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List the case ids, one per line.
     List(ListArgs),
     /// Load and check the case set; send nothing.
@@ -231,7 +231,7 @@ pub fn main() -> Exit {
         }
     };
     match cli.command {
-        Command::Run(args) => run::run(args),
+        Command::Run(args) => run::run(*args),
         Command::List(args) => list::list(args),
         Command::Validate(args) => validate::validate(args),
         Command::Rules(args) => rules::rules(args),
