@@ -132,8 +132,8 @@ pub struct RunArgs {
 /// How requests reach the target: proxy and TLS.
 #[derive(Debug, Clone, Args)]
 pub struct TransportArgs {
-    /// The proxy for the target (default: HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY); loopback
-    /// and the embedded server never use one.
+    /// The proxy for the target, instead of HTTP_PROXY, HTTPS_PROXY and ALL_PROXY (NO_PROXY still
+    /// applies); loopback and the embedded server never use one.
     #[arg(long, value_name = "URL", conflicts_with = "no_proxy")]
     pub proxy: Option<String>,
     /// No proxy at all, whatever the environment says.
