@@ -3,15 +3,17 @@
 
 use serde_json::json;
 
+use crate::exit::Exit;
 use crate::plan::{coverage, expand, RuleCoverage};
+use crate::{errln, outln};
 
 use super::common::load_cases;
-use super::{exit, RulesArgs};
+use super::RulesArgs;
 
-pub fn rules(args: RulesArgs) -> i32 {
+pub fn rules(args: RulesArgs) -> Exit {
     let set = match load_cases(&args.cases) {
         Ok(s) => s,
-        Err(code) => return code,
+        Err(exit) => return exit,
     };
     let covered = coverage(&expand(&set));
     let none = RuleCoverage::default();
@@ -37,32 +39,32 @@ pub fn rules(args: RulesArgs) -> i32 {
             })
             .collect();
         match serde_json::to_string_pretty(&json!({ "rules": rows })) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => outln!("{text}"),
             Err(e) => {
-                eprintln!("error: failed to render JSON: {e}");
-                return exit::USAGE;
+                errln!("error: failed to render JSON: {e}");
+                return Exit::Usage;
             }
         }
-        return exit::OK;
+        return Exit::Ok;
     }
     for (r, c) in rows {
-        println!("{:<6} {:<4} {}", r.id, format!("{:?}", r.basis), r.summary);
+        outln!("{:<6} {:<4} {}", r.id, format!("{:?}", r.basis), r.summary);
         match (c.gating.as_slice(), c.may.as_slice()) {
-            ([], []) => println!("       (no case checks it)"),
-            ([], _) => println!("       gating: none"),
-            (gating, _) => println!(
+            ([], []) => outln!("       (no case checks it)"),
+            ([], _) => outln!("       gating: none"),
+            (gating, _) => outln!(
                 "       gating: {} case(s): {}",
                 gating.len(),
                 gating.join(", ")
             ),
         }
         if !c.may.is_empty() {
-            println!(
+            outln!(
                 "       may:    {} case(s): {}",
                 c.may.len(),
                 c.may.join(", ")
             );
         }
     }
-    exit::OK
+    Exit::Ok
 }
