@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::exit::Exit;
 
 mod common;
+mod embedded;
 mod help;
 mod list;
 mod rerun;
@@ -17,6 +18,8 @@ mod select;
 mod serve;
 mod signals;
 mod validate;
+
+pub use embedded::EmbeddedServer;
 
 #[derive(Debug, Parser)]
 #[command(

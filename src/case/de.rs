@@ -132,6 +132,29 @@ impl<'de> Deserialize<'de> for InvariantRef {
     }
 }
 
+/// An object, and nothing else: serde reads a struct from a list too (`"expect": []` would be an
+/// expectation that checks nothing), and `null` would read as an absent field.
+pub fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            T::deserialize(MapAccessDeserializer::new(map))
+        }
+    }
+    d.deserialize_map(V(std::marker::PhantomData))
+}
+
+/// [`object`] for an optional field: present means an object (`null` is refused, not absent).
+pub fn some_object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    object(d).map(Some)
+}
+
 /// serde's "invalid type: string \"200\", expected a status code …" as "`status` must be a status
 /// code …, not a string"; other messages unchanged. `field` is where the mistake is (`status`,
 /// `rules[1]`), when known.

@@ -93,11 +93,19 @@ pub struct Step {
     /// Parameters of the fixture (`{{param.<key>}}` inside it).
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub with: Map<String, Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::de::some_object",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub request: Option<RequestSpec>,
     /// Present: the step is judged (even `{}`: the global checks only). Absent: a set-up step,
-    /// whose non-2xx answer makes the case `error`, not `fail`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// whose non-2xx answer makes the case `error`, not `fail`. An object, never `null` or `[]`.
+    #[serde(
+        default,
+        deserialize_with = "super::de::some_object",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub expect: Option<Expect>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub capture: BTreeMap<String, Capture>,
@@ -185,7 +193,11 @@ pub struct Expect {
     /// Keyed by header name (case-insensitive).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, HeaderExpect>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::de::some_object",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub body: Option<BodyExpect>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub json: Vec<JsonAssert>,
@@ -382,6 +394,7 @@ pub struct TallyExpect {
 #[serde(deny_unknown_fields)]
 pub struct WhenBranch {
     pub status: StatusSet,
+    #[serde(deserialize_with = "super::de::object")]
     pub expect: Expect,
 }
 

@@ -1,6 +1,6 @@
 //! Checks that run on every exchange of every case, fixtures included (O11, O12, O13).
 
-use crate::http::ResponseData;
+use crate::exchange::ResponseData;
 
 use super::expect::media_type;
 use super::failure::Failure;
@@ -17,10 +17,8 @@ pub fn check_global(response: &ResponseData) -> GlobalVerdict {
     let mut v = GlobalVerdict::default();
     let status = response.status;
     if status >= 500 && status != 503 {
-        let excerpt: String = String::from_utf8_lossy(&response.body)
-            .chars()
-            .take(300)
-            .collect();
+        let head = &response.body[..response.body.len().min(1200)];
+        let excerpt: String = String::from_utf8_lossy(head).chars().take(300).collect();
         v.failures.push(
             Failure::new(
                 "O13",
@@ -108,14 +106,11 @@ mod tests {
     use super::*;
 
     fn response(status: u16, headers: &[(&str, &str)], body: &str) -> ResponseData {
-        ResponseData {
-            status,
-            headers: headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
-            body: body.as_bytes().to_vec(),
-        }
+        let headers = headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        ResponseData::new(status, headers, body.as_bytes().to_vec())
     }
 
     #[test]

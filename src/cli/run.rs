@@ -8,15 +8,16 @@ use serde_json::json;
 
 use crate::exit::Exit;
 use crate::http::{ClientIdentity, ClientOptions, ProxyChoice, TlsOptions};
-use crate::plan::{expand, CaseInstance};
+use crate::plan::{CasePlan, PlanSet};
 use crate::report::{prepare_dir, write_reports, Console, Redactor, RunInfo, REDACTED};
 use crate::run::{
     exit_code, not_run, prepare, probe, run_cases, url_userinfo, CaseResult, Environment, FailOn,
-    Outcome, PrepareOptions, RunnerOptions, Summary,
+    Outcome, PrepareOptions, RunnerOptions, Summary, Target,
 };
 use crate::{errln, outln};
 
 use super::common::load_cases;
+use super::embedded::EmbeddedServer;
 use super::rerun::failed_ids;
 use super::select::select;
 use super::signals::Signals;
@@ -57,11 +58,21 @@ pub fn run(args: RunArgs) -> Exit {
              server's TLS"
         );
     }
+    let target = match &args.target {
+        Some(url) => Target::Url(url.clone()),
+        None => match EmbeddedServer::start() {
+            Ok(server) => Target::Started(Box::new(server)),
+            Err(e) => {
+                errln!("error: failed to start the embedded reference server: {e}");
+                return Exit::Usage;
+            }
+        },
+    };
     let prepared = match prepare(
         &set,
         &env,
         PrepareOptions {
-            target: args.target.clone(),
+            target,
             headers: args.header.clone(),
             secrets: args.secret.clone(),
             client: client_options(&args),
@@ -114,13 +125,13 @@ pub fn run(args: RunArgs) -> Exit {
 
     let ran = runtime.block_on(async {
         // Listening starts before the first line, so a signal sent after it is always handled.
-        let signals = Signals::listen(ctx.interrupted.clone())?;
+        let signals = Signals::listen(ctx.interrupt.clone())?;
         outln!("{header}");
         if !cases.is_empty() {
             let probed = tokio::select! {
                 biased;
                 _ = signals.first_signal() => None,
-                r = probe(&ctx.client, &ctx.base_url, &ctx.headers) => Some(r),
+                r = probe(&ctx) => Some(r),
             };
             match probed {
                 None => {
@@ -195,7 +206,7 @@ pub fn run(args: RunArgs) -> Exit {
 }
 
 /// The ids `--rerun-failed` names; `Err` ends the run (a bad report, or nothing to rerun).
-fn rerun_ids(args: &RunArgs, set: &crate::case::CaseSet) -> Result<Option<BTreeSet<String>>, Exit> {
+fn rerun_ids(args: &RunArgs, set: &PlanSet) -> Result<Option<BTreeSet<String>>, Exit> {
     let Some(path) = &args.rerun_failed else {
         return Ok(None);
     };
@@ -203,7 +214,7 @@ fn rerun_ids(args: &RunArgs, set: &crate::case::CaseSet) -> Result<Option<BTreeS
         errln!("error: {e}");
         Exit::Usage
     })?;
-    let known: BTreeSet<String> = expand(set).into_iter().map(|c| c.id).collect();
+    let known: BTreeSet<String> = set.cases.iter().map(|c| c.id.clone()).collect();
     let gone: Vec<&String> = ids.iter().filter(|id| !known.contains(*id)).collect();
     if !gone.is_empty() {
         errln!(
@@ -233,7 +244,7 @@ fn rerun_ids(args: &RunArgs, set: &crate::case::CaseSet) -> Result<Option<BTreeS
 }
 
 /// Every selected case ended the same way without running.
-fn all(cases: &[CaseInstance], outcome: Outcome, message: &str) -> Vec<CaseResult> {
+fn all(cases: &[std::sync::Arc<CasePlan>], outcome: Outcome, message: &str) -> Vec<CaseResult> {
     cases.iter().map(|c| not_run(c, outcome, message)).collect()
 }
 

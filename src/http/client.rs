@@ -3,10 +3,12 @@
 
 use std::time::{Duration, Instant};
 
+use bytes::{Bytes, BytesMut};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
+use crate::exchange::{RequestData, ResponseData, TransportError};
+
 use super::error::ClientError;
-use super::exchange::{RequestData, ResponseData, TransportError};
 use super::proxy::{ProxyChoice, ProxyRules};
 use super::tls::{self, TlsOptions};
 
@@ -119,6 +121,7 @@ impl HttpClient {
         }
         let mut builder = self.inner.request(method, url).headers(headers);
         if !request.body.is_empty() || matches!(request.method.as_str(), "PUT" | "POST" | "PATCH") {
+            // `Bytes` is shared, not copied.
             builder = builder.body(request.body.clone());
         }
         let timeout = self.options.timeout;
@@ -137,22 +140,45 @@ impl HttpClient {
             })
             .collect();
         let max = self.options.max_body;
-        if response.content_length().is_some_and(|len| len > max) {
+        let announced = response.content_length();
+        if announced.is_some_and(|len| len > max) {
             return Err(TransportError::BodyTooLarge(max));
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(classify)? {
-            if body.len() as u64 + chunk.len() as u64 > max {
-                return Err(TransportError::BodyTooLarge(max));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(ResponseData {
-            status,
-            headers,
-            body,
-        })
+        let body = read_body(&mut response, max, announced)
+            .await
+            .map_err(|e| e.map_or(TransportError::BodyTooLarge(max), classify))?;
+        Ok(ResponseData::new(status, headers, body))
     }
+}
+
+/// The whole body, at most `max` bytes (`Err(None)` past it). A body that arrives in one chunk is
+/// kept as that chunk; a longer one goes into one buffer of the announced size.
+async fn read_body(
+    response: &mut reqwest::Response,
+    max: u64,
+    announced: Option<u64>,
+) -> Result<Bytes, Option<reqwest::Error>> {
+    let Some(first) = response.chunk().await.map_err(Some)? else {
+        return Ok(Bytes::new());
+    };
+    if first.len() as u64 > max {
+        return Err(None);
+    }
+    let Some(second) = response.chunk().await.map_err(Some)? else {
+        return Ok(first);
+    };
+    let capacity = announced.map_or(first.len() + second.len(), |n| n as usize);
+    let mut body = BytesMut::with_capacity(capacity);
+    body.extend_from_slice(&first);
+    let mut next = Some(second);
+    while let Some(chunk) = next {
+        if body.len() as u64 + chunk.len() as u64 > max {
+            return Err(None);
+        }
+        body.extend_from_slice(&chunk);
+        next = response.chunk().await.map_err(Some)?;
+    }
+    Ok(body.freeze())
 }
 
 fn classify(err: reqwest::Error, timeout: Duration, proxy: Option<&str>) -> TransportError {

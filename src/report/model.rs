@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::check::Failure;
-use crate::http::Exchange;
+use crate::exchange::Exchange;
 use crate::run::{CaseResult, FailOn, Summary};
 
 use super::redact::Redactor;

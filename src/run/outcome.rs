@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::case::Severity;
 use crate::check::Failure;
 use crate::exit::Exit;
-use crate::http::Exchange;
+use crate::exchange::Exchange;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -1,28 +1,51 @@
-//! Everything a run needs before its first case: the target (the embedded reference when none is
-//! given), the client, callers, world and default headers. Shared by the CLI and `cargo test`.
+//! Everything a run needs before its first case: the target, the client, callers, world and
+//! default headers. Shared by the CLI and `cargo test`, which start the embedded reference
+//! themselves when no target is given: the engine does not know the reference server.
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use crate::case::CaseSet;
-use crate::check::Schemas;
 use crate::http::{ClientOptions, HttpClient};
+use crate::plan::{credentials_of, PlanSet};
 
-use super::context::{credentials_of, RunContext};
-use super::embedded::EmbeddedServer;
+use super::context::RunContext;
 use super::error::PrepareError;
+use super::headers::DefaultHeaders;
+use super::interrupt::{Interrupt, TEARDOWN_GRACE};
 use super::setup::{url_userinfo, Environment};
 use super::vars::RunVars;
 
-#[derive(Clone, Debug, Default)]
+/// A server started for the run (the embedded reference): it serves at `url` as long as it lives.
+pub trait StartedTarget: Send + Sync {
+    fn url(&self) -> &str;
+}
+
+/// What the run is pointed at.
+pub enum Target {
+    /// `--target` or CONFORMANCE_TARGET.
+    Url(String),
+    /// A server the caller started; reports call it `embedded`.
+    Started(Box<dyn StartedTarget>),
+}
+
 pub struct PrepareOptions {
-    /// `--target` or CONFORMANCE_TARGET; `None` starts the embedded reference.
-    pub target: Option<String>,
+    pub target: Target,
     /// `--header`s.
     pub headers: Vec<(String, String)>,
     /// `--secret`s.
     pub secrets: Vec<String>,
     pub client: ClientOptions,
+}
+
+impl PrepareOptions {
+    pub fn new(target: Target) -> PrepareOptions {
+        PrepareOptions {
+            target,
+            headers: Vec::new(),
+            secrets: Vec::new(),
+            client: ClientOptions::default(),
+        }
+    }
 }
 
 pub struct Prepared {
@@ -32,12 +55,12 @@ pub struct Prepared {
     pub embedded: bool,
     /// Values to redact everywhere.
     pub secrets: Vec<String>,
-    /// Keeps the embedded server alive as long as the run.
-    pub server: Option<EmbeddedServer>,
+    /// Keeps a started server alive as long as the run.
+    pub server: Option<Box<dyn StartedTarget>>,
 }
 
 pub fn prepare(
-    set: &CaseSet,
+    set: &PlanSet,
     env: &Environment,
     options: PrepareOptions,
 ) -> Result<Prepared, PrepareError> {
@@ -58,8 +81,8 @@ pub fn prepare(
         }
     }
     secrets.extend(options.secrets.iter().cloned());
-    let (base_url, label, server) = match &options.target {
-        Some(url) => {
+    let (base_url, label, server) = match options.target {
+        Target::Url(url) => {
             let trimmed = url.trim_end_matches('/').to_string();
             let parsed = reqwest::Url::parse(&trimmed).map_err(|e| PrepareError::NotAUrl {
                 target: url.clone(),
@@ -78,28 +101,13 @@ pub fn prepare(
             }
             (trimmed.clone(), trimmed, None)
         }
-        None => {
-            let server = EmbeddedServer::start().map_err(PrepareError::Embedded)?;
-            (
-                server.url().to_string(),
-                "embedded".to_string(),
-                Some(server),
-            )
-        }
+        Target::Started(server) => (
+            server.url().trim_end_matches('/').to_string(),
+            "embedded".to_string(),
+            Some(server),
+        ),
     };
-    let mut headers: Vec<(String, String)> = set
-        .suite
-        .headers
-        .iter()
-        .map(|(n, v)| (n.clone(), v.clone()))
-        .collect();
-    super::request::set(&mut headers, &options.headers);
-    let body_headers = set
-        .suite
-        .body_headers
-        .iter()
-        .map(|(n, v)| (n.clone(), v.clone()))
-        .collect();
+    let headers = DefaultHeaders::new(&set.suite, options.headers);
     let run_id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
     let vars = RunVars {
         run_id,
@@ -119,10 +127,9 @@ pub fn prepare(
         identities,
         vars,
         headers,
-        body_headers,
-        schemas: Schemas::compile(&set.schemas).map_err(PrepareError::Schemas)?,
-        interrupted: Arc::new(AtomicBool::new(false)),
-        stopping: Arc::new(AtomicBool::new(false)),
+        interrupt: Interrupt::new(),
+        teardown_grace: TEARDOWN_GRACE,
+        stopping: AtomicBool::new(false),
     };
     Ok(Prepared {
         ctx: Arc::new(ctx),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 
-use crate::plan::CaseInstance;
+use crate::plan::CasePlan;
 
 use super::case::run_case;
 use super::context::RunContext;
@@ -24,7 +24,7 @@ pub struct RunnerOptions {
 /// they happen.
 pub async fn run_cases(
     ctx: Arc<RunContext>,
-    cases: Vec<CaseInstance>,
+    cases: Vec<Arc<CasePlan>>,
     options: &RunnerOptions,
     sink: &mut dyn EventSink,
 ) -> Vec<CaseResult> {
@@ -82,7 +82,7 @@ pub async fn run_cases(
 }
 
 /// The result of a case that was never started: interrupted, stopped, or unjudgeable.
-pub fn not_run(case: &CaseInstance, outcome: Outcome, why: &str) -> CaseResult {
+pub fn not_run(case: &CasePlan, outcome: Outcome, why: &str) -> CaseResult {
     CaseResult {
         id: case.id.clone(),
         area: case.area.clone(),

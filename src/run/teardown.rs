@@ -1,15 +1,19 @@
 //! Leaving the world as it was found: the members a case added leave, the handles it created
 //! are deleted. It runs even when the case failed; what it gets back does not judge the case
-//! (except a server failure, O13).
+//! (except a server failure, O13). Once the run is interrupted it has a grace period, and a
+//! second signal ends it at once.
 
 use std::time::Instant;
 
+use bytes::Bytes;
 use serde_json::Value;
 
-use crate::http::{Exchange, RequestData, ResponseData};
+use crate::exchange::{Exchange, RequestData, ResponseData};
+use crate::plan::{joins_value, Joins};
 
 use super::context::RunContext;
-use super::request::set;
+use super::request::Built;
+use super::send::send_until;
 
 #[derive(Debug, Default)]
 pub struct Teardown {
@@ -19,35 +23,32 @@ pub struct Teardown {
     handles: Vec<(Option<String>, String)>,
 }
 
+const LEAVE: &[u8] = br#"{"members":{"me":null}}"#;
+
 impl Teardown {
     /// Notes what an accepted request created.
-    pub fn track(&mut self, ctx: &RunContext, request: &RequestData, response: &ResponseData) {
+    pub fn track(&mut self, built: &Built, joins: Joins, response: &ResponseData) {
         if !(200..300).contains(&response.status) {
             return;
         }
-        let auth = request
-            .headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case("authorization"))
-            .map(|(_, v)| v.clone());
-        let path = request
-            .url
-            .strip_prefix(&ctx.base_url)
-            .unwrap_or(&request.url);
-        let body: Option<Value> = serde_json::from_slice(&request.body).ok();
+        let request = &built.data;
+        let path = built.path.as_str();
+        let auth = || request.header("authorization").map(str::to_string);
         match request.method.as_str() {
             "PUT" if !path.contains("nocommit=true") => {
-                let joins = body
-                    .as_ref()
-                    .and_then(|b| b.pointer("/members"))
-                    .and_then(Value::as_object)
-                    .is_some_and(|m| m.iter().any(|(_, v)| !v.is_null()));
-                if joins {
+                let joined = match joins {
+                    Joins::No => false,
+                    Joins::Yes => true,
+                    Joins::AsSent => serde_json::from_slice::<Value>(&request.body)
+                        .is_ok_and(|b| joins_value(&b)),
+                };
+                if joined {
                     // Prefer the session's own URI: the handle may be gone by teardown time.
                     let target = response
                         .header("content-location")
                         .and_then(session_path)
                         .unwrap_or_else(|| path.split('?').next().unwrap_or(path).to_string());
+                    let auth = auth();
                     if !self.joined.iter().any(|(a, p)| *a == auth && *p == target) {
                         self.joined.push((auth, target));
                     }
@@ -56,27 +57,78 @@ impl Teardown {
             "POST" if path.split('?').next() == Some("/handles") => {
                 if let Some(id) = response
                     .json()
-                    .as_ref()
                     .and_then(|d| d.get("id"))
                     .and_then(Value::as_str)
                 {
-                    self.handles.push((auth, id.to_string()));
+                    self.handles.push((auth(), id.to_string()));
                 }
             }
             _ => {}
         }
     }
 
+    /// Sends the leaves and deletes, in order, until done or cut short by interruption.
     pub async fn run(self, ctx: &RunContext) -> Vec<Exchange> {
-        let mut out = Vec::new();
+        let mut requests = Vec::with_capacity(self.joined.len() + self.handles.len());
         for (auth, path) in self.joined {
-            let body = br#"{"members":{"me":null}}"#.to_vec();
-            out.push(send(ctx, "PUT", &path, auth, body).await);
+            requests.push(request(ctx, "PUT", &path, auth.as_deref(), Bytes::from_static(LEAVE)));
         }
         for (auth, id) in self.handles {
-            out.push(send(ctx, "DELETE", &format!("/handles/{id}"), auth, Vec::new()).await);
+            let path = format!("/handles/{id}");
+            requests.push(request(ctx, "DELETE", &path, auth.as_deref(), Bytes::new()));
         }
+        let mut out = Vec::with_capacity(requests.len());
+        let cut = ctx.interrupt.teardown_cut(ctx.teardown_grace);
+        tokio::pin!(cut);
+        let mut pending = requests.into_iter();
+        for request in pending.by_ref() {
+            let started = Instant::now();
+            let sent = send_until(ctx, &request, &mut cut).await;
+            let Some((result, _)) = sent else {
+                out.push(cut_short(request));
+                break;
+            };
+            let (response, error) = match result {
+                Ok(r) => (Some(r), None),
+                Err(e) => (None, Some(e)),
+            };
+            out.push(Exchange::record(
+                "teardown".into(),
+                request,
+                response,
+                error,
+                started.elapsed(),
+            ));
+        }
+        out.extend(pending.map(cut_short));
         out
+    }
+}
+
+/// A teardown request that was not sent, or not answered, because the run was interrupted.
+fn cut_short(request: RequestData) -> Exchange {
+    Exchange::record(
+        "teardown (cut short: the run was interrupted)".into(),
+        request,
+        None,
+        None,
+        std::time::Duration::ZERO,
+    )
+}
+
+fn request(
+    ctx: &RunContext,
+    method: &str,
+    path: &str,
+    auth: Option<&str>,
+    body: Bytes,
+) -> RequestData {
+    RequestData {
+        method: method.to_string(),
+        url: format!("{}{path}", ctx.base_url),
+        headers: ctx.headers.build(!body.is_empty(), auth),
+        body,
+        truncated: false,
     }
 }
 
@@ -87,39 +139,4 @@ fn session_path(value: &str) -> Option<String> {
     }
     let (_, rest) = value.split_once("://")?;
     rest.find('/').map(|i| rest[i..].to_string())
-}
-
-async fn send(
-    ctx: &RunContext,
-    method: &str,
-    path: &str,
-    auth: Option<String>,
-    body: Vec<u8>,
-) -> Exchange {
-    let mut headers = ctx.headers.clone();
-    if !body.is_empty() {
-        set(&mut headers, &ctx.body_headers);
-    }
-    if let Some(auth) = auth {
-        set(&mut headers, &[("Authorization".to_string(), auth)]);
-    }
-    let request = RequestData {
-        method: method.to_string(),
-        url: format!("{}{path}", ctx.base_url),
-        headers,
-        body,
-    };
-    let started = Instant::now();
-    let (result, _) = ctx.client.send(&request).await;
-    let (response, error) = match result {
-        Ok(r) => (Some(r), None),
-        Err(e) => (None, Some(e)),
-    };
-    Exchange {
-        step: "teardown".into(),
-        request,
-        response,
-        error,
-        duration: started.elapsed(),
-    }
 }
