@@ -17,14 +17,15 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Instant, SystemTime};
 
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
-use mpsd_conformance::case::{load, CaseSet, CaseSource, Severity};
+use mpsd_conformance::case::{CaseSource, Severity};
+use mpsd_conformance::cli::EmbeddedServer;
 use mpsd_conformance::errln;
 use mpsd_conformance::exit::Exit;
-use mpsd_conformance::plan::{expand, CaseInstance, Selection};
+use mpsd_conformance::plan::{load, CasePlan, PlanSet, Selection};
 use mpsd_conformance::report::{explain, write_reports, Redactor, RunInfo};
 use mpsd_conformance::run::{
     not_run, prepare, probe, run_case, url_userinfo, CaseResult, Environment, FailOn, Outcome,
-    PrepareOptions, Prepared,
+    PrepareOptions, Prepared, Target,
 };
 
 /// The target and runtime, started once before the first trial (never by `--list`).
@@ -60,7 +61,7 @@ fn main() -> ExitCode {
             return Exit::Usage.into();
         }
     };
-    let mut cases = expand(&set);
+    let mut cases = set.cases.clone();
     if let (Some(filter), true) = (&args.filter, args.exact) {
         // libtest's --exact compares whole names, which would drop a file id's variants.
         let selection = Selection {
@@ -77,7 +78,7 @@ fn main() -> ExitCode {
         let ignored = case.severity == Severity::May;
         let trial = {
             let set = Arc::clone(&set);
-            let case = case.clone();
+            let case = Arc::clone(&case);
             Trial::ignorable_test(case.id.clone(), move || run_trial(&set, &case))
                 .with_ignored_flag(ignored)
         };
@@ -119,7 +120,7 @@ fn main() -> ExitCode {
 
 /// Writes report.json and junit.xml to CONFORMANCE_REPORT_DIR, when it is set.
 fn write_report(
-    set: &CaseSet,
+    set: &PlanSet,
     shared: &Shared,
     results: &[CaseResult],
     started_at: String,
@@ -144,7 +145,7 @@ fn write_report(
     }
 }
 
-fn shared(set: &CaseSet) -> &'static Result<Shared, String> {
+fn shared(set: &PlanSet) -> &'static Result<Shared, String> {
     SHARED.get_or_init(|| {
         let env = Environment::from_process();
         // Until the run is prepared, only the environment's secrets are known.
@@ -158,26 +159,24 @@ fn shared(set: &CaseSet) -> &'static Result<Shared, String> {
             .enable_all()
             .build()
             .map_err(|e| format!("failed to start the runtime: {e}"))?;
-        let prepared = prepare(
-            set,
-            &env,
-            PrepareOptions {
-                target: env.target.clone(),
-                ..PrepareOptions::default()
-            },
-        )
-        .map_err(|e| early.text(&e.to_string()))?;
+        let target = match &env.target {
+            Some(url) => Target::Url(url.clone()),
+            None => {
+                Target::Started(Box::new(EmbeddedServer::start().map_err(|e| {
+                    format!("failed to start the embedded reference server: {e}")
+                })?))
+            }
+        };
+        let prepared = prepare(set, &env, PrepareOptions::new(target))
+            .map_err(|e| early.text(&e.to_string()))?;
         let ctx = Arc::clone(&prepared.ctx);
         let redactor = Redactor::new(prepared.secrets.iter().cloned().chain(ctx.client.secrets()));
-        let unreachable = runtime
-            .block_on(probe(&ctx.client, &ctx.base_url, &ctx.headers))
-            .err()
-            .map(|e| {
-                redactor.text(&format!(
-                    "target {} cannot be tested: {e}",
-                    prepared.target_label
-                ))
-            });
+        let unreachable = runtime.block_on(probe(&ctx)).err().map(|e| {
+            redactor.text(&format!(
+                "target {} cannot be tested: {e}",
+                prepared.target_label
+            ))
+        });
         Ok(Shared {
             prepared,
             runtime,
@@ -187,7 +186,7 @@ fn shared(set: &CaseSet) -> &'static Result<Shared, String> {
     })
 }
 
-fn run_trial(set: &CaseSet, case: &CaseInstance) -> Result<Completion, Failed> {
+fn run_trial(set: &PlanSet, case: &CasePlan) -> Result<Completion, Failed> {
     let shared = match shared(set) {
         Ok(s) => s,
         Err(e) => return Err(format!("could not start: {e}").into()),

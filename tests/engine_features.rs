@@ -7,10 +7,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use common::tamper::{self, Answer, Forward, Honest, Proxy, Tamper};
-use mpsd_conformance::case::{load, CaseSource};
-use mpsd_conformance::plan::expand;
+use mpsd_conformance::case::CaseSource;
+use mpsd_conformance::plan::load;
 use mpsd_conformance::report::{explain, Redactor};
-use mpsd_conformance::run::{prepare, run_case, CaseResult, Environment, Outcome, PrepareOptions};
+use mpsd_conformance::run::{
+    prepare, run_case, CaseResult, Environment, Outcome, PrepareOptions, Target,
+};
 use serde_json::Value;
 
 /// The reference server, and a proxy in front of it that plants `bug`.
@@ -29,16 +31,13 @@ async fn run_with(case: &str, proxy: &Proxy, env: Environment) -> (Vec<CaseResul
     let prepared = prepare(
         &set,
         &env,
-        PrepareOptions {
-            target: Some(proxy.url.clone()),
-            ..PrepareOptions::default()
-        },
+        PrepareOptions::new(Target::Url(proxy.url.clone())),
     )
     .expect("prepared");
     let redactor = Redactor::new(prepared.secrets.clone());
     let mut results = Vec::new();
-    for instance in expand(&set) {
-        results.push(run_case(&prepared.ctx, &instance).await);
+    for case in &set.cases {
+        results.push(run_case(&prepared.ctx, case).await);
     }
     (results, redactor)
 }

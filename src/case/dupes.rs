@@ -70,7 +70,9 @@ mod tests {
 
     #[test]
     fn a_repeated_key_is_found_at_any_depth_with_its_position() {
-        assert!(serde_json::from_str::<NoDuplicateKeys>(r#"{"a": [{"b": 1, "c": {"b": 2}}]}"#).is_ok());
+        assert!(
+            serde_json::from_str::<NoDuplicateKeys>(r#"{"a": [{"b": 1, "c": {"b": 2}}]}"#).is_ok()
+        );
         let e = serde_json::from_str::<NoDuplicateKeys>("{\"a\": [{\"b\": 1,\n \"b\": 2}]}")
             .err()
             .map(|e| (e.line(), e.to_string()));

@@ -79,11 +79,12 @@ pub fn read(source: &CaseSource, only: Option<&BTreeSet<String>>) -> Read {
             problems.push(Problem {
                 path: shown(p),
                 at: Position::File,
-                message: "not part of a case set, yet it would count in the fingerprint: case files \
+                message:
+                    "not part of a case set, yet it would count in the fingerprint: case files \
                           live in area folders (`<area>/<name>.json`), response schemas in \
                           `schemas/` (`.json`); the top holds only suite.json, rules.json and \
                           case.schema.json"
-                    .into(),
+                        .into(),
             });
         }
     }

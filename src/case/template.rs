@@ -92,34 +92,34 @@ pub fn as_text(value: &Value) -> String {
 impl Filter {
     /// The filter applied to a value's text.
     pub fn apply(self, text: &str) -> String {
-    match self {
-        Filter::Upper => text.to_uppercase(),
-        Filter::Lower => text.to_lowercase(),
-        Filter::Mixed => {
-            let mut letter = 0usize;
-            text.chars()
-                .map(|c| {
-                    if !c.is_ascii_alphabetic() {
-                        return c;
-                    }
-                    letter += 1;
-                    if letter % 2 == 0 {
-                        c.to_ascii_uppercase()
-                    } else {
-                        c.to_ascii_lowercase()
-                    }
-                })
-                .collect()
+        match self {
+            Filter::Upper => text.to_uppercase(),
+            Filter::Lower => text.to_lowercase(),
+            Filter::Mixed => {
+                let mut letter = 0usize;
+                text.chars()
+                    .map(|c| {
+                        if !c.is_ascii_alphabetic() {
+                            return c;
+                        }
+                        letter += 1;
+                        if letter % 2 == 0 {
+                            c.to_ascii_uppercase()
+                        } else {
+                            c.to_ascii_lowercase()
+                        }
+                    })
+                    .collect()
+            }
+            Filter::DropFirst => text.chars().skip(1).collect(),
+            Filter::DropLast => {
+                let mut s = text.to_string();
+                s.pop();
+                s
+            }
+            Filter::NoHyphens => text.replace('-', ""),
+            Filter::Repeat(n) => text.repeat(n),
         }
-        Filter::DropFirst => text.chars().skip(1).collect(),
-        Filter::DropLast => {
-            let mut s = text.to_string();
-            s.pop();
-            s
-        }
-        Filter::NoHyphens => text.replace('-', ""),
-        Filter::Repeat(n) => text.repeat(n),
-    }
     }
 }
 

@@ -476,7 +476,11 @@ pub(super) fn json_assert(
         if !t.holds(value) {
             fail(
                 format!("{shown} is {}", t.as_str()),
-                format!("{shown} is {}: {}", JsonType::of(value).as_str(), short(value)),
+                format!(
+                    "{shown} is {}: {}",
+                    JsonType::of(value).as_str(),
+                    short(value)
+                ),
                 None,
             );
         }
@@ -515,4 +519,223 @@ pub(super) fn short(v: &Value) -> String {
         return text;
     }
     format!("{}…", text.chars().take(77).collect::<String>())
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::plan::compile_expect;
+    use crate::plan::template::tests::TestEnv;
+    use serde_json::json;
+
+    pub fn response(status: u16, headers: &[(&str, &str)], body: &str) -> ResponseData {
+        let headers = headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        ResponseData::new(status, headers, body.as_bytes().to_vec())
+    }
+
+    /// An expectation compiled for a case over `rules`.
+    pub fn expect(v: Value, rules: &[&str]) -> ExpectPlan {
+        let rules: Vec<String> = rules.iter().map(|r| r.to_string()).collect();
+        let e = serde_json::from_value(v).expect("an expectation");
+        compile_expect(&e, &rules).unwrap_or_else(|p| panic!("{p:?}"))
+    }
+
+    pub fn env() -> TestEnv {
+        TestEnv {
+            slots: vec![],
+            burst: None,
+        }
+    }
+
+    fn judged(e: &ExpectPlan, r: &ResponseData) -> Vec<Failure> {
+        judge(e, r, &env()).expect("renders")
+    }
+
+    #[test]
+    fn a_status_outside_the_set_fails_under_its_rule() {
+        let e = expect(json!({ "status": [400, 406] }), &["H1.b"]);
+        let f = judged(&e, &response(500, &[], "boom"));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].rule, "H1.b");
+        assert!(
+            f[0].message.contains("one of {400, 406}, got 500"),
+            "{}",
+            f[0].message
+        );
+        assert!(judged(&e, &response(406, &[], "")).is_empty());
+    }
+
+    #[test]
+    fn header_checks_compare_media_types_tokens_and_paths() {
+        let e = expect(
+            json!({
+                "rule": "O1",
+                "headers": {
+                    "content-type": { "media": "application/json" },
+                    "allow": { "includes": ["get", "PUT"] },
+                    "content-location": { "pathEquals": "/serviceconfigs/X/sessionTemplates/lobby/sessions/n%2D1" }
+                }
+            }),
+            &["O1", "O2"],
+        );
+        let good = response(
+            200,
+            &[
+                ("Content-Type", "application/json; charset=utf-8"),
+                ("Allow", "GET, PUT, HEAD"),
+                (
+                    "Content-Location",
+                    "https://h.example/serviceconfigs/x/sessiontemplates/lobby/sessions/n-1",
+                ),
+            ],
+            "{}",
+        );
+        assert!(judged(&e, &good).is_empty());
+        let bad = response(
+            200,
+            &[("Content-Type", "text/plain"), ("Allow", "GET")],
+            "{}",
+        );
+        let f = judged(&e, &bad);
+        assert_eq!(f.len(), 3, "{f:#?}");
+        assert!(f.iter().all(|x| x.rule == "O1"));
+    }
+
+    #[test]
+    fn a_header_pattern_is_compiled_once_at_load() {
+        let e = expect(
+            json!({ "headers": { "etag": { "matches": "^\"[0-9a-f]+\"$" } } }),
+            &["O5"],
+        );
+        assert!(matches!(
+            e.headers.first().and_then(|h| h.matches.as_ref()),
+            Some(Pattern::Compiled(_))
+        ));
+        assert!(judged(&e, &response(200, &[("ETag", "\"ab12\"")], "")).is_empty());
+        let f = judged(&e, &response(200, &[("ETag", "W/\"ab12\"")], ""));
+        assert!(f[0].message.contains("does not match"), "{f:?}");
+    }
+
+    #[test]
+    fn json_assertions_show_a_diff() {
+        let e = expect(
+            json!({ "rule": "O16", "json": [
+                { "pointer": "/o", "equals": { "a": 1, "b": [1, 2] } },
+                { "pointer": "/n", "greaterThan": 3 },
+                { "pointer": "/b", "count": 2 }
+            ]}),
+            &["O16"],
+        );
+        let f = judged(
+            &e,
+            &response(200, &[], r#"{"o":{"a":1,"b":[1,3]},"b":[1,3],"n":3}"#),
+        );
+        assert_eq!(f.len(), 2, "{f:#?}");
+        assert!(
+            f[0].diff.as_deref().unwrap_or("").contains("+    3"),
+            "{:?}",
+            f[0].diff
+        );
+        let ok = judged(
+            &e,
+            &response(200, &[], r#"{"o":{"a":1.0,"b":[1,2]},"b":[1,2],"n":4}"#),
+        );
+        assert!(ok.is_empty(), "{ok:#?}");
+    }
+
+    #[test]
+    fn empty_and_non_empty_bodies() {
+        let e = expect(
+            json!({ "rule": "SH4", "body": { "empty": false } }),
+            &["SH4"],
+        );
+        assert_eq!(judged(&e, &response(400, &[], " \n")).len(), 1);
+        assert!(judged(&e, &response(400, &[], "bad id")).is_empty());
+    }
+
+    #[test]
+    fn a_body_nothing_reads_is_never_parsed() {
+        let e = expect(
+            json!({ "status": 200, "headers": { "etag": { "present": true } } }),
+            &["O5"],
+        );
+        let r = response(200, &[("ETag", "\"1\"")], r#"{"big": "json"}"#);
+        assert!(judged(&e, &r).is_empty());
+        assert!(!r.json_parsed());
+        let reads = expect(
+            json!({ "json": [ { "pointer": "/big", "exists": true } ] }),
+            &["O5"],
+        );
+        assert!(judged(&reads, &r).is_empty());
+        assert!(r.json_parsed());
+    }
+
+    #[test]
+    fn when_branches_apply_by_the_status_answered_and_inherit_the_block_rule() {
+        let e = expect(
+            json!({ "rule": "B10", "status": [200, 400], "when": [
+                { "status": [200], "expect": { "json": [ { "pointer": "/k", "equals": 1 } ] } },
+                { "status": [400], "expect": { "rule": "SH4", "body": { "empty": false } } }
+            ]}),
+            &["B10", "SH4"],
+        );
+        assert!(judged(&e, &response(200, &[], r#"{"k":1}"#)).is_empty());
+        assert!(judged(&e, &response(400, &[], "bad")).is_empty());
+        let wrong = judged(&e, &response(200, &[], r#"{"k":2}"#));
+        assert_eq!(wrong.len(), 1, "{wrong:?}");
+        assert_eq!(wrong[0].rule, "B10");
+        let empty = judged(&e, &response(400, &[], ""));
+        assert_eq!(empty.len(), 1, "{empty:?}");
+        assert_eq!(empty[0].rule, "SH4");
+        // A status no branch guards: only the block's own status check speaks.
+        let other = judged(&e, &response(409, &[], ""));
+        assert_eq!(other.len(), 1);
+        assert!(other[0].message.contains("got 409"));
+    }
+
+    #[test]
+    fn matches_needs_a_matching_string_and_less_than_a_smaller_number() {
+        let e = expect(
+            json!({ "rule": "SH1", "json": [
+                { "pointer": "/id", "matches": "^[0-9a-f]{4}$" },
+                { "pointer": "/n", "lessThan": "not a number" },
+                { "pointer": "/m", "lessThan": 3 }
+            ]}),
+            &["SH1"],
+        );
+        let f = judged(&e, &response(200, &[], r#"{"id":"ab12","n":1,"m":2}"#));
+        // `lessThan` a value that is no number never holds.
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].message.contains("expected less than"),
+            "{}",
+            f[0].message
+        );
+        let f = judged(&e, &response(200, &[], r#"{"id":12,"n":1,"m":3}"#));
+        let messages: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
+        assert!(
+            messages.contains(&"/id is 12, not a string"),
+            "{messages:?}"
+        );
+        assert!(
+            messages.contains(&"/m is 3, expected less than 3"),
+            "{messages:?}"
+        );
+        let f = judged(&e, &response(200, &[], r#"{"id":"ABCD","n":1,"m":0}"#));
+        assert!(
+            f.iter()
+                .any(|f| f.message.contains("does not match /^[0-9a-f]{4}$/")),
+            "{f:?}"
+        );
+    }
+
+    #[test]
+    fn percent_decoding_handles_edges() {
+        assert_eq!(percent_decode("a%2Fb%"), "a/b%");
+        assert_eq!(percent_decode("%7b%7D"), "{}");
+        assert_eq!(percent_decode("%zz"), "%zz");
+    }
 }

@@ -59,7 +59,13 @@ mod tests {
     use super::*;
     use crate::case::StatusSet;
 
-    fn tally(status: &[u16], count: Option<usize>, min: Option<usize>, max: Option<usize>, rule: &str) -> TallyCheck {
+    fn tally(
+        status: &[u16],
+        count: Option<usize>,
+        min: Option<usize>,
+        max: Option<usize>,
+        rule: &str,
+    ) -> TallyCheck {
         TallyCheck {
             status: StatusSet(status.to_vec()),
             count,

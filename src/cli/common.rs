@@ -1,9 +1,9 @@
 //! What several commands share: loading the case set, refusing it with exit code 2.
 
 use crate::case::CaseSource;
-use crate::plan::{load, PlanSet};
 use crate::errln;
 use crate::exit::Exit;
+use crate::plan::{load, PlanSet};
 
 use super::CasesArgs;
 

@@ -100,6 +100,8 @@ mod tests {
         assert!(r.json_parsed());
         assert_eq!(first, r.json().map(|v| v as *const Value));
         assert_eq!(r.json().and_then(|v| v.get("a")), Some(&Value::from(1)));
-        assert!(ResponseData::new(200, vec![], &b"nope"[..]).json().is_none());
+        assert!(ResponseData::new(200, vec![], &b"nope"[..])
+            .json()
+            .is_none());
     }
 }

@@ -73,7 +73,11 @@ mod tests {
         let (kept, cut_long) = cut(&long);
         assert!(cut_long);
         assert_eq!(kept.len(), BODY_LIMIT);
-        assert_ne!(kept.as_ptr(), long.as_ptr(), "a long body's prefix is copied");
+        assert_ne!(
+            kept.as_ptr(),
+            long.as_ptr(),
+            "a long body's prefix is copied"
+        );
         let e = Exchange::record(
             "s".into(),
             RequestData {

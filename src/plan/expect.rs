@@ -33,10 +33,7 @@ impl ExpectPlan {
     /// Whether judging reads the body as JSON (so a big body is parsed off the I/O threads).
     pub fn reads_json(&self) -> bool {
         self.json_rule.is_some()
-            || self
-                .body
-                .as_ref()
-                .is_some_and(|b| b.schema.is_some())
+            || self.body.as_ref().is_some_and(|b| b.schema.is_some())
             || self.when.iter().any(|w| w.expect.reads_json())
     }
 }

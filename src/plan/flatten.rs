@@ -93,7 +93,10 @@ pub(super) fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, F
                 let (field, why) = if step.name.is_some() {
                     ("/name", "step names are unique within a case")
                 } else {
-                    ("/use", "give this step a `name` (its variables are `{{<name>.<key>}}`)")
+                    (
+                        "/use",
+                        "give this step a `name` (its variables are `{{<name>.<key>}}`)",
+                    )
                 };
                 return Err((
                     format!("{pointer}{field}"),

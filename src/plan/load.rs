@@ -86,7 +86,10 @@ pub fn load(source: &CaseSource, only: Option<&BTreeSet<String>>) -> Result<Plan
 
 /// The suite's headers go on every request: they must be sendable as written.
 fn suite_problems(suite: &Suite, path: &str, problems: &mut Vec<Problem>) {
-    let groups = [("headers", &suite.headers), ("bodyHeaders", &suite.body_headers)];
+    let groups = [
+        ("headers", &suite.headers),
+        ("bodyHeaders", &suite.body_headers),
+    ];
     for (field, headers) in groups {
         for (name, value) in headers {
             let at = format!("/{field}/{}", crate::case::template::escape_pointer(name));

@@ -13,6 +13,7 @@ mod step;
 pub mod template;
 
 pub use case::{CasePlan, Made, VarTable};
+pub use compile::compile_expect;
 pub use coverage::{coverage, ungated, RuleCoverage};
 pub use expect::{
     BodyCheck, ExpectPlan, HeaderCheck, Invariant, InvariantCheck, JsonCheck, JsonType,
@@ -22,7 +23,7 @@ pub use flatten::RESERVED;
 pub use load::{load, PlanSet};
 pub use select::{fnv1a64, Partition, Selection};
 pub use step::{
-    joins_value, Action, BodyPlan, Caller, Capture, CaptureFrom, Guard, Joins, RequestPlan, RequestStep,
-    Snapshot, StepPlan, UnchangedForm, UnchangedStep,
+    joins_value, Action, BodyPlan, Caller, Capture, CaptureFrom, Guard, Joins, RequestPlan,
+    RequestStep, Snapshot, StepPlan, UnchangedForm, UnchangedStep,
 };
 pub use template::{credentials_of, Env, RenderError, TValue, Text};

@@ -38,7 +38,9 @@ pub enum Action {
     /// A `GET` of a namespace's path, judged against what the namespace recorded.
     Unchanged(UnchangedStep),
     /// A fixture's exports, set once its steps ran: slot and value.
-    Export { vars: Box<[(usize, TValue)]> },
+    Export {
+        vars: Box<[(usize, TValue)]>,
+    },
 }
 
 #[derive(Debug)]

@@ -19,10 +19,7 @@ pub enum Src {
     /// `xuid.<caller>`.
     Xuid(Box<str>),
     /// `auth.<caller>` or `auth.<caller>.credentials`.
-    Auth {
-        caller: Box<str>,
-        credentials: bool,
-    },
+    Auth { caller: Box<str>, credentials: bool },
     /// `burst.index`.
     BurstIndex,
     /// `run.id`.
@@ -119,14 +116,16 @@ impl Val<'_> {
 fn eval<'a>(src: &'a Src, filters: &[Filter], env: &'a dyn Env) -> Result<Val<'a>, RenderError> {
     let value = match src {
         Src::Literal(t) => Val::Text(Cow::Borrowed(t)),
-        Src::World(k) => Val::Text(Cow::Borrowed(
-            env.world(k)
-                .ok_or_else(|| RenderError::Unset(format!("`world.{k}` is not set")))?,
-        )),
-        Src::Xuid(k) => Val::Text(Cow::Borrowed(
-            env.xuid(k)
-                .ok_or_else(|| RenderError::Unset(format!("no identity `{k}`")))?,
-        )),
+        Src::World(k) => {
+            Val::Text(Cow::Borrowed(env.world(k).ok_or_else(|| {
+                RenderError::Unset(format!("`world.{k}` is not set"))
+            })?))
+        }
+        Src::Xuid(k) => {
+            Val::Text(Cow::Borrowed(env.xuid(k).ok_or_else(|| {
+                RenderError::Unset(format!("no identity `{k}`"))
+            })?))
+        }
         Src::Auth {
             caller,
             credentials,
@@ -140,9 +139,10 @@ fn eval<'a>(src: &'a Src, filters: &[Filter], env: &'a dyn Env) -> Result<Val<'a
                 value
             }))
         }
-        Src::BurstIndex => Val::Json(Cow::Owned(Value::from(env.burst_index().ok_or_else(
-            || RenderError::Unset("`burst.index` outside a burst step".into()),
-        )?))),
+        Src::BurstIndex => Val::Json(Cow::Owned(Value::from(
+            env.burst_index()
+                .ok_or_else(|| RenderError::Unset("`burst.index` outside a burst step".into()))?,
+        ))),
         Src::RunId => Val::Text(Cow::Borrowed(env.run_id())),
         Src::Slot(slot) => Val::Json(Cow::Borrowed(env.slot(*slot).ok_or_else(|| {
             RenderError::Unset(format!(

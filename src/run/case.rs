@@ -266,7 +266,9 @@ impl CaseRun<'_> {
             };
             if flow.is_continue() {
                 statuses.push(response.status);
-                let judged = heavy(&response, || self.judge_copy(step, r, i, &label, &built, &response));
+                let judged = heavy(&response, || {
+                    self.judge_copy(step, r, i, &label, &built, &response)
+                });
                 if judged.is_break() {
                     flow = judged;
                 }
@@ -350,7 +352,11 @@ impl CaseRun<'_> {
             UnchangedForm::Session => true,
             UnchangedForm::Absent => false,
             UnchangedForm::AsSnapshotSaw => {
-                match u.status.and_then(|s| self.vars.get(s)).and_then(Value::as_u64) {
+                match u
+                    .status
+                    .and_then(|s| self.vars.get(s))
+                    .and_then(Value::as_u64)
+                {
                     Some(200) => true,
                     Some(204) => false,
                     _ => {
@@ -460,7 +466,8 @@ impl CaseRun<'_> {
 fn heavy<T>(response: &ResponseData, judge: impl FnOnce() -> T) -> T {
     use tokio::runtime::{Handle, RuntimeFlavor};
     let big = response.body.len() > BODY_LIMIT;
-    let threaded = Handle::try_current().is_ok_and(|h| h.runtime_flavor() == RuntimeFlavor::MultiThread);
+    let threaded =
+        Handle::try_current().is_ok_and(|h| h.runtime_flavor() == RuntimeFlavor::MultiThread);
     if big && threaded {
         tokio::task::block_in_place(judge)
     } else {

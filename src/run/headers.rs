@@ -28,7 +28,8 @@ impl DefaultHeaders {
     /// The headers of a request with (or without) a body, sent as `authorization`'s caller (or
     /// as nobody).
     pub fn build(&self, body: bool, authorization: Option<&str>) -> Vec<(String, String)> {
-        let mut out = Vec::with_capacity(self.suite.len() + self.body.len() + 1 + self.forced.len());
+        let mut out =
+            Vec::with_capacity(self.suite.len() + self.body.len() + 1 + self.forced.len());
         out.extend(self.suite.iter().cloned());
         if body {
             for (n, v) in &self.body {

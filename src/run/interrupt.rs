@@ -72,12 +72,18 @@ mod tests {
             Duration::from_millis(50),
             i.teardown_cut(Duration::from_secs(60)),
         );
-        assert!(graceful.await.is_err(), "teardown keeps its grace after one signal");
+        assert!(
+            graceful.await.is_err(),
+            "teardown keeps its grace after one signal"
+        );
         i.signal();
         let forced = tokio::time::timeout(
             Duration::from_millis(50),
             i.teardown_cut(Duration::from_secs(60)),
         );
-        assert!(forced.await.is_ok(), "a second signal cuts teardown at once");
+        assert!(
+            forced.await.is_ok(),
+            "a second signal cuts teardown at once"
+        );
     }
 }

@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use crate::case::Severity;
 use crate::check::Failure;
-use crate::exit::Exit;
 use crate::exchange::Exchange;
+use crate::exit::Exit;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -71,7 +71,13 @@ impl Teardown {
     pub async fn run(self, ctx: &RunContext) -> Vec<Exchange> {
         let mut requests = Vec::with_capacity(self.joined.len() + self.handles.len());
         for (auth, path) in self.joined {
-            requests.push(request(ctx, "PUT", &path, auth.as_deref(), Bytes::from_static(LEAVE)));
+            requests.push(request(
+                ctx,
+                "PUT",
+                &path,
+                auth.as_deref(),
+                Bytes::from_static(LEAVE),
+            ));
         }
         for (auth, id) in self.handles {
             let path = format!("/handles/{id}");

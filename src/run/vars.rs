@@ -50,7 +50,9 @@ impl<'a> CaseVars<'a> {
         let mut slots = vec![None; table.names.len()];
         for (slot, made) in table.made.iter() {
             let value = match made {
-                Made::SessionName => format!("mpsdc-{}-{}", run.run_id, uuid::Uuid::new_v4().simple()),
+                Made::SessionName => {
+                    format!("mpsdc-{}-{}", run.run_id, uuid::Uuid::new_v4().simple())
+                }
                 Made::Guid => uuid::Uuid::new_v4().hyphenated().to_string(),
             };
             slots[*slot] = Some(Value::String(value));

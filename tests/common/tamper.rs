@@ -9,7 +9,8 @@ use std::time::Duration;
 use axum::body::{to_bytes, Body};
 use axum::http::{HeaderName, HeaderValue, Request, Response, StatusCode};
 use axum::Router;
-use mpsd_conformance::http::{ClientOptions, HttpClient, RequestData};
+use mpsd_conformance::exchange::RequestData;
+use mpsd_conformance::http::{ClientOptions, HttpClient};
 use mpsd_conformance::reference::RunningServer;
 
 /// A request as the proxy sees it: path with query, headers in order.
@@ -170,7 +171,8 @@ async fn handle(
         method: forward.method.clone(),
         url: format!("{upstream}{}", forward.path),
         headers: forward.headers.clone(),
-        body: forward.body.clone(),
+        body: forward.body.clone().into(),
+        truncated: false,
     };
     let (result, _) = client.send(&data).await;
     let mut answer = match result {
@@ -181,7 +183,7 @@ async fn handle(
                 .into_iter()
                 .filter(|(n, _)| !HOP_BY_HOP.contains(&n.to_ascii_lowercase().as_str()))
                 .collect(),
-            body: r.body,
+            body: r.body.to_vec(),
         },
         Err(e) => Answer::text(502, &format!("the proxy could not reach the server: {e}")),
     };

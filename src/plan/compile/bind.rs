@@ -14,7 +14,7 @@ use super::super::template::{Part, Src, TValue, Text};
 use super::CaseCompiler;
 
 /// The variables of the case being compiled: a slot per name, and which names are set so far.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(super) struct Vars {
     names: Vec<Box<str>>,
     slots: HashMap<String, usize>,
@@ -101,7 +101,10 @@ impl CaseCompiler<'_> {
                 map.iter()
                     .map(|(key, item)| {
                         let child = format!("{at}/{}", escape_pointer(key));
-                        (self.text(key, scope, &child), self.value(item, scope, &child))
+                        (
+                            self.text(key, scope, &child),
+                            self.value(item, scope, &child),
+                        )
                     })
                     .collect(),
             ),
@@ -202,7 +205,10 @@ impl CaseCompiler<'_> {
     /// A variant's value, bound in the case's scope where it is used.
     fn variant_value(&mut self, key: &str) -> (Src, Option<String>) {
         let Some((i, variant)) = self.variant else {
-            return (Src::Literal("".into()), Some("the case has no variants".into()));
+            return (
+                Src::Literal("".into()),
+                Some("the case has no variants".into()),
+            );
         };
         let raw = match variant.fields.get(key) {
             Some(raw) => raw,
@@ -231,9 +237,7 @@ fn has_template(value: &Value) -> bool {
     match value {
         Value::String(s) => s.contains("{{"),
         Value::Array(items) => items.iter().any(has_template),
-        Value::Object(map) => map
-            .iter()
-            .any(|(k, v)| k.contains("{{") || has_template(v)),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains("{{") || has_template(v)),
         _ => false,
     }
 }

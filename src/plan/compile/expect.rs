@@ -172,7 +172,10 @@ impl CaseCompiler<'_> {
         block: Option<&str>,
         scope: &Scope,
     ) -> HeaderCheck {
-        let hp = format!("{p}/headers/{}", crate::case::template::escape_pointer(name));
+        let hp = format!(
+            "{p}/headers/{}",
+            crate::case::template::escape_pointer(name)
+        );
         let rule = self.rule(&hp, h.rule.as_deref(), block);
         if let Some(why) = syntax::header_name(name) {
             self.problem(&hp, why);

@@ -11,10 +11,11 @@ mod syntax;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use crate::case::{LoadedCase, Problem, Suite, Variant};
+use crate::case::template::escape_pointer;
+use crate::case::{Expect, LoadedCase, Problem, Scope, Suite, Variant};
 
 use super::case::CasePlan;
-use super::expect::{Rule, SchemaRef};
+use super::expect::{ExpectPlan, Rule, SchemaRef};
 use super::flatten::flatten;
 use bind::Vars;
 
@@ -98,6 +99,17 @@ impl<'a> Compiler<'a> {
                 problems: &mut problems,
             };
             let steps = compiler.steps(&flat);
+            if let Some((i, v)) = variant {
+                // A value the steps never read is checked too, against everything they set.
+                let vars = compiler.vars.clone();
+                compiler.in_variant = true;
+                for (key, raw) in &v.fields {
+                    let at = format!("/variants/{i}/{}", escape_pointer(key));
+                    compiler.value(raw, &Scope::Case, &at);
+                }
+                compiler.in_variant = false;
+                compiler.vars = vars;
+            }
             let statuses = compiler.statuses.len();
             let vars = std::mem::take(&mut compiler.vars).table(statuses);
             plans.push(CasePlan {
@@ -116,6 +128,48 @@ impl<'a> Compiler<'a> {
         } else {
             Err(problems)
         }
+    }
+}
+
+/// An expectation compiled on its own, outside any case: rules resolved against `case_rules`,
+/// no variables, no schemas, problems at pointers under `/expect`. For tests and tools that
+/// judge one answer.
+pub fn compile_expect(expect: &Expect, case_rules: &[String]) -> Result<ExpectPlan, Vec<Problem>> {
+    let suite = Suite {
+        schema: None,
+        headers: BTreeMap::new(),
+        body_headers: BTreeMap::new(),
+        world: BTreeMap::new(),
+        identities: BTreeMap::new(),
+        fixtures: BTreeMap::new(),
+    };
+    let schemas = BTreeMap::new();
+    let ctx = Context {
+        suite: &suite,
+        suite_path: "suite.json".into(),
+        schemas: &schemas,
+    };
+    let mut interned = HashMap::new();
+    let mut problems = Vec::new();
+    let mut compiler = CaseCompiler {
+        ctx: &ctx,
+        interned: &mut interned,
+        path: "expectation",
+        variant: None,
+        case_rules,
+        whose: "the case's `rules`".into(),
+        vars: Vars::default(),
+        in_burst: false,
+        in_variant: false,
+        param_at: BTreeMap::new(),
+        statuses: BTreeMap::new(),
+        problems: &mut problems,
+    };
+    let plan = compiler.expect("/expect", expect, None, false);
+    if problems.is_empty() {
+        Ok(plan)
+    } else {
+        Err(problems)
     }
 }
 

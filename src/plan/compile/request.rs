@@ -56,7 +56,9 @@ impl CaseCompiler<'_> {
         let body = if let Some(body) = &spec.body {
             match self.value(body, scope, &format!("{p}/body")) {
                 // Serializing a JSON value into a Vec cannot fail.
-                TValue::Lit(v) => BodyPlan::Fixed(serde_json::to_vec(&v).unwrap_or_default().into()),
+                TValue::Lit(v) => {
+                    BodyPlan::Fixed(serde_json::to_vec(&v).unwrap_or_default().into())
+                }
                 bound => BodyPlan::Json(bound),
             }
         } else if let Some(raw) = &spec.raw_body {
@@ -102,7 +104,10 @@ impl CaseCompiler<'_> {
         let mut seen: Vec<&str> = Vec::new();
         let mut out = Vec::with_capacity(spec.headers.len());
         for (name, value) in &spec.headers {
-            let at = format!("{p}/headers/{}", crate::case::template::escape_pointer(name));
+            let at = format!(
+                "{p}/headers/{}",
+                crate::case::template::escape_pointer(name)
+            );
             if let Some(why) = syntax::header_name(name) {
                 self.problem(&at, why);
             }
@@ -116,7 +121,9 @@ impl CaseCompiler<'_> {
             let raw = match value {
                 HeaderValueSpec::Remove(()) => Value::Null,
                 HeaderValueSpec::One(v) => Value::String(v.clone()),
-                HeaderValueSpec::Many(vs) => Value::Array(vs.iter().cloned().map(Value::String).collect()),
+                HeaderValueSpec::Many(vs) => {
+                    Value::Array(vs.iter().cloned().map(Value::String).collect())
+                }
             };
             let bound = self.value(&raw, scope, &at);
             if let Some(why) = header_literals(&bound).find_map(syntax::header_value) {
@@ -172,20 +179,23 @@ fn joins(body: &BodyPlan) -> Joins {
             }
         }
         BodyPlan::Json(TValue::Object(entries)) => {
-            let members = entries
-                .iter()
-                .find(|(k, _)| k.as_lit() == Some("members"));
+            let members = entries.iter().find(|(k, _)| k.as_lit() == Some("members"));
             let templated_key = entries.iter().any(|(k, _)| k.as_lit().is_none());
             match members.map(|(_, v)| v) {
                 Some(TValue::Lit(m)) => {
-                    if m.as_object().is_some_and(|m| m.values().any(|v| !v.is_null())) {
+                    if m.as_object()
+                        .is_some_and(|m| m.values().any(|v| !v.is_null()))
+                    {
                         Joins::Yes
                     } else {
                         Joins::No
                     }
                 }
                 Some(TValue::Object(ms)) => {
-                    if ms.iter().any(|(_, v)| !matches!(v, TValue::Lit(Value::Null) | TValue::Str(_))) {
+                    if ms
+                        .iter()
+                        .any(|(_, v)| !matches!(v, TValue::Lit(Value::Null) | TValue::Str(_)))
+                    {
                         Joins::Yes
                     } else {
                         Joins::AsSent

@@ -103,14 +103,13 @@ impl CaseCompiler<'_> {
                     None => p.to_string(),
                 };
                 let rule = self.rule(&at, rule.as_deref(), None);
-                let recorded = |this: &mut Self, key: &str| Some(this.vars.slot(&format!("{ns}.{key}")));
+                let recorded =
+                    |this: &mut Self, key: &str| Some(this.vars.slot(&format!("{ns}.{key}")));
                 let (status, etag, change_number) = match form {
                     UnchangedForm::Absent => (None, None, None),
-                    UnchangedForm::Session => (
-                        None,
-                        recorded(self, "etag"),
-                        recorded(self, "changeNumber"),
-                    ),
+                    UnchangedForm::Session => {
+                        (None, recorded(self, "etag"), recorded(self, "changeNumber"))
+                    }
                     UnchangedForm::AsSnapshotSaw => (
                         recorded(self, "status"),
                         recorded(self, "etag"),
@@ -163,25 +162,26 @@ impl CaseCompiler<'_> {
         let mut out = Vec::with_capacity(captures.len());
         for (key, capture) in captures {
             let p = format!("{}/capture/{key}", step.pointer);
-            let from = match (&capture.header, &capture.pointer, capture.status) {
-                (Some(name), None, None | Some(false)) => {
-                    if let Some(why) = super::syntax::header_name(name) {
-                        self.problem(&format!("{p}/header"), why);
+            let from =
+                match (&capture.header, &capture.pointer, capture.status) {
+                    (Some(name), None, None | Some(false)) => {
+                        if let Some(why) = super::syntax::header_name(name) {
+                            self.problem(&format!("{p}/header"), why);
+                        }
+                        CaptureFrom::Header(name.as_str().into())
                     }
-                    CaptureFrom::Header(name.as_str().into())
-                }
-                (None, Some(pointer), None | Some(false)) => {
-                    CaptureFrom::Pointer(self.pointer(pointer, &step.scope, &format!("{p}/pointer")))
-                }
-                (None, None, Some(true)) => CaptureFrom::Status,
-                _ => {
-                    self.problem(
-                        &p,
-                        "a capture names exactly one of `header`, `pointer`, `status: true`",
-                    );
-                    CaptureFrom::Status
-                }
-            };
+                    (None, Some(pointer), None | Some(false)) => CaptureFrom::Pointer(
+                        self.pointer(pointer, &step.scope, &format!("{p}/pointer")),
+                    ),
+                    (None, None, Some(true)) => CaptureFrom::Status,
+                    _ => {
+                        self.problem(
+                            &p,
+                            "a capture names exactly one of `header`, `pointer`, `status: true`",
+                        );
+                        CaptureFrom::Status
+                    }
+                };
             out.push(Capture {
                 slot: self.vars.define(format!("{ns}.{key}")),
                 from,
