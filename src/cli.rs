@@ -195,6 +195,8 @@ pub enum ArgError {
     Header(String),
     #[error("`{0}` is not a header name")]
     HeaderName(String),
+    #[error("the value of `{0}` holds a control character (CR, LF, …), which cannot be sent")]
+    HeaderValue(String),
 }
 
 fn positive_seconds(s: &str) -> Result<f64, ArgError> {
@@ -216,7 +218,12 @@ fn header_arg(s: &str) -> Result<(String, String), ArgError> {
     if !valid {
         return Err(ArgError::HeaderName(name.to_string()));
     }
-    Ok((name.to_string(), value.trim().to_string()))
+    let value = value.trim();
+    // A header value with CR, LF or another control character could not be sent.
+    if value.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+        return Err(ArgError::HeaderValue(name.to_string()));
+    }
+    Ok((name.to_string(), value.to_string()))
 }
 
 /// Runs the command line; returns how it ended.

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use super::de::Object;
 use super::dupes::NoDuplicateKeys;
 use super::error::{Position, Problem};
 use super::fingerprint::{file_sha256, fingerprint};
@@ -144,7 +145,7 @@ pub fn read(source: &CaseSource, only: Option<&BTreeSet<String>>) -> Read {
             continue;
         }
         let path_shown = shown(&file.path);
-        match parse::<CaseFile>(&path_shown, &file.bytes) {
+        match parse::<Object<CaseFile>>(&path_shown, &file.bytes).map(|o| o.0) {
             Err(p) => problems.push(p),
             Ok(case) => cases.push(LoadedCase {
                 id: case_id(&file.path).to_string(),
@@ -199,8 +200,8 @@ fn parse_required<T: serde::de::DeserializeOwned>(
         }
         return None;
     };
-    match parse(&shown, &file.bytes) {
-        Ok(v) => Some(v),
+    match parse::<Object<T>>(&shown, &file.bytes) {
+        Ok(Object(v)) => Some(v),
         Err(p) => {
             problems.push(p);
             None

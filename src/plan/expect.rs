@@ -91,16 +91,6 @@ pub enum Pattern {
     Tmpl(Text),
 }
 
-impl Pattern {
-    /// The pattern as written (templates shown as written are not kept: their rendering is).
-    pub fn shown<'a>(&'a self, rendered: &'a str) -> &'a str {
-        match self {
-            Pattern::Compiled(re) => re.as_str(),
-            Pattern::Tmpl(_) => rendered,
-        }
-    }
-}
-
 /// An assertion on the JSON body at a JSON pointer. All given checks must hold.
 #[derive(Debug)]
 pub struct JsonCheck {

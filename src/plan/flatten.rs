@@ -51,7 +51,7 @@ pub(super) enum Action {
 }
 
 /// Namespaces the template language owns; a step cannot capture into them.
-pub const RESERVED: &[&str] = &[
+const RESERVED: &[&str] = &[
     "world", "xuid", "auth", "burst", "run", "fresh", "guid", "param", "self", "variant",
 ];
 

@@ -19,7 +19,6 @@ pub use expect::{
     BodyCheck, ExpectPlan, HeaderCheck, Invariant, InvariantCheck, JsonCheck, JsonType,
     MemberCheck, Pattern, Rule, SchemaRef, StatusCheck, TallyCheck, WhenPlan,
 };
-pub use flatten::RESERVED;
 pub use load::{load, PlanSet};
 pub use select::{fnv1a64, Partition, Selection};
 pub use step::{

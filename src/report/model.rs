@@ -194,6 +194,7 @@ pub fn exchange_report(e: &Exchange, redactor: &Redactor) -> ExchangeReport {
             .collect()
     };
     let (body, body_base64, truncated) = body_fields(&e.request.body, redactor);
+    let truncated = truncated || e.request.truncated;
     let request = MessageReport {
         method: Some(e.request.method.clone()),
         url: Some(redactor.text(&e.request.url)),
@@ -205,6 +206,7 @@ pub fn exchange_report(e: &Exchange, redactor: &Redactor) -> ExchangeReport {
     };
     let response = e.response.as_ref().map(|resp| {
         let (body, body_base64, truncated) = body_fields(&resp.body, redactor);
+        let truncated = truncated || resp.truncated;
         MessageReport {
             method: None,
             url: None,

@@ -180,7 +180,7 @@ impl CaseCompiler<'_> {
             VarRef::Variant(k) if Variant::SETTINGS.contains(&k.as_str()) => unset(format!(
                 "a variant's `{k}` configures its case, it is not a value for templates"
             )),
-            VarRef::Variant(k) => self.variant_value(&k),
+            VarRef::Variant(k) => self.variant_value(&k, at),
             VarRef::Captured(full) => {
                 if self.vars.defined.contains(&full) || self.vars.own.contains(&full) {
                     (Src::Slot(self.vars.slot(&full)), None)
@@ -203,7 +203,7 @@ impl CaseCompiler<'_> {
     }
 
     /// A variant's value, bound in the case's scope where it is used.
-    fn variant_value(&mut self, key: &str) -> (Src, Option<String>) {
+    fn variant_value(&mut self, key: &str, used_at: &str) -> (Src, Option<String>) {
         let Some((i, variant)) = self.variant else {
             return (
                 Src::Literal("".into()),
@@ -223,7 +223,7 @@ impl CaseCompiler<'_> {
         };
         let at = format!("/variants/{i}/{}", escape_pointer(key));
         if self.in_variant {
-            self.problem(&at, "a variant's value cannot read other variant fields");
+            self.problem(used_at, "a variant's value cannot read other variant fields");
             return (Src::Literal("".into()), None);
         }
         self.in_variant = true;
