@@ -3,7 +3,9 @@
 //! Without CONFORMANCE_TARGET the embedded reference server is started once per process; with
 //! it, the cases run against that URL (and the other CONFORMANCE_* variables). `may` cases never
 //! gate, so they are marked ignored: `cargo test -- --include-ignored` runs them too. With
-//! CONFORMANCE_REPORT_DIR, report.json and junit.xml are written there at the end.
+//! CONFORMANCE_REPORT_DIR, the reports are written there as trials finish; under nextest, whose
+//! every test is a process of its own, each process writes its case's report.json to
+//! `fragments/` there instead, and `mpsd-conformance report merge DIR` joins them.
 
 use std::collections::BTreeSet;
 use std::process::ExitCode;
@@ -12,10 +14,12 @@ use std::time::{Instant, SystemTime};
 
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use mpsd_conformance::case::{load, CaseSet, CaseSource, Severity};
-use mpsd_conformance::plan::{expand, CaseInstance};
-use mpsd_conformance::report::{explain, write_reports, Redactor, RunInfo};
+use mpsd_conformance::plan::{expand, fnv1a64, CaseInstance};
+use mpsd_conformance::report::{
+    explain, FileInfo, Format, Redactor, ReportOptions, ReportSet, RunInfo, SuiteInfo, Transcripts,
+};
 use mpsd_conformance::run::{
-    prepare, probe, run_case, CaseResult, Environment, FailOn, Outcome, PrepareOptions, Prepared,
+    prepare, probe, run_case, Environment, FailOn, Outcome, PrepareOptions, Prepared,
 };
 
 /// The target and runtime, started by the first trial that runs (never by `--list`).
@@ -28,7 +32,10 @@ struct Shared {
 }
 
 static SHARED: OnceLock<Result<Shared, String>> = OnceLock::new();
-static RESULTS: Mutex<Vec<CaseResult>> = Mutex::new(Vec::new());
+/// With CONFORMANCE_REPORT_DIR: the report files, fed as trials finish.
+static REPORTS: Mutex<Option<ReportSet>> = Mutex::new(None);
+/// Where the reports go, set before any trial runs.
+static REPORT_TO: OnceLock<Option<ReportOptions>> = OnceLock::new();
 
 fn main() -> ExitCode {
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
@@ -59,6 +66,16 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    // Under nextest each process runs one case: its report is a fragment named after it.
+    let fragment = match (&args.filter, args.exact, std::env::var_os("NEXTEST")) {
+        (Some(id), true, Some(_)) => Some(format!("{:016x}.json", fnv1a64(id.as_bytes()))),
+        _ => None,
+    };
+    let _ = REPORT_TO.set(
+        std::env::var_os("CONFORMANCE_REPORT_DIR")
+            .filter(|d| !d.is_empty() && !args.list)
+            .map(|dir| report_options(dir.into(), fragment)),
+    );
     let trials: Vec<Trial> = cases
         .into_iter()
         .map(|case| {
@@ -70,30 +87,53 @@ fn main() -> ExitCode {
         .collect();
     let conclusion = libtest_mimic::run(&args, trials);
 
-    if let (Ok(dir), Some(Ok(shared))) = (std::env::var("CONFORMANCE_REPORT_DIR"), SHARED.get()) {
-        let mut results = RESULTS.lock().map(|r| r.clone()).unwrap_or_default();
-        results.sort_by(|a, b| a.id.cmp(&b.id));
-        let info = RunInfo {
-            target_url: shared.prepared.target_label.clone(),
-            embedded: shared.prepared.embedded,
-            case_count: set.case_count(),
-            fingerprint: set.fingerprint.clone(),
-            files: set.files.clone(),
-            options: serde_json::json!({ "via": "cargo test" }),
+    let reports = REPORTS.lock().ok().and_then(|mut r| r.take());
+    if let (Some(reports), Some(Ok(shared))) = (reports, SHARED.get()) {
+        let mut info = RunInfo::new(
+            shared.redactor.text(&shared.prepared.target_label),
+            shared.prepared.embedded,
+            SuiteInfo {
+                cases: set.case_count(),
+                fingerprint: set.fingerprint.clone(),
+                files: set
+                    .files
+                    .iter()
+                    .map(|(path, sha256)| FileInfo {
+                        path: path.clone(),
+                        sha256: sha256.clone(),
+                    })
+                    .collect(),
+            },
+            serde_json::json!({ "via": "cargo test" }),
             started_at,
-            duration_ms: clock.elapsed().as_millis() as u64,
-            fail_on: FailOn::Should,
-        };
-        if let Err(e) = write_reports(
-            std::path::Path::new(&dir),
-            &info,
-            &results,
-            &shared.redactor,
-        ) {
-            eprintln!("error: {e}");
+        );
+        info.duration_ms = clock.elapsed().as_millis() as u64;
+        let written = reports.finish(info);
+        for e in &written.errors {
+            eprintln!("error: {}", shared.redactor.text(&e.to_string()));
+        }
+        if !written.errors.is_empty() {
+            return ExitCode::from(2);
         }
     }
     conclusion.exit_code()
+}
+
+/// All formats in the directory, or a fragment's report.json in `fragments/`.
+fn report_options(dir: std::path::PathBuf, fragment: Option<String>) -> ReportOptions {
+    let (dir, formats) = match &fragment {
+        Some(_) => (dir.join("fragments"), vec![Format::Json]),
+        None => (dir, Format::ALL.to_vec()),
+    };
+    ReportOptions {
+        dir,
+        formats,
+        fragment_name: fragment,
+        transcripts: Transcripts::Failures,
+        fail_on: FailOn::Should,
+        write_baseline: None,
+        step_summary: None,
+    }
 }
 
 fn shared(set: &CaseSet) -> &'static Result<Shared, String> {
@@ -123,6 +163,13 @@ fn shared(set: &CaseSet) -> &'static Result<Shared, String> {
                     prepared.target_label
                 ))
             });
+        if let Some(Some(options)) = REPORT_TO.get() {
+            let reports = ReportSet::create(options.clone(), redactor.clone(), Default::default())
+                .map_err(|e| e.to_string())?;
+            if let Ok(mut slot) = REPORTS.lock() {
+                *slot = Some(reports);
+            }
+        }
         Ok(Shared {
             prepared,
             runtime,
@@ -142,8 +189,10 @@ fn run_trial(set: &CaseSet, case: &CaseInstance) -> Result<Completion, Failed> {
     }
     let ctx = Arc::clone(&shared.prepared.ctx);
     let result = shared.runtime.block_on(run_case(&ctx, case));
-    if let Ok(mut all) = RESULTS.lock() {
-        all.push(result.clone());
+    if let Ok(mut reports) = REPORTS.lock() {
+        if let Some(reports) = reports.as_mut() {
+            reports.result(&result);
+        }
     }
     let text = || explain(&result, &shared.redactor);
     match result.outcome {

@@ -1,0 +1,11 @@
+//! `report.html`: one self-contained page (inline style and script, no external asset, no
+//! network) for a person: summary, rule × outcome matrix, a table per area, and every case that
+//! needs attention with its failures, diff, transcript and a `curl` command.
+
+mod case;
+mod markup;
+mod page;
+mod reporter;
+
+pub use markup::escape;
+pub use reporter::HtmlReporter;
