@@ -14,6 +14,7 @@ use crate::run::{CaseResult, Event, EventSink, FailOn, Summary, Verdict};
 use super::model::CaseReport;
 use super::redact::Redactor;
 use super::transcript::{request_line, transcript};
+use super::view::step_name;
 
 /// Lines of a diff shown per failure; the reports have them all.
 const DIFF_LINES: usize = 24;
@@ -242,8 +243,8 @@ impl Console {
                 _ => String::new(),
             };
             format!(
-                "step {}: {}{answer}",
-                e.step,
+                "at {}: {}{answer}",
+                step_name(&e.step),
                 request_line(e).trim_start_matches("> ")
             )
         });

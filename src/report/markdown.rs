@@ -13,7 +13,9 @@ use super::redact::Redactor;
 use super::set::Reporter;
 use super::tally::{rule_order, Tally};
 use super::transcript::transcript;
-use super::view::{attention_key, columns, duration, facts, headline, severity_scores};
+use super::view::{
+    attention_key, columns, duration, facts, headline, severity_scores, step_name, without_rule,
+};
 
 /// GitHub takes at most 1 MiB of step summary per step.
 const STEP_SUMMARY_LIMIT: usize = 1024 * 1024 - 4096;
@@ -95,7 +97,7 @@ fn attention_row(c: &CaseReport) -> String {
             "passes, but the baseline says: {}",
             c.baseline.as_deref().unwrap_or("")
         ),
-        _ => c.message.clone().unwrap_or_default(),
+        _ => without_rule(c.message.as_deref().unwrap_or_default(), &rule).to_string(),
     };
     format!(
         "| {} | {} | {} | {} | {} |\n",
@@ -144,8 +146,8 @@ fn details(c: &CaseReport) -> String {
     out.push('\n');
     if let Some(e) = c.failed_exchange() {
         out.push_str(&format!(
-            "At step **{}**: `{} {}`{}\n\n",
-            cell(&e.step),
+            "At **{}**: `{} {}`{}\n\n",
+            cell(&step_name(&e.step)),
             e.request.method.as_deref().unwrap_or(""),
             e.request.url.as_deref().unwrap_or("").replace('`', "%60"),
             e.response

@@ -134,6 +134,9 @@ pub struct FailureReport {
     pub expectation: String,
     pub message: String,
     pub diff: Option<String>,
+    /// The step whose exchange broke the rule.
+    #[serde(default)]
+    pub step: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -202,6 +205,7 @@ impl CaseReport {
                     expectation: redactor.text(&f.expectation),
                     message: redactor.text(&f.message),
                     diff: f.diff.as_ref().map(|d| redactor.text(d)),
+                    step: f.step.clone(),
                 })
                 .collect(),
             exchanges: if keep_exchanges {
@@ -215,8 +219,15 @@ impl CaseReport {
         }
     }
 
-    /// The exchange a failure or an error happened at: the last one before teardown.
+    /// The exchange the first failure was judged on; for an error, the last one before
+    /// teardown (where the steps stopped).
     pub fn failed_exchange(&self) -> Option<&ExchangeReport> {
+        let step = self.failures.iter().find_map(|f| f.step.as_deref());
+        if let Some(step) = step {
+            if let Some(e) = self.exchanges.iter().rev().find(|e| e.step == step) {
+                return Some(e);
+            }
+        }
         self.exchanges
             .iter()
             .rev()

@@ -56,14 +56,22 @@ impl AtomicFile {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let tmp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".tmp")
-            .tempfile_in(parent_of(path))
-            .map_err(|source| ReportError::NotWritable {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".tmp");
+        // A report is for others to read: the umask decides, as for any file written.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let tmp =
+            builder
+                .tempfile_in(parent_of(path))
+                .map_err(|source| ReportError::NotWritable {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
         Ok(AtomicFile {
             path: path.to_path_buf(),
             out: BufWriter::with_capacity(64 * 1024, tmp),

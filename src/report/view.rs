@@ -100,6 +100,15 @@ fn options_line(options: &Value) -> String {
         .filter_map(|(k, v)| match v {
             Value::Null | Value::Bool(false) => None,
             Value::Array(a) if a.is_empty() => None,
+            // Colour says nothing about the results.
+            _ if k == "color" => None,
+            Value::Array(a) if k == "report" => Some(format!(
+                "--report {}",
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )),
             Value::Bool(true) => Some(format!("--{}", k.replace('_', "-"))),
             Value::String(s) => Some(format!("--{} {s}", k.replace('_', "-"))),
             Value::Array(a) => Some(
@@ -164,6 +173,23 @@ pub fn columns(s: &Summary) -> Vec<Verdict> {
         .into_iter()
         .filter(|v| s.count(*v) > 0 || matches!(v, Verdict::Pass | Verdict::Fail))
         .collect()
+}
+
+/// A step as a sentence names it: its label when that is already `step N`, else `step LABEL`.
+pub fn step_name(label: &str) -> String {
+    if label.starts_with("step ") || label == "teardown" {
+        label.to_string()
+    } else {
+        format!("step {label}")
+    }
+}
+
+/// A case's one-line message without the `[rule] ` it starts with, for a column that shows the
+/// rule already.
+pub fn without_rule<'a>(message: &'a str, rule: &str) -> &'a str {
+    message
+        .strip_prefix(&format!("[{rule}] "))
+        .unwrap_or(message)
 }
 
 /// Sort key of a case among the ones that need attention: gating failures first.

@@ -45,7 +45,8 @@ pub async fn run_case(ctx: &RunContext, case: &CaseInstance) -> CaseResult {
     // Teardown runs whatever happened, and its server failures still count (O13).
     for exchange in teardown.run(ctx).await {
         if let Some(resp) = &exchange.response {
-            failures.extend(check_global(resp).failures);
+            let found = check_global(resp).failures;
+            failures.extend(found.into_iter().map(|f| f.at_step(&exchange.step)));
         }
         exchanges.push(exchange);
     }
@@ -161,7 +162,7 @@ async fn run_steps(
 
         let global = check_global(&response);
         let broke_globally = !global.failures.is_empty();
-        failures.extend(global.failures);
+        failures.extend(global.failures.into_iter().map(|f| f.at_step(&step.label)));
         if global.throttled.is_some() {
             // A well-formed 429/503 says nothing about the rules: the case cannot be judged.
             *throttled = global.throttled;
@@ -176,7 +177,11 @@ async fn run_steps(
         }
         match expect {
             Some(expect) => match render_expect(vars, &step.scope, expect) {
-                Ok(expect) => failures.extend(judge(&expect, &case.rules, &response, &ctx.schemas)),
+                Ok(expect) => failures.extend(
+                    judge(&expect, &case.rules, &response, &ctx.schemas)
+                        .into_iter()
+                        .map(|f| f.at_step(&step.label)),
+                ),
                 Err(e) => return Ending::Error(format!("{}: {e}", step.label)),
             },
             None if !(200..300).contains(&response.status) && !broke_globally => {

@@ -4,7 +4,7 @@
 use crate::run::Verdict;
 
 use super::super::model::{CaseReport, ExchangeReport, MessageReport};
-use super::super::view::duration;
+use super::super::view::{duration, step_name, without_rule};
 use super::markup::{anchor, badge, class, diff, escape};
 
 /// Whether a case gets a details section: everything that needs attention, and unexpected
@@ -28,7 +28,7 @@ fn id_cell(c: &CaseReport) -> String {
 /// The case's row in its area's table.
 pub fn area_row(c: &CaseReport) -> String {
     format!(
-        "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>\n",
+        "<tr class=\"{}\"><td class=\"id\">{}</td><td>{}</td><td class=\"sev\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>\n",
         class(c.verdict),
         id_cell(c),
         escape(&c.title),
@@ -51,10 +51,10 @@ pub fn attention_row(c: &CaseReport) -> String {
             "passes, but the baseline says: {}",
             c.baseline.as_deref().unwrap_or("")
         ),
-        _ => c.message.clone().unwrap_or_default(),
+        _ => without_rule(c.message.as_deref().unwrap_or_default(), &rule).to_string(),
     };
     format!(
-        "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"why\">{}</td></tr>\n",
+        "<tr class=\"{}\"><td>{}</td><td class=\"id\">{}</td><td class=\"sev\">{}</td><td>{}</td><td class=\"why\">{}</td></tr>\n",
         class(c.verdict),
         badge(c.verdict),
         id_cell(c),
@@ -109,8 +109,8 @@ pub fn details(c: &CaseReport) -> String {
     match c.failed_exchange() {
         Some(e) if c.verdict != Verdict::UnexpectedPass => {
             out.push_str(&format!(
-                "<p class=\"step\">At step <b>{}</b>: <code>{} {}</code>{}</p>\n",
-                escape(&e.step),
+                "<p class=\"step\">At <b>{}</b>: <code>{} {}</code>{}</p>\n",
+                escape(&step_name(&e.step)),
                 escape(e.request.method.as_deref().unwrap_or("")),
                 escape(e.request.url.as_deref().unwrap_or("")),
                 match (&e.response, &e.error) {
@@ -179,7 +179,13 @@ fn message(kind: &str, m: &MessageReport) -> String {
     match (&m.body, &m.body_base64) {
         (Some(b), _) if !b.is_empty() => {
             text.push('\n');
-            text.push_str(b);
+            // JSON is easier to read laid out; a cut body stays as it was.
+            match serde_json::from_str::<serde_json::Value>(b) {
+                Ok(doc) if !m.truncated && b.len() > 80 => {
+                    text.push_str(&serde_json::to_string_pretty(&doc).unwrap_or_else(|_| b.clone()))
+                }
+                _ => text.push_str(b),
+            }
         }
         (_, Some(b64)) => text.push_str(&format!("\n(binary body, base64)\n{b64}")),
         _ => {}

@@ -124,15 +124,39 @@ fn capitalised(s: &str) -> String {
 
 pub fn matrix(tally: &Tally) -> String {
     let cols = columns(&tally.summary);
+    let mut rules: Vec<(&String, &Summary)> = tally.rules.iter().collect();
+    rules.sort_by(|a, b| rule_order(a.0, b.0));
+    // Rules where something did not pass come first; the rest fold away.
+    let (noted, clean): (Vec<_>, Vec<_>) = rules
+        .into_iter()
+        .partition(|(_, s)| s.passed + s.skipped < s.total);
     let mut out = String::from(
-        "<section id=\"rules\">\n<h2>Rules × outcome</h2>\n<p class=\"note\">Each case counts for every rule it checks; a failing case counts against the rules it broke.</p>\n<table class=\"matrix\">\n<thead><tr><th>Rule</th>",
+        "<section id=\"rules\">\n<h2>Rules × outcome</h2>\n<p class=\"note\">Each case counts for every rule it checks; a failing case counts against the rules it broke.</p>\n",
     );
-    for v in &cols {
+    if !noted.is_empty() {
+        out.push_str(&matrix_table(&cols, &noted));
+    }
+    if !clean.is_empty() {
+        let label = if noted.is_empty() {
+            format!("All {} rules: every case passed", clean.len())
+        } else {
+            format!("{} more rules where every case passed", clean.len())
+        };
+        out.push_str(&format!(
+            "<details class=\"rest\"><summary>{label}</summary>\n{}</details>\n",
+            matrix_table(&cols, &clean)
+        ));
+    }
+    out.push_str("</section>\n");
+    out
+}
+
+fn matrix_table(cols: &[Verdict], rules: &[(&String, &Summary)]) -> String {
+    let mut out = String::from("<table class=\"matrix\">\n<thead><tr><th>Rule</th>");
+    for v in cols {
         out.push_str(&format!("<th>{}</th>", badge(*v)));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
-    let mut rules: Vec<(&String, &Summary)> = tally.rules.iter().collect();
-    rules.sort_by(|a, b| rule_order(a.0, b.0));
     for (rule, s) in rules {
         let broken = s.failed + s.errored > 0;
         out.push_str(&format!(
@@ -140,7 +164,7 @@ pub fn matrix(tally: &Tally) -> String {
             if broken { " class=\"broken\"" } else { "" },
             escape(rule)
         ));
-        for v in &cols {
+        for v in cols {
             let n = s.count(*v);
             if n == 0 {
                 out.push_str("<td class=\"num zero\">·</td>");
@@ -150,7 +174,7 @@ pub fn matrix(tally: &Tally) -> String {
         }
         out.push_str("</tr>\n");
     }
-    out.push_str("</tbody>\n</table>\n</section>\n");
+    out.push_str("</tbody>\n</table>\n");
     out
 }
 
