@@ -2,6 +2,8 @@
 //! the run's events; baselines; merging shards and comparing targets. Redaction applies to all.
 
 mod baseline;
+mod compare;
+mod compare_md;
 mod console;
 mod curl;
 mod error;
@@ -9,8 +11,10 @@ mod html;
 mod json;
 mod junit;
 mod markdown;
+mod merge;
 mod model;
 mod output;
+mod read;
 mod redact;
 mod set;
 mod tally;
@@ -18,14 +22,17 @@ mod transcript;
 mod view;
 
 pub use baseline::{Baseline, BASELINE_FORMAT};
+pub use compare::{comparison, write_comparison, Comparison};
 pub use console::{Console, Verbosity};
 pub use curl::curl_command;
 pub use error::ReportError;
 pub use html::escape as html_escape;
+pub use merge::{merge, Merged};
 pub use model::{
     CaseReport, ExchangeReport, FailureReport, FileInfo, Report, RunInfo, SuiteInfo, BODY_LIMIT,
     FORMAT,
 };
+pub use read::{read_report, report_files, FRAGMENTS};
 pub use redact::{secret_header, Redactor, REDACTED};
 pub use set::{Format, ReportOptions, ReportSet, Reporter, Transcripts, Written};
 pub use tally::Tally;

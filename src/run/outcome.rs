@@ -241,6 +241,11 @@ impl Summary {
     /// The last line of the output: DESIGN's four counts first, then what else happened, then
     /// the wall time.
     pub fn line(&self, duration: std::time::Duration) -> String {
+        format!("{} in {:.2}s", self.counts(), duration.as_secs_f64())
+    }
+
+    /// Every count, DESIGN's four first; the closing line without its duration.
+    pub fn counts(&self) -> String {
         let mut line = format!(
             "{} passed, {} failed, {} errored, {} skipped",
             self.passed, self.failed, self.errored, self.skipped
@@ -261,7 +266,6 @@ impl Summary {
                 "unexpected passes",
             ));
         }
-        line.push_str(&format!(" in {:.2}s", duration.as_secs_f64()));
         line
     }
 

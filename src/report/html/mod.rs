@@ -3,9 +3,11 @@
 //! needs attention with its failures, diff, transcript and a `curl` command.
 
 mod case;
+mod compare;
 mod markup;
 mod page;
 mod reporter;
 
+pub use compare::compare_page;
 pub use markup::escape;
 pub use reporter::HtmlReporter;
