@@ -247,6 +247,12 @@ fn redactor(
             .filter(|(name, _)| secret_header(name))
             .map(|(_, value)| value.clone()),
     );
+    // A target's userinfo goes out as `Authorization: Basic <base64>`: that form is secret too.
+    if let Some(userinfo) = args.target.as_deref().and_then(crate::run::url_userinfo) {
+        use base64::Engine;
+        let decoded = percent_decoded(&userinfo);
+        values.push(base64::engine::general_purpose::STANDARD.encode(decoded.as_bytes()));
+    }
     let mut redactor = Redactor::new(values);
     for (name, identity) in identities {
         if let Some(auth) = &identity.authorization {
@@ -254,6 +260,30 @@ fn redactor(
         }
     }
     redactor
+}
+
+/// `%XX` escapes decoded, as a URL's userinfo is before it is sent.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Every selected case as `error`: the target could not be reached.

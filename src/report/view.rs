@@ -25,8 +25,9 @@ pub fn headline(s: &Summary) -> (&'static str, String) {
         1 => (
             "bad",
             format!(
-                "Not conformant: {} gating",
-                plural(s.failed, "failure", "failures")
+                "Not conformant: {} gating {}",
+                s.failed,
+                if s.failed == 1 { "failure" } else { "failures" }
             ),
         ),
         3 => (
