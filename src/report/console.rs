@@ -13,6 +13,7 @@ use crate::run::{CaseResult, Event, EventSink, FailOn, Summary, Verdict};
 
 use super::model::CaseReport;
 use super::redact::Redactor;
+use super::terminal::Margined;
 use super::transcript::{request_line, transcript};
 use super::view::step_name;
 
@@ -153,8 +154,11 @@ impl Console {
             self.line(&format!("running {total} case{plural}"));
             return;
         }
-        let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stdout());
-        // `wide_msg` is cut to the terminal's width: a line that wrapped would stay behind.
+        let bar = ProgressBar::with_draw_target(
+            Some(total as u64),
+            ProgressDrawTarget::term_like(Box::new(Margined(console::Term::stdout()))),
+        );
+        // `wide_msg` is cut to the (narrowed) width: a line that wrapped would stay behind.
         if let Ok(style) =
             ProgressStyle::with_template("{spinner} {elapsed:>4} [{bar:30}] {pos}/{len} {wide_msg}")
         {
@@ -335,6 +339,10 @@ impl Console {
     pub fn finish(&mut self, reports: &[PathBuf], duration: Duration) {
         self.clear_progress();
         let mut out = std::io::stdout().lock();
+        if self.summary.interrupted > 0 && !self.plain && self.verbosity == Verbosity::Quiet {
+            // The terminal echoed `^C` where the closing line would start.
+            let _ = writeln!(out);
+        }
         if self.verbosity > Verbosity::Quiet {
             self.print_section(&mut out, "failures", &[Verdict::Fail]);
             self.print_section(&mut out, "errors (could not judge)", &[Verdict::Error]);

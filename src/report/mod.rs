@@ -18,6 +18,7 @@ mod read;
 mod redact;
 mod set;
 mod tally;
+mod terminal;
 mod transcript;
 mod view;
 
