@@ -7,7 +7,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 
 use crate::run::{CaseResult, Event, EventSink, FailOn, Summary, Verdict};
 
@@ -66,6 +66,18 @@ pub struct Console {
     details_at: Option<PathBuf>,
 }
 
+/// Columns of a verdict's label (` FAIL`, `XFAIL`).
+const LABEL_WIDTH: usize = 5;
+
+/// `line` cut to `width` characters, an ellipsis marking the cut.
+fn fit(line: &str, width: usize) -> String {
+    if line.chars().count() <= width {
+        return line.to_string();
+    }
+    let kept: String = line.chars().take(width.saturating_sub(1)).collect();
+    format!("{kept}…")
+}
+
 fn clip(line: &str) -> String {
     const WIDTH: usize = 160;
     if line.chars().count() <= WIDTH {
@@ -82,7 +94,8 @@ impl Console {
             fail_on,
             verbosity,
             bar: None,
-            plain: !std::io::stdout().is_terminal(),
+            // Transcripts (-v) run over many lines: they go as plain lines, not under a bar.
+            plain: !std::io::stdout().is_terminal() || verbosity > Verbosity::Normal,
             summary: Summary::default(),
             noted: Vec::new(),
             details_at: None,
@@ -156,7 +169,7 @@ impl Console {
         }
         let bar = ProgressBar::with_draw_target(
             Some(total as u64),
-            ProgressDrawTarget::term_like(Box::new(Margined(console::Term::stdout()))),
+            ProgressDrawTarget::term_like(Box::new(Margined::stdout())),
         );
         // `wide_msg` is cut to the (narrowed) width: a line that wrapped would stay behind.
         if let Ok(style) =
@@ -192,16 +205,18 @@ impl Console {
             &self.redactor,
         );
         if self.verbosity > Verbosity::Quiet {
-            let mut text = format!(
-                "{} {} ({} ms)",
-                self.label(verdict),
-                r.id,
-                r.duration.as_millis()
-            );
+            let mut text = format!("{} ({} ms)", r.id, r.duration.as_millis());
             if let Some(m) = &report.message {
                 text.push_str(&format!(": {}", clip(m)));
             }
-            self.line(&text);
+            if let Some(bar) = &self.bar {
+                // Under the bar a line must not wrap: the bar counts the lines it moves over.
+                let width = Margined::stdout().width() as usize;
+                text = fit(&text, width.saturating_sub(LABEL_WIDTH + 1));
+                bar.println(format!("{} {text}", self.label(verdict)));
+            } else {
+                self.line(&format!("{} {text}", self.label(verdict)));
+            }
             if with_transcript && !report.exchanges.is_empty() {
                 let shown: Vec<String> = transcript(&report.exchanges)
                     .lines()
