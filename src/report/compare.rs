@@ -71,15 +71,16 @@ impl Comparison {
     }
 }
 
+/// A case's title and its cell in each report, while the reports are read.
+type TitledCells = (String, Vec<Option<Cell>>);
+
 /// Reads the reports; refuses reports of different case sets unless `allow_different_suites`.
 pub fn comparison(
     files: &[PathBuf],
     allow_different_suites: bool,
 ) -> Result<Comparison, ReportError> {
     let mut columns = Vec::new();
-    // area → id → (title, cells)
-    let mut table: BTreeMap<String, BTreeMap<String, (String, Vec<Option<Cell>>)>> =
-        BTreeMap::new();
+    let mut table: BTreeMap<String, BTreeMap<String, TitledCells>> = BTreeMap::new();
     for (i, file) in files.iter().enumerate() {
         let report = read_report(file)?;
         if let Some(first) = columns.first() {

@@ -194,7 +194,8 @@ impl Console {
             Verbosity::Verbose => verdict.needs_attention(),
             _ => false,
         };
-        if !attention && !with_transcript && !(self.plain && self.verbosity > Verbosity::Quiet) {
+        let every_line = self.plain && self.verbosity > Verbosity::Quiet;
+        if !(attention || with_transcript || every_line) {
             return;
         }
         let report = CaseReport::from_result(

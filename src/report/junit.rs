@@ -125,7 +125,7 @@ fn copy_to_suite_end(file: &mut AtomicFile, rest: &mut &str) -> Result<(), Repor
     let end = rest
         .find(SUITE_END)
         .ok_or_else(|| render_error("quick-junit wrote fewer suites than areas"))?;
-    file.write_all(rest[..end].as_bytes())?;
+    file.write_all(&rest.as_bytes()[..end])?;
     *rest = &rest[end..];
     Ok(())
 }
