@@ -17,8 +17,8 @@ use crate::report::{
     RunInfo, SuiteInfo, Transcripts, Verbosity, REDACTED,
 };
 use crate::run::{
-    prepare, probe, run_cases, CaseResult, Environment, Event, EventSink, FailOn, Outcome,
-    PrepareOptions, RunnerOptions,
+    prepare, probe, run_cases, CaseResult, Environment, FailOn, Outcome, PrepareOptions,
+    RunnerOptions,
 };
 
 use super::common::load_cases;
@@ -143,20 +143,19 @@ pub fn run(args: RunArgs) -> i32 {
                 interrupted.store(true, Ordering::SeqCst);
             }
         });
-        let mut sinks = (&mut console, &mut reports);
         if !cases.is_empty() {
             if let Err(e) = probe(&ctx.client, &ctx.base_url, &ctx.headers).await {
                 let message = format!("target {target_label} cannot be tested: {e}");
                 eprintln!("error: {}", redactor.text(&message));
-                sinks.event(&Event::Started { total: cases.len() });
+                // The reports record every case; the console has said it once.
                 for result in unreachable(&cases, &message) {
-                    sinks.event(&Event::CaseFinished {
-                        result: Box::new(result),
-                    });
+                    console.count_only(&result);
+                    reports.result(&result);
                 }
                 return;
             }
         }
+        let mut sinks = (&mut console, &mut reports);
         let options = RunnerOptions {
             jobs: args.jobs as usize,
             fail_fast: args.fail_fast,

@@ -181,6 +181,12 @@ impl Console {
         self.bar = Some(bar);
     }
 
+    /// A case the run could not even start (an unreachable target, said once already): it is
+    /// counted, not shown.
+    pub fn count_only(&mut self, r: &CaseResult) {
+        self.summary.add(r.verdict(self.fail_on));
+    }
+
     fn finished(&mut self, r: &CaseResult) {
         let verdict = r.verdict(self.fail_on);
         self.summary.add(verdict);
