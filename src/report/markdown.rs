@@ -158,8 +158,9 @@ fn details(c: &CaseReport) -> String {
         out.push_str(&fenced(&e.curl, "sh"));
         out.push('\n');
         out.push_str(&format!(
-            "<details><summary>Transcript: {} exchanges</summary>\n\n{}\n</details>\n\n",
+            "<details><summary>Transcript: {} exchange{}</summary>\n\n{}\n</details>\n\n",
             c.exchanges.len(),
+            if c.exchanges.len() == 1 { "" } else { "s" },
             fenced(&transcript(&c.exchanges), "http")
         ));
     }
@@ -182,7 +183,7 @@ fn counts_line(s: &Summary) -> String {
     Verdict::ALL
         .iter()
         .filter(|v| s.count(**v) > 0)
-        .map(|v| format!("{} {} {}", icon(*v), s.count(*v), v.label()))
+        .map(|v| format!("{} {}", icon(*v), v.counted(s.count(*v))))
         .collect::<Vec<_>>()
         .join(" · ")
 }

@@ -159,6 +159,20 @@ impl Verdict {
         }
     }
 
+    /// `n` cases of this verdict, as a person says it: `2 failed`, `1 warning`, `3 warnings`.
+    pub fn counted(self, n: usize) -> String {
+        let label = match (self, n) {
+            (Verdict::Warning, 1)
+            | (Verdict::ExpectedFailure, 1)
+            | (Verdict::UnexpectedPass, 1) => self.label().to_string(),
+            (Verdict::Warning, _) => "warnings".to_string(),
+            (Verdict::ExpectedFailure, _) => "expected failures".to_string(),
+            (Verdict::UnexpectedPass, _) => "unexpected passes".to_string(),
+            _ => self.label().to_string(),
+        };
+        format!("{n} {label}")
+    }
+
     /// The target broke a rule, whether or not it gates.
     pub fn is_failure(self) -> bool {
         matches!(

@@ -216,7 +216,7 @@ pub fn area_open(area: &str, at: Option<&AreaTally>) -> String {
     for v in Verdict::ALL {
         let n = s.count(v);
         if n > 0 {
-            counts.push(format!("{n} {}", v.label()));
+            counts.push(v.counted(n));
         }
     }
     format!(
