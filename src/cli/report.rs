@@ -1,17 +1,19 @@
 //! `report merge` and `report compare`: reports read back, joined or set side by side.
 
+use crate::exit::Exit;
 use crate::report::{comparison, merge as merge_reports, write_comparison, ReportOptions};
 use crate::run::FailOn;
+use crate::{errln, outln};
 
-use super::{exit, CompareArgs, MergeArgs};
+use super::{CompareArgs, MergeArgs};
 
-pub fn merge(args: MergeArgs) -> i32 {
+pub fn merge(args: MergeArgs) -> Exit {
     let out = match (&args.out, args.inputs.as_slice()) {
         (Some(out), _) => out.clone(),
         (None, [dir]) if dir.is_dir() => dir.clone(),
         (None, _) => {
-            eprintln!("error: --out DIR is needed when the inputs are not one directory");
-            return exit::USAGE;
+            errln!("error: --out DIR is needed when the inputs are not one directory");
+            return Exit::Usage;
         }
     };
     let mut formats: Vec<_> = args.formats.iter().map(|f| f.0).collect();
@@ -30,10 +32,10 @@ pub fn merge(args: MergeArgs) -> i32 {
     match merge_reports(&args.inputs, options) {
         Ok(merged) => {
             for w in &merged.warnings {
-                eprintln!("warning: {w}");
+                errln!("warning: {w}");
             }
             for e in &merged.written.errors {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
             }
             let shown: Vec<String> = merged
                 .written
@@ -41,44 +43,44 @@ pub fn merge(args: MergeArgs) -> i32 {
                 .iter()
                 .map(|p| p.display().to_string())
                 .collect();
-            println!("merged {} reports: {}", merged.inputs, shown.join(", "));
-            println!("{}", merged.written.summary.counts());
+            outln!("merged {} reports: {}", merged.inputs, shown.join(", "));
+            outln!("{}", merged.written.summary.counts());
             if merged.written.errors.is_empty() {
-                exit::OK
+                Exit::Ok
             } else {
-                exit::USAGE
+                Exit::Usage
             }
         }
         Err(e) => {
-            eprintln!("error: {e}");
-            exit::USAGE
+            errln!("error: {e}");
+            Exit::Usage
         }
     }
 }
 
-pub fn compare(args: CompareArgs) -> i32 {
+pub fn compare(args: CompareArgs) -> Exit {
     let comparison = match comparison(&args.inputs, args.allow_different_suites) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
-            return exit::USAGE;
+            errln!("error: {e}");
+            return Exit::Usage;
         }
     };
     match write_comparison(&args.out, &comparison) {
         Ok(paths) => {
             let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-            println!(
+            outln!(
                 "{} of {} cases differ across {} reports: {}",
                 comparison.differing(),
                 comparison.cases(),
                 comparison.columns.len(),
                 shown.join(", ")
             );
-            exit::OK
+            Exit::Ok
         }
         Err(e) => {
-            eprintln!("error: {e}");
-            exit::USAGE
+            errln!("error: {e}");
+            Exit::Usage
         }
     }
 }

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use crate::case::Severity;
+use crate::exit::Exit;
 use crate::run::{Summary, Verdict};
 
 use super::model::RunInfo;
@@ -14,15 +15,15 @@ pub fn headline(s: &Summary) -> (&'static str, String) {
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     match s.exit_code() {
-        0 if s.total == 0 => ("ok", "No case was selected".to_string()),
-        0 => (
+        Exit::Ok if s.total == 0 => ("ok", "No case was selected".to_string()),
+        Exit::Ok => (
             "ok",
             format!(
                 "Conformant: every gating case passed ({})",
                 plural(s.passed, "pass", "passes")
             ),
         ),
-        1 => (
+        Exit::Failed => (
             "bad",
             format!(
                 "Not conformant: {} gating {}",
@@ -30,7 +31,7 @@ pub fn headline(s: &Summary) -> (&'static str, String) {
                 if s.failed == 1 { "failure" } else { "failures" }
             ),
         ),
-        3 => (
+        Exit::Errored => (
             "warn",
             format!(
                 "Inconclusive: {} could not be judged",

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::case::Severity;
 use crate::check::Failure;
+use crate::exit::Exit;
 use crate::http::Exchange;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -283,22 +284,23 @@ impl Summary {
         line
     }
 
-    /// The exit code of `run`, as DESIGN.md pins it (2 is decided before anything runs).
-    pub fn exit_code(&self) -> i32 {
+    /// The exit code of `run`, as DESIGN.md pins it (2 is decided before anything runs; which
+    /// signal stopped the run is the CLI's to say).
+    pub fn exit_code(&self) -> Exit {
         if self.interrupted > 0 {
-            130
+            Exit::Interrupted
         } else if self.failed > 0 {
-            1
+            Exit::Failed
         } else if self.errored > 0 {
-            3
+            Exit::Errored
         } else {
-            0
+            Exit::Ok
         }
     }
 }
 
-/// The exit code of `run`, as DESIGN.md pins it (2 is decided before anything runs).
-pub fn exit_code(results: &[CaseResult], fail_on: FailOn) -> i32 {
+/// The exit code of `run`, as DESIGN.md pins it.
+pub fn exit_code(results: &[CaseResult], fail_on: FailOn) -> Exit {
     Summary::of(results, fail_on).exit_code()
 }
 
@@ -342,11 +344,17 @@ mod tests {
         let int = result(Severity::Must, Outcome::Interrupted, false);
         assert_eq!(
             exit_code(&[pass.clone(), may_fail.clone()], FailOn::Should),
-            0
+            Exit::Ok
         );
-        assert_eq!(exit_code(&[pass.clone(), error.clone()], FailOn::Should), 3);
-        assert_eq!(exit_code(&[fail.clone(), error.clone()], FailOn::Should), 1);
-        assert_eq!(exit_code(&[fail, int], FailOn::Should), 130);
+        assert_eq!(
+            exit_code(&[pass.clone(), error.clone()], FailOn::Should),
+            Exit::Errored
+        );
+        assert_eq!(
+            exit_code(&[fail.clone(), error.clone()], FailOn::Should),
+            Exit::Failed
+        );
+        assert_eq!(exit_code(&[fail, int], FailOn::Should), Exit::Interrupted);
     }
 
     #[test]
