@@ -3,12 +3,14 @@
 //! the closing line. It counts with the same verdicts as every report file.
 
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::fmt::Write;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 
+use crate::outln;
 use crate::run::{CaseResult, Event, EventSink, FailOn, Summary, Verdict};
 
 use super::model::CaseReport;
@@ -143,10 +145,7 @@ impl Console {
     fn line(&self, text: &str) {
         match &self.bar {
             Some(bar) => bar.println(text),
-            None => {
-                let mut out = std::io::stdout().lock();
-                let _ = writeln!(out, "{text}");
-            }
+            None => outln!("{text}"),
         }
     }
 
@@ -288,7 +287,7 @@ impl Console {
         }
     }
 
-    fn print_case(&self, out: &mut impl Write, n: &Noted) {
+    fn print_case(&self, out: &mut String, n: &Noted) {
         let _ = writeln!(out, "    {}", self.paint(&n.headline, "1"));
         if let Some(step) = &n.step {
             let _ = writeln!(out, "        {}", clip(step));
@@ -304,7 +303,7 @@ impl Console {
     }
 
     /// One section: cases with one cause are grouped when there are many.
-    fn print_section(&self, out: &mut impl Write, title: &str, verdicts: &[Verdict]) {
+    fn print_section(&self, out: &mut String, title: &str, verdicts: &[Verdict]) {
         let cases: Vec<&Noted> = self
             .noted
             .iter()
@@ -360,7 +359,8 @@ impl Console {
     /// The closing part: what did not pass, by cause; where the reports are; the summary line.
     pub fn finish(&mut self, reports: &[PathBuf], duration: Duration) {
         self.clear_progress();
-        let mut out = std::io::stdout().lock();
+        // Written at once through crate::output: a closed stdout goes quiet, never panics.
+        let mut out = String::new();
         if self.summary.interrupted > 0 && !self.plain && self.verbosity == Verbosity::Quiet {
             // The terminal echoed `^C` where the closing line would start.
             let _ = writeln!(out);
@@ -385,7 +385,7 @@ impl Console {
             let _ = writeln!(out);
         }
         let _ = writeln!(out, "{}", self.summary.line(duration));
-        let _ = out.flush();
+        crate::output::out(format_args!("{out}"));
     }
 }
 
