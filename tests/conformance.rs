@@ -224,6 +224,9 @@ fn shared(set: &CaseSet) -> &'static Result<Shared, String> {
             },
         )
         .map_err(|e| early.text(&e.to_string()))?;
+        for warning in &prepared.warnings {
+            errln!("warning: {warning}");
+        }
         let ctx = Arc::clone(&prepared.ctx);
         let mut redactor =
             Redactor::new(prepared.secrets.iter().cloned().chain(ctx.client.secrets()));

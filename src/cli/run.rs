@@ -97,6 +97,9 @@ pub fn run(args: RunArgs) -> Exit {
             return Exit::Usage;
         }
     };
+    for warning in &prepared.warnings {
+        errln!("warning: {warning}");
+    }
     let ctx = prepared.ctx.clone();
     let redactor = redactor(&args, &prepared.secrets, &ctx);
     let mut reports = match ReportSet::create(report_options, redactor.clone(), baseline.clone()) {
@@ -360,37 +363,7 @@ fn redactor(args: &RunArgs, secrets: &[String], ctx: &crate::run::RunContext) ->
             .filter(|(name, _)| secret_header(name))
             .map(|(_, value)| value.clone()),
     );
-    // A target's userinfo goes out as `Authorization: Basic <base64>`: that form is secret too.
-    if let Some(userinfo) = args.target.as_deref().and_then(url_userinfo) {
-        use base64::Engine;
-        let decoded = percent_decoded(&userinfo);
-        values.push(base64::engine::general_purpose::STANDARD.encode(decoded.as_bytes()));
-    }
     with_callers(Redactor::new(values), &ctx.identities)
-}
-
-/// `%XX` escapes decoded, as a URL's userinfo is before it is sent.
-fn percent_decoded(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn with_callers(mut redactor: Redactor, identities: &BTreeMap<String, Identity>) -> Redactor {
