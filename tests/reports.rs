@@ -601,7 +601,7 @@ fn merged_shards_are_the_unsharded_run() {
         case_keys(&whole)
     );
 
-    // A case twice, or another case set: refused, nothing written.
+    // A case twice, or another case set: refused, nothing written, not even the directory.
     let out = command()
         .args(["report", "merge"])
         .arg(&shards[0])
@@ -611,7 +611,7 @@ fn merged_shards_are_the_unsharded_run() {
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(!dir.path().join("twice/report.json").exists());
+    assert!(!dir.path().join("twice").exists(), "{}", text(&out));
     let other = other_suite_report(dir.path());
     let out = command()
         .args(["report", "merge"])
@@ -623,6 +623,7 @@ fn merged_shards_are_the_unsharded_run() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("different case sets"));
+    assert!(!dir.path().join("mixed").exists(), "{}", text(&out));
 }
 
 /// A report of a one-case set of its own.

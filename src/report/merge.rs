@@ -22,16 +22,52 @@ pub struct Merged {
 }
 
 /// Joins `inputs` (report.json files, or directories of them) into `options.dir`. Refused when
-/// the case sets differ or a case id appears twice; then nothing is written.
+/// the case sets differ or a case id appears twice; then nothing is written, not even the
+/// directory: the inputs are all read and checked before it is touched, then read again one at
+/// a time to be written (so a merge holds one report in memory, not all of them).
 pub fn merge(inputs: &[PathBuf], options: ReportOptions) -> Result<Merged, ReportError> {
     let files = report_files(inputs)?;
+    let Checked { mut info, warnings } = check(&files)?;
     let mut set = ReportSet::create(options, Redactor::default(), Default::default())?;
+    for file in &files {
+        for case in &read_report(file)?.cases {
+            set.case(case);
+        }
+    }
+    if let Some(options) = info.options.as_object_mut() {
+        // The merged report is of no single shard.
+        options.insert("partition".into(), serde_json::Value::Null);
+        options.insert(
+            "merged_from".into(),
+            files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect::<Vec<_>>()
+                .into(),
+        );
+    }
+    Ok(Merged {
+        written: set.finish(info),
+        warnings,
+        inputs: files.len(),
+    })
+}
+
+/// The inputs, read and found mergeable.
+struct Checked {
+    /// The first report's header, its start and duration spanning every input.
+    info: RunInfo,
+    warnings: Vec<String>,
+}
+
+/// Reads every input and refuses reports of different case sets or a case in two of them.
+fn check(files: &[PathBuf]) -> Result<Checked, ReportError> {
     let mut info: Option<RunInfo> = None;
     let mut first_file = PathBuf::new();
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut warnings = Vec::new();
     let mut span: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
-    for file in &files {
+    for file in files {
         let report = read_report(file)?;
         match &mut info {
             None => {
@@ -75,7 +111,6 @@ pub fn merge(inputs: &[PathBuf], options: ReportOptions) -> Result<Merged, Repor
                     file.display()
                 )));
             }
-            set.case(case);
         }
     }
     let mut info = info.ok_or_else(|| ReportError::Incompatible("no report to merge".into()))?;
@@ -83,21 +118,5 @@ pub fn merge(inputs: &[PathBuf], options: ReportOptions) -> Result<Merged, Repor
         info.started_at = start.to_rfc3339_opts(SecondsFormat::Secs, true);
         info.duration_ms = (end - start).num_milliseconds().max(0) as u64;
     }
-    if let Some(options) = info.options.as_object_mut() {
-        // The merged report is of no single shard.
-        options.insert("partition".into(), serde_json::Value::Null);
-        options.insert(
-            "merged_from".into(),
-            files
-                .iter()
-                .map(|f| f.display().to_string())
-                .collect::<Vec<_>>()
-                .into(),
-        );
-    }
-    Ok(Merged {
-        written: set.finish(info),
-        warnings,
-        inputs: files.len(),
-    })
+    Ok(Checked { info, warnings })
 }
