@@ -768,3 +768,106 @@ fn secrets_appear_in_no_byte_written() {
         "curl names the credential"
     );
 }
+
+/// A step whose `onlyIf` does not hold, with a burst whose every copy fails after it, and a
+/// burst whose tally fails.
+const SKIPPED_AND_BURST: &str = r#"{
+  "$schema": "../case.schema.json",
+  "title": "A skipped step, then a burst whose copies all fail",
+  "rules": ["O1"],
+  "severity": "must",
+  "steps": [
+    { "use": "session", "name": "s" },
+    { "name": "w", "request": { "method": "GET", "path": "/handles/{{s.handle}}/session" },
+      "expect": { "status": 200 } },
+    { "onlyIf": { "step": "w", "status": [404] },
+      "request": { "method": "GET", "path": "/handles/{{s.handle}}/session" },
+      "expect": { "status": 200 } },
+    { "name": "b", "burst": 3,
+      "request": { "method": "GET", "path": "/handles/{{s.handle}}/session" },
+      "expect": { "status": 404 } }
+  ]
+}"#;
+
+const TALLY: &str = r#"{
+  "$schema": "../case.schema.json",
+  "title": "A burst whose tally fails",
+  "rules": ["O1"],
+  "severity": "must",
+  "steps": [
+    { "use": "session", "name": "s" },
+    { "name": "t", "burst": 2,
+      "request": { "method": "GET", "path": "/handles/{{s.handle}}/session" },
+      "expect": { "status": 200, "tally": [ { "status": [200], "count": 1 } ] } }
+  ]
+}"#;
+
+/// Skipped steps read as "not sent" in every transcript, never as an empty request line;
+/// a burst's copies are named `b[i]` and each keeps a curl command of its own.
+#[test]
+fn skipped_steps_are_not_sent_and_burst_copies_are_named_in_every_report() {
+    let cases = common::case_dir(&[
+        ("area/skipped.json", SKIPPED_AND_BURST),
+        ("area/tally.json", TALLY),
+    ]);
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = run(
+        &["--cases", &cases.path().display().to_string(), "-vv"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let md = std::fs::read_to_string(dir.path().join("report.md")).expect("md");
+    let html = std::fs::read_to_string(dir.path().join("report.html")).expect("html");
+    let not_sent = "not sent (onlyIf `w` answered 200, not one of [404])";
+    for (name, written) in [("console", &stdout), ("report.md", &md)] {
+        assert!(written.contains(not_sent), "{name}:\n{written}");
+        assert!(
+            !written.lines().any(|l| l.trim() == ">"),
+            "{name} shows an empty request line:\n{written}"
+        );
+    }
+    assert!(
+        html.contains(&format!("<span class=\"note\">{not_sent}</span>")),
+        "{html}"
+    );
+    assert!(parse_html(&html).is_ok());
+
+    // The first failure is the first copy's; the tally's is the burst's as a whole.
+    let at = "step b[0] (1 of 3 sent at once)";
+    assert!(stdout.contains(&format!("at {at}: GET http")), "{stdout}");
+    assert!(md.contains(&format!("At **{at}**")), "{md}");
+    assert!(html.contains(&format!("At <b>{at}</b>")), "{html}");
+    assert!(
+        stdout.contains("at step t, a burst of 2 (its last request shown): GET http"),
+        "{stdout}"
+    );
+
+    let doc = json(&dir.path().join("report.json"));
+    assert_valid(&doc);
+    let case = |id: &str| -> Value {
+        doc["cases"]
+            .as_array()
+            .and_then(|cs| cs.iter().find(|c| c["id"] == id))
+            .cloned()
+            .unwrap_or_else(|| panic!("{id} in {doc}"))
+    };
+    let skipped = case("area/skipped");
+    let steps: Vec<&str> = skipped["failures"]
+        .as_array()
+        .expect("failures")
+        .iter()
+        .filter_map(|f| f["step"].as_str())
+        .collect();
+    assert_eq!(steps, ["b[0]", "b[1]", "b[2]"]);
+    for e in skipped["exchanges"].as_array().expect("exchanges") {
+        let step = e["step"].as_str().unwrap_or_default();
+        let curl = e["curl"].as_str().unwrap_or_default();
+        if step.contains("(skipped: onlyIf") {
+            assert_eq!(curl, "", "nothing to send again: {e}");
+        } else {
+            assert!(curl.starts_with("curl "), "{e}");
+        }
+    }
+    assert_eq!(case("area/tally")["failures"][0]["step"], "t");
+}

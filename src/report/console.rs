@@ -17,7 +17,7 @@ use super::model::CaseReport;
 use super::redact::Redactor;
 use super::terminal::Margined;
 use super::transcript::{request_line, transcript};
-use super::view::step_name;
+use super::view::exchange_name;
 
 /// Lines of a diff shown per failure; the reports have them all.
 const DIFF_LINES: usize = 24;
@@ -269,7 +269,7 @@ impl Console {
             };
             format!(
                 "at {}: {}{answer}",
-                step_name(&e.step),
+                exchange_name(c, e),
                 request_line(e).trim_start_matches("> ")
             )
         });

@@ -14,7 +14,7 @@ use super::set::Reporter;
 use super::tally::{rule_order, Tally};
 use super::transcript::transcript;
 use super::view::{
-    attention_key, columns, duration, facts, headline, severity_scores, step_name, without_rule,
+    attention_key, columns, duration, exchange_name, facts, headline, severity_scores, without_rule,
 };
 
 /// GitHub takes at most 1 MiB of step summary per step.
@@ -147,7 +147,7 @@ fn details(c: &CaseReport) -> String {
     if let Some(e) = c.failed_exchange() {
         out.push_str(&format!(
             "At **{}**: `{} {}`{}\n\n",
-            cell(&step_name(&e.step)),
+            cell(&exchange_name(c, e)),
             e.request.method.as_deref().unwrap_or(""),
             e.request.url.as_deref().unwrap_or("").replace('`', "%60"),
             e.response

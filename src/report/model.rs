@@ -219,20 +219,63 @@ impl CaseReport {
         }
     }
 
-    /// The exchange the first failure was judged on; for an error, the last one before
-    /// teardown (where the steps stopped).
+    /// The exchange the first failure was judged on (for a failure of a whole burst, such as
+    /// its tally, the burst's last copy); for an error, the last one sent before teardown
+    /// (where the steps stopped).
     pub fn failed_exchange(&self) -> Option<&ExchangeReport> {
         let step = self.failures.iter().find_map(|f| f.step.as_deref());
         if let Some(step) = step {
-            if let Some(e) = self.exchanges.iter().rev().find(|e| e.step == step) {
-                return Some(e);
+            let found = self
+                .exchanges
+                .iter()
+                .rev()
+                .find(|e| e.step == step)
+                .or_else(|| {
+                    self.exchanges
+                        .iter()
+                        .rev()
+                        .find(|e| e.burst_step() == Some(step))
+                });
+            if found.is_some() {
+                return found;
             }
         }
-        self.exchanges
-            .iter()
-            .rev()
+        let sent = || {
+            self.exchanges
+                .iter()
+                .rev()
+                .filter(|e| e.not_sent().is_none())
+        };
+        sent()
             .find(|e| e.step != "teardown")
-            .or(self.exchanges.last())
+            .or_else(|| sent().next())
+    }
+}
+
+impl ExchangeReport {
+    /// A step that was not sent because its `onlyIf` did not hold: its label and why. The run
+    /// records it with no method, URL or answer, labelled `<label> (skipped: onlyIf <why>)`.
+    pub fn not_sent(&self) -> Option<(&str, &str)> {
+        let sent = self.response.is_some()
+            || self.error.is_some()
+            || self
+                .request
+                .method
+                .as_deref()
+                .is_some_and(|m| !m.is_empty());
+        if sent {
+            return None;
+        }
+        Some(match self.step.split_once(" (skipped: ") {
+            Some((label, why)) => (label, why.strip_suffix(')').unwrap_or(why)),
+            None => (self.step.as_str(), ""),
+        })
+    }
+
+    /// The label of the burst step this exchange is one copy of (`w` for `w[3]`).
+    pub fn burst_step(&self) -> Option<&str> {
+        let (label, index) = self.step.strip_suffix(']')?.rsplit_once('[')?;
+        index.parse::<usize>().ok().map(|_| label)
     }
 }
 
@@ -273,7 +316,12 @@ pub fn exchange_report(e: &Exchange, redactor: &Redactor) -> ExchangeReport {
         response,
         error: e.error.as_ref().map(|err| redactor.text(&err.to_string())),
         duration_ms: e.duration.as_millis() as u64,
-        curl: curl_command(&e.request, redactor),
+        // A step that was not sent has no request to repeat.
+        curl: if e.request.method.is_empty() {
+            String::new()
+        } else {
+            curl_command(&e.request, redactor)
+        },
     }
 }
 

@@ -12,6 +12,10 @@ const SHOWN: usize = 4096;
 pub fn transcript(exchanges: &[ExchangeReport]) -> String {
     let mut out = String::new();
     for e in exchanges {
+        if let Some((label, why)) = e.not_sent() {
+            out.push_str(&format!("## {label}\n{}\n\n", not_sent(why)));
+            continue;
+        }
         out.push_str(&format!("## {} ({} ms)\n", e.step, e.duration_ms));
         out.push_str(&request_line(e));
         out.push('\n');
@@ -29,6 +33,15 @@ pub fn transcript(exchanges: &[ExchangeReport]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// What a transcript says of a step that was not sent: `not sent (onlyIf …)`.
+pub fn not_sent(why: &str) -> String {
+    if why.is_empty() {
+        "not sent".to_string()
+    } else {
+        format!("not sent ({why})")
+    }
 }
 
 /// `> PUT http://…/handles/…/session`

@@ -7,7 +7,7 @@ use crate::case::Severity;
 use crate::exit::Exit;
 use crate::run::{Summary, Verdict};
 
-use super::model::RunInfo;
+use super::model::{CaseReport, ExchangeReport, RunInfo};
 use super::tally::{score, Tally};
 
 /// The run in a few words, and whether it is good news.
@@ -175,6 +175,33 @@ pub fn columns(s: &Summary) -> Vec<Verdict> {
         .into_iter()
         .filter(|v| s.count(*v) > 0 || matches!(v, Verdict::Pass | Verdict::Fail))
         .collect()
+}
+
+/// The exchange a failure was seen on ([`CaseReport::failed_exchange`]), as a sentence names
+/// it. A burst says so: `step w[3] (1 of 8 sent at once)` for a failure of one copy,
+/// `step w, a burst of 8 (its last request shown)` for one of the whole burst (its tally).
+pub fn exchange_name(c: &CaseReport, e: &ExchangeReport) -> String {
+    let Some(burst) = e.burst_step() else {
+        return step_name(&e.step);
+    };
+    let copies = c
+        .exchanges
+        .iter()
+        .filter(|x| x.burst_step() == Some(burst))
+        .count();
+    let whole = c
+        .failures
+        .iter()
+        .find_map(|f| f.step.as_deref())
+        .is_some_and(|step| step == burst);
+    if whole {
+        format!(
+            "{}, a burst of {copies} (its last request shown)",
+            step_name(burst)
+        )
+    } else {
+        format!("{} (1 of {copies} sent at once)", step_name(&e.step))
+    }
 }
 
 /// A step as a sentence names it: its label when that is already `step N`, else `step LABEL`.

@@ -4,7 +4,8 @@
 use crate::run::Verdict;
 
 use super::super::model::{CaseReport, ExchangeReport, MessageReport};
-use super::super::view::{duration, step_name, without_rule};
+use super::super::transcript::not_sent;
+use super::super::view::{duration, exchange_name, without_rule};
 use super::markup::{anchor, badge, class, diff, escape};
 
 /// Whether a case gets a details section: everything that needs attention, and unexpected
@@ -110,7 +111,7 @@ pub fn details(c: &CaseReport) -> String {
         Some(e) if c.verdict != Verdict::UnexpectedPass => {
             out.push_str(&format!(
                 "<p class=\"step\">At <b>{}</b>: <code>{} {}</code>{}</p>\n",
-                escape(&step_name(&e.step)),
+                escape(&exchange_name(c, e)),
                 escape(e.request.method.as_deref().unwrap_or("")),
                 escape(e.request.url.as_deref().unwrap_or("")),
                 match (&e.response, &e.error) {
@@ -146,6 +147,13 @@ pub fn details(c: &CaseReport) -> String {
 }
 
 fn exchange(e: &ExchangeReport) -> String {
+    if let Some((label, why)) = e.not_sent() {
+        return format!(
+            "<div class=\"exchange not-sent\"><p class=\"xhead\"><b>{}</b> <span class=\"note\">{}</span></p></div>\n",
+            escape(label),
+            escape(&not_sent(why))
+        );
+    }
     let status = match (&e.response, &e.error) {
         (Some(r), _) => r.status.unwrap_or(0).to_string(),
         (None, Some(_)) => "no answer".to_string(),
