@@ -43,7 +43,10 @@ fn problems_in(dir: &std::path::Path) -> Vec<String> {
 
 /// `common::GOOD_CASE` with one edit (which must apply).
 fn spoil(from: &str, to: &str) -> String {
-    assert!(common::GOOD_CASE.contains(from), "{from:?} is not in the good case");
+    assert!(
+        common::GOOD_CASE.contains(from),
+        "{from:?} is not in the good case"
+    );
     common::GOOD_CASE.replacen(from, to, 1)
 }
 
@@ -296,7 +299,10 @@ fn corpus() -> Vec<Bad> {
     });
     v.push(Bad {
         name: "a schema with a duplicate key",
-        files: vec![("schemas/dup.json", "{ \"type\": \"object\", \"type\": \"array\" }".to_string())],
+        files: vec![(
+            "schemas/dup.json",
+            "{ \"type\": \"object\", \"type\": \"array\" }".to_string(),
+        )],
         expected: "<dir>/schemas/dup.json:1:",
     });
     v.push(Bad {
@@ -329,17 +335,21 @@ fn corpus() -> Vec<Bad> {
     });
     v.push(Bad {
         name: "a fixture step that judges",
-        files: vec![(
-            "suite.json",
-            std::fs::read_to_string(common::catalog().join("suite.json"))
-                .expect("suite.json")
-                .replacen(
-                    "\"capture\": { \"handle\": { \"pointer\": \"/id\" } }",
-                    "\"capture\": { \"handle\": { \"pointer\": \"/id\" } }, \"expect\": {}",
-                    1,
-                ),
-        ), ("area/case.json", common::GOOD_CASE.to_string())],
-        expected: "<dir>/suite.json: /fixtures/session/steps/1: a fixture's step is a set-up `request`",
+        files: vec![
+            (
+                "suite.json",
+                std::fs::read_to_string(common::catalog().join("suite.json"))
+                    .expect("suite.json")
+                    .replacen(
+                        "\"capture\": { \"handle\": { \"pointer\": \"/id\" } }",
+                        "\"capture\": { \"handle\": { \"pointer\": \"/id\" } }, \"expect\": {}",
+                        1,
+                    ),
+            ),
+            ("area/case.json", common::GOOD_CASE.to_string()),
+        ],
+        expected:
+            "<dir>/suite.json: /fixtures/session/steps/1: a fixture's step is a set-up `request`",
     });
     v
 }
@@ -364,19 +374,32 @@ fn every_malformed_set_is_refused_with_its_position() {
             wrong.push(format!("{}: expected {expected:?} in {ps:#?}", bad.name));
         }
     }
-    assert!(wrong.is_empty(), "{} of {}:\n{}", wrong.len(), corpus.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} of {}:\n{}",
+        wrong.len(),
+        corpus.len(),
+        wrong.join("\n")
+    );
 }
 
 #[test]
 fn a_broken_schema_is_reported_once_not_as_missing_for_every_case_that_names_it() {
-    let names_it = spoil("\"status\": 200", "\"status\": 200, \"body\": { \"schema\": \"session.json\" }");
+    let names_it = spoil(
+        "\"status\": 200",
+        "\"status\": 200, \"body\": { \"schema\": \"session.json\" }",
+    );
     let ps = problems(&[
         ("schemas/session.json", "{ \"type\": 5 }".to_string()),
         ("area/a.json", names_it.clone()),
         ("area/b.json", names_it),
     ]);
     assert_eq!(ps.len(), 1, "{ps:#?}");
-    assert!(ps[0].starts_with("<dir>/schemas/session.json: /type: not a valid JSON Schema"), "{}", ps[0]);
+    assert!(
+        ps[0].starts_with("<dir>/schemas/session.json: /type: not a valid JSON Schema"),
+        "{}",
+        ps[0]
+    );
 }
 
 #[cfg(unix)]
@@ -404,11 +427,15 @@ fn paths_that_are_not_regular_files_or_too_large_are_refused_without_reading_the
     for (file, why) in [
         ("area/fifo.json", "not a regular file (a FIFO)"),
         ("area/zero.json", "not a regular file (a device)"),
-        ("area/loop.json", "not a regular file (a link to a directory)"),
+        (
+            "area/loop.json",
+            "not a regular file (a link to a directory)",
+        ),
         ("area/big.json", "over the 4 MiB a case-set file may have"),
     ] {
         assert!(
-            ps.iter().any(|p| p.starts_with(&format!("<dir>/{file}: ")) && p.contains(why)),
+            ps.iter()
+                .any(|p| p.starts_with(&format!("<dir>/{file}: ")) && p.contains(why)),
             "{file}: {why} in {ps:#?}"
         );
     }

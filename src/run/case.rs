@@ -60,7 +60,8 @@ pub async fn run_case(ctx: &RunContext, case: &CasePlan) -> CaseResult {
     // Teardown runs whatever happened, and its server failures still count (O13).
     for exchange in teardown.run(ctx).await {
         if let Some(resp) = &exchange.response {
-            failures.extend(check_global(resp).failures);
+            let found = check_global(resp).failures;
+            failures.extend(found.into_iter().map(|f| f.at_step(&exchange.step)));
         }
         exchanges.push(exchange);
     }
@@ -193,7 +194,7 @@ impl CaseRun<'_> {
         response: &ResponseData,
     ) -> Flow {
         self.teardown.track(built, r.request.joins, response);
-        let broke_globally = self.global(response)?;
+        let broke_globally = self.global(step, response)?;
         if let Some(slot) = r.status_slot {
             self.statuses[slot] = Some(response.status);
         }
@@ -217,7 +218,9 @@ impl CaseRun<'_> {
         }
         match &r.expect {
             Some(expect) => match judge(expect, response, &self.vars) {
-                Ok(found) => self.failures.extend(found),
+                Ok(found) => self
+                    .failures
+                    .extend(found.into_iter().map(|f| f.at_step(&step.label))),
                 Err(e) => return ControlFlow::Break(render_ending(step, e)),
             },
             None if !(200..300).contains(&response.status) && !broke_globally => {
@@ -277,7 +280,9 @@ impl CaseRun<'_> {
         }
         flow?;
         if let Some(expect) = &r.expect {
-            self.failures.extend(judge_tally(&expect.tally, &statuses));
+            let tallied = judge_tally(&expect.tally, &statuses);
+            self.failures
+                .extend(tallied.into_iter().map(|f| f.at_step(&step.label)));
         }
         ControlFlow::Continue(())
     }
@@ -323,7 +328,7 @@ impl CaseRun<'_> {
         let built = self.build(step, request)?;
         let (response, duration) = self.send(step, &built).await?;
         let flow = (|| {
-            if self.global(&response)? {
+            if self.global(step, &response)? {
                 return ControlFlow::Continue(());
             }
             if !matches!(response.status, 200 | 204) {
@@ -378,7 +383,7 @@ impl CaseRun<'_> {
         let built = self.build(step, &u.request)?;
         let (response, duration) = self.send(step, &built).await?;
         let flow = (|| {
-            self.global(&response)?;
+            self.global(step, &response)?;
             let recorded = match &recorded {
                 Some((etag, change_number)) => Recorded::Session {
                     etag,
@@ -386,8 +391,9 @@ impl CaseRun<'_> {
                 },
                 None => Recorded::Absent,
             };
+            let found = judge_unchanged(recorded, &response, &u.rule);
             self.failures
-                .extend(judge_unchanged(recorded, &response, &u.rule));
+                .extend(found.into_iter().map(|f| f.at_step(&step.label)));
             ControlFlow::Continue(())
         })();
         self.record(&step.label, built.data, Some(response), None, duration);
@@ -449,10 +455,11 @@ impl CaseRun<'_> {
 
     /// The checks every answer gets. A well-formed 429/503 says nothing about the rules: the
     /// case cannot be judged. Continues with whether a global check failed.
-    fn global(&mut self, response: &ResponseData) -> Flow<bool> {
+    fn global(&mut self, step: &StepPlan, response: &ResponseData) -> Flow<bool> {
         let global = check_global(response);
         let broke = !global.failures.is_empty();
-        self.failures.extend(global.failures);
+        self.failures
+            .extend(global.failures.into_iter().map(|f| f.at_step(&step.label)));
         if global.throttled.is_some() {
             self.throttled = global.throttled;
             return ControlFlow::Break(Ending::Done);
@@ -515,7 +522,7 @@ fn skipped(step: &StepPlan, why: &str) -> Exchange {
 /// A failure of one answer of a burst, named by it.
 fn labelled(label: &str, mut f: Failure) -> Failure {
     f.message = format!("{label}: {}", f.message);
-    f
+    f.at_step(label)
 }
 
 fn excerpt(response: &ResponseData) -> String {

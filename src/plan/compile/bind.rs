@@ -223,7 +223,10 @@ impl CaseCompiler<'_> {
         };
         let at = format!("/variants/{i}/{}", escape_pointer(key));
         if self.in_variant {
-            self.problem(used_at, "a variant's value cannot read other variant fields");
+            self.problem(
+                used_at,
+                "a variant's value cannot read other variant fields",
+            );
             return (Src::Literal("".into()), None);
         }
         self.in_variant = true;
