@@ -11,8 +11,8 @@ use mpsd_conformance::case::CaseSource;
 use mpsd_conformance::cli::EmbeddedServer;
 use mpsd_conformance::plan::load;
 use mpsd_conformance::run::{
-    prepare, run_cases, Environment, FailOn, NoEvents, Outcome, PrepareOptions, RunnerOptions,
-    Target,
+    prepare, run_cases, Environment, FailOn, NoEvents, PrepareOptions, RunnerOptions, Target,
+    Transcripts,
 };
 
 const ROUNDS: usize = 7;
@@ -45,25 +45,22 @@ fn bench() -> Result<(), String> {
         fail_fast: false,
         fail_on: FailOn::Should,
         baseline: Default::default(),
+        transcripts: Transcripts::Failures,
     };
     let mut times = Vec::with_capacity(ROUNDS);
     for _ in 0..ROUNDS {
         let started = Instant::now();
-        let results = runtime.block_on(run_cases(
+        let summary = runtime.block_on(run_cases(
             Arc::clone(&prepared.ctx),
             cases.clone(),
             &options,
             &mut NoEvents,
         ));
         times.push(started.elapsed());
-        let passed = results
-            .iter()
-            .filter(|r| r.outcome == Outcome::Pass)
-            .count();
-        if passed != results.len() {
+        if summary.passed != summary.total {
             return Err(format!(
-                "{passed} of {} cases passed: the bench measures a healthy run",
-                results.len()
+                "{} of {} cases passed: the bench measures a healthy run",
+                summary.passed, summary.total
             ));
         }
     }

@@ -230,13 +230,7 @@ fn shared(set: &PlanSet) -> &'static Result<Shared, String> {
             errln!("warning: {warning}");
         }
         let ctx = Arc::clone(&prepared.ctx);
-        let mut redactor =
-            Redactor::new(prepared.secrets.iter().cloned().chain(ctx.client.secrets()));
-        for (name, identity) in &ctx.identities {
-            if let Some(auth) = &identity.authorization {
-                redactor = redactor.with_caller(name, auth);
-            }
-        }
+        let redactor = ctx.redactor.clone();
         // Every report path is checked before anything is sent.
         if let Some(Some(options)) = REPORT_TO.get() {
             let reports = ReportSet::create(options.clone(), redactor.clone(), Default::default())

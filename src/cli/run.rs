@@ -1,7 +1,7 @@
 //! `run`: load → select → check the report files → prepare the target → probe → run, the
 //! console and the report files fed as cases finish → write → exit code.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,12 +13,12 @@ use crate::exit::Exit;
 use crate::http::{ClientIdentity, ClientOptions, ProxyChoice, TlsOptions};
 use crate::plan::CasePlan;
 use crate::report::{
-    secret_header, Baseline, Console, FileInfo, Format, Redactor, ReportOptions, ReportSet,
-    RunInfo, SuiteInfo, Transcripts, Verbosity, REDACTED,
+    Baseline, Console, FileInfo, Format, Redactor, ReportOptions, ReportSet, RunInfo, SuiteInfo,
+    Transcripts, Verbosity, REDACTED,
 };
 use crate::run::{
-    not_run, prepare, probe, run_cases, url_userinfo, CaseResult, Environment, FailOn, Identity,
-    Outcome, PrepareOptions, RunnerOptions, Target,
+    not_run, prepare, probe, run_cases, url_userinfo, CaseResult, Environment, FailOn, Outcome,
+    PrepareOptions, RunnerOptions, Target,
 };
 use crate::{errln, outln};
 
@@ -112,7 +112,7 @@ pub fn run(args: RunArgs) -> Exit {
         errln!("warning: {warning}");
     }
     let ctx = prepared.ctx.clone();
-    let redactor = redactor(&args, &prepared.secrets, &ctx);
+    let redactor = ctx.redactor.clone();
     let mut reports = match ReportSet::create(report_options, redactor.clone(), baseline.clone()) {
         Ok(r) => r,
         Err(e) => {
@@ -196,15 +196,21 @@ pub fn run(args: RunArgs) -> Exit {
             }
         }
         let mut sinks = (&mut console, &mut reports);
+        // The console's -v and -vv print transcripts the report files may not keep.
+        let console_needs = match verbosity {
+            Verbosity::VeryVerbose => Transcripts::All,
+            Verbosity::Verbose => Transcripts::Failures,
+            Verbosity::Normal | Verbosity::Quiet => Transcripts::None,
+        };
         let options = RunnerOptions {
             jobs: args.jobs as usize,
             fail_fast: args.fail_fast,
             fail_on,
             baseline: Arc::new(baseline.ids()),
+            transcripts: transcripts(&args).or(console_needs),
         };
-        // The results come back too, but everything is already in the reporters: this run has
-        // no use for them.
-        drop(run_cases(ctx.clone(), cases, &options, &mut sinks).await);
+        // The counts come back too, but the console has them already.
+        let _ = run_cases(ctx.clone(), cases, &options, &mut sinks).await;
         Ok::<_, std::io::Error>(signals)
     });
     let signals = match signals {
@@ -301,16 +307,20 @@ fn report_options(args: &RunArgs, fail_on: FailOn) -> ReportOptions {
         dir: args.report_dir.clone(),
         formats,
         fragment_name: None,
-        transcripts: match args.reports.transcripts {
-            TranscriptsArg::Failures => Transcripts::Failures,
-            TranscriptsArg::All => Transcripts::All,
-            TranscriptsArg::None => Transcripts::None,
-        },
+        transcripts: transcripts(args),
         fail_on,
         write_baseline: args.reports.write_baseline.clone(),
         step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from),
+    }
+}
+
+fn transcripts(args: &RunArgs) -> Transcripts {
+    match args.reports.transcripts {
+        TranscriptsArg::Failures => Transcripts::Failures,
+        TranscriptsArg::All => Transcripts::All,
+        TranscriptsArg::None => Transcripts::None,
     }
 }
 
@@ -360,30 +370,6 @@ fn early_redactor(args: &RunArgs, env: &Environment) -> Redactor {
         }
     }
     Redactor::new(secrets)
-}
-
-/// Every secret of the run: the prepared ones (Authorization values, `--secret`, userinfo), the
-/// client's (proxy credentials) and the value of every `--header` whose name marks it secret;
-/// callers' values are named for `curl` commands.
-fn redactor(args: &RunArgs, secrets: &[String], ctx: &crate::run::RunContext) -> Redactor {
-    let mut values = secrets.to_vec();
-    values.extend(ctx.client.secrets());
-    values.extend(
-        args.header
-            .iter()
-            .filter(|(name, _)| secret_header(name))
-            .map(|(_, value)| value.clone()),
-    );
-    with_callers(Redactor::new(values), &ctx.identities)
-}
-
-fn with_callers(mut redactor: Redactor, identities: &BTreeMap<String, Identity>) -> Redactor {
-    for (name, identity) in identities {
-        if let Some(auth) = &identity.authorization {
-            redactor = redactor.with_caller(name, auth);
-        }
-    }
-    redactor
 }
 
 /// The run's flags as report.json records them, secrets redacted.

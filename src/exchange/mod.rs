@@ -5,7 +5,9 @@
 mod error;
 mod message;
 mod record;
+mod redact;
 
 pub use error::TransportError;
 pub use message::{RequestData, ResponseData};
 pub use record::{cut, Exchange, BODY_LIMIT};
+pub use redact::{secret_header, Redactor, REDACTED};

@@ -4,7 +4,7 @@
 
 use crate::exchange::RequestData;
 
-use super::redact::{secret_header, Redactor, REDACTED};
+use crate::exchange::{secret_header, Redactor, REDACTED};
 
 /// Bodies larger than this are not spelled out in the command.
 const INLINE_BODY: usize = 16 * 1024;

@@ -8,9 +8,9 @@ use serde::Serialize;
 use super::error::ReportError;
 use super::model::{CaseReport, RunInfo};
 use super::output::{AtomicFile, Spool};
-use super::redact::Redactor;
 use super::set::Reporter;
 use super::tally::Tally;
+use crate::exchange::Redactor;
 
 pub struct JsonReporter {
     file: AtomicFile,

@@ -11,7 +11,7 @@ use crate::exchange::Exchange;
 use crate::run::{CaseResult, FailOn, Outcome, Summary, Verdict};
 
 use super::curl::curl_command;
-use super::redact::Redactor;
+use crate::exchange::Redactor;
 
 pub const FORMAT: &str = "mpsd-conformance-report/1";
 /// Bodies longer than this are cut in reports.

@@ -450,6 +450,7 @@ impl CaseRun<'_> {
             response,
             error,
             duration,
+            &self.ctx.redactor,
         ));
     }
 

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
+use crate::exchange::Redactor;
 use crate::http::HttpClient;
 
 use super::headers::DefaultHeaders;
@@ -26,6 +27,8 @@ pub struct RunContext {
     pub vars: RunVars,
     /// The suite's headers, body headers and `--header`s.
     pub headers: DefaultHeaders,
+    /// Every secret of the run: recorded bodies are redacted with it, reports write through it.
+    pub redactor: Redactor,
     /// Ctrl-C and SIGTERM: stop starting cases, end the steps in flight, cut teardown short.
     pub interrupt: Interrupt,
     /// How long teardown may run once the run is interrupted.

@@ -25,7 +25,7 @@ pub use error::{PrepareError, SetupError};
 pub use events::{Event, EventSink, NoEvents};
 pub use headers::DefaultHeaders;
 pub use interrupt::{Interrupt, TEARDOWN_GRACE};
-pub use outcome::{exit_code, CaseResult, FailOn, Outcome, Summary, Verdict};
+pub use outcome::{exit_code, CaseResult, FailOn, Outcome, Summary, Transcripts, Verdict};
 pub use prepare::{prepare, PrepareOptions, Prepared, StartedTarget, Target};
 pub use probe::probe;
 pub use request::padded_body;

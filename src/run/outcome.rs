@@ -196,6 +196,44 @@ fn severity_gates(severity: Severity, fail_on: FailOn) -> bool {
     }
 }
 
+/// Which cases keep their request/response transcripts (`--transcripts`): the runner drops the
+/// others' before any reporter sees them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Transcripts {
+    /// Failing, erroring and warning cases.
+    #[default]
+    Failures,
+    All,
+    None,
+}
+
+impl Transcripts {
+    /// The policy that keeps what both `self` and `other` keep.
+    pub fn or(self, other: Transcripts) -> Transcripts {
+        match (self, other) {
+            (Transcripts::All, _) | (_, Transcripts::All) => Transcripts::All,
+            (Transcripts::Failures, _) | (_, Transcripts::Failures) => Transcripts::Failures,
+            _ => Transcripts::None,
+        }
+    }
+
+    pub fn keeps(self, verdict: Verdict) -> bool {
+        match self {
+            Transcripts::Failures => verdict.needs_attention(),
+            Transcripts::All => true,
+            Transcripts::None => false,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transcripts::Failures => "failures",
+            Transcripts::All => "all",
+            Transcripts::None => "none",
+        }
+    }
+}
+
 /// Counts over a run, one verdict per case: `total` is the sum of every other count but
 /// `unexpected_passes`, which is the part of `passed` that the baseline listed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,6 +5,7 @@
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
+use crate::exchange::{secret_header, Redactor};
 use crate::http::{ClientOptions, HttpClient};
 use crate::plan::{credentials_of, PlanSet};
 
@@ -122,7 +123,8 @@ pub fn prepare(
             Some(server),
         ),
     };
-    let headers = DefaultHeaders::new(&set.suite, options.headers);
+    let forced = options.headers;
+    let headers = DefaultHeaders::new(&set.suite, forced.clone());
     let run_id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
     let vars = RunVars {
         run_id,
@@ -136,8 +138,11 @@ pub fn prepare(
             .map(|(n, i)| (n.clone(), i.authorization.clone()))
             .collect(),
     };
+    let client = HttpClient::new(options.client)?;
+    let redactor = redactor(&secrets, &client, &forced, &identities);
     let ctx = RunContext {
-        client: HttpClient::new(options.client)?,
+        client,
+        redactor,
         base_url,
         identities,
         vars,
@@ -154,4 +159,30 @@ pub fn prepare(
         warnings,
         server,
     })
+}
+
+/// Every secret of the run: the callers' Authorization values (named for the commands reports
+/// print), `--secret`s, the target's userinfo, the proxy's credentials, and the value of every
+/// `--header` whose name marks it secret.
+fn redactor(
+    secrets: &[String],
+    client: &HttpClient,
+    forced: &[(String, String)],
+    identities: &std::collections::BTreeMap<String, super::context::Identity>,
+) -> Redactor {
+    let mut values = secrets.to_vec();
+    values.extend(client.secrets());
+    values.extend(
+        forced
+            .iter()
+            .filter(|(name, _)| secret_header(name))
+            .map(|(_, value)| value.clone()),
+    );
+    let mut redactor = Redactor::new(values);
+    for (name, identity) in identities {
+        if let Some(auth) = &identity.authorization {
+            redactor = redactor.with_caller(name, auth);
+        }
+    }
+    redactor
 }

@@ -91,7 +91,7 @@ impl Teardown {
             let started = Instant::now();
             let sent = send_until(ctx, &request, &mut cut).await;
             let Some((result, _)) = sent else {
-                out.push(cut_short(request));
+                out.push(cut_short(ctx, request));
                 break;
             };
             let (response, error) = match result {
@@ -104,21 +104,23 @@ impl Teardown {
                 response,
                 error,
                 started.elapsed(),
+                &ctx.redactor,
             ));
         }
-        out.extend(pending.map(cut_short));
+        out.extend(pending.map(|r| cut_short(ctx, r)));
         out
     }
 }
 
 /// A teardown request that was not sent, or not answered, because the run was interrupted.
-fn cut_short(request: RequestData) -> Exchange {
+fn cut_short(ctx: &RunContext, request: RequestData) -> Exchange {
     Exchange::record(
         "teardown (cut short: the run was interrupted)".into(),
         request,
         None,
         None,
         std::time::Duration::ZERO,
+        &ctx.redactor,
     )
 }
 

@@ -1,5 +1,10 @@
 //! Secrets never leave the process: by value (every Authorization value the run uses, every
-//! `--secret`, the target's userinfo) wherever they appear, and by header name.
+//! `--secret`, the target's userinfo) wherever they appear, and by header name. The run redacts
+//! bodies when it records an exchange; reports redact everything they write.
+
+use std::sync::Arc;
+
+use aho_corasick::AhoCorasick;
 
 pub const REDACTED: &str = "[REDACTED]";
 
@@ -12,6 +17,8 @@ pub struct Redactor {
     values: Vec<String>,
     /// Secrets that a shell command can name instead (`${CONFORMANCE_AUTH_A}`), longest first.
     placeholders: Vec<(String, String)>,
+    /// Every value at once: one pass over a text finds them all.
+    matcher: Option<Arc<AhoCorasick>>,
 }
 
 impl Redactor {
@@ -29,9 +36,16 @@ impl Redactor {
         values.extend(parts);
         values.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         values.dedup();
+        // Values are plain strings: building the automaton cannot fail short of a size limit,
+        // and without one every search below falls back to the values one by one.
+        let matcher = (!values.is_empty())
+            .then(|| AhoCorasick::new(&values).ok())
+            .flatten()
+            .map(Arc::new);
         Redactor {
             values,
             placeholders: Vec::new(),
+            matcher,
         }
     }
 
@@ -106,25 +120,58 @@ impl Redactor {
     }
 
     pub fn text(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for v in &self.values {
-            if out.contains(v.as_str()) {
-                out = out.replace(v.as_str(), REDACTED);
-            }
+        match self.redacted(text.as_bytes()) {
+            None => text.to_string(),
+            // Whole values (UTF-8) are replaced by ASCII: the text stays UTF-8.
+            Some(bytes) => String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
         }
-        out
     }
 
     pub fn bytes(&self, bytes: &[u8]) -> Vec<u8> {
-        // Text (nearly always) takes the fast substring search of `str`.
-        if let Ok(text) = std::str::from_utf8(bytes) {
-            return self.text(text).into_bytes();
+        self.redacted(bytes).unwrap_or_else(|| bytes.to_vec())
+    }
+
+    /// `bytes` with every secret replaced, or `None` when it holds none (nothing is copied).
+    /// Where secrets overlap, everything any of them covers is replaced.
+    pub fn redacted(&self, bytes: &[u8]) -> Option<Vec<u8>> {
+        let spans = self.spans(bytes);
+        if spans.is_empty() {
+            return None;
         }
-        let mut out = bytes.to_vec();
-        for v in &self.values {
-            out = replace_bytes(&out, v.as_bytes(), REDACTED.as_bytes());
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut at = 0;
+        for (start, end) in spans {
+            out.extend_from_slice(&bytes[at..start]);
+            out.extend_from_slice(REDACTED.as_bytes());
+            at = end;
         }
-        out
+        out.extend_from_slice(&bytes[at..]);
+        Some(out)
+    }
+
+    /// The byte ranges covered by secrets, sorted, overlapping ones merged.
+    fn spans(&self, bytes: &[u8]) -> Vec<(usize, usize)> {
+        let mut found: Vec<(usize, usize)> = match &self.matcher {
+            Some(m) => m
+                .find_overlapping_iter(bytes)
+                .map(|m| (m.start(), m.end()))
+                .collect(),
+            None => self
+                .values
+                .iter()
+                .flat_map(|v| find_all(bytes, v.as_bytes()))
+                .collect(),
+        };
+        found.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(found.len());
+        for (start, end) in found {
+            match merged.last_mut() {
+                Some(last) if start < last.1 => last.1 = last.1.max(end),
+                _ => merged.push((start, end)),
+            }
+        }
+        merged
     }
 
     /// A header: by name, then by value.
@@ -160,22 +207,17 @@ pub fn secret_header(name: &str) -> bool {
         || n.contains("key")
 }
 
-fn replace_bytes(haystack: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
+/// Every occurrence of `needle` in `haystack`, overlapping ones included.
+fn find_all(haystack: &[u8], needle: &[u8]) -> Vec<(usize, usize)> {
     if needle.is_empty() || haystack.len() < needle.len() {
-        return haystack.to_vec();
+        return Vec::new();
     }
-    let mut out = Vec::with_capacity(haystack.len());
-    let mut i = 0;
-    while i < haystack.len() {
-        if haystack[i..].starts_with(needle) {
-            out.extend_from_slice(with);
-            i += needle.len();
-        } else {
-            out.push(haystack[i]);
-            i += 1;
-        }
-    }
-    out
+    haystack
+        .windows(needle.len())
+        .enumerate()
+        .filter(|(_, w)| *w == needle)
+        .map(|(i, _)| (i, i + needle.len()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -225,6 +267,13 @@ mod tests {
             r.split_for_shell("xbl3.0 x=2533274790395904;tok-3f9a-SECRET")[1],
             Err("${CONFORMANCE_AUTH_A#* }".to_string())
         );
+    }
+
+    #[test]
+    fn overlapping_secrets_leave_no_tail_behind() {
+        let r = Redactor::new(["abcdefgh12".to_string(), "efgh12345678".to_string()]);
+        assert_eq!(r.text("<abcdefgh12345678>"), "<[REDACTED]>");
+        assert_eq!(r.redacted(b"nothing here"), None);
     }
 
     #[test]
