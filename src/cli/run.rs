@@ -93,10 +93,10 @@ pub fn run(args: RunArgs) -> Exit {
         &set,
         &env,
         PrepareOptions {
-            target,
             headers: args.header.clone(),
             secrets: args.secret.clone(),
             client: client_options(&args),
+            ..PrepareOptions::new(target)
         },
     ) {
         Ok(p) => p,

@@ -4,6 +4,7 @@
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::exchange::{secret_header, Redactor};
 use crate::http::{ClientOptions, HttpClient};
@@ -31,6 +32,8 @@ pub enum Target {
 
 pub struct PrepareOptions {
     pub target: Target,
+    /// How long teardown may run once the run is interrupted.
+    pub teardown_grace: Duration,
     /// `--header`s.
     pub headers: Vec<(String, String)>,
     /// `--secret`s.
@@ -42,6 +45,7 @@ impl PrepareOptions {
     pub fn new(target: Target) -> PrepareOptions {
         PrepareOptions {
             target,
+            teardown_grace: TEARDOWN_GRACE,
             headers: Vec::new(),
             secrets: Vec::new(),
             client: ClientOptions::default(),
@@ -148,7 +152,7 @@ pub fn prepare(
         vars,
         headers,
         interrupt: Interrupt::new(),
-        teardown_grace: TEARDOWN_GRACE,
+        teardown_grace: options.teardown_grace,
         stopping: AtomicBool::new(false),
     };
     Ok(Prepared {

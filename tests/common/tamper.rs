@@ -75,11 +75,33 @@ pub trait Tamper: Send + Sync + 'static {
     fn hold(&self, _req: &Forward) -> Option<Arc<tokio::sync::Barrier>> {
         None
     }
+    /// Requests for which this is true are never answered (a target that hangs).
+    fn hangs(&self, _req: &Forward) -> bool {
+        false
+    }
 }
 
 /// No bug at all.
 pub struct Honest;
 impl Tamper for Honest {}
+
+/// Never answers the requests its function picks: a target that hangs there.
+pub struct HangsOn(pub fn(&Forward) -> bool);
+impl Tamper for HangsOn {
+    fn hangs(&self, req: &Forward) -> bool {
+        (self.0)(req)
+    }
+}
+
+/// A case's `GET /hang…`, and teardown's leaves and deletes.
+pub fn step_and_teardown(req: &Forward) -> bool {
+    req.path.starts_with("/hang") || req.method == "DELETE" || is_leave(req)
+}
+
+/// A write that makes its caller leave (`"me": null`), as teardown sends.
+pub fn is_leave(req: &Forward) -> bool {
+    req.method == "PUT" && String::from_utf8_lossy(&req.body).contains("\"me\":null")
+}
 
 pub struct Proxy {
     pub url: String,
@@ -152,6 +174,9 @@ async fn handle(
     };
     if let Ok(mut all) = seen.lock() {
         all.push(forward.clone());
+    }
+    if tamper.hangs(&forward) {
+        std::future::pending::<()>().await;
     }
     if let Some(barrier) = tamper.hold(&forward) {
         if tokio::time::timeout(Duration::from_secs(5), barrier.wait())
