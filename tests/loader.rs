@@ -519,3 +519,32 @@ fn rules_have_one_basis_and_may_forms() {
         "{err}"
     );
 }
+
+#[test]
+fn a_fixture_used_the_same_way_is_compiled_once_and_shared() {
+    let other = common::GOOD_CASE.replace("\"status\": 200", "\"status\": [200]");
+    let with_param = common::GOOD_CASE.replace(
+        "{ \"use\": \"session\", \"name\": \"s\" }",
+        "{ \"use\": \"session\", \"name\": \"s\", \"with\": { \"template\": \"{{world.persistent}}\" } }",
+    );
+    let dir = common::case_dir(&[
+        ("area/a.json", common::GOOD_CASE),
+        ("area/b.json", &other),
+        ("area/c.json", &with_param),
+    ]);
+    let source = CaseSource::directory(dir.path()).expect("readable");
+    let set = load(&source, None).unwrap_or_else(|e| panic!("{e}"));
+    let [a, b, c] = [0, 1, 2].map(|i| std::sync::Arc::clone(&set.cases[i]));
+    // The session fixture's create, handle and exports: one plan for a and b…
+    for i in 0..3 {
+        assert!(std::sync::Arc::ptr_eq(&a.steps[i], &b.steps[i]), "step {i}");
+        // …another for a use with other parameters.
+        assert!(
+            !std::sync::Arc::ptr_eq(&a.steps[i], &c.steps[i]),
+            "step {i}"
+        );
+    }
+    // Each case's own step is its own.
+    assert!(!std::sync::Arc::ptr_eq(&a.steps[3], &b.steps[3]));
+    assert_eq!(a.vars.names, b.vars.names);
+}

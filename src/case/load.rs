@@ -11,7 +11,7 @@ use super::error::{Position, Problem};
 use super::fingerprint::{file_sha256, fingerprint};
 use super::model::{CaseFile, Suite};
 use super::rules::{Rule, RulesFile};
-use super::source::CaseSource;
+use super::source::{CaseSource, SourceFile};
 use super::validate::{validate_case, Context};
 
 /// A case set as read: suite, rules, schemas and case files, each parsed.
@@ -28,7 +28,6 @@ pub struct CaseSet {
     pub rule_order: Vec<String>,
     /// Response schemas by file name under `schemas/`, parsed (`plan` compiles them).
     pub schemas: BTreeMap<String, Value>,
-    pub cases: Vec<LoadedCase>,
 }
 
 /// One case file.
@@ -43,8 +42,9 @@ pub struct LoadedCase {
     pub file: CaseFile,
 }
 
-/// What reading found: the set (`None` when suite.json or rules.json could not be read; case
-/// files that could not be parsed are left out of it) and every problem.
+/// What reading the set's own files found: the set (`None` when suite.json or rules.json could
+/// not be read) and every problem. Case files are read one at a time by [`read_case`], so a large
+/// set is never held in memory as models all at once.
 #[derive(Debug)]
 pub struct Read {
     pub set: Option<CaseSet>,
@@ -64,9 +64,9 @@ pub fn case_id(path: &str) -> &str {
     path.strip_suffix(".json").unwrap_or(path)
 }
 
-/// Reads the whole set. `only`, when given, limits parsing to these case files (the one-case fast
-/// path under nextest); the fingerprint still covers every file.
-pub fn read(source: &CaseSource, only: Option<&BTreeSet<String>>) -> Read {
+/// Reads the set's own files (suite, rules, schemas) and refuses files that are not part of a case
+/// set; the fingerprint covers every file.
+pub fn read(source: &CaseSource) -> Read {
     let mut problems = Vec::new();
     let shown = |rel: &str| source.display_path(rel);
     problems.extend(source.problems.iter().cloned());
@@ -139,32 +139,6 @@ pub fn read(source: &CaseSource, only: Option<&BTreeSet<String>>) -> Read {
         }
     }
 
-    let mut cases = Vec::new();
-    for file in source.files.iter().filter(|f| is_case_file(&f.path)) {
-        if only.is_some_and(|o| !o.contains(&file.path)) {
-            continue;
-        }
-        let path_shown = shown(&file.path);
-        match parse::<Object<CaseFile>>(&path_shown, &file.bytes).map(|o| o.0) {
-            Err(p) => problems.push(p),
-            Ok(case) => cases.push(LoadedCase {
-                id: case_id(&file.path).to_string(),
-                path: file.path.clone(),
-                shown: path_shown,
-                file: case,
-            }),
-        }
-    }
-
-    let ctx = Context { rules: &rules };
-    for case in &cases {
-        for p in validate_case(&case.shown, &case.file, &ctx) {
-            if !problems.contains(&p) {
-                problems.push(p);
-            }
-        }
-    }
-
     let set = suite.map(|suite| CaseSet {
         origin: source.origin.clone(),
         fingerprint: fingerprint(&source.files),
@@ -177,10 +151,44 @@ pub fn read(source: &CaseSource, only: Option<&BTreeSet<String>>) -> Read {
         rules,
         rule_order,
         schemas,
-        cases,
     });
     let set = if rules_file.is_some() { set } else { None };
     Read { set, problems }
+}
+
+/// The case files of the set, in path order; `only`, when given, limits them to these (the
+/// one-case fast path under nextest).
+pub fn case_files<'a>(
+    source: &'a CaseSource,
+    only: Option<&'a BTreeSet<String>>,
+) -> impl Iterator<Item = &'a SourceFile> + 'a {
+    source
+        .files
+        .iter()
+        .filter(move |f| is_case_file(&f.path) && only.is_none_or(|o| o.contains(&f.path)))
+}
+
+/// One case file, parsed and checked on its own against the set's rules: the case (when it
+/// parses) and its problems.
+pub fn read_case(
+    source: &CaseSource,
+    file: &SourceFile,
+    rules: &BTreeMap<String, Rule>,
+) -> (Option<LoadedCase>, Vec<Problem>) {
+    let shown = source.display_path(&file.path);
+    match parse::<Object<CaseFile>>(&shown, &file.bytes) {
+        Err(p) => (None, vec![p]),
+        Ok(Object(case)) => {
+            let problems = validate_case(&shown, &case, &Context { rules });
+            let case = LoadedCase {
+                id: case_id(&file.path).to_string(),
+                path: file.path.clone(),
+                shown,
+                file: case,
+            };
+            (Some(case), problems)
+        }
+    }
 }
 
 fn parse_required<T: serde::de::DeserializeOwned>(

@@ -17,7 +17,7 @@ mod validate;
 pub use error::{LoadError, Position, Problem};
 pub use fingerprint::{file_sha256, fingerprint};
 pub use hex::decode_hex;
-pub use load::{case_id, is_case_file, read, CaseSet, LoadedCase, Read};
+pub use load::{case_files, case_id, is_case_file, read, read_case, CaseSet, LoadedCase, Read};
 pub use model::*;
 pub use rules::{severity_agrees, Basis, MayForm, Rule, RulesFile};
 pub use scope::{Scope, VarRef};

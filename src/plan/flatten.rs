@@ -24,6 +24,9 @@ pub(super) struct FlatStep {
     /// Inside a fixture: where each parameter's value is written (the case's `with`, or the
     /// fixture's default), for messages about it.
     pub param_at: BTreeMap<String, String>,
+    /// Inside a fixture: the fixture's name and the index of the case step that uses it (its
+    /// steps and exports share it).
+    pub fixture: Option<(String, usize)>,
     pub action: Action,
 }
 
@@ -143,6 +146,7 @@ pub(super) fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, F
             capture_ns: step.name.clone(),
             only_if: step.only_if.clone(),
             param_at: BTreeMap::new(),
+            fixture: None,
             action,
         };
         if let Some(request) = &step.request {
@@ -239,6 +243,7 @@ pub(super) fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, F
                 let mut flat = fixture_step(name, &ns, j, fstep, &scope)?;
                 flat.only_if = step.only_if.clone();
                 flat.param_at = param_at.clone();
+                flat.fixture = Some((name.clone(), i));
                 out.push(flat);
             }
             namespaces.insert(ns.clone(), Namespace::Vars(keys));
@@ -249,6 +254,7 @@ pub(super) fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, F
                 capture_ns: Some(ns),
                 only_if: step.only_if.clone(),
                 param_at,
+                fixture: Some((name.clone(), i)),
                 action: Action::Export {
                     vars: fixture.exports.clone(),
                 },
@@ -383,6 +389,7 @@ fn fixture_step(
         capture_ns: Some(ns.to_string()),
         only_if: None,
         param_at: BTreeMap::new(),
+        fixture: None,
         action: Action::Request {
             request: Box::new(request.clone()),
             expect: None,

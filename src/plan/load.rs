@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::case::{read, CaseSource, LoadError, Problem, Rule, Suite};
+use crate::case::{case_files, read, read_case, CaseSource, LoadError, Problem, Rule, Suite};
 
 use super::case::CasePlan;
 use super::compile::{header_name, header_value, Compiler, Context};
@@ -41,7 +41,7 @@ impl PlanSet {
 /// Loads and compiles the whole set. `only`, when given, limits it to these case files (the
 /// one-case fast path under nextest); the fingerprint still covers every file.
 pub fn load(source: &CaseSource, only: Option<&BTreeSet<String>>) -> Result<PlanSet, LoadError> {
-    let read = read(source, only);
+    let read = read(source);
     let mut problems = read.problems;
     let Some(set) = read.set else {
         return Err(LoadError::Invalid(problems));
@@ -55,15 +55,20 @@ pub fn load(source: &CaseSource, only: Option<&BTreeSet<String>>) -> Result<Plan
         schemas: &schemas,
     });
     let mut cases = Vec::new();
-    for case in &set.cases {
-        match compiler.file(case) {
-            Ok(plans) => cases.extend(plans.into_iter().map(Arc::new)),
-            Err(found) => {
-                for p in found {
-                    if !problems.contains(&p) {
-                        problems.push(p);
-                    }
-                }
+    let mut file_count = 0;
+    // One file at a time: its model is dropped once compiled.
+    for file in case_files(source, only) {
+        file_count += 1;
+        let (case, mut found) = read_case(source, file, &set.rules);
+        if let Some(case) = case {
+            match compiler.file(&case) {
+                Ok(plans) => cases.extend(plans.into_iter().map(Arc::new)),
+                Err(more) => found.extend(more),
+            }
+        }
+        for p in found {
+            if !problems.contains(&p) {
+                problems.push(p);
             }
         }
     }
@@ -76,7 +81,7 @@ pub fn load(source: &CaseSource, only: Option<&BTreeSet<String>>) -> Result<Plan
         origin: set.origin,
         fingerprint: set.fingerprint,
         files: set.files,
-        file_count: set.cases.len(),
+        file_count,
         suite: set.suite,
         rules: set.rules,
         rule_order: set.rule_order,

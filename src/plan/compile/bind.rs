@@ -56,6 +56,25 @@ impl Vars {
         slot
     }
 
+    /// What the variables are so far, as text: two equal fingerprints bind every template alike.
+    pub fn fingerprint(&self) -> String {
+        let mut out = String::new();
+        for name in &self.names {
+            out.push_str(name);
+            out.push(',');
+        }
+        out.push('|');
+        for (slot, made) in &self.made {
+            out.push_str(&format!("{slot}{made:?},"));
+        }
+        out.push('|');
+        for name in &self.defined {
+            out.push_str(name);
+            out.push(',');
+        }
+        out
+    }
+
     pub fn table(self, statuses: usize) -> VarTable {
         VarTable {
             names: self.names.into(),

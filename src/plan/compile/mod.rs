@@ -17,6 +17,7 @@ use crate::case::{Expect, LoadedCase, Problem, Scope, Suite, Variant};
 use super::case::CasePlan;
 use super::expect::{ExpectPlan, Rule, SchemaRef};
 use super::flatten::flatten;
+use super::step::StepPlan;
 use bind::Vars;
 
 pub(super) use syntax::{header_name, header_value};
@@ -31,10 +32,14 @@ pub(super) struct Context<'a> {
     pub schemas: &'a BTreeMap<String, Option<SchemaRef>>,
 }
 
-/// Compiles case files one after the other, sharing rule ids between them.
+/// Compiled fixture uses, by what decides them: their steps, and the variables after them.
+type Shared = HashMap<String, (Vec<Arc<StepPlan>>, Vars)>;
+
+/// Compiles case files one after the other, sharing rule ids and fixture uses between them.
 pub(super) struct Compiler<'a> {
     ctx: Context<'a>,
     rules: HashMap<String, Rule>,
+    shared: Shared,
 }
 
 impl<'a> Compiler<'a> {
@@ -42,6 +47,7 @@ impl<'a> Compiler<'a> {
         Compiler {
             ctx,
             rules: HashMap::new(),
+            shared: HashMap::new(),
         }
     }
 
@@ -87,6 +93,7 @@ impl<'a> Compiler<'a> {
             let mut compiler = CaseCompiler {
                 ctx: &self.ctx,
                 interned: &mut self.rules,
+                shared: &mut self.shared,
                 path: &case.shown,
                 variant,
                 case_rules: &rules,
@@ -150,10 +157,12 @@ pub fn compile_expect(expect: &Expect, case_rules: &[String]) -> Result<ExpectPl
         schemas: &schemas,
     };
     let mut interned = HashMap::new();
+    let mut shared = HashMap::new();
     let mut problems = Vec::new();
     let mut compiler = CaseCompiler {
         ctx: &ctx,
         interned: &mut interned,
+        shared: &mut shared,
         path: "expectation",
         variant: None,
         case_rules,
@@ -177,6 +186,7 @@ pub fn compile_expect(expect: &Expect, case_rules: &[String]) -> Result<ExpectPl
 pub(super) struct CaseCompiler<'a> {
     ctx: &'a Context<'a>,
     interned: &'a mut HashMap<String, Rule>,
+    shared: &'a mut Shared,
     /// The case file as messages show it.
     path: &'a str,
     variant: Option<(usize, &'a Variant)>,

@@ -18,7 +18,74 @@ const MAX_BURST: u16 = 256;
 
 impl CaseCompiler<'_> {
     pub(super) fn steps(&mut self, flat: &[FlatStep]) -> Box<[Arc<StepPlan>]> {
-        flat.iter().map(|step| Arc::new(self.step(step))).collect()
+        let mut out = Vec::with_capacity(flat.len());
+        let mut i = 0;
+        while i < flat.len() {
+            let Some(group) = &flat[i].fixture else {
+                out.push(Arc::new(self.step(&flat[i])));
+                i += 1;
+                continue;
+            };
+            let end = flat[i..]
+                .iter()
+                .position(|s| s.fixture.as_ref() != Some(group))
+                .map_or(flat.len(), |n| i + n);
+            out.extend(self.fixture_use(&flat[i..end]));
+            i = end;
+        }
+        out.into()
+    }
+
+    /// The steps of one use of a fixture. Many cases use a fixture the same way: its steps then
+    /// compile to the same plans, which are shared instead of kept once per case.
+    fn fixture_use(&mut self, steps: &[FlatStep]) -> Vec<Arc<StepPlan>> {
+        let key = self.fixture_key(&steps[0]);
+        if let Some((plans, vars)) = self.shared.get(&key) {
+            self.vars = vars.clone();
+            return plans.clone();
+        }
+        let problems = self.problems.len();
+        let plans: Vec<Arc<StepPlan>> = steps.iter().map(|s| Arc::new(self.step(s))).collect();
+        if self.problems.len() == problems {
+            self.shared.insert(key, (plans.clone(), self.vars.clone()));
+        }
+        plans
+    }
+
+    /// Everything that decides what a fixture's steps compile to: the fixture, the namespace,
+    /// the parameters, the guard, and the variables and statuses known before it.
+    fn fixture_key(&self, first: &FlatStep) -> String {
+        let mut key = String::new();
+        if let Some((name, _)) = &first.fixture {
+            key.push_str(name);
+        }
+        if let Scope::Fixture { ns, params } = &first.scope {
+            key.push('\u{1f}');
+            key.push_str(ns);
+            key.push('\u{1f}');
+            let params = serde_json::Value::Object(params.clone()).to_string();
+            // A parameter may read the variant: then the variant is part of what it means.
+            if params.contains("variant.") {
+                if let Some((i, v)) = self.variant {
+                    key.push_str(&format!(
+                        "{i}:{}",
+                        serde_json::Value::Object(v.fields.clone())
+                    ));
+                }
+            }
+            key.push_str(&params);
+        }
+        key.push('\u{1f}');
+        if let Some(guard) = &first.only_if {
+            key.push_str(&format!("{}={:?}", guard.step, guard.status.0));
+        }
+        key.push('\u{1f}');
+        key.push_str(&self.vars.fingerprint());
+        key.push('\u{1f}');
+        for (name, slot) in &self.statuses {
+            key.push_str(&format!("{name}={slot},"));
+        }
+        key
     }
 
     fn step(&mut self, step: &FlatStep) -> StepPlan {
