@@ -2,7 +2,6 @@
 //! with two `members` would silently send one); reading a file through this first refuses it,
 //! with the line and column of the second key.
 
-use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -26,15 +25,18 @@ impl<'de> Visitor<'de> for Walk {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NoDuplicateKeys, A::Error> {
-        let mut seen: HashSet<String> = HashSet::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if seen.contains(&key) {
+        // Objects in case files are small: a list beats a hash set, and keys without escapes
+        // are borrowed from the file, not copied.
+        let mut seen: Vec<Key<'de>> = Vec::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            if seen.iter().any(|k| k.as_str() == key.as_str()) {
                 return Err(de::Error::custom(format!(
-                    "duplicate key `{key}`: an object names each key once (the first would be dropped)"
+                    "duplicate key `{}`: an object names each key once (the first would be dropped)",
+                    key.as_str()
                 )));
             }
             map.next_value::<NoDuplicateKeys>()?;
-            seen.insert(key);
+            seen.push(key);
         }
         Ok(NoDuplicateKeys)
     }
@@ -61,6 +63,16 @@ impl<'de> Visitor<'de> for Walk {
     }
     fn visit_unit<E>(self) -> Result<NoDuplicateKeys, E> {
         Ok(NoDuplicateKeys)
+    }
+}
+
+/// An object's key, borrowed from the document unless it holds escapes.
+#[derive(serde::Deserialize)]
+struct Key<'a>(#[serde(borrow)] std::borrow::Cow<'a, str>);
+
+impl Key<'_> {
+    fn as_str(&self) -> &str {
+        &self.0
     }
 }
 

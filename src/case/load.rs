@@ -220,12 +220,21 @@ fn parse_required<T: serde::de::DeserializeOwned>(
 /// Parses one file; a syntax or type error, or a key given twice, names its line, column and
 /// field.
 fn parse<T: serde::de::DeserializeOwned>(shown: &str, bytes: &[u8]) -> Result<T, Problem> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let field = field_of(e.path());
-        Problem::from_serde(shown, e.inner(), field.as_deref())
-    })?;
-    de.end().map_err(|e| Problem::from_serde(shown, &e, None))?;
+    // Most files are right: the path to a mistake is tracked only when there is one to name.
+    let value = match serde_json::from_slice::<T>(bytes) {
+        Ok(value) => value,
+        Err(plain) => {
+            let mut de = serde_json::Deserializer::from_slice(bytes);
+            let tracked: Result<T, _> = serde_path_to_error::deserialize(&mut de);
+            return Err(match tracked {
+                Err(e) => {
+                    let field = field_of(e.path());
+                    Problem::from_serde(shown, e.inner(), field.as_deref())
+                }
+                Ok(_) => Problem::from_serde(shown, &plain, None),
+            });
+        }
+    };
     // serde keeps the last of two equal keys in a map or a JSON value without a word.
     serde_json::from_slice::<NoDuplicateKeys>(bytes)
         .map_err(|e| Problem::from_serde(shown, &e, None))?;

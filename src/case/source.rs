@@ -84,7 +84,7 @@ impl CaseSource {
                 )));
                 continue;
             }
-            let bytes = read_at_most(&abs, MAX_FILE_BYTES).map_err(|e| LoadError::Io {
+            let bytes = read_at_most(&abs, meta.len(), MAX_FILE_BYTES).map_err(|e| LoadError::Io {
                 path: abs.display().to_string(),
                 message: e.to_string(),
             })?;
@@ -137,10 +137,11 @@ fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> std::io::R
     Ok(())
 }
 
-/// The file's bytes, or `None` when it holds more than `limit`.
-fn read_at_most(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+/// The file's bytes, or `None` when it holds more than `limit`. `size` is what its metadata said:
+/// a buffer of that size reads it in one call, not in a doubling series of small ones.
+fn read_at_most(path: &Path, size: u64, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
     use std::io::Read;
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(size.min(limit) as usize + 1);
     std::fs::File::open(path)?
         .take(limit + 1)
         .read_to_end(&mut bytes)?;

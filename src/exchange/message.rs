@@ -75,6 +75,15 @@ impl ResponseData {
             .as_ref()
     }
 
+    /// The value at a JSON pointer of the body: from the parsed document when something parsed
+    /// it already, else read off the bytes without building the rest.
+    pub fn pointer(&self, pointer: &str) -> Option<Value> {
+        match self.json.get() {
+            Some(doc) => doc.as_ref()?.pointer(pointer).cloned(),
+            None => super::pointer::extract(&self.body, pointer),
+        }
+    }
+
     /// Whether the body has been parsed already (for tests of laziness).
     pub fn json_parsed(&self) -> bool {
         self.json.get().is_some()

@@ -4,6 +4,7 @@
 
 mod error;
 mod message;
+mod pointer;
 mod record;
 mod redact;
 

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use aho_corasick::AhoCorasick;
+use memchr::memmem::Finder;
 
 pub const REDACTED: &str = "[REDACTED]";
 
@@ -17,8 +17,9 @@ pub struct Redactor {
     values: Vec<String>,
     /// Secrets that a shell command can name instead (`${CONFORMANCE_AUTH_A}`), longest first.
     placeholders: Vec<(String, String)>,
-    /// Every value at once: one pass over a text finds them all.
-    matcher: Option<Arc<AhoCorasick>>,
+    /// A searcher per value, built once (a handful of SIMD scans beats one automaton whose
+    /// prefilter trips on every digit of a body full of xuids).
+    finders: Arc<[Finder<'static>]>,
 }
 
 impl Redactor {
@@ -36,16 +37,14 @@ impl Redactor {
         values.extend(parts);
         values.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         values.dedup();
-        // Values are plain strings: building the automaton cannot fail short of a size limit,
-        // and without one every search below falls back to the values one by one.
-        let matcher = (!values.is_empty())
-            .then(|| AhoCorasick::new(&values).ok())
-            .flatten()
-            .map(Arc::new);
+        let finders = values
+            .iter()
+            .map(|v| Finder::new(v.as_bytes()).into_owned())
+            .collect();
         Redactor {
             values,
             placeholders: Vec::new(),
-            matcher,
+            finders,
         }
     }
 
@@ -152,17 +151,19 @@ impl Redactor {
 
     /// The byte ranges covered by secrets, sorted, overlapping ones merged.
     fn spans(&self, bytes: &[u8]) -> Vec<(usize, usize)> {
-        let mut found: Vec<(usize, usize)> = match &self.matcher {
-            Some(m) => m
-                .find_overlapping_iter(bytes)
-                .map(|m| (m.start(), m.end()))
-                .collect(),
-            None => self
-                .values
-                .iter()
-                .flat_map(|v| find_all(bytes, v.as_bytes()))
-                .collect(),
-        };
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        for finder in self.finders.iter() {
+            let len = finder.needle().len();
+            // Overlapping occurrences of one value too: step one byte past each start.
+            let mut at = 0;
+            while let Some(i) = finder.find(&bytes[at..]) {
+                found.push((at + i, at + i + len));
+                at += i + 1;
+            }
+        }
+        if found.is_empty() {
+            return found;
+        }
         found.sort_unstable();
         let mut merged: Vec<(usize, usize)> = Vec::with_capacity(found.len());
         for (start, end) in found {
@@ -205,19 +206,6 @@ pub fn secret_header(name: &str) -> bool {
     ) || n.contains("token")
         || n.contains("secret")
         || n.contains("key")
-}
-
-/// Every occurrence of `needle` in `haystack`, overlapping ones included.
-fn find_all(haystack: &[u8], needle: &[u8]) -> Vec<(usize, usize)> {
-    if needle.is_empty() || haystack.len() < needle.len() {
-        return Vec::new();
-    }
-    haystack
-        .windows(needle.len())
-        .enumerate()
-        .filter(|(_, w)| *w == needle)
-        .map(|(i, _)| (i, i + needle.len()))
-        .collect()
 }
 
 #[cfg(test)]

@@ -125,8 +125,8 @@ impl HttpClient {
             builder = builder.body(request.body.clone());
         }
         let timeout = self.options.timeout;
-        let proxy = self.proxies.shown_for(&request.url);
-        let classify = |e| classify(e, timeout, proxy.as_deref());
+        // Which proxy a request went through matters only to say so in an error.
+        let classify = |e| classify(e, timeout, self.proxies.shown_for(&request.url).as_deref());
         let mut response = builder.send().await.map_err(classify)?;
         let status = response.status().as_u16();
         let headers = response

@@ -208,7 +208,7 @@ impl CaseRun<'_> {
                         Ok(p) => p.into_owned(),
                         Err(e) => return ControlFlow::Break(render_ending(step, e)),
                     };
-                    response.json().and_then(|d| d.pointer(&pointer)).cloned()
+                    response.pointer(&pointer)
                 }
                 CaptureFrom::Status => Some(Value::from(response.status)),
             };
@@ -340,8 +340,8 @@ impl CaseRun<'_> {
                 if let Some(etag) = response.header("etag") {
                     self.vars.set(slots.etag, Value::String(etag.to_string()));
                 }
-                if let Some(n) = response.json().and_then(|d| d.get("changeNumber")) {
-                    self.vars.set(slots.change_number, n.clone());
+                if let Some(n) = response.pointer("/changeNumber") {
+                    self.vars.set(slots.change_number, n);
                 }
             }
             ControlFlow::Continue(())

@@ -55,12 +55,8 @@ impl Teardown {
                 }
             }
             "POST" if path.split('?').next() == Some("/handles") => {
-                if let Some(id) = response
-                    .json()
-                    .and_then(|d| d.get("id"))
-                    .and_then(Value::as_str)
-                {
-                    self.handles.push((auth(), id.to_string()));
+                if let Some(Value::String(id)) = response.pointer("/id") {
+                    self.handles.push((auth(), id));
                 }
             }
             _ => {}
