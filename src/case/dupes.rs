@@ -1,79 +1,103 @@
 //! A key given twice in one JSON object. serde keeps the last one without a word (a request body
-//! with two `members` would silently send one); reading a file through this first refuses it,
-//! with the line and column of the second key.
+//! with two `members` would silently send one); a scan of the file's bytes refuses it, with the
+//! line and column of the second key. The file has parsed as JSON already: the scan only tracks
+//! objects and their keys, and allocates only for keys written with escapes.
 
-use std::fmt;
+use std::borrow::Cow;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-
-/// Reads any JSON document and keeps nothing; fails on the first object with a repeated key.
-pub struct NoDuplicateKeys;
-
-impl<'de> Deserialize<'de> for NoDuplicateKeys {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(Walk)
-    }
+/// The first key given twice in one object: its line and column (1-based, just after the key)
+/// and its text.
+#[derive(Debug, PartialEq, Eq)]
+pub struct DuplicateKey {
+    pub line: usize,
+    pub column: usize,
+    pub key: String,
 }
 
-struct Walk;
+/// What an open container is while scanning.
+enum Open<'a> {
+    Array,
+    /// An object: the keys so far, and whether the next string is a key.
+    Object {
+        keys: Vec<Cow<'a, [u8]>>,
+        key_next: bool,
+    },
+}
 
-impl<'de> Visitor<'de> for Walk {
-    type Value = NoDuplicateKeys;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NoDuplicateKeys, A::Error> {
-        // Objects in case files are small: a list beats a hash set, and keys without escapes
-        // are borrowed from the file, not copied.
-        let mut seen: Vec<Key<'de>> = Vec::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            if seen.iter().any(|k| k.as_str() == key.as_str()) {
-                return Err(de::Error::custom(format!(
-                    "duplicate key `{}`: an object names each key once (the first would be dropped)",
-                    key.as_str()
-                )));
+/// The first duplicate key of a JSON document, if any.
+pub fn first_duplicate(bytes: &[u8]) -> Option<DuplicateKey> {
+    let mut open: Vec<Open<'_>> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                let end = string_end(bytes, i + 1)?;
+                if let Some(Open::Object { keys, key_next }) = open.last_mut() {
+                    if *key_next {
+                        let key = decoded(&bytes[i..=end])?;
+                        if keys.iter().any(|k| *k == key) {
+                            let (line, column) = position(bytes, end + 1);
+                            return Some(DuplicateKey {
+                                line,
+                                column,
+                                key: String::from_utf8_lossy(&key).into_owned(),
+                            });
+                        }
+                        keys.push(key);
+                        *key_next = false;
+                    }
+                }
+                i = end;
             }
-            map.next_value::<NoDuplicateKeys>()?;
-            seen.push(key);
+            b'{' => open.push(Open::Object {
+                keys: Vec::new(),
+                key_next: true,
+            }),
+            b'[' => open.push(Open::Array),
+            b'}' | b']' => {
+                open.pop();
+            }
+            b',' => {
+                if let Some(Open::Object { key_next, .. }) = open.last_mut() {
+                    *key_next = true;
+                }
+            }
+            _ => {}
         }
-        Ok(NoDuplicateKeys)
+        i += 1;
     }
+    None
+}
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<NoDuplicateKeys, A::Error> {
-        while seq.next_element::<NoDuplicateKeys>()?.is_some() {}
-        Ok(NoDuplicateKeys)
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<NoDuplicateKeys, E> {
-        Ok(NoDuplicateKeys)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<NoDuplicateKeys, E> {
-        Ok(NoDuplicateKeys)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<NoDuplicateKeys, E> {
-        Ok(NoDuplicateKeys)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<NoDuplicateKeys, E> {
-        Ok(NoDuplicateKeys)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<NoDuplicateKeys, E> {
-        Ok(NoDuplicateKeys)
-    }
-    fn visit_unit<E>(self) -> Result<NoDuplicateKeys, E> {
-        Ok(NoDuplicateKeys)
+/// The index of the quote that closes the string whose content starts at `from`.
+fn string_end(bytes: &[u8], mut from: usize) -> Option<usize> {
+    loop {
+        let at = from + memchr::memchr2(b'"', b'\\', &bytes[from..])?;
+        if bytes[at] == b'"' {
+            return Some(at);
+        }
+        // An escape: skip the escaped character.
+        from = at + 2;
     }
 }
 
-/// An object's key, borrowed from the document unless it holds escapes.
-#[derive(serde::Deserialize)]
-struct Key<'a>(#[serde(borrow)] std::borrow::Cow<'a, str>);
-
-impl Key<'_> {
-    fn as_str(&self) -> &str {
-        &self.0
+/// A key as its text, whatever escapes spell it (`"k\u0061"` is `"ka"`).
+fn decoded<'a>(quoted: &'a [u8]) -> Option<Cow<'a, [u8]>> {
+    let inner = &quoted[1..quoted.len() - 1];
+    if !inner.contains(&b'\\') {
+        return Some(Cow::Borrowed(inner));
     }
+    serde_json::from_slice::<String>(quoted)
+        .ok()
+        .map(|s| Cow::Owned(s.into_bytes()))
+}
+
+/// Line and column (1-based) of byte `offset`, as serde_json counts them (by bytes).
+fn position(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = 1 + memchr::memchr_iter(b'\n', before).count();
+    let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+    (line, offset - line_start)
 }
 
 #[cfg(test)]
@@ -82,14 +106,26 @@ mod tests {
 
     #[test]
     fn a_repeated_key_is_found_at_any_depth_with_its_position() {
-        assert!(
-            serde_json::from_str::<NoDuplicateKeys>(r#"{"a": [{"b": 1, "c": {"b": 2}}]}"#).is_ok()
+        assert_eq!(
+            first_duplicate(br#"{"a": [{"b": 1, "c": {"b": 2}}], "d": "b"}"#),
+            None
         );
-        let e = serde_json::from_str::<NoDuplicateKeys>("{\"a\": [{\"b\": 1,\n \"b\": 2}]}")
-            .err()
-            .map(|e| (e.line(), e.to_string()));
-        let (line, message) = e.unwrap_or_default();
-        assert_eq!(line, 2);
-        assert!(message.starts_with("duplicate key `b`"), "{message}");
+        assert_eq!(
+            first_duplicate(br#"{"a": ["x", "x"], "b": {"x": "x"}}"#),
+            None
+        );
+        let found = first_duplicate(b"{\"a\": [{\"b\": 1,\n \"b\": 2}]}");
+        assert_eq!(
+            found,
+            Some(DuplicateKey {
+                line: 2,
+                column: 4,
+                key: "b".into()
+            })
+        );
+        // Escapes spell the same key; a quote inside a string is no end of it.
+        let escaped = first_duplicate(br#"{"k\"a": 1, "ka": 2, "k\u0022a": 3}"#);
+        assert_eq!(escaped.map(|d| d.key), Some("k\"a".into()));
+        assert_eq!(first_duplicate(br#"{"s": "{\"x\": 1, \"x\": 2}"}"#), None);
     }
 }

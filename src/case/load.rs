@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::de::Object;
-use super::dupes::NoDuplicateKeys;
+use super::dupes::first_duplicate;
 use super::error::{Position, Problem};
 use super::fingerprint::{file_sha256, fingerprint};
 use super::model::{CaseFile, Suite};
@@ -236,8 +236,16 @@ fn parse<T: serde::de::DeserializeOwned>(shown: &str, bytes: &[u8]) -> Result<T,
         }
     };
     // serde keeps the last of two equal keys in a map or a JSON value without a word.
-    serde_json::from_slice::<NoDuplicateKeys>(bytes)
-        .map_err(|e| Problem::from_serde(shown, &e, None))?;
+    if let Some(d) = first_duplicate(bytes) {
+        return Err(Problem {
+            path: shown.to_string(),
+            at: Position::LineCol(d.line, d.column),
+            message: format!(
+                "duplicate key `{}`: an object names each key once (the first would be dropped)",
+                d.key
+            ),
+        });
+    }
     Ok(value)
 }
 

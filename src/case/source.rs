@@ -84,10 +84,11 @@ impl CaseSource {
                 )));
                 continue;
             }
-            let bytes = read_at_most(&abs, meta.len(), MAX_FILE_BYTES).map_err(|e| LoadError::Io {
-                path: abs.display().to_string(),
-                message: e.to_string(),
-            })?;
+            let bytes =
+                read_at_most(&abs, meta.len(), MAX_FILE_BYTES).map_err(|e| LoadError::Io {
+                    path: abs.display().to_string(),
+                    message: e.to_string(),
+                })?;
             match bytes {
                 Some(bytes) => files.push(SourceFile { path: rel, bytes }),
                 None => problems.push(refuse(format!(

@@ -129,8 +129,20 @@ mod tests {
         });
         let bytes = serde_json::to_vec(&doc).unwrap();
         for p in [
-            "", "/id", "/n", "/a~1b/m~0n/0", "/a~1b/m~0n/1/x", "/members/0/c/s/xuid", "/list/2",
-            "/list/3", "/list/01", "/list/-", "/nope", "/id/deeper", "/e", "/members/1/x",
+            "",
+            "/id",
+            "/n",
+            "/a~1b/m~0n/0",
+            "/a~1b/m~0n/1/x",
+            "/members/0/c/s/xuid",
+            "/list/2",
+            "/list/3",
+            "/list/01",
+            "/list/-",
+            "/nope",
+            "/id/deeper",
+            "/e",
+            "/members/1/x",
         ] {
             assert_eq!(extract(&bytes, p).as_ref(), doc.pointer(p), "{p}");
         }

@@ -11,6 +11,7 @@ use crate::exchange::{RequestData, ResponseData, TransportError};
 use super::error::ClientError;
 use super::proxy::{ProxyChoice, ProxyRules};
 use super::tls::{self, TlsOptions};
+use super::urls::Urls;
 
 pub const USER_AGENT: &str = concat!("mpsd-conformance/", env!("CARGO_PKG_VERSION"));
 
@@ -44,6 +45,7 @@ pub struct HttpClient {
     inner: reqwest::Client,
     options: ClientOptions,
     proxies: ProxyRules,
+    urls: Urls,
 }
 
 impl HttpClient {
@@ -55,6 +57,9 @@ impl HttpClient {
         let mut builder = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .redirect(reqwest::redirect::Policy::none())
+            // Nothing is ever sent twice behind the harness's back; and without a retry policy the
+            // client does not copy every request's head in case it has to.
+            .retry(reqwest::retry::never().max_retries_per_request(0))
             .connect_timeout(options.timeout)
             .pool_idle_timeout(Duration::from_secs(30));
         // reqwest would read the proxy variables itself, loopback included; the rules decide.
@@ -74,6 +79,7 @@ impl HttpClient {
             inner,
             options,
             proxies,
+            urls: Urls::default(),
         })
     }
 
@@ -108,13 +114,16 @@ impl HttpClient {
     async fn exchange(&self, request: &RequestData) -> Result<ResponseData, TransportError> {
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|_| TransportError::Request(format!("invalid method `{}`", request.method)))?;
-        let url = reqwest::Url::parse(&request.url)
+        let url = self
+            .urls
+            .parse(&request.url)
             .map_err(|e| TransportError::Request(format!("invalid URL `{}`: {e}", request.url)))?;
         let mut headers = HeaderMap::new();
         for (name, value) in &request.headers {
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| TransportError::Request(format!("invalid header name `{name}`")))?;
-            let value = HeaderValue::from_str(value).map_err(|_| {
+            // Bytes above 0x7F (obs-text) go as written: a case may try them on purpose.
+            let value = HeaderValue::from_bytes(value.as_bytes()).map_err(|_| {
                 TransportError::Request(format!("invalid value for header `{name}`"))
             })?;
             headers.append(name, value);

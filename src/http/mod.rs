@@ -5,6 +5,7 @@ mod client;
 mod error;
 mod proxy;
 mod tls;
+mod urls;
 
 pub use client::{ClientOptions, HttpClient, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT_SECS, USER_AGENT};
 pub use error::ClientError;
