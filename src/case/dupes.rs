@@ -35,7 +35,7 @@ pub fn first_duplicate(bytes: &[u8]) -> Option<DuplicateKey> {
                 if let Some(Open::Object { keys, key_next }) = open.last_mut() {
                     if *key_next {
                         let key = decoded(&bytes[i..=end])?;
-                        if keys.iter().any(|k| *k == key) {
+                        if keys.contains(&key) {
                             let (line, column) = position(bytes, end + 1);
                             return Some(DuplicateKey {
                                 line,
