@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod common;
 mod list;
+mod mutants;
 mod rules;
 mod run;
 mod serve;
@@ -41,6 +42,8 @@ pub enum Command {
     Rules(RulesArgs),
     /// Serve the reference implementation of the contract.
     Serve(ServeArgs),
+    /// Measure the catalog: run it against the reference with each planted fault alone.
+    Mutants(MutantsArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -152,6 +155,32 @@ pub struct ServeArgs {
     /// Requests in flight before shedding load (503).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_inflight: Option<u64>,
+    /// Plant faults of the catalog (see --list-faults); repeatable.
+    #[arg(long = "fault", value_name = "NAME[,NAME]", value_delimiter = ',')]
+    pub faults: Vec<String>,
+    /// List the fault catalog (name, rules, description) and exit.
+    #[arg(long)]
+    pub list_faults: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MutantsArgs {
+    #[command(flatten)]
+    pub cases: CasesArgs,
+    /// Where mutants.json and mutants.md go.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "CONFORMANCE_REPORT_DIR",
+        default_value = "reports"
+    )]
+    pub report_dir: PathBuf,
+    /// Faulty servers judged at once (default: the number of CPUs).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
+    /// Only these faults (default: the whole catalog); repeatable.
+    #[arg(long = "fault", value_name = "NAME[,NAME]", value_delimiter = ',')]
+    pub faults: Vec<String>,
 }
 
 fn positive_seconds(s: &str) -> Result<f64, String> {
@@ -185,5 +214,6 @@ pub fn main() -> i32 {
         Command::Validate(args) => validate::validate(args),
         Command::Rules(args) => rules::rules(args),
         Command::Serve(args) => serve::serve(args),
+        Command::Mutants(args) => mutants::mutants(args),
     }
 }

@@ -9,6 +9,7 @@ pub mod case;
 pub mod check;
 pub mod cli;
 pub mod http;
+pub mod mutants;
 pub mod plan;
 pub mod reference;
 pub mod report;

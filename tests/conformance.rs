@@ -83,6 +83,7 @@ fn main() -> ExitCode {
             started_at,
             duration_ms: clock.elapsed().as_millis() as u64,
             fail_on: FailOn::Should,
+            detection_score: mpsd_conformance::mutants::detection_score(&set.fingerprint),
         };
         if let Err(e) = write_reports(
             std::path::Path::new(&dir),

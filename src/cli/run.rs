@@ -134,6 +134,7 @@ pub fn run(args: RunArgs) -> i32 {
         started_at,
         duration_ms: clock.elapsed().as_millis() as u64,
         fail_on,
+        detection_score: crate::mutants::detection_score(&set.fingerprint),
     };
     let mut write_failed = false;
     match write_reports(&args.report_dir, &info, &results, &redactor) {

@@ -1,3 +1,5 @@
+use super::faults::Faults;
+
 /// Options of the reference server.
 ///
 /// Both limits are off by default. `Some(0)` is honoured literally (every request is throttled or
@@ -8,4 +10,6 @@ pub struct Config {
     pub rate_limit: Option<u32>,
     /// Requests handled at once; over it, 503 (O12).
     pub max_inflight: Option<usize>,
+    /// Bugs to plant (the fault catalog); none by default.
+    pub faults: Faults,
 }

@@ -6,6 +6,7 @@
 mod config;
 mod dispatch;
 mod errors;
+mod faults;
 mod handle_id;
 mod handles;
 mod headers;
@@ -22,4 +23,5 @@ mod write;
 mod write_request;
 
 pub use config::Config;
+pub use faults::{Fault, Faults};
 pub use server::{app, serve, start, RunningServer};

@@ -130,6 +130,18 @@ pub(crate) fn is_nocommit(query: Option<&str>) -> bool {
     })
 }
 
+/// How many times `key` appears in the query (case-insensitively, after decoding).
+pub(crate) fn query_keys(query: Option<&str>, key: &str) -> usize {
+    query.map_or(0, |q| {
+        q.split('&')
+            .filter(|pair| {
+                let name = pair.split_once('=').map_or(*pair, |(k, _)| k);
+                percent_decode(name).is_some_and(|k| k.eq_ignore_ascii_case(key))
+            })
+            .count()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,6 +189,11 @@ mod tests {
         assert!(is_nocommit(Some("a=b&nocommit=true")));
         assert!(!is_nocommit(Some("nocommit=1")));
         assert!(!is_nocommit(None));
+        assert_eq!(
+            query_keys(Some("nocommit=true&NoCommit=1&x=nocommit"), "nocommit"),
+            2
+        );
+        assert_eq!(query_keys(None, "nocommit"), 0);
     }
 
     #[test]

@@ -13,7 +13,8 @@ use tokio::sync::{oneshot, Semaphore};
 use tokio::task::JoinHandle;
 
 use super::config::Config;
-use super::dispatch::{dispatch, AppState};
+use super::dispatch::{dispatch, App, AppState};
+use super::faults::{self, Fault};
 use super::rate_limit::{self, RateLimiter};
 use super::{inflight, store::Store};
 
@@ -22,20 +23,30 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// The router, with fresh in-memory state.
 pub fn app(config: Config) -> Router {
-    let state: AppState = Arc::new(Store::default());
+    let state: AppState = Arc::new(App {
+        store: Store::default(),
+        faults: config.faults,
+    });
     let mut router = Router::new().fallback(dispatch).with_state(state);
-    if let Some(max) = config.rate_limit {
+    // A fault in a limiter switches the limiter on, so that there is something to break.
+    let rate_limit = config.rate_limit.or_else(|| {
+        let on = config.faults.has(Fault::RateLimitWithoutRetryAfter);
+        on.then_some(faults::FAULTY_RATE_LIMIT)
+    });
+    if let Some(max) = rate_limit {
         router = router.layer(from_fn_with_state(
-            Arc::new(RateLimiter::new(max)),
+            Arc::new(RateLimiter::new(max, config.faults)),
             rate_limit::layer,
         ));
     }
+    let max_inflight = config.max_inflight.or_else(|| {
+        let on = config.faults.has(Fault::OverloadWithoutRetryAfter);
+        on.then_some(faults::FAULTY_MAX_INFLIGHT)
+    });
     // Added last so it is outermost: shedding costs the least when it happens first.
-    if let Some(max) = config.max_inflight {
-        router = router.layer(from_fn_with_state(
-            Arc::new(Semaphore::new(max.min(Semaphore::MAX_PERMITS))),
-            inflight::layer,
-        ));
+    if let Some(max) = max_inflight {
+        let slots = Arc::new(Semaphore::new(max.min(Semaphore::MAX_PERMITS)));
+        router = router.layer(from_fn_with_state((slots, config.faults), inflight::layer));
     }
     router
 }

@@ -8,6 +8,7 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::faults::{Fault, Faults};
 use super::world::Template;
 
 /// The `system` and `custom` objects of `constants` or `properties`.
@@ -18,7 +19,11 @@ pub(crate) struct Bag {
 }
 
 impl Bag {
-    fn render(&self) -> Value {
+    fn render(&self, faults: Faults) -> Value {
+        // `skip_serializing_if = "Map::is_empty"` on a field the contract requires.
+        if faults.has(Fault::EmptyCustomOmitted) && self.custom.is_empty() {
+            return json!({ "system": self.system });
+        }
         json!({ "system": self.system, "custom": self.custom })
     }
 }
@@ -89,41 +94,46 @@ impl Session {
             document: Bytes::new(),
             etag: String::new(),
         };
-        session.render();
+        // Every stored session is rendered again, with the server's faults, once its content is set.
+        session.render(Faults::none());
         session
     }
 
     /// Re-renders the document and ETag after `content` or `change_number` changed.
-    pub fn render(&mut self) {
-        let document = serde_json::to_vec(&self.to_json()).unwrap_or_default();
+    pub fn render(&mut self, faults: Faults) {
+        let document = serde_json::to_vec(&self.to_json(faults)).unwrap_or_default();
         self.etag = etag_of(&document);
         self.document = Bytes::from(document);
     }
 
-    fn to_json(&self) -> Value {
+    fn to_json(&self, faults: Faults) -> Value {
         let c = &self.content;
         let indexes: Vec<u32> = c.members.keys().copied().collect();
         let mut members = Map::new();
         for (pos, (index, member)) in c.members.iter().enumerate() {
-            let next = indexes.get(pos + 1).copied().unwrap_or(c.next_index);
+            let next = if faults.has(Fault::MemberNextIndexPlusOne) {
+                index.saturating_add(1)
+            } else {
+                indexes.get(pos + 1).copied().unwrap_or(c.next_index)
+            };
             let mut m = Map::new();
             m.insert("next".into(), json!(next));
-            m.insert("constants".into(), member.constants.render());
-            m.insert("properties".into(), member.properties.render());
+            m.insert("constants".into(), member.constants.render(faults));
+            m.insert("properties".into(), member.properties.render(faults));
             if member.reserved {
                 m.insert("reserved".into(), json!(true));
             }
             members.insert(index.to_string(), Value::Object(m));
         }
         let accepted = c.members.values().filter(|m| !m.reserved).count();
-        json!({
+        let mut document = json!({
             "contractVersion": 107,
             "branch": self.branch.to_string(),
             "changeNumber": self.change_number,
             "correlationId": self.correlation_id.to_string(),
             "startTime": humantime::format_rfc3339_millis(self.start_time).to_string(),
-            "constants": c.constants.render(),
-            "properties": c.properties.render(),
+            "constants": c.constants.render(faults),
+            "properties": c.properties.render(faults),
             "members": members,
             "membersInfo": {
                 "first": indexes.first().copied().unwrap_or(c.next_index),
@@ -132,7 +142,13 @@ impl Session {
                 "accepted": accepted,
             },
             "servers": c.servers,
-        })
+        });
+        if faults.has(Fault::EmptyMembersOmitted) && c.members.is_empty() {
+            if let Value::Object(fields) = &mut document {
+                fields.remove("members");
+            }
+        }
+        document
     }
 }
 
@@ -190,7 +206,7 @@ mod tests {
             );
         }
         s.content.next_index = 5;
-        s.render();
+        s.render(Faults::none());
         let d = doc(&s);
         assert_eq!(d["members"]["0"]["next"], 4);
         assert_eq!(d["members"]["4"]["next"], 5);
@@ -207,10 +223,10 @@ mod tests {
         };
         let mut s = Session::new(t);
         let before = s.etag.clone();
-        s.render();
+        s.render(Faults::none());
         assert_eq!(s.etag, before);
         s.change_number += 1;
-        s.render();
+        s.render(Faults::none());
         assert_ne!(s.etag, before);
     }
 }

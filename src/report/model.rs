@@ -29,6 +29,8 @@ pub struct RunInfo {
     pub started_at: String,
     pub duration_ms: u64,
     pub fail_on: FailOn,
+    /// The detection score of the case set (`mutants::detection_score`), if it was measured.
+    pub detection_score: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -126,7 +128,7 @@ pub fn build(info: &RunInfo, results: &[CaseResult], redactor: &Redactor) -> Rep
         harness: HarnessInfo {
             name: "mpsd-conformance",
             version: env!("CARGO_PKG_VERSION"),
-            detection_score: None,
+            detection_score: info.detection_score,
         },
         target: TargetInfo {
             url: redactor.text(&info.target_url),

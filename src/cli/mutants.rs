@@ -1,0 +1,101 @@
+//! `mutants`: the catalog against the reference with each planted fault alone; writes
+//! mutants.json and mutants.md, prints the score, exits 1 when a fault survives or the healthy
+//! reference does not pass every case.
+
+use crate::mutants::{measure, write_cache, write_report, DetectionRecord, MutantsOptions};
+use crate::reference::Fault;
+
+use super::common::load_cases;
+use super::serve::parse_faults;
+use super::{exit, MutantsArgs};
+
+pub fn mutants(args: MutantsArgs) -> i32 {
+    let set = match load_cases(&args.cases) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let faults: Vec<Fault> = if args.faults.is_empty() {
+        Fault::ALL.to_vec()
+    } else {
+        match parse_faults(&args.faults) {
+            Ok(f) => f.iter().collect(),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return exit::USAGE;
+            }
+        }
+    };
+    if let Err(e) = crate::report::prepare_dir(&args.report_dir) {
+        eprintln!("error: {e}");
+        return exit::USAGE;
+    }
+    let jobs = args.jobs.map_or_else(
+        || std::thread::available_parallelism().map_or(2, usize::from),
+        |n| n as usize,
+    );
+    println!(
+        "mpsd-conformance {}: {} cases against the reference, healthy and with each of {} faults",
+        env!("CARGO_PKG_VERSION"),
+        set.case_count(),
+        faults.len()
+    );
+    let options = MutantsOptions { jobs, faults };
+    let mut on_verdict = |v: &crate::mutants::FaultVerdict| {
+        let catching = v.failing_cases.iter().filter(|c| c.catches).count();
+        if v.caught() {
+            println!("caught    {} ({catching} cases)", v.fault.name());
+        } else {
+            println!(
+                "SURVIVED  {} ({}): {}",
+                v.fault.name(),
+                v.fault.rules().join(", "),
+                v.fault.description()
+            );
+        }
+    };
+    let measurement = match measure(&set, &options, &mut on_verdict) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    let mut failed = false;
+    match write_report(&args.report_dir, &measurement) {
+        Ok(paths) => {
+            let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+            eprintln!("reports: {}", shown.join(", "));
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            failed = true;
+        }
+    }
+    for case in &measurement.unclean {
+        eprintln!(
+            "error: against the healthy reference, {} ended {}: {}",
+            case.id,
+            case.outcome,
+            case.message.as_deref().unwrap_or("")
+        );
+    }
+    // A score is only worth remembering when the healthy server passed and the whole catalog ran.
+    if let Some(record) =
+        DetectionRecord::of(&measurement).filter(|_| measurement.unclean.is_empty())
+    {
+        if let Err(e) = write_cache(&record) {
+            eprintln!("warning: the detection score is not cached: {e}");
+        }
+    }
+    println!(
+        "{} of {} faults caught, score {:.3}",
+        measurement.caught(),
+        measurement.total(),
+        measurement.score()
+    );
+    if failed || !measurement.complete() {
+        1
+    } else {
+        exit::OK
+    }
+}
