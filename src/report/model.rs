@@ -50,7 +50,8 @@ pub struct Report {
 pub struct HarnessInfo {
     pub name: &'static str,
     pub version: &'static str,
-    /// Faults caught / faults of the built-in catalog; null until the catalog exists.
+    /// Faults of the built-in fault catalog the case set catches / faults; null when the case
+    /// set was never measured.
     pub detection_score: Option<f64>,
 }
 
