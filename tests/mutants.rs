@@ -23,7 +23,7 @@ fn measurement() -> &'static Measurement {
             jobs: std::thread::available_parallelism().map_or(2, usize::from),
             faults: Fault::ALL.to_vec(),
         };
-        measure(&set, &options, &mut |_| {})
+        measure(&set, &options, &mut |_| {}).map_err(|e| e.to_string())
     });
     match measured {
         Ok(m) => m,

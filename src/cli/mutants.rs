@@ -2,14 +2,16 @@
 //! mutants.json and mutants.md, prints the score, exits 1 when a fault survives or the healthy
 //! reference does not pass every case.
 
+use crate::exit::Exit;
 use crate::mutants::{measure, write_cache, write_report, DetectionRecord, MutantsOptions};
 use crate::reference::Fault;
+use crate::{errln, outln};
 
 use super::common::load_cases;
 use super::serve::parse_faults;
-use super::{exit, MutantsArgs};
+use super::MutantsArgs;
 
-pub fn mutants(args: MutantsArgs) -> i32 {
+pub fn mutants(args: MutantsArgs) -> Exit {
     let set = match load_cases(&args.cases) {
         Ok(s) => s,
         Err(code) => return code,
@@ -20,20 +22,20 @@ pub fn mutants(args: MutantsArgs) -> i32 {
         match parse_faults(&args.faults) {
             Ok(f) => f.iter().collect(),
             Err(message) => {
-                eprintln!("error: {message}");
-                return exit::USAGE;
+                errln!("error: {message}");
+                return Exit::Usage;
             }
         }
     };
     if let Err(e) = crate::report::prepare_dir(&args.report_dir) {
-        eprintln!("error: {e}");
-        return exit::USAGE;
+        errln!("error: {e}");
+        return Exit::Usage;
     }
     let jobs = args.jobs.map_or_else(
         || std::thread::available_parallelism().map_or(2, usize::from),
         |n| n as usize,
     );
-    println!(
+    outln!(
         "mpsd-conformance {}: {} cases against the reference, healthy and with each of {} faults",
         env!("CARGO_PKG_VERSION"),
         set.case_count(),
@@ -43,9 +45,9 @@ pub fn mutants(args: MutantsArgs) -> i32 {
     let mut on_verdict = |v: &crate::mutants::FaultVerdict| {
         let catching = v.failing_cases.iter().filter(|c| c.catches).count();
         if v.caught() {
-            println!("caught    {} ({catching} cases)", v.fault.name());
+            outln!("caught    {} ({catching} cases)", v.fault.name());
         } else {
-            println!(
+            outln!(
                 "SURVIVED  {} ({}): {}",
                 v.fault.name(),
                 v.fault.rules().join(", "),
@@ -56,23 +58,23 @@ pub fn mutants(args: MutantsArgs) -> i32 {
     let measurement = match measure(&set, &options, &mut on_verdict) {
         Ok(m) => m,
         Err(e) => {
-            eprintln!("error: {e}");
-            return 1;
+            errln!("error: {e}");
+            return Exit::Usage;
         }
     };
     let mut failed = false;
     match write_report(&args.report_dir, &measurement) {
         Ok(paths) => {
             let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-            eprintln!("reports: {}", shown.join(", "));
+            errln!("reports: {}", shown.join(", "));
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             failed = true;
         }
     }
     for case in &measurement.unclean {
-        eprintln!(
+        errln!(
             "error: against the healthy reference, {} ended {}: {}",
             case.id,
             case.outcome,
@@ -84,18 +86,18 @@ pub fn mutants(args: MutantsArgs) -> i32 {
         DetectionRecord::of(&measurement).filter(|_| measurement.unclean.is_empty())
     {
         if let Err(e) = write_cache(&record) {
-            eprintln!("warning: the detection score is not cached: {e}");
+            errln!("warning: the detection score is not cached: {e}");
         }
     }
-    println!(
+    outln!(
         "{} of {} faults caught, score {:.3}",
         measurement.caught(),
         measurement.total(),
         measurement.score()
     );
     if failed || !measurement.complete() {
-        1
+        Exit::Failed
     } else {
-        exit::OK
+        Exit::Ok
     }
 }

@@ -1,27 +1,31 @@
 //! `serve`: the reference implementation on a socket, until SIGTERM or Ctrl-C; with `--fault`,
 //! with bugs of the fault catalog planted.
 
+use crate::exit::Exit;
 use crate::reference::{self, Config, Fault, Faults};
+use crate::{errln, outln};
 
-use super::{exit, ServeArgs};
+use super::ServeArgs;
 
-pub fn serve(args: ServeArgs) -> i32 {
+pub fn serve(args: ServeArgs) -> Exit {
     if args.list_faults {
-        print!("{}", fault_list());
-        return exit::OK;
+        for line in fault_list() {
+            outln!("{line}");
+        }
+        return Exit::Ok;
     }
     let faults = match parse_faults(&args.faults) {
         Ok(f) => f,
         Err(message) => {
-            eprintln!("error: {message}");
-            return exit::USAGE;
+            errln!("error: {message}");
+            return Exit::Usage;
         }
     };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: failed to start the runtime: {e}");
-            return 1;
+            errln!("error: failed to start the runtime: {e}");
+            return Exit::Usage;
         }
     };
     let config = Config {
@@ -31,13 +35,14 @@ pub fn serve(args: ServeArgs) -> i32 {
     };
     if !faults.is_empty() {
         let names: Vec<&str> = faults.iter().map(Fault::name).collect();
-        eprintln!("warning: serving with planted faults: {}", names.join(", "));
+        errln!("warning: serving with planted faults: {}", names.join(", "));
     }
     match runtime.block_on(reference::serve(&args.addr, config)) {
-        Ok(()) => exit::OK,
+        Ok(()) => Exit::Ok,
         Err(e) => {
-            eprintln!("error: failed to serve on {}: {e}", args.addr);
-            1
+            // Nothing was served: an address that cannot be bound is a usage error.
+            errln!("error: failed to serve on {}: {e}", args.addr);
+            Exit::Usage
         }
     }
 }
@@ -61,7 +66,7 @@ pub(super) fn parse_faults(names: &[String]) -> Result<Faults, String> {
 }
 
 /// One fault a line: name, the rules it breaks, what it does.
-fn fault_list() -> String {
+fn fault_list() -> Vec<String> {
     let width = Fault::ALL.iter().map(|f| f.name().len()).max().unwrap_or(0);
     let rules_width = Fault::ALL
         .iter()
@@ -72,7 +77,7 @@ fn fault_list() -> String {
         .iter()
         .map(|f| {
             format!(
-                "{:width$}  {:rules_width$}  {}\n",
+                "{:width$}  {:rules_width$}  {}",
                 f.name(),
                 f.rules().join(","),
                 f.description()
@@ -102,7 +107,7 @@ mod tests {
     #[test]
     fn the_list_has_a_line_per_fault() {
         let list = fault_list();
-        assert_eq!(list.lines().count(), Fault::ALL.len());
-        assert!(list.lines().all(|l| l.split_whitespace().count() >= 3));
+        assert_eq!(list.len(), Fault::ALL.len());
+        assert!(list.iter().all(|l| l.split_whitespace().count() >= 3));
     }
 }

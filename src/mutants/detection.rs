@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::reference::Fault;
 
+use super::error::MutantsError;
 use super::measure::Measurement;
 
 /// The record for the embedded catalog, refreshed with
@@ -107,15 +108,16 @@ pub fn cache_path(fingerprint: &str) -> Option<PathBuf> {
 }
 
 /// Caches the record for later runs of the same case set; returns where.
-pub fn write_cache(record: &DetectionRecord) -> Result<PathBuf, String> {
-    let path = cache_path(&record.fingerprint)
-        .ok_or_else(|| "failed to find the user's cache directory".to_string())?;
+pub fn write_cache(record: &DetectionRecord) -> Result<PathBuf, MutantsError> {
+    let path = cache_path(&record.fingerprint).ok_or(MutantsError::NoCacheDir)?;
+    let failed = |source| MutantsError::Write {
+        path: path.clone(),
+        source,
+    };
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("failed to create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(failed)?;
     }
-    std::fs::write(&path, record.to_json())
-        .map_err(|e| format!("failed to write {}: {e}", path.display()))?;
+    std::fs::write(&path, record.to_json()).map_err(failed)?;
     Ok(path)
 }
 

@@ -15,6 +15,7 @@ use crate::run::{
     prepare, run_cases, CaseResult, Environment, FailOn, NoEvents, PrepareOptions, RunnerOptions,
 };
 
+use super::error::MutantsError;
 use super::verdict::{FaultVerdict, UncleanCase};
 
 /// Cases in flight against one server, as `run`'s default.
@@ -72,11 +73,11 @@ pub fn measure(
     set: &CaseSet,
     options: &MutantsOptions,
     on_verdict: &mut dyn FnMut(&FaultVerdict),
-) -> Result<Measurement, String> {
+) -> Result<Measurement, MutantsError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("failed to start the runtime: {e}"))?;
+        .map_err(MutantsError::Runtime)?;
     let set = Arc::new(set.clone());
     let cases = Arc::new(expand(&set));
     runtime.block_on(async {
@@ -94,13 +95,13 @@ pub fn measure(
                 // The semaphore is never closed, so acquiring cannot fail.
                 let _permit = permits.acquire_owned().await.ok();
                 let results = run_against(&set, &cases, Faults::none().with(fault)).await?;
-                Ok::<_, String>((position, FaultVerdict::judge(fault, &results, &unreliable)))
+                Ok::<_, MutantsError>((position, FaultVerdict::judge(fault, &results, &unreliable)))
             });
         }
         let mut verdicts: Vec<Option<FaultVerdict>> = vec![None; options.faults.len()];
         while let Some(joined) = tasks.join_next().await {
             let (position, verdict) =
-                joined.map_err(|e| format!("a fault's run ended abnormally: {e}"))??;
+                joined.map_err(|e| MutantsError::Aborted(e.to_string()))??;
             on_verdict(&verdict);
             verdicts[position] = Some(verdict);
         }
@@ -117,13 +118,13 @@ async fn run_against(
     set: &CaseSet,
     cases: &[CaseInstance],
     faults: Faults,
-) -> Result<Vec<CaseResult>, String> {
+) -> Result<Vec<CaseResult>, MutantsError> {
     let server = reference::start(Config {
         faults,
         ..Config::default()
     })
     .await
-    .map_err(|e| format!("failed to start a reference server: {e}"))?;
+    .map_err(MutantsError::Server)?;
     // The process's CONFORMANCE_* variables describe some other target: the reference takes the
     // suite's synthetic callers and world.
     let prepared = prepare(

@@ -3,6 +3,7 @@
 //! the fault breaks — survives, and is a hole in the catalog.
 
 mod detection;
+mod error;
 mod measure;
 mod report;
 mod verdict;
@@ -11,6 +12,7 @@ pub use detection::{
     cache_path, detection_score, fault_catalog_digest, write_cache, DetectionRecord,
     COMMITTED_RECORD,
 };
+pub use error::MutantsError;
 pub use measure::{measure, Measurement, MutantsOptions};
 pub use report::{markdown, write_report, MutantsReport, FORMAT};
 pub use verdict::{FailingCase, FaultVerdict, UncleanCase};

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::error::MutantsError;
 use super::measure::Measurement;
 use super::verdict::{FailingCase, UncleanCase};
 
@@ -57,10 +58,12 @@ impl<'a> MutantsReport<'a> {
 }
 
 /// Writes `mutants.json` and `mutants.md` into `dir`; returns their paths.
-pub fn write_report(dir: &Path, m: &Measurement) -> Result<Vec<PathBuf>, String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("failed to create {}: {e}", dir.display()))?;
-    let json = serde_json::to_vec_pretty(&MutantsReport::of(m))
-        .map_err(|e| format!("failed to render mutants.json: {e}"))?;
+pub fn write_report(dir: &Path, m: &Measurement) -> Result<Vec<PathBuf>, MutantsError> {
+    std::fs::create_dir_all(dir).map_err(|source| MutantsError::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let json = serde_json::to_vec_pretty(&MutantsReport::of(m)).map_err(MutantsError::Render)?;
     let json_path = dir.join("mutants.json");
     write_atomic(&json_path, &json)?;
     let md_path = dir.join("mutants.md");
@@ -144,10 +147,14 @@ fn cell(text: &str) -> String {
 }
 
 /// Write to a temporary file and rename, so a reader never sees half a report.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), MutantsError> {
     let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes).map_err(|e| format!("failed to write {}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| format!("failed to write {}: {e}", path.display()))
+    let failed = |source| MutantsError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    std::fs::write(&tmp, bytes).map_err(failed)?;
+    std::fs::rename(&tmp, path).map_err(failed)
 }
 
 #[cfg(test)]
