@@ -92,9 +92,10 @@ pub(crate) fn execute(
         }
         Some(session) => {
             let mut next = session.clone();
-            let members_changed = next.content.members != content.members;
+            let bumped = !faults.has(Fault::ChangeNumberMembersOnly)
+                || next.content.members != content.members;
             next.content = content;
-            if members_changed || !faults.has(Fault::ChangeNumberMembersOnly) {
+            if bumped {
                 next.change_number += 1;
             }
             if faults.has(Fault::BranchNewOnEveryWrite) {
@@ -139,7 +140,9 @@ fn delete(
     nocommit: bool,
     faults: Faults,
 ) -> WriteOutcome {
-    let emptied = slot.as_ref().map(|session| {
+    // Only the faulty paths look at the session as the write left it.
+    let wanted = faults.has(Fault::LastLeaveAnswers200) || faults.has(Fault::DeletedSessionKept);
+    let emptied = slot.as_ref().filter(|_| wanted).map(|session| {
         let mut emptied = session.clone();
         emptied.content = content;
         emptied.change_number += 1;
