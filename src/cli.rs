@@ -44,6 +44,7 @@ pub enum Command {
     /// Serve the reference implementation of the contract.
     Serve(ServeArgs),
     /// Measure the catalog: run it against the reference with each planted fault alone.
+    #[command(after_help = mutants::AFTER_HELP)]
     Mutants(MutantsArgs),
 }
 

@@ -11,6 +11,17 @@ use super::common::load_cases;
 use super::serve::parse_faults;
 use super::MutantsArgs;
 
+/// Shown after the flags of `mutants --help`.
+pub const AFTER_HELP: &str = "\
+A fault is caught when a must or should case fails with a rule the fault breaks.
+`serve --list-faults` lists the faults.
+
+Exit codes:
+  0    every fault caught, and every case passed against the healthy reference
+  1    a fault survived, or a case did not pass against the healthy reference
+  2    nothing ran: usage, an unknown fault, an invalid case set, an unwritable report directory,
+       a set-up error";
+
 pub fn mutants(args: MutantsArgs) -> Exit {
     let set = match load_cases(&args.cases) {
         Ok(s) => s,

@@ -95,7 +95,7 @@ catalog! {
     HandleDeleteNoop = "handle-delete-noop", ["R4", "G3", "O4"],
         "DELETE /handles/{id} answers 204 but keeps the handle, which still serves its session";
     NotFoundEmptyBody = "not-found-empty-body", ["G3", "O4", "SH4"],
-        "404 for an unknown handle has an empty body instead of a text/plain message";
+        "404 answers (an unknown handle among them) have an empty body, not a text/plain message";
     // B: the request body.
     UnknownFieldIgnored = "unknown-field-ignored", ["B1", "O7"],
         "unknown top-level fields of the body are ignored instead of refused with 400";
@@ -108,7 +108,7 @@ catalog! {
     LeaveByNonMember403 = "leave-by-non-member-403", ["B4.a"],
         "a leave from a caller who is not a member is refused with 403 instead of changing nothing";
     XuidUnchecked = "xuid-unchecked", ["B4.b", "O8"],
-        "members.me.constants.system.xuid is never compared with the caller's xuid";
+        "members.me.constants.system.xuid is never compared with the caller's: a mismatch gets 409, not 403";
     JoinerCopiesFirstMember = "joiner-copies-first-member", ["B4.a", "SH2"],
         "a joiner's constants start as a copy of the first member's, so it shows that member's xuid";
     ReadyJudgedOnRequestOnly = "ready-judged-on-request-only", ["B5", "O7"],
