@@ -103,6 +103,13 @@ async fn probe(fault: Fault, w: &World) -> Seen {
                 .await;
             seen(status(&r), "406", "500")
         }
+        Fault::VersionOnly107 => {
+            let h = w.joined("lobby").await;
+            let r = w
+                .send(Req::get(&session_path(&h)).set("X-Xbl-Contract-Version", b"104"))
+                .await;
+            seen(status(&r), "200", "406")
+        }
         Fault::VersionUncheckedOnReads => {
             let h = w.joined("lobby").await;
             let r = w
@@ -215,6 +222,18 @@ async fn probe(fault: Fault, w: &World) -> Seen {
                 .await;
             seen(status(&r), "200", "304")
         }
+        Fault::NotModifiedWithoutEtag => {
+            let h = w.joined("lobby").await;
+            let current = w.get(&h).await.etag();
+            let r = w
+                .send(Req::get(&session_path(&h)).set("If-None-Match", current.as_bytes()))
+                .await;
+            seen(
+                format!("{} {}", r.status, r.header("etag").is_some()),
+                "304 true",
+                "304 false",
+            )
+        }
         Fault::LongIfMatch500 => {
             let h = w.joined("lobby").await;
             let long = format!("\"{}\"", "a".repeat(10 * 1024));
@@ -270,6 +289,11 @@ async fn probe(fault: Fault, w: &World) -> Seen {
                 .await;
             seen(status(&r), "400", "200")
         }
+        Fault::EmptyWriteRefused => {
+            let h = w.joined("lobby").await;
+            let r = w.put(&h, A, json!({})).await;
+            seen(status(&r), "200", "400")
+        }
         Fault::LeaveUsesPositionAsIndex => {
             // A at 0, B at 1; A leaves and joins again at 2; then A leaves again.
             let h = w.joined("lobby").await;
@@ -321,6 +345,12 @@ async fn probe(fault: Fault, w: &World) -> Seen {
             let body = json!({"members": {"reserve_1": {"constants": {"system": {"xuid": B}}}}});
             let r = w.put(&h, A, body).await;
             seen(status(&r), "400", "200")
+        }
+        Fault::ReservedCountedAsAccepted => {
+            let h = w.joined("lobby").await;
+            let body = json!({"members": {"reserve_0": {"constants": {"system": {"xuid": B}}}}});
+            let r = w.put(&h, A, body).await;
+            seen(&json_of(&r)["membersInfo"]["accepted"], "1", "2")
         }
         Fault::ReservationsIgnoreMax => {
             let h = w.joined("solo").await;
@@ -433,6 +463,15 @@ async fn probe(fault: Fault, w: &World) -> Seen {
             let r = w.send(Req::new("POST", &session_path(&h))).await;
             seen(status(&r), "405", "404")
         }
+        Fault::AllowHeaderMissing => {
+            let h = w.joined("lobby").await;
+            let r = w.send(Req::new("POST", &session_path(&h))).await;
+            seen(
+                format!("{} {}", r.status, r.header("allow").is_some()),
+                "405 true",
+                "405 false",
+            )
+        }
         Fault::ChangeNumberMembersOnly => {
             let h = w.joined("lobby").await;
             let r = w.put(&h, A, custom("x")).await;
@@ -490,6 +529,13 @@ async fn probe(fault: Fault, w: &World) -> Seen {
         Fault::ReadMissingSession404 => {
             let h = w.handle("lobby").await;
             seen(status(&w.get(&h).await), "204", "404")
+        }
+        Fault::SessionTemplatesExactCase => {
+            let name = w.name();
+            let h = w.handle_to("lobby", &name).await;
+            w.join(&h, A).await;
+            let path = format!("/serviceconfigs/{SCID}/sessiontemplates/lobby/sessions/{name}");
+            seen(status(&w.send(Req::get(&path)).await), "200", "404")
         }
         Fault::MemberNextIndexPlusOne => {
             // A at 0, B at 1; B leaves and joins again at 2: A's next is 2.
@@ -588,4 +634,25 @@ async fn faults_combine() {
         .send(Req::new("POST", &session_path(&w.joined("lobby").await)))
         .await;
     assert_eq!((r.status, r.body.len()), (404, 0));
+}
+
+#[test]
+fn every_fault_names_rules_of_the_catalog() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cases/rules.json");
+    let rules: Value =
+        serde_json::from_slice(&std::fs::read(path).expect("rules.json")).expect("JSON");
+    let ids: Vec<&str> = rules["rules"]
+        .as_array()
+        .expect("a list of rules")
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    for fault in Fault::ALL {
+        for rule in fault.rules() {
+            assert!(
+                ids.contains(rule),
+                "{fault} names {rule}, which rules.json does not define"
+            );
+        }
+    }
 }

@@ -75,6 +75,13 @@ fn judge(
     let Some(route) = Route::parse(uri.path()) else {
         return Err(Reject::not_found(format!("no resource at {}", uri.path())));
     };
+    if faults.has(Fault::SessionTemplatesExactCase)
+        && matches!(route, Route::SessionByName { .. })
+        && !uri.path().contains("/sessionTemplates/")
+    {
+        // The route was declared with the literal segment `sessionTemplates`.
+        return Err(Reject::not_found(format!("no resource at {}", uri.path())));
+    }
     let allow = route.allow_header();
     if !route.allowed().contains(method) {
         if faults.has(Fault::WrongVerb404) && matches!(route, Route::HandleSession(_)) {
@@ -86,8 +93,10 @@ fn judge(
             format!("{method} is not allowed here; allowed: {allow}"),
         );
         return Err(match header_value(&allow) {
-            Some(value) => reject.with_header(ALLOW, value),
-            None => reject,
+            Some(value) if !faults.has(Fault::AllowHeaderMissing) => {
+                reject.with_header(ALLOW, value)
+            }
+            _ => reject,
         });
     }
     if method == Method::OPTIONS {
@@ -281,7 +290,9 @@ fn get_session(
             response
         }
     };
-    if let Some(value) = header_value(&etag) {
+    let not_modified = response.status() == StatusCode::NOT_MODIFIED;
+    let etag_forgotten = not_modified && faults.has(Fault::NotModifiedWithoutEtag);
+    if let Some(value) = header_value(&etag).filter(|_| !etag_forgotten) {
         response.headers_mut().insert(ETAG, value);
     }
     Ok(response)

@@ -52,6 +52,8 @@ catalog! {
         "the contract version is parsed as a float and truncated, so 107.5 is served as 107";
     VersionOverflow500 = "version-overflow-500", ["O13"],
         "an all-digit contract version too large for 32 bits fails its parse unhandled: 500";
+    VersionOnly107 = "version-only-107", ["H1.a"],
+        "only the newest contract version is served: 104, 105 and 106 get 406";
     VersionUncheckedOnReads = "version-unchecked-on-reads", ["H1.b", "H1.c", "H1.d", "O7"],
         "GET requests skip the contract-version check; only writes are versioned";
     // H2: Authorization.
@@ -64,7 +66,7 @@ catalog! {
     AuthMissing403 = "auth-missing-403", ["H2", "O9"],
         "a request without Authorization is answered 403 instead of 401";
     // H3: content types.
-    CharsetRefused = "charset-refused", ["H3"],
+    CharsetRefused = "charset-refused", ["H3.a"],
         "a Content-Type with parameters (`application/json; charset=utf-8`) is refused with 415";
     // H4: preconditions, and O16's conditional read.
     IfNoneMatchIgnored = "if-none-match-ignored", ["H4.a", "O5"],
@@ -83,6 +85,8 @@ catalog! {
         "?nocommit=true takes a dry-run path without preconditions: a stale If-Match gets 200";
     NotModifiedOnAnyEtag = "not-modified-on-any-etag", ["O16"],
         "a GET with any If-None-Match is answered 304, a stale tag included";
+    NotModifiedWithoutEtag = "not-modified-without-etag", ["O16.a"],
+        "a 304 carries no ETag";
     LongIfMatch500 = "long-if-match-500", ["O13"],
         "an If-Match longer than 8 KiB overflows the tag buffer: 500";
     // G: handle ids.
@@ -103,6 +107,8 @@ catalog! {
         "a member that is not an object (`\"me\": 5`) fails deep in deserialization: 500";
     EmptyBodyServed = "empty-body-served", ["B2", "O7"],
         "an empty body is taken for `{}` and served";
+    EmptyWriteRefused = "empty-write-refused", ["B3"],
+        "a write with nothing in it (`{}`) is refused with 400 as an empty update";
     LeaveUsesPositionAsIndex = "leave-uses-position-as-index", ["B4.a", "SH2"],
         "a leave removes the member at the caller's position in the list: after a gap, someone else";
     LeaveByNonMember403 = "leave-by-non-member-403", ["B4.a"],
@@ -121,7 +127,9 @@ catalog! {
         "a user's write to `servers` is dropped silently instead of refused with 403";
     ReserveNumberingUnchecked = "reserve-numbering-unchecked", ["B6", "O7"],
         "reservations are accepted under any reserve_<n> numbering (gaps, not starting at 0)";
-    ReservationsIgnoreMax = "reservations-ignore-max", ["B6", "B12"],
+    ReservedCountedAsAccepted = "reserved-counted-as-accepted", ["SH2.a"],
+        "membersInfo.accepted counts reserved members too";
+    ReservationsIgnoreMax = "reservations-ignore-max", ["B6.a", "B12"],
         "reservations do not count toward maxMembersCount: only accepted members are counted";
     ConstantsChangeIgnored = "constants-change-ignored", ["B9", "O6"],
         "constants sent to an existing session are dropped silently instead of refused with 409";
@@ -154,15 +162,17 @@ catalog! {
         "a 201 carries no ETag";
     EtagFromBeforeWrite = "etag-from-before-write", ["O1", "O16"],
         "a 200 carries the ETag the session had before the write";
-    ContentLocationMissingViaHandle = "content-location-missing-via-handle", ["O1", "O2", "O14"],
+    ContentLocationMissingViaHandle = "content-location-missing-via-handle", ["O14"],
         "Content-Location is sent by the by-name PUT only, not by a write through a handle";
     ContentLocationRequestPath = "content-location-request-path", ["O14"],
         "Content-Location is the request's own path instead of the session's path";
     WrongVerb404 = "wrong-verb-404", ["O10"],
         "POST, DELETE and PATCH on /handles/{id}/session get 404 (no route) instead of 405";
+    AllowHeaderMissing = "allow-header-missing", ["O10.a"],
+        "405 answers carry no Allow header";
     ChangeNumberMembersOnly = "change-number-members-only", ["SH1"],
         "changeNumber grows only when members change, not on property writes";
-    UnchangedWriteNewEtag = "unchanged-write-new-etag", ["O15"],
+    UnchangedWriteNewEtag = "unchanged-write-new-etag", ["O15.a"],
         "a write that changes nothing still gets a new changeNumber and ETag";
     RejoinDuplicatesMember = "rejoin-duplicates-member", ["O15", "B4.a", "SH2"],
         "a write of `me` with `active: true` is taken for a join and adds a member already there again";
@@ -172,10 +182,12 @@ catalog! {
         "the load shedder (on at 4 requests in flight) answers 503 without Retry-After";
     ReadMissingSession404 = "read-missing-session-404", ["O16", "R2", "R5"],
         "a read of a session that does not exist answers 404 instead of 204";
+    SessionTemplatesExactCase = "session-templates-exact-case", ["R5.a"],
+        "the by-name route matches `sessionTemplates` as written: the documented `sessiontemplates` gets 404";
     // SH: document shapes and error bodies.
     MemberNextIndexPlusOne = "member-next-index-plus-one", ["SH2"],
         "each member's `next` is its own index + 1 instead of the next member's index";
-    BranchNewOnEveryWrite = "branch-new-on-every-write", ["SH1"],
+    BranchNewOnEveryWrite = "branch-new-on-every-write", ["SH1.a"],
         "every stored write draws a new `branch` GUID";
     EmptyCustomOmitted = "empty-custom-omitted", ["SH1", "SH2"],
         "empty `custom` objects are left out of the session document";

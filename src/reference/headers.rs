@@ -48,7 +48,8 @@ pub(crate) fn contract_version(headers: &HeaderMap, faults: Faults) -> Result<u3
         canonical_version(text, faults)?
     };
     let too_old = version < OLDEST_VERSION && !faults.has(Fault::VersionOldServed);
-    if too_old || version > NEWEST_VERSION {
+    let not_newest = version != NEWEST_VERSION && faults.has(Fault::VersionOnly107);
+    if too_old || version > NEWEST_VERSION || not_newest {
         return Err(Reject::new(
             StatusCode::NOT_ACCEPTABLE,
             format!(

@@ -125,7 +125,11 @@ impl Session {
             }
             members.insert(index.to_string(), Value::Object(m));
         }
-        let accepted = c.members.values().filter(|m| !m.reserved).count();
+        let accepted = if faults.has(Fault::ReservedCountedAsAccepted) {
+            c.members.len()
+        } else {
+            c.members.values().filter(|m| !m.reserved).count()
+        };
         let mut document = json!({
             "contractVersion": 107,
             "branch": self.branch.to_string(),

@@ -73,6 +73,9 @@ pub(crate) fn parse(bytes: &[u8], faults: Faults) -> Result<WriteRequest, Reject
             "the request body must be a JSON object",
         ));
     };
+    if top.is_empty() && faults.has(Fault::EmptyWriteRefused) {
+        return Err(Reject::bad_request("nothing to update"));
+    }
     let mut request = WriteRequest::default();
     for (key, value) in &top {
         match key.as_str() {
