@@ -3,7 +3,9 @@
 //! reference does not pass every case.
 
 use crate::exit::Exit;
-use crate::mutants::{measure, write_cache, write_report, DetectionRecord, MutantsOptions};
+use crate::mutants::{
+    measure, prepare_dir, write_cache, write_report, DetectionRecord, MutantsOptions,
+};
 use crate::reference::Fault;
 use crate::{errln, outln};
 
@@ -38,7 +40,7 @@ pub fn mutants(args: MutantsArgs) -> Exit {
             }
         }
     };
-    if let Err(e) = crate::report::prepare_dir(&args.report_dir) {
+    if let Err(e) = prepare_dir(&args.report_dir) {
         errln!("error: {e}");
         return Exit::Usage;
     }

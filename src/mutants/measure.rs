@@ -139,6 +139,7 @@ async fn run_against(
         jobs: CASE_JOBS,
         fail_fast: false,
         fail_on: FailOn::Should,
+        baseline: Arc::default(),
     };
     let results = run_cases(
         Arc::clone(&prepared.ctx),

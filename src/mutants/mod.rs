@@ -14,5 +14,5 @@ pub use detection::{
 };
 pub use error::MutantsError;
 pub use measure::{measure, Measurement, MutantsOptions};
-pub use report::{markdown, write_report, MutantsReport, FORMAT};
+pub use report::{markdown, prepare_dir, write_report, MutantsReport, FORMAT};
 pub use verdict::{FailingCase, FaultVerdict, UncleanCase};

@@ -57,6 +57,19 @@ impl<'a> MutantsReport<'a> {
     }
 }
 
+/// Creates the report directory and proves it writable, before anything is measured.
+pub fn prepare_dir(dir: &Path) -> Result<(), MutantsError> {
+    let failed = |source| MutantsError::Write {
+        path: dir.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(failed)?;
+    let probe = dir.join(".mpsd-conformance-write-test");
+    std::fs::write(&probe, b"").map_err(failed)?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
 /// Writes `mutants.json` and `mutants.md` into `dir`; returns their paths.
 pub fn write_report(dir: &Path, m: &Measurement) -> Result<Vec<PathBuf>, MutantsError> {
     std::fs::create_dir_all(dir).map_err(|source| MutantsError::Write {
