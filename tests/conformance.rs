@@ -8,8 +8,8 @@
 //! It behaves like libtest where cargo relies on it: `cargo test NAME` and `--exact NAME` pass
 //! NAME to every test binary, so a name that is no case here selects nothing and passes (exit 0).
 //! A case file's id with `--exact` selects its variants. A set-up error (a caller's AUTH without
-//! its XUID, a target that is not a URL) concerns every trial: it is told once, exit 2; an
-//! unreachable target likewise, exit 3.
+//! its XUID, a target that is not a URL, a world the preflight finds missing on the target)
+//! concerns every trial: it is told once, exit 2; an unreachable target likewise, exit 3.
 
 use std::collections::BTreeSet;
 use std::process::ExitCode;
@@ -23,8 +23,8 @@ use mpsd_conformance::exit::Exit;
 use mpsd_conformance::plan::{expand, CaseInstance, Selection};
 use mpsd_conformance::report::{explain, write_reports, Redactor, RunInfo};
 use mpsd_conformance::run::{
-    not_run, prepare, probe, run_case, url_userinfo, CaseResult, Environment, FailOn, Outcome,
-    PrepareOptions, Prepared,
+    not_run, preflight, prepare, probe, run_case, url_userinfo, CaseResult, Environment, FailOn,
+    Outcome, PrepareOptions, Prepared,
 };
 
 /// The target and runtime, started once before the first trial (never by `--list`).
@@ -95,14 +95,26 @@ fn main() -> ExitCode {
                 return Exit::Usage.into();
             }
             Ok(shared) => {
-                if let Some(why) = &shared.unreachable {
-                    errln!("error: {why}");
-                    let results: Vec<CaseResult> = selected
+                let not_run_all = |why: &str| -> Vec<CaseResult> {
+                    selected
                         .iter()
                         .map(|c| not_run(c, Outcome::Error, why))
-                        .collect();
-                    write_report(&set, shared, &results, started_at, clock);
+                        .collect()
+                };
+                if let Some(why) = &shared.unreachable {
+                    errln!("error: {why}");
+                    write_report(&set, shared, &not_run_all(why), started_at, clock);
                     return Exit::Errored.into();
+                }
+                let ctx = &shared.prepared.ctx;
+                if let Err(e) = shared.runtime.block_on(preflight(ctx, &selected)) {
+                    let why = shared.redactor.text(&format!(
+                        "target {} cannot be tested: {e}",
+                        shared.prepared.target_label
+                    ));
+                    errln!("error: {why}");
+                    write_report(&set, shared, &not_run_all(&why), started_at, clock);
+                    return Exit::Usage.into();
                 }
             }
         }

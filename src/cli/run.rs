@@ -1,4 +1,4 @@
-//! `run`: load → select → prepare the target → probe → run → report → exit code.
+//! `run`: load → select → prepare the target → probe → preflight → run → report → exit code.
 
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
@@ -7,12 +7,12 @@ use std::time::{Duration, Instant, SystemTime};
 use serde_json::json;
 
 use crate::exit::Exit;
-use crate::http::{ClientIdentity, ClientOptions, ProxyChoice, TlsOptions};
+use crate::http::{ClientIdentity, ClientOptions, ProxyChoice, RetryPolicy, TlsOptions};
 use crate::plan::{expand, CaseInstance};
 use crate::report::{prepare_dir, write_reports, Console, Redactor, RunInfo, REDACTED};
 use crate::run::{
-    exit_code, not_run, prepare, probe, run_cases, url_userinfo, CaseResult, Environment, FailOn,
-    Outcome, PrepareOptions, RunnerOptions, Summary,
+    exit_code, not_run, preflight, prepare, probe, run_cases, url_userinfo, CaseResult,
+    Environment, FailOn, Outcome, PreflightError, PrepareOptions, RunnerOptions, Summary,
 };
 use crate::{errln, outln};
 
@@ -138,6 +138,23 @@ pub fn run(args: RunArgs) -> Exit {
                 }
                 Some(Ok(())) => {}
             }
+            let checked = tokio::select! {
+                biased;
+                _ = signals.first_signal() => Err(PreflightError::Interrupted),
+                r = preflight(&ctx, &cases) => r,
+            };
+            match checked {
+                Ok(()) => {}
+                Err(PreflightError::Interrupted) => {
+                    let why = "interrupted before the case started";
+                    return Ok((all(&cases, Outcome::Interrupted, why), None, signals));
+                }
+                Err(e) => {
+                    let message = format!("target {target_label} cannot be tested: {e}");
+                    errln!("error: {}", redactor.text(&message));
+                    return Ok((all(&cases, Outcome::Error, &message), None, signals));
+                }
+            }
         }
         let mut console = Console::new(redactor.clone(), color, fail_on);
         let options = RunnerOptions {
@@ -258,6 +275,11 @@ fn client_options(args: &RunArgs) -> ClientOptions {
                 _ => None,
             },
         },
+        retry: RetryPolicy {
+            retries: args.throttle.retries,
+            max_wait: Duration::from_secs_f64(args.throttle.max_retry_wait),
+        },
+        rate: args.throttle.rate,
     }
 }
 
@@ -312,5 +334,8 @@ fn options_json(args: &RunArgs, redactor: &Redactor) -> serde_json::Value {
         "client_cert": path(client_cert),
         "client_key": path(client_key),
         "rerun_failed": path(&args.rerun_failed),
+        "retries": args.throttle.retries,
+        "max_retry_wait": args.throttle.max_retry_wait,
+        "rate": args.throttle.rate,
     })
 }

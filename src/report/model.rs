@@ -82,6 +82,8 @@ pub struct CaseReport {
     /// A failure that gates this run (severity, --fail-on, baseline).
     pub gating: bool,
     pub duration_ms: u64,
+    /// Requests sent again after a throttled answer.
+    pub retries: u32,
     pub message: Option<String>,
     pub failures: Vec<Failure>,
     pub exchanges: Vec<ExchangeReport>,
@@ -165,6 +167,7 @@ fn case_report(r: &CaseResult, fail_on: FailOn, redactor: &Redactor) -> CaseRepo
         outcome: r.outcome.as_str(),
         gating: r.gates(fail_on),
         duration_ms: r.duration.as_millis() as u64,
+        retries: r.retries,
         message: r.message.as_ref().map(|m| redactor.text(m)),
         failures: r
             .failures

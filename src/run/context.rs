@@ -38,6 +38,13 @@ impl RunContext {
     pub fn is_interrupted(&self) -> bool {
         self.interrupted.load(Ordering::SeqCst)
     }
+
+    /// Resolves once the run is interrupted: what waits and sends race against.
+    pub async fn interruption(&self) {
+        while !self.is_interrupted() {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
 }
 
 /// An Authorization value without its scheme and the whitespace after it: the credentials

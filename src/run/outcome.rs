@@ -59,6 +59,8 @@ pub struct CaseResult {
     pub duration: Duration,
     /// Listed in the baseline: a gating failure here is expected.
     pub in_baseline: bool,
+    /// Requests sent again after a throttled answer (steps and teardown).
+    pub retries: u32,
 }
 
 impl CaseResult {
@@ -97,6 +99,8 @@ pub struct Summary {
     pub interrupted: usize,
     pub expected_failures: usize,
     pub unexpected_passes: usize,
+    /// Requests sent again after a throttled answer, over every case.
+    pub retries: u64,
 }
 
 impl Summary {
@@ -119,6 +123,7 @@ impl Summary {
             if r.unexpected_pass() {
                 s.unexpected_passes += 1;
             }
+            s.retries += u64::from(r.retries);
         }
         s
     }
@@ -163,6 +168,7 @@ mod tests {
             exchanges: vec![],
             duration: Duration::ZERO,
             in_baseline,
+            retries: 0,
         }
     }
 

@@ -2,14 +2,13 @@
 //! are deleted. It runs even when the case failed; what it gets back does not judge the case
 //! (except a server failure, O13).
 
-use std::time::Instant;
-
 use serde_json::Value;
 
-use crate::http::{Exchange, RequestData, ResponseData};
+use crate::http::{Exchange, Interrupts, RequestData, ResponseData};
 
 use super::context::RunContext;
 use super::request::set;
+use super::retrying::{attempt_exchanges, send_retrying};
 
 #[derive(Debug, Default)]
 pub struct Teardown {
@@ -67,16 +66,19 @@ impl Teardown {
         }
     }
 
-    pub async fn run(self, ctx: &RunContext) -> Vec<Exchange> {
+    /// Every exchange teardown had, throttled attempts included, and how many were retries.
+    pub async fn run(self, ctx: &RunContext) -> (Vec<Exchange>, u32) {
         let mut out = Vec::new();
+        let mut retries = 0;
         for (auth, path) in self.joined {
             let body = br#"{"members":{"me":null}}"#.to_vec();
-            out.push(send(ctx, "PUT", &path, auth, body).await);
+            retries += send(ctx, "PUT", &path, auth, body, &mut out).await;
         }
         for (auth, id) in self.handles {
-            out.push(send(ctx, "DELETE", &format!("/handles/{id}"), auth, Vec::new()).await);
+            let path = format!("/handles/{id}");
+            retries += send(ctx, "DELETE", &path, auth, Vec::new(), &mut out).await;
         }
-        out
+        (out, retries)
     }
 }
 
@@ -89,13 +91,16 @@ fn session_path(value: &str) -> Option<String> {
     rest.find('/').map(|i| rest[i..].to_string())
 }
 
+/// Sends one teardown request; its attempts go to `out`. Returns the retries it took. Only
+/// the waits between attempts give way to an interruption: a request sent gets its answer.
 async fn send(
     ctx: &RunContext,
     method: &str,
     path: &str,
     auth: Option<String>,
     body: Vec<u8>,
-) -> Exchange {
+    out: &mut Vec<Exchange>,
+) -> u32 {
     let mut headers = ctx.headers.clone();
     if !body.is_empty() {
         set(&mut headers, &ctx.body_headers);
@@ -109,17 +114,8 @@ async fn send(
         headers,
         body,
     };
-    let started = Instant::now();
-    let (result, _) = ctx.client.send(&request).await;
-    let (response, error) = match result {
-        Ok(r) => (Some(r), None),
-        Err(e) => (None, Some(e)),
-    };
-    Exchange {
-        step: "teardown".into(),
-        request,
-        response,
-        error,
-        duration: started.elapsed(),
-    }
+    let retried = send_retrying(ctx, &request, Interrupts::Waits).await;
+    let retries = retried.retries();
+    out.extend(attempt_exchanges("teardown", &request, retried.attempts));
+    retries
 }
