@@ -45,7 +45,7 @@ impl Teardown {
                     // Prefer the session's own URI: the handle may be gone by teardown time.
                     let target = response
                         .header("content-location")
-                        .and_then(session_path)
+                        .and_then(|v| session_path(v, &ctx.base_url))
                         .unwrap_or_else(|| path.split('?').next().unwrap_or(path).to_string());
                     if !self.joined.iter().any(|(a, p)| *a == auth && *p == target) {
                         self.joined.push((auth, target));
@@ -82,13 +82,60 @@ impl Teardown {
     }
 }
 
-/// The path of a Content-Location (a path, or an absolute URL).
-fn session_path(value: &str) -> Option<String> {
+/// The path of a Content-Location (a path, or an absolute URL) under the base URL: a server
+/// whose API lives under a prefix (`https://host/mpsd`) names its sessions with it.
+fn session_path(value: &str, base_url: &str) -> Option<String> {
+    let path = absolute_path(value)?;
+    let prefix = absolute_path(base_url).unwrap_or_default();
+    match path.strip_prefix(prefix.as_str()) {
+        Some(rest) if !prefix.is_empty() && rest.starts_with('/') => Some(rest.to_string()),
+        _ => Some(path),
+    }
+}
+
+/// The path of a path or an absolute URL (empty for a URL without one).
+fn absolute_path(value: &str) -> Option<String> {
     if value.starts_with('/') {
         return Some(value.to_string());
     }
     let (_, rest) = value.split_once("://")?;
-    rest.find('/').map(|i| rest[i..].to_string())
+    Some(
+        rest.find('/')
+            .map(|i| rest[i..].to_string())
+            .unwrap_or_default(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::session_path;
+
+    #[test]
+    fn a_content_location_is_read_under_the_base_urls_prefix() {
+        let at = |v, base| session_path(v, base).unwrap_or_default();
+        assert_eq!(
+            at("/serviceconfigs/s/x", "http://h:1"),
+            "/serviceconfigs/s/x"
+        );
+        assert_eq!(
+            at("http://h:1/serviceconfigs/s/x", "http://h:1"),
+            "/serviceconfigs/s/x"
+        );
+        assert_eq!(
+            at("/mpsd/serviceconfigs/s/x", "https://h/mpsd"),
+            "/serviceconfigs/s/x"
+        );
+        assert_eq!(
+            at("https://h/mpsd/serviceconfigs/s/x", "https://h/mpsd"),
+            "/serviceconfigs/s/x"
+        );
+        // A gateway that strips its prefix names the session without it.
+        assert_eq!(
+            at("/serviceconfigs/s/x", "https://h/mpsd"),
+            "/serviceconfigs/s/x"
+        );
+        assert_eq!(at("/mpsdx/a", "https://h/mpsd"), "/mpsdx/a");
+    }
 }
 
 /// Sends one teardown request; its attempts go to `out`. Returns the retries it took. Only

@@ -2,8 +2,6 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
@@ -21,19 +19,17 @@ pub enum Behaviour {
     Huge,
     /// Echoes the request head back as the body of a 200.
     Echo,
-    /// Answers the first request it gets (the reachability probe) with 404, then never answers.
-    AnswerOnceThenHang,
+    /// Answers reads (the reachability probe, the preflight) with 204, never answers a write.
+    AnswerReadsThenHang,
 }
 
 /// Starts a fake target; returns its base URL. The thread lives as long as the test process.
 pub fn start(behaviour: Behaviour) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let answered = Arc::new(AtomicBool::new(false));
     thread::spawn(move || {
         for stream in listener.incoming().flatten() {
-            let answered = Arc::clone(&answered);
-            thread::spawn(move || serve(stream, behaviour, &answered));
+            thread::spawn(move || serve(stream, behaviour));
         }
     });
     format!("http://{addr}")
@@ -47,7 +43,7 @@ pub fn closed_port() -> String {
     format!("http://{addr}")
 }
 
-fn serve(mut stream: TcpStream, behaviour: Behaviour, answered: &AtomicBool) {
+fn serve(mut stream: TcpStream, behaviour: Behaviour) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
     loop {
         let Some(head) = read_request(&mut stream) else {
@@ -71,12 +67,12 @@ fn serve(mut stream: TcpStream, behaviour: Behaviour, answered: &AtomicBool) {
                 }
                 return;
             }
-            Behaviour::AnswerOnceThenHang => {
-                if answered.swap(true, Ordering::SeqCst) {
+            Behaviour::AnswerReadsThenHang => {
+                if !head.starts_with("GET ") {
                     thread::sleep(Duration::from_secs(60));
                     return;
                 }
-                b"HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nno".to_vec()
+                b"HTTP/1.1 204 No Content\r\n\r\n".to_vec()
             }
             Behaviour::Echo => {
                 let mut r = format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n", head.len()).into_bytes();
