@@ -159,7 +159,7 @@ pub struct TransportArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ThrottleArgs {
     /// Retries of a 429 or 503 that carries Retry-After, after the delay it asks for (0 = off).
-    #[arg(long, value_name = "N", default_value_t = crate::http::DEFAULT_RETRIES)]
+    #[arg(long, value_name = "N", default_value_t = crate::http::DEFAULT_RETRIES, allow_negative_numbers = true)]
     pub retries: u32,
     /// The longest Retry-After honoured, in seconds; a longer one ends the case as an error.
     #[arg(long, value_name = "SECS", default_value_t = crate::http::DEFAULT_MAX_RETRY_WAIT_SECS, value_parser = seconds_or_zero, allow_negative_numbers = true)]

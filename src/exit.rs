@@ -46,7 +46,8 @@ Exit codes:
   1    at least one gating failure (must or should; --fail-on must narrows it)
   2    nothing ran: usage, an invalid case set, a --filter that matches nothing,
        an unwritable report directory, a set-up error (a caller's AUTH without its XUID...)
-  3    no gating failure, but at least one case could not be judged (error)
+  3    no gating failure, but at least one case could not be judged (error); also when
+       the target is unreachable, or lacks the world the cases need (the preflight)
   130  interrupted by Ctrl-C (reports still written)
   143  stopped by SIGTERM (reports still written)";
 

@@ -238,6 +238,8 @@ fn a_longer_retry_after_than_max_retry_wait_is_not_waited_for() {
         "{message}"
     );
     assert_eq!(doc["summary"]["retries"], 0);
+    assert_eq!(doc["options"]["max_retry_wait"], 0.5);
+    assert_eq!(doc["options"]["retries"], 3);
 }
 
 /// Asks fixtures' session writes to come back in 30 s.

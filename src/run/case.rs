@@ -440,12 +440,22 @@ impl CaseRun<'_> {
             .map_err(|e| VarsError::Render(e.to_string()))
             .and_then(|raw| self.vars.render(&step.scope, &raw))
             .and_then(|v| {
-                serde_json::from_value(v).map_err(|e| {
+                serde_json::from_value::<Expect>(v).map_err(|e| {
                     VarsError::Render(format!("the rendered expectation is invalid: {e}"))
                 })
             });
         match rendered {
-            Ok(e) => ControlFlow::Continue(e),
+            Ok(mut e) => {
+                // A path an answer must name is the API's, as a request's is: under the base
+                // URL's path (`https://host/mpsd`).
+                let base = self.ctx.base_path();
+                for header in e.headers.values_mut() {
+                    if let Some(path) = header.path_equals.as_mut().filter(|p| p.starts_with('/')) {
+                        path.insert_str(0, base);
+                    }
+                }
+                ControlFlow::Continue(e)
+            }
             Err(e) => ControlFlow::Break(vars_ending(&step.label, e)),
         }
     }
@@ -556,7 +566,8 @@ fn path_of(data: &RequestData) -> String {
     }
 }
 
-fn excerpt(response: &ResponseData) -> String {
+/// The start of an answer's body, as messages quote it (`: text`), or nothing.
+pub(super) fn excerpt(response: &ResponseData) -> String {
     let text: String = String::from_utf8_lossy(&response.body)
         .chars()
         .take(200)

@@ -10,6 +10,7 @@ use crate::case::{Action, FlatStep, Scope, VarRef};
 use crate::http::{Interrupts, RequestData, ResponseData, RetryEnd, TransportError};
 use crate::plan::CaseInstance;
 
+use super::case::excerpt;
 use super::context::RunContext;
 use super::request::set;
 use super::retrying::send_retrying;
@@ -173,25 +174,12 @@ async fn get(
 fn refusal(caller: &str, path: &str, response: &ResponseData) -> String {
     let upper = caller.to_uppercase();
     format!(
-        "caller {upper} is not accepted: GET {path} answered {}{}; set CONFORMANCE_AUTH_{upper} \
+        "caller {upper} is not accepted: GET {path} answered {}{}. Set CONFORMANCE_AUTH_{upper} \
          to an Authorization value the target accepts (`XBL3.0 x=<userhash>;<token>`) and \
          CONFORMANCE_XUID_{upper} to its xuid",
         response.status,
         excerpt(response)
     )
-}
-
-fn excerpt(response: &ResponseData) -> String {
-    let text: String = String::from_utf8_lossy(&response.body)
-        .chars()
-        .take(120)
-        .collect();
-    let text = text.trim();
-    if text.is_empty() {
-        String::new()
-    } else {
-        format!(" ({text})")
-    }
 }
 
 /// The `world.*` keys the requests of `cases` read, directly or through a fixture's parameters

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::http::{Exchange, Interrupts, RequestData, ResponseData};
 
-use super::context::RunContext;
+use super::context::{url_path, RunContext};
 use super::request::set;
 use super::retrying::{attempt_exchanges, send_retrying};
 
@@ -85,25 +85,15 @@ impl Teardown {
 /// The path of a Content-Location (a path, or an absolute URL) under the base URL: a server
 /// whose API lives under a prefix (`https://host/mpsd`) names its sessions with it.
 fn session_path(value: &str, base_url: &str) -> Option<String> {
-    let path = absolute_path(value)?;
-    let prefix = absolute_path(base_url).unwrap_or_default();
-    match path.strip_prefix(prefix.as_str()) {
+    if !value.starts_with('/') && !value.contains("://") {
+        return None;
+    }
+    let path = url_path(value);
+    let prefix = url_path(base_url);
+    match path.strip_prefix(prefix) {
         Some(rest) if !prefix.is_empty() && rest.starts_with('/') => Some(rest.to_string()),
-        _ => Some(path),
+        _ => Some(path.to_string()),
     }
-}
-
-/// The path of a path or an absolute URL (empty for a URL without one).
-fn absolute_path(value: &str) -> Option<String> {
-    if value.starts_with('/') {
-        return Some(value.to_string());
-    }
-    let (_, rest) = value.split_once("://")?;
-    Some(
-        rest.find('/')
-            .map(|i| rest[i..].to_string())
-            .unwrap_or_default(),
-    )
 }
 
 #[cfg(test)]
