@@ -18,9 +18,10 @@ const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
 
 fn command(args: &[&str], report_dir: &Path) -> Command {
     let mut cmd = Command::new(BIN);
+    // Every case's transcript, to count its attempts.
     cmd.arg("run")
         .args(args)
-        .arg("--report-dir")
+        .args(["--transcripts", "all", "--report-dir"])
         .arg(report_dir)
         .env("NO_COLOR", "1");
     for name in [

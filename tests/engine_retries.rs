@@ -14,8 +14,10 @@ use mpsd_conformance::http::{
     ClientOptions, HttpClient, Interrupts, RequestData, ResponseData, RetryPolicy,
 };
 use mpsd_conformance::plan::expand;
-use mpsd_conformance::report::{explain, Redactor};
-use mpsd_conformance::run::{prepare, run_case, CaseResult, Environment, Outcome, PrepareOptions};
+use mpsd_conformance::report::{explain, CaseReport, Redactor};
+use mpsd_conformance::run::{
+    prepare, run_case, CaseResult, Environment, FailOn, Outcome, PrepareOptions,
+};
 
 const BODY_429: &[u8] =
     br#"{"version":1,"currentRequests":9,"maxRequests":8,"periodInSeconds":1,"limitType":"Rolling"}"#;
@@ -181,6 +183,19 @@ async fn a_polite_429_is_retried_and_every_attempt_is_in_the_transcript() {
         "{steps:?}"
     );
     assert_eq!(seen(&proxy, handle_write), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failure_after_retries_is_shown_on_the_last_attempt() {
+    let proxy = target(Throttle::new(handle_write, 1, polite_429("0"))).await;
+    // The reference answers 200: the judged (second) attempt fails this expectation.
+    let case = JOIN.replace(r#""status": 200"#, r#""status": 201"#);
+    let r = run(&case, &proxy, policy(3, 30), None).await;
+    assert_eq!(r.outcome, Outcome::Fail, "{}", explained(&r));
+    let report = CaseReport::from_result(&r, FailOn::Should, None, true, &Redactor::default());
+    let shown = report.failed_exchange().expect("an exchange");
+    assert_eq!(shown.step, "step 2 (attempt 2)");
+    assert_eq!(shown.response.as_ref().and_then(|m| m.status), Some(200));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

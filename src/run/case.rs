@@ -62,7 +62,8 @@ pub async fn run_case(ctx: &RunContext, case: &CaseInstance) -> CaseResult {
     retries += teardown_retries;
     for exchange in torn_down {
         if let Some(resp) = &exchange.response {
-            failures.extend(check_global(&exchange.request.method, resp).failures);
+            let found = check_global(&exchange.request.method, resp).failures;
+            failures.extend(found.into_iter().map(|f| f.at_step(&exchange.step)));
         }
         exchanges.push(exchange);
     }
@@ -212,7 +213,7 @@ impl CaseRun<'_> {
         let data = self.build(step, &step.scope, spec)?;
         let response = self.send(step.label.clone(), &data).await?;
         self.teardown.track(self.ctx, &data, &response);
-        let broke_globally = self.global(&data, &response)?;
+        let broke_globally = self.global(step, &data, &response)?;
         if let (Scope::Case, Some(name)) = (&step.scope, &step.capture_ns) {
             self.statuses.insert(name.clone(), response.status);
         }
@@ -226,12 +227,9 @@ impl CaseRun<'_> {
         match expect {
             Some(expect) => {
                 let expect = self.render_expect(step, expect)?;
-                self.failures.extend(judge(
-                    &expect,
-                    &self.case.rules,
-                    &response,
-                    &self.ctx.schemas,
-                ));
+                let found = judge(&expect, &self.case.rules, &response, &self.ctx.schemas);
+                self.failures
+                    .extend(found.into_iter().map(|f| f.at_step(&step.label)));
             }
             None if !(200..300).contains(&response.status) && !broke_globally => {
                 return ControlFlow::Break(set_up_refused(step, &data, &response));
@@ -315,7 +313,8 @@ impl CaseRun<'_> {
         if let Some(expect) = expect {
             let rule = |own: Option<&str>| self.rule_for(own.or(expect.rule.as_deref()));
             let tallied = judge_tally(&expect.tally, &statuses, &rule);
-            self.failures.extend(tallied);
+            self.failures
+                .extend(tallied.into_iter().map(|f| f.at_step(&step.label)));
         }
         ControlFlow::Continue(())
     }
@@ -325,7 +324,7 @@ impl CaseRun<'_> {
     async fn snapshot(&mut self, step: &FlatStep, spec: &RequestSpec) -> Flow {
         let data = self.build(step, &Scope::Case, spec)?;
         let response = self.send(step.label.clone(), &data).await?;
-        let broke_globally = self.global(&data, &response)?;
+        let broke_globally = self.global(step, &data, &response)?;
         if broke_globally {
             return ControlFlow::Continue(());
         }
@@ -392,7 +391,7 @@ impl CaseRun<'_> {
         };
         let data = self.build(step, &Scope::Case, spec)?;
         let response = self.send(step.label.clone(), &data).await?;
-        self.global(&data, &response)?;
+        self.global(step, &data, &response)?;
         let recorded = match &recorded {
             Some((etag, change_number)) => Recorded::Session {
                 etag,
@@ -401,8 +400,9 @@ impl CaseRun<'_> {
             None => Recorded::Absent,
         };
         let rule = self.rule_for(rule);
+        let found = judge_unchanged(recorded, &response, &rule);
         self.failures
-            .extend(judge_unchanged(recorded, &response, &rule));
+            .extend(found.into_iter().map(|f| f.at_step(&step.label)));
         ControlFlow::Continue(())
     }
 
@@ -486,10 +486,16 @@ impl CaseRun<'_> {
 
     /// The checks every answer gets. A well-formed 429/503 says nothing about the rules: the
     /// case cannot be judged. Continues with whether a global check failed.
-    fn global(&mut self, data: &RequestData, response: &ResponseData) -> Flow<bool> {
+    fn global(
+        &mut self,
+        step: &FlatStep,
+        data: &RequestData,
+        response: &ResponseData,
+    ) -> Flow<bool> {
         let global = check_global(&data.method, response);
         let broke = !global.failures.is_empty();
-        self.failures.extend(global.failures);
+        self.failures
+            .extend(global.failures.into_iter().map(|f| f.at_step(&step.label)));
         if global.throttled.is_some() {
             self.throttled = global.throttled;
             return ControlFlow::Break(Ending::Done);
@@ -538,7 +544,7 @@ fn skipped(step: &FlatStep, why: &str) -> Exchange {
 /// A failure of one answer of a burst, named by it.
 fn labelled(label: &str, mut f: Failure) -> Failure {
     f.message = format!("{label}: {}", f.message);
-    f
+    f.at_step(label)
 }
 
 fn captured(capture: &Capture, response: &ResponseData) -> Option<Value> {

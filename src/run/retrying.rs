@@ -17,6 +17,24 @@ pub async fn send_retrying(ctx: &RunContext, request: &RequestData, cuts: Interr
         .await
 }
 
+/// The label of a step's attempt after the first.
+fn attempt_label(label: &str, attempt: usize) -> String {
+    format!("{label} (attempt {attempt})")
+}
+
+/// The step an exchange belongs to: its label without ` (attempt N)`.
+pub fn step_of(exchange_label: &str) -> &str {
+    match exchange_label.rsplit_once(" (attempt ") {
+        Some((step, n))
+            if n.strip_suffix(')')
+                .is_some_and(|n| n.parse::<usize>().is_ok()) =>
+        {
+            step
+        }
+        _ => exchange_label,
+    }
+}
+
 /// The exchanges of every attempt: the first under the step's label, the next ones as
 /// `<label> (attempt N)`.
 pub fn attempt_exchanges(
@@ -35,7 +53,7 @@ pub fn attempt_exchanges(
             Exchange {
                 step: match i {
                     0 => label.to_string(),
-                    _ => format!("{label} (attempt {})", i + 1),
+                    _ => attempt_label(label, i + 1),
                 },
                 request: request.clone(),
                 response,
@@ -44,4 +62,18 @@ pub fn attempt_exchanges(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_attempt_belongs_to_its_step() {
+        assert_eq!(step_of(&attempt_label("step 2", 3)), "step 2");
+        assert_eq!(step_of(&attempt_label("teardown", 2)), "teardown");
+        assert_eq!(step_of("step 2"), "step 2");
+        assert_eq!(step_of("w[3]"), "w[3]");
+        assert_eq!(step_of("x (attempt one)"), "x (attempt one)");
+    }
 }
