@@ -89,11 +89,10 @@ pub async fn preflight(ctx: &RunContext, cases: &[CaseInstance]) -> Result<(), P
         let what = format!("read of a session under template `{name}`");
         let response = get(ctx, &path, first_auth, &what).await?;
         match response.status {
-            401 | 403 => {
-                if refused.insert(first.clone()) {
-                    problems.push(refusal(first, &path, &response));
-                }
+            401 | 403 if refused.insert(first.clone()) => {
+                problems.push(refusal(first, &path, &response));
             }
+            401 | 403 => {}
             404 => unknown.push(format!(
                 "template `{name}` ({variable}: {meaning}): GET {path} answered 404{}",
                 excerpt(&response)

@@ -96,6 +96,35 @@ fn session_path(value: &str, base_url: &str) -> Option<String> {
     }
 }
 
+/// Sends one teardown request; its attempts go to `out`. Returns the retries it took. Only
+/// the waits between attempts give way to an interruption: a request sent gets its answer.
+async fn send(
+    ctx: &RunContext,
+    method: &str,
+    path: &str,
+    auth: Option<String>,
+    body: Vec<u8>,
+    out: &mut Vec<Exchange>,
+) -> u32 {
+    let mut headers = ctx.headers.clone();
+    if !body.is_empty() {
+        set(&mut headers, &ctx.body_headers);
+    }
+    if let Some(auth) = auth {
+        set(&mut headers, &[("Authorization".to_string(), auth)]);
+    }
+    let request = RequestData {
+        method: method.to_string(),
+        url: format!("{}{path}", ctx.base_url),
+        headers,
+        body,
+    };
+    let retried = send_retrying(ctx, &request, Interrupts::Waits).await;
+    let retries = retried.retries();
+    out.extend(attempt_exchanges("teardown", &request, retried.attempts));
+    retries
+}
+
 #[cfg(test)]
 mod tests {
     use super::session_path;
@@ -126,33 +155,4 @@ mod tests {
         );
         assert_eq!(at("/mpsdx/a", "https://h/mpsd"), "/mpsdx/a");
     }
-}
-
-/// Sends one teardown request; its attempts go to `out`. Returns the retries it took. Only
-/// the waits between attempts give way to an interruption: a request sent gets its answer.
-async fn send(
-    ctx: &RunContext,
-    method: &str,
-    path: &str,
-    auth: Option<String>,
-    body: Vec<u8>,
-    out: &mut Vec<Exchange>,
-) -> u32 {
-    let mut headers = ctx.headers.clone();
-    if !body.is_empty() {
-        set(&mut headers, &ctx.body_headers);
-    }
-    if let Some(auth) = auth {
-        set(&mut headers, &[("Authorization".to_string(), auth)]);
-    }
-    let request = RequestData {
-        method: method.to_string(),
-        url: format!("{}{path}", ctx.base_url),
-        headers,
-        body,
-    };
-    let retried = send_retrying(ctx, &request, Interrupts::Waits).await;
-    let retries = retried.retries();
-    out.extend(attempt_exchanges("teardown", &request, retried.attempts));
-    retries
 }
