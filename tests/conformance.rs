@@ -10,9 +10,9 @@
 //! It behaves like libtest where cargo relies on it: `cargo test NAME` and `--exact NAME` pass
 //! NAME to every test binary, so a name that is no case here selects nothing and passes (exit 0).
 //! A case file's id with `--exact` selects its variants. A set-up error (a caller's AUTH without
-//! its XUID, a target that is not a URL, a report path in the way, a world the preflight finds
-//! missing on the target) concerns every trial: it is told once, exit 2; an unreachable target
-//! likewise, exit 3.
+//! its XUID, a target that is not a URL, a report path in the way) concerns every trial: it is
+//! told once, exit 2. A target that cannot be tested (unreachable, or missing the world the
+//! preflight looks for) likewise, exit 3, as `mpsd-conformance run` does.
 
 use std::collections::BTreeSet;
 use std::process::ExitCode;
@@ -134,7 +134,7 @@ fn main() -> ExitCode {
                         record(&not_run(case, Outcome::Error, &why));
                     }
                     return match finish_reports(&set, shared, started_at, clock) {
-                        Ok(()) => Exit::Usage.into(),
+                        Ok(()) => Exit::Errored.into(),
                         Err(exit) => exit.into(),
                     };
                 }

@@ -137,7 +137,7 @@ fn a_set_up_error_is_told_once_with_exit_2() {
 }
 
 #[test]
-fn a_world_the_preflight_finds_missing_is_told_once_with_exit_2() {
+fn a_world_the_preflight_finds_missing_is_told_once_with_exit_3() {
     let reports = tempfile::tempdir().expect("tmp");
     let dir = reports.path().to_str().expect("UTF-8 path");
     let out = harness(
@@ -147,7 +147,7 @@ fn a_world_the_preflight_finds_missing_is_told_once_with_exit_2() {
             ("CONFORMANCE_REPORT_DIR", dir),
         ],
     );
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     let all = text(&out);
     assert_eq!(all.matches("CONFORMANCE_TEMPLATE:").count(), 1, "{all}");
     assert!(!all.contains("set-up step"), "{all}");
