@@ -104,6 +104,7 @@ mod tests {
             exchanges: vec![],
             duration: Duration::ZERO,
             in_baseline: false,
+            retries: 0,
         }
     }
 
