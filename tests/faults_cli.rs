@@ -105,6 +105,23 @@ fn an_unknown_fault_is_a_usage_error_that_names_the_known_ones() {
 }
 
 #[test]
+fn mutants_refuses_a_report_dir_it_cannot_write_before_measuring() {
+    let cache = tempfile::tempdir().expect("tmp");
+    let file = cache.path().join("a-file");
+    std::fs::write(&file, b"").expect("write");
+    let out = output(
+        &["mutants", "--report-dir", file.to_str().expect("utf-8")],
+        cache.path(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("caught"),
+        "nothing was measured: {}",
+        text(&out)
+    );
+}
+
+#[test]
 fn serve_plants_the_faults_it_is_given() {
     let cache = tempfile::tempdir().expect("tmp");
     let mut child = command(

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::report::ReportError;
 use crate::run::PrepareError;
 
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +17,8 @@ pub enum MutantsError {
     Aborted(String),
     #[error("failed to render mutants.json: {0}")]
     Render(#[source] serde_json::Error),
+    #[error(transparent)]
+    Report(#[from] ReportError),
     #[error("failed to write {}: {source}", path.display())]
     Write {
         path: PathBuf,

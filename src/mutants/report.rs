@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::report::{check_target, AtomicFile};
+
 use super::error::MutantsError;
 use super::measure::Measurement;
 use super::verdict::{FailingCase, UncleanCase};
@@ -57,31 +59,30 @@ impl<'a> MutantsReport<'a> {
     }
 }
 
-/// Creates the report directory and proves it writable, before anything is measured.
+/// The files `mutants` writes in `dir`.
+fn paths(dir: &Path) -> [PathBuf; 2] {
+    [dir.join("mutants.json"), dir.join("mutants.md")]
+}
+
+/// Proves, before anything is measured, that both files can be written in `dir`.
 pub fn prepare_dir(dir: &Path) -> Result<(), MutantsError> {
-    let failed = |source| MutantsError::Write {
-        path: dir.to_path_buf(),
-        source,
-    };
-    std::fs::create_dir_all(dir).map_err(failed)?;
-    let probe = dir.join(".mpsd-conformance-write-test");
-    std::fs::write(&probe, b"").map_err(failed)?;
-    let _ = std::fs::remove_file(probe);
+    for path in paths(dir) {
+        check_target(&path)?;
+    }
     Ok(())
 }
 
 /// Writes `mutants.json` and `mutants.md` into `dir`; returns their paths.
 pub fn write_report(dir: &Path, m: &Measurement) -> Result<Vec<PathBuf>, MutantsError> {
-    std::fs::create_dir_all(dir).map_err(|source| MutantsError::Write {
-        path: dir.to_path_buf(),
-        source,
-    })?;
     let json = serde_json::to_vec_pretty(&MutantsReport::of(m)).map_err(MutantsError::Render)?;
-    let json_path = dir.join("mutants.json");
-    write_atomic(&json_path, &json)?;
-    let md_path = dir.join("mutants.md");
-    write_atomic(&md_path, markdown(m).as_bytes())?;
-    Ok(vec![json_path, md_path])
+    let [json_path, md_path] = paths(dir);
+    let mut written = Vec::new();
+    for (path, bytes) in [(json_path, json), (md_path, markdown(m).into_bytes())] {
+        let mut file = AtomicFile::create(&path)?;
+        file.write_all(&bytes)?;
+        written.push(file.commit()?);
+    }
+    Ok(written)
 }
 
 /// Faults against the cases that failed: survivors first, then every fault with its cases (the
@@ -157,17 +158,6 @@ pub fn markdown(m: &Measurement) -> String {
 /// Text that cannot break a Markdown table row.
 fn cell(text: &str) -> String {
     text.replace('|', "\\|")
-}
-
-/// Write to a temporary file and rename, so a reader never sees half a report.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), MutantsError> {
-    let tmp = path.with_extension("tmp");
-    let failed = |source| MutantsError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    std::fs::write(&tmp, bytes).map_err(failed)?;
-    std::fs::rename(&tmp, path).map_err(failed)
 }
 
 #[cfg(test)]

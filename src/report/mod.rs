@@ -33,6 +33,7 @@ pub use model::{
     CaseReport, ExchangeReport, FailureReport, FileInfo, Report, RunInfo, SuiteInfo, BODY_LIMIT,
     FORMAT,
 };
+pub use output::{check_target, AtomicFile};
 pub use read::{read_report, report_files, FRAGMENTS};
 pub use redact::{secret_header, Redactor, REDACTED};
 pub use set::{Format, ReportOptions, ReportSet, Reporter, Transcripts, Written};
