@@ -152,6 +152,12 @@ pub struct ServeArgs {
     /// Requests in flight before shedding load (503).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_inflight: Option<u64>,
+    /// Seconds a request head may take from its first byte (default 30); for tests.
+    #[arg(long, value_name = "SECS", value_parser = positive_seconds, hide = true)]
+    pub header_timeout: Option<f64>,
+    /// Seconds a connection may sit with no request and nothing moving (default 30); for tests.
+    #[arg(long, value_name = "SECS", value_parser = positive_seconds, hide = true)]
+    pub idle_timeout: Option<f64>,
 }
 
 fn positive_seconds(s: &str) -> Result<f64, String> {

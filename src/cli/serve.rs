@@ -1,6 +1,8 @@
 //! `serve`: the reference implementation on a socket, until SIGTERM or Ctrl-C.
 
-use crate::reference::{self, Config};
+use std::time::Duration;
+
+use crate::reference::{self, Config, Timeouts};
 
 use super::{exit, ServeArgs};
 
@@ -12,9 +14,17 @@ pub fn serve(args: ServeArgs) -> i32 {
             return 1;
         }
     };
+    let mut timeouts = Timeouts::default();
+    if let Some(secs) = args.header_timeout {
+        timeouts.header = Duration::from_secs_f64(secs);
+    }
+    if let Some(secs) = args.idle_timeout {
+        timeouts.idle = Duration::from_secs_f64(secs);
+    }
     let config = Config {
         rate_limit: args.rate_limit,
         max_inflight: args.max_inflight.map(|n| n as usize),
+        timeouts,
     };
     match runtime.block_on(reference::serve(&args.addr, config)) {
         Ok(()) => exit::OK,

@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 /// Options of the reference server.
 ///
 /// Both limits are off by default. `Some(0)` is honoured literally (every request is throttled or
@@ -8,4 +10,26 @@ pub struct Config {
     pub rate_limit: Option<u32>,
     /// Requests handled at once; over it, 503 (O12).
     pub max_inflight: Option<usize>,
+    /// When a connection that holds a slot without using it is closed.
+    pub timeouts: Timeouts,
+}
+
+/// How long a connection may hold a file descriptor without making progress, as a real server
+/// bounds it: without these, slow or idle clients exhaust descriptors and nobody is served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timeouts {
+    /// From the first byte of a request head to its end (a slowloris client never gets there).
+    pub header: Duration,
+    /// With no request in progress, how long nothing may move: a fresh connection that sends
+    /// nothing, a keep-alive connection between requests, a client that stops reading its answer.
+    pub idle: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            header: Duration::from_secs(30),
+            idle: Duration::from_secs(30),
+        }
+    }
 }
