@@ -69,8 +69,7 @@ pub(crate) fn execute(
             })
         }
         Some(session) => {
-            let mut next = session.clone();
-            next.content = content;
+            let mut next = session.with_content(content);
             next.change_number += 1;
             next.render();
             next
