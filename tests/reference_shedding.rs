@@ -60,13 +60,14 @@ fn assert_between(elapsed: Duration, at_least: Duration) {
 #[tokio::test]
 async fn a_slowloris_head_is_cut_after_the_header_timeout() {
     let w = world(SHORT, LONG).await;
+    // The first head's time counts from the accept, which is after this.
+    let started = Instant::now();
     let stream = TcpStream::connect(w.addr()).await.expect("connect");
     let (mut reader, mut writer) = stream.into_split();
     writer
         .write_all(b"GET /handles HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         .await
         .expect("send the first line");
-    let started = Instant::now();
     // One more header line every 50 ms: always sending, never finishing.
     let trickle = tokio::spawn(async move {
         loop {
@@ -84,6 +85,28 @@ async fn a_slowloris_head_is_cut_after_the_header_timeout() {
         "answered an unfinished head: {:?}",
         String::from_utf8_lossy(&received)
     );
+}
+
+#[tokio::test]
+async fn a_slow_head_after_a_served_request_is_cut_after_the_header_timeout() {
+    let w = world(SHORT, LONG).await;
+    let mut stream = TcpStream::connect(w.addr()).await.expect("connect");
+    stream
+        .write_all(&keep_alive(&Req::get("/handles/not-a-guid/session")))
+        .await
+        .expect("send");
+    assert_eq!(read_one(&mut stream).await.status, 400);
+    // Idle for longer than the header timeout: only the head's own time counts.
+    tokio::time::sleep(SHORT * 2).await;
+    stream
+        .write_all(b"GET /handles HTTP/1.1\r\n")
+        .await
+        .expect("start a second head");
+    let started = Instant::now();
+    let (mut reader, _writer) = stream.into_split();
+    let (received, closed) = until_closed(&mut reader).await;
+    assert!(received.is_empty());
+    assert_between(closed - started, SHORT);
 }
 
 #[tokio::test]

@@ -18,7 +18,8 @@ pub struct Config {
 /// bounds it: without these, slow or idle clients exhaust descriptors and nobody is served.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Timeouts {
-    /// From the first byte of a request head to its end (a slowloris client never gets there).
+    /// How long a request head may take: the first from the accept, a later one from its first
+    /// byte (a slowloris client never finishes one).
     pub header: Duration,
     /// With no request in progress, how long nothing may move: a fresh connection that sends
     /// nothing, a keep-alive connection between requests, a client that stops reading its answer.

@@ -1,5 +1,6 @@
-//! Per-connection deadlines: a request head must arrive within `header` of its first byte, and a
-//! connection with no request in progress must not sit still for longer than `idle`.
+//! Per-connection deadlines: a connection's first request head must be complete within `header`
+//! of the accept, a later one within `header` of its first byte, and a connection with no request
+//! in progress must not sit still for longer than `idle`.
 //!
 //! The request path only flips a phase and stamps a deadline (two clock reads per request); a
 //! timer in the connection task reads them lazily. That timer is armed no later than the
@@ -16,7 +17,9 @@ use tokio::time::Instant;
 
 use super::config::Timeouts;
 
-/// Waiting for a request; `deadline` is the idle one.
+/// Accepted, nothing received yet; `deadline` is the sooner of the header and idle ones.
+const FRESH: u8 = 3;
+/// Waiting for the next request; `deadline` is the idle one.
 const IDLE: u8 = 0;
 /// Part of a request head has arrived; `deadline` is the header one.
 const HEAD: u8 = 1;
@@ -47,8 +50,8 @@ impl Watch {
             timeouts,
             tick: timeouts.header.min(timeouts.idle).max(MIN_TICK),
             origin: Instant::now(),
-            phase: AtomicU8::new(IDLE),
-            deadline: AtomicU64::new(nanos(timeouts.idle)),
+            phase: AtomicU8::new(FRESH),
+            deadline: AtomicU64::new(nanos(timeouts.header.min(timeouts.idle))),
             wrote: AtomicBool::new(false),
         }
     }
@@ -58,12 +61,15 @@ impl Watch {
         self.origin + self.tick
     }
 
-    /// Bytes arrived: on an idle connection they start a request head.
+    /// Bytes arrived: on a waiting connection they start a request head.
     fn read(&self) {
-        if self.phase.load(Relaxed) == IDLE {
-            self.set_deadline(self.timeouts.header);
-            self.phase.store(HEAD, Relaxed);
+        match self.phase.load(Relaxed) {
+            // The first head's time counts from the accept.
+            FRESH => self.deadline.store(nanos(self.timeouts.header), Relaxed),
+            IDLE => self.set_deadline(self.timeouts.header),
+            _ => return,
         }
+        self.phase.store(HEAD, Relaxed);
     }
 
     fn wrote(&self) {
@@ -93,8 +99,10 @@ impl Watch {
     /// Called when the timer fires: `None` when the connection is past its deadline, else when
     /// to look again.
     ///
-    /// Why the timer is never late: it is armed at most `tick` ahead, and every deadline set
-    /// after it was armed is at least `tick` after that moment (`tick` is the shorter timeout).
+    /// Why the timer is never late: it is armed at most `tick` ahead, and no deadline is ever set
+    /// earlier than the armed wake-up: later deadlines are set at least `tick` ahead (`tick` is
+    /// the shorter timeout), and the first head's (`header` after the accept) is no earlier than
+    /// the first wake-up.
     pub fn check(&self) -> Option<Instant> {
         let now = self.elapsed();
         let tick = nanos(self.tick);
@@ -199,45 +207,71 @@ mod tests {
         })
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn an_idle_connection_expires_after_the_idle_timeout() {
-        let w = watch(1_000, 3_000);
-        let mut wake = w.first_wake();
-        let mut cut_at = None;
-        for _ in 0..10 {
+    /// Runs the connection's timer from `wake` until it cuts; when it cut, after the origin.
+    async fn cut_at(w: &Watch, mut wake: Instant) -> Duration {
+        for _ in 0..100 {
             tokio::time::sleep_until(wake).await;
             match w.check() {
                 Some(next) => wake = next,
-                None => {
-                    cut_at = Some(wake);
-                    break;
-                }
+                None => return wake - w.origin,
             }
         }
-        assert_eq!(cut_at, Some(w.origin + Duration::from_millis(3_000)));
+        panic!("never cut");
+    }
+
+    /// One request answered, so the connection is no longer fresh.
+    fn served_one(w: &Watch) {
+        w.read();
+        w.request_started();
+        w.request_finished();
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_head_started_late_still_gets_exactly_the_header_timeout() {
+    async fn a_silent_connection_is_cut_at_the_sooner_timeout() {
+        let w = watch(5_000, 3_000);
+        assert_eq!(
+            cut_at(&w, w.first_wake()).await,
+            Duration::from_millis(3_000)
+        );
+        let w = watch(2_000, 3_000);
+        assert_eq!(
+            cut_at(&w, w.first_wake()).await,
+            Duration::from_millis(2_000)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_first_head_counts_from_the_accept() {
+        let w = watch(2_000, 3_000);
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        w.read();
+        assert_eq!(
+            cut_at(&w, w.first_wake()).await,
+            Duration::from_millis(2_000)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_idle_keep_alive_connection_is_cut_after_the_idle_timeout() {
         let w = watch(1_000, 3_000);
+        served_one(&w);
+        assert_eq!(
+            cut_at(&w, w.first_wake()).await,
+            Duration::from_millis(3_000)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_later_head_gets_the_header_timeout_from_its_first_byte() {
+        let w = watch(1_000, 3_000);
+        served_one(&w);
         tokio::time::sleep_until(w.first_wake()).await;
-        let Some(mut wake) = w.check() else {
+        let Some(wake) = w.check() else {
             panic!("cut while idle for less than the idle timeout");
         };
         tokio::time::sleep(Duration::from_millis(500)).await;
         w.read();
-        let mut cut_at = None;
-        for _ in 0..10 {
-            tokio::time::sleep_until(wake).await;
-            match w.check() {
-                Some(next) => wake = next,
-                None => {
-                    cut_at = Some(wake);
-                    break;
-                }
-            }
-        }
-        assert_eq!(cut_at, Some(w.origin + Duration::from_millis(2_500)));
+        assert_eq!(cut_at(&w, wake).await, Duration::from_millis(2_500));
     }
 
     #[tokio::test(start_paused = true)]
@@ -257,7 +291,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn writing_an_answer_counts_as_progress() {
         let w = watch(1_000, 1_000);
-        w.request_finished();
+        served_one(&w);
         tokio::time::sleep(Duration::from_millis(900)).await;
         w.wrote();
         assert!(w.check().is_some());
