@@ -7,8 +7,9 @@
 //! - `cargo bench --bench reference_throughput`: the embedded server and an in-process client,
 //!   5 s measured after a 1 s warm-up; requests/s and latency percentiles.
 //! - `… -- --wrk [--threads N] [--duration 10s] [--binary PATH]`: starts `serve` (this build's,
-//!   or PATH), prepares the sessions, runs `wrk -tN -c64 --latency`, and prints wrk's figures and
-//!   the server process's CPU time per request.
+//!   or PATH), prepares the sessions, runs `wrk -tN -c64 --latency`, and prints wrk's figures,
+//!   the CPU time per request of the server and of wrk, and the requests/s those costs allow on
+//!   this machine's cores (the ceiling when nothing else runs).
 //! - `… -- --wrk-setup http://HOST:PORT OUT.lua [--threads N]` prepares a wrk run against a
 //!   server started separately (`wrk -t2 -c64 -d10s -s OUT.lua http://HOST:PORT`), and
 //!   `… -- --wrk-check http://HOST:PORT OUT.lua` then prints how many writes were stored.

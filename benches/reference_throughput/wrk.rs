@@ -98,6 +98,7 @@ pub async fn run(o: &RunOptions) -> Result<(), String> {
     let server = ServerGuard(server);
     setup(&url, &script, o.threads).await?;
     let before = cpu_ticks(server.0.id());
+    let children_before = children_cpu();
     let output = Command::new("wrk")
         .arg(format!("-t{}", o.threads))
         .arg(format!("-c{CONNECTIONS}"))
@@ -109,6 +110,8 @@ pub async fn run(o: &RunOptions) -> Result<(), String> {
         .output()
         .map_err(|e| format!("cannot run wrk (is it installed?): {e}"))?;
     let after = cpu_ticks(server.0.id());
+    // The server is still running, so the children that ended in between are wrk alone.
+    let wrk_cpu = children_cpu() - children_before;
     let report = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
         return Err(format!(
@@ -126,14 +129,22 @@ pub async fn run(o: &RunOptions) -> Result<(), String> {
         .and_then(|(n, _)| n.trim().parse().ok())
         .ok_or("wrk's report has no request count")?;
     let stored = check(&url, &script).await?;
+    let wrk_us = wrk_cpu * 1e6 / requests as f64;
+    println!("wrk CPU per request: {wrk_us:.1} µs");
     if let (Some(before), Some(after)) = (before, after) {
         let per_request = |ticks: u64| ticks as f64 / ticks_per_second() * 1e6 / requests as f64;
         let (user, sys) = (after.0 - before.0, after.1 - before.1);
+        let server_us = per_request(user + sys);
         println!(
-            "server CPU per request: {:.1} µs (user {:.1} + sys {:.1})",
-            per_request(user + sys),
+            "server CPU per request: {server_us:.1} µs (user {:.1} + sys {:.1})",
             per_request(user),
             per_request(sys)
+        );
+        // What the machine could do if both processes had every core to themselves.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        println!(
+            "ceiling on {cores} cores at these costs: {:.0} requests/s",
+            cores as f64 * 1e6 / (server_us + wrk_us)
         );
     }
     // wrk stops counting with up to one request per connection still in flight.
@@ -207,4 +218,16 @@ fn ticks_per_second() -> f64 {
     } else {
         100.0
     }
+}
+
+/// User plus system seconds of this process's ended and waited-for children.
+fn children_cpu() -> f64 {
+    // SAFETY: an all-zero rusage is a valid value, and getrusage only writes into it.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: the pointer is to a live rusage for the duration of the call.
+    if unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) } != 0 {
+        return 0.0;
+    }
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
