@@ -2,13 +2,13 @@
 //! of the accept, a later one within `header` of its first byte, and a connection with no request
 //! in progress must not sit still for longer than `idle`.
 //!
-//! The request path only flips a phase and stamps a deadline (two clock reads per request); a
-//! timer in the connection task reads them lazily. That timer is armed no later than the
+//! The request path only flips a phase and stamps a deadline (three clock reads per request: head,
+//! answer, bytes out); a timer in the connection task reads them lazily. That timer is armed no later than the
 //! deadline (see [`Watch::check`]), so a connection is cut on time without a timer per request.
 
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::Relaxed};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -40,8 +40,6 @@ pub(crate) struct Watch {
     phase: AtomicU8,
     /// Nanoseconds since `origin`.
     deadline: AtomicU64,
-    /// Bytes were written since the timer last looked (an answer still going out).
-    wrote: AtomicBool,
 }
 
 impl Watch {
@@ -52,7 +50,6 @@ impl Watch {
             origin: Instant::now(),
             phase: AtomicU8::new(FRESH),
             deadline: AtomicU64::new(nanos(timeouts.header.min(timeouts.idle))),
-            wrote: AtomicBool::new(false),
         }
     }
 
@@ -72,8 +69,11 @@ impl Watch {
         self.phase.store(HEAD, Relaxed);
     }
 
+    /// Bytes went out: an answer still being sent counts as progress.
     fn wrote(&self) {
-        self.wrote.store(true, Relaxed);
+        if self.phase.load(Relaxed) == IDLE {
+            self.set_deadline(self.timeouts.idle);
+        }
     }
 
     /// The head is complete and handed to the service.
@@ -106,14 +106,8 @@ impl Watch {
     pub fn check(&self) -> Option<Instant> {
         let now = self.elapsed();
         let tick = nanos(self.tick);
-        match self.phase.load(Relaxed) {
-            BUSY => return Some(self.at(now.saturating_add(tick))),
-            IDLE if self.wrote.swap(false, Relaxed) => {
-                // Still sending an answer counts as progress.
-                let later = now.saturating_add(nanos(self.timeouts.idle));
-                self.deadline.fetch_max(later, Relaxed);
-            }
-            _ => {}
+        if self.phase.load(Relaxed) == BUSY {
+            return Some(self.at(now.saturating_add(tick)));
         }
         let deadline = self.deadline.load(Relaxed);
         if now >= deadline {
@@ -219,11 +213,12 @@ mod tests {
         panic!("never cut");
     }
 
-    /// One request answered, so the connection is no longer fresh.
+    /// One request answered and its answer written, so the connection is no longer fresh.
     fn served_one(w: &Watch) {
         w.read();
         w.request_started();
         w.request_finished();
+        w.wrote();
     }
 
     #[tokio::test(start_paused = true)]
