@@ -34,7 +34,8 @@ fn bench() -> Result<(), String> {
             target: None,
             ..PrepareOptions::default()
         },
-    )?;
+    )
+    .map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -43,6 +44,7 @@ fn bench() -> Result<(), String> {
         jobs: 8,
         fail_fast: false,
         fail_on: FailOn::Should,
+        baseline: Default::default(),
     };
     let mut times = Vec::with_capacity(ROUNDS);
     for _ in 0..ROUNDS {

@@ -5,18 +5,19 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::exit::Exit;
+
 mod common;
+mod help;
 mod list;
+mod report;
+mod rerun;
 mod rules;
 mod run;
+mod select;
 mod serve;
+mod signals;
 mod validate;
-
-/// Exit codes of every command.
-pub mod exit {
-    pub const OK: i32 = 0;
-    pub const USAGE: i32 = 2;
-}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -32,7 +33,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the suite against a target (default: the embedded reference server).
-    Run(RunArgs),
+    #[command(after_help = help::run_after_help())]
+    Run(Box<RunArgs>),
     /// List the case ids, one per line.
     List(ListArgs),
     /// Load and check the case set; send nothing.
@@ -41,6 +43,9 @@ pub enum Command {
     Rules(RulesArgs),
     /// Serve the reference implementation of the contract.
     Serve(ServeArgs),
+    /// Join shards' reports, or compare targets' reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -55,7 +60,7 @@ pub struct SelectArgs {
     /// Substring of the case id, case-sensitive; repeatable (OR).
     #[arg(long, value_name = "TEXT")]
     pub filter: Vec<String>,
-    /// Filters match whole ids.
+    /// Filters match whole ids (a case file's id selects all its variants).
     #[arg(long)]
     pub exact: bool,
     /// Shard M of N: a case is in shard M when FNV-1a-64 of its id, mod N, is M-1.
@@ -78,29 +83,28 @@ pub enum ColorArg {
 
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {
-    /// The server to test; none starts the embedded reference on a free loopback port.
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "CONFORMANCE_TARGET",
-        hide_env_values = true
-    )]
+    // The environment is named in the help text, not by clap: clap shows `[env: NAME=]` with a
+    // dangling `=` when the variable is unset or its value hidden.
+    /// The server to test (or CONFORMANCE_TARGET); none starts the embedded reference on a free
+    /// loopback port.
+    #[arg(long, value_name = "URL", env = "CONFORMANCE_TARGET", hide_env = true)]
     pub target: Option<String>,
     #[command(flatten)]
     pub cases: CasesArgs,
-    /// Where reports go.
+    /// Where reports go (or CONFORMANCE_REPORT_DIR).
     #[arg(
         long,
         value_name = "DIR",
         env = "CONFORMANCE_REPORT_DIR",
+        hide_env = true,
         default_value = "reports"
     )]
     pub report_dir: PathBuf,
     /// Cases in flight.
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
     pub jobs: u32,
     /// Per-request timeout in seconds (fractions allowed).
-    #[arg(long, value_name = "SECS", default_value_t = crate::http::DEFAULT_TIMEOUT_SECS, value_parser = positive_seconds)]
+    #[arg(long, value_name = "SECS", default_value_t = crate::http::DEFAULT_TIMEOUT_SECS, value_parser = positive_seconds, allow_negative_numbers = true)]
     pub timeout: f64,
     /// Cap on a response body read, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = crate::http::DEFAULT_MAX_BODY, value_parser = clap::value_parser!(u64).range(1..))]
@@ -122,6 +126,124 @@ pub struct RunArgs {
     /// Colour output (NO_COLOR is honoured).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+    #[command(flatten)]
+    pub reports: ReportArgs,
+    #[command(flatten)]
+    pub transport: TransportArgs,
+    /// Run only the failing and erroring cases of an earlier report.json.
+    #[arg(long, value_name = "REPORT")]
+    pub rerun_failed: Option<PathBuf>,
+}
+
+/// How requests reach the target: proxy and TLS.
+#[derive(Debug, Clone, Args)]
+pub struct TransportArgs {
+    /// The proxy for the target, instead of HTTP_PROXY, HTTPS_PROXY and ALL_PROXY (NO_PROXY still
+    /// applies); loopback and the embedded server never use one.
+    #[arg(long, value_name = "URL", conflicts_with = "no_proxy")]
+    pub proxy: Option<String>,
+    /// No proxy at all, whatever the environment says.
+    #[arg(long)]
+    pub no_proxy: bool,
+    /// PEM certificates added to the trusted roots (the system's, or SSL_CERT_FILE's).
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+    /// No certificate checks at all (warned on stderr, recorded in the report).
+    #[arg(long)]
+    pub insecure: bool,
+    /// A client certificate for mTLS (PEM); needs --client-key.
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+    /// The private key of --client-cert (PEM).
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+}
+
+/// What `run` writes and prints about its results.
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// Which reports to write: json, junit, md, html (comma-separated).
+    #[arg(long = "report", value_name = "FORMAT[,FORMAT]", value_delimiter = ',', default_values_t = crate::report::Format::ALL.map(FormatArg))]
+    pub formats: Vec<FormatArg>,
+    /// Which cases keep request/response transcripts in reports.
+    #[arg(long, value_enum, default_value_t = TranscriptsArg::Failures)]
+    pub transcripts: TranscriptsArg,
+    /// Known failures: listed gating failures do not gate.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write this run's gating failures to FILE as a baseline (exit 0 once written).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Transcripts of failing cases on the console; twice: of every case.
+    #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Only the closing line.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// A report format on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FormatArg(pub crate::report::Format);
+
+impl std::str::FromStr for FormatArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<FormatArg, String> {
+        s.trim().parse().map(FormatArg)
+    }
+}
+
+impl std::fmt::Display for FormatArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match self.0 {
+            crate::report::Format::Json => "json",
+            crate::report::Format::Junit => "junit",
+            crate::report::Format::Md => "md",
+            crate::report::Format::Html => "html",
+        };
+        f.write_str(name)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TranscriptsArg {
+    Failures,
+    All,
+    None,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Join the report.json of shards (or the fragments in a directory) into one report.
+    Merge(MergeArgs),
+    /// Compare the report.json of several targets, case by case.
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// report.json files, or directories whose fragments/ (else *.json) are joined.
+    #[arg(value_name = "REPORT", required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Where the merged reports go (default: the directory, when one is given).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Which reports to write: json, junit, md, html (comma-separated).
+    #[arg(long = "report", value_name = "FORMAT[,FORMAT]", value_delimiter = ',', default_values_t = crate::report::Format::ALL.map(FormatArg))]
+    pub formats: Vec<FormatArg>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompareArgs {
+    /// report.json files, one per target.
+    #[arg(value_name = "REPORT", required = true, num_args = 2..)]
+    pub inputs: Vec<PathBuf>,
+    /// Where compare.md and compare.html go.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Compare reports of different case sets (cases missing from a report show as such).
+    #[arg(long)]
+    pub allow_different_suites: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -160,36 +282,60 @@ pub struct ServeArgs {
     pub idle_timeout: Option<f64>,
 }
 
-fn positive_seconds(s: &str) -> Result<f64, String> {
+/// A flag value clap could not take.
+#[derive(Debug, thiserror::Error)]
+pub enum ArgError {
+    #[error("`{0}` is not a number of seconds above 0 (at most 86400)")]
+    Seconds(String),
+    #[error("`{0}` is not 'Name: value'")]
+    Header(String),
+    #[error("`{0}` is not a header name")]
+    HeaderName(String),
+}
+
+fn positive_seconds(s: &str) -> Result<f64, ArgError> {
     match s.parse::<f64>() {
         Ok(v) if v > 0.0 && v.is_finite() && v <= 86_400.0 => Ok(v),
-        _ => Err(format!("`{s}` is not a number of seconds above 0")),
+        _ => Err(ArgError::Seconds(s.to_string())),
     }
 }
 
-fn header_arg(s: &str) -> Result<(String, String), String> {
+fn header_arg(s: &str) -> Result<(String, String), ArgError> {
     let (name, value) = s
         .split_once(':')
-        .ok_or_else(|| format!("`{s}` is not 'Name: value'"))?;
+        .ok_or_else(|| ArgError::Header(s.to_string()))?;
     let name = name.trim();
     let valid = !name.is_empty()
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
     if !valid {
-        return Err(format!("`{name}` is not a header name"));
+        return Err(ArgError::HeaderName(name.to_string()));
     }
     Ok((name.to_string(), value.trim().to_string()))
 }
 
-/// Runs the command line; returns the exit code.
-pub fn main() -> i32 {
-    let cli = Cli::parse();
+/// Runs the command line; returns how it ended.
+pub fn main() -> Exit {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap's own printing ignores a closed stream; its exit code for usage errors is 2.
+            let _ = e.print();
+            return if e.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Ok
+            };
+        }
+    };
     match cli.command {
-        Command::Run(args) => run::run(args),
+        Command::Run(args) => run::run(*args),
         Command::List(args) => list::list(args),
         Command::Validate(args) => validate::validate(args),
         Command::Rules(args) => rules::rules(args),
         Command::Serve(args) => serve::serve(args),
+        Command::Report(ReportCommand::Merge(args)) => report::merge(args),
+        Command::Report(ReportCommand::Compare(args)) => report::compare(args),
     }
 }

@@ -1,64 +1,70 @@
-//! `rules`: each rule with its basis, summary and the cases that check it.
-
-use std::collections::BTreeMap;
+//! `rules`: each rule with its basis, summary and the cases that check it, gating and `may`
+//! cases apart.
 
 use serde_json::json;
 
-use crate::plan::expand;
+use crate::exit::Exit;
+use crate::plan::{coverage, expand, RuleCoverage};
+use crate::{errln, outln};
 
 use super::common::load_cases;
-use super::{exit, RulesArgs};
+use super::RulesArgs;
 
-pub fn rules(args: RulesArgs) -> i32 {
+pub fn rules(args: RulesArgs) -> Exit {
     let set = match load_cases(&args.cases) {
         Ok(s) => s,
-        Err(code) => return code,
+        Err(exit) => return exit,
     };
-    let mut checked_by: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    let cases = expand(&set);
-    for case in &cases {
-        for rule in &case.rules {
-            checked_by
-                .entry(rule.as_str())
-                .or_default()
-                .push(case.id.clone());
-        }
-    }
-    let empty = Vec::new();
+    let covered = coverage(&expand(&set));
+    let none = RuleCoverage::default();
+    let rows = set
+        .rule_order
+        .iter()
+        .filter_map(|id| set.rules.get(id))
+        .map(|r| (r, covered.get(&r.id).unwrap_or(&none)));
     if args.json {
-        let rows: Vec<_> = set
-            .rule_order
-            .iter()
-            .filter_map(|id| set.rules.get(id))
-            .map(|r| {
+        let rows: Vec<_> = rows
+            .map(|(r, c)| {
+                let all: Vec<&String> = c.gating.iter().chain(&c.may).collect();
                 json!({
                     "id": r.id,
                     "basis": r.basis,
-                    "partly": r.partly,
                     "summary": r.summary,
                     "sources": r.sources,
-                    "cases": checked_by.get(r.id.as_str()).unwrap_or(&empty),
+                    "mayForms": r.may_forms,
+                    "cases": all,
+                    "gating": c.gating,
+                    "may": c.may,
                 })
             })
             .collect();
         match serde_json::to_string_pretty(&json!({ "rules": rows })) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => outln!("{text}"),
             Err(e) => {
-                eprintln!("error: failed to render JSON: {e}");
-                return exit::USAGE;
+                errln!("error: failed to render JSON: {e}");
+                return Exit::Usage;
             }
         }
-        return exit::OK;
+        return Exit::Ok;
     }
-    for id in &set.rule_order {
-        let Some(r) = set.rules.get(id) else { continue };
-        let cases = checked_by.get(id.as_str()).unwrap_or(&empty);
-        println!("{:<6} {:<4} {}", r.id, format!("{:?}", r.basis), r.summary);
-        if cases.is_empty() {
-            println!("       (no case checks it)");
-        } else {
-            println!("       {} case(s): {}", cases.len(), cases.join(", "));
+    for (r, c) in rows {
+        outln!("{:<6} {:<4} {}", r.id, format!("{:?}", r.basis), r.summary);
+        match (c.gating.as_slice(), c.may.as_slice()) {
+            ([], []) => outln!("       (no case checks it)"),
+            ([], _) => outln!("       gating: none"),
+            (gating, _) => outln!(
+                "       gating: {} case(s): {}",
+                gating.len(),
+                gating.join(", ")
+            ),
+        }
+        if !c.may.is_empty() {
+            outln!(
+                "       may:    {} case(s): {}",
+                c.may.len(),
+                c.may.join(", ")
+            );
         }
     }
-    exit::OK
+    Exit::Ok
 }

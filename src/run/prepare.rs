@@ -8,8 +8,9 @@ use crate::case::CaseSet;
 use crate::check::Schemas;
 use crate::http::{ClientOptions, HttpClient};
 
-use super::context::RunContext;
+use super::context::{credentials_of, RunContext};
 use super::embedded::EmbeddedServer;
+use super::error::PrepareError;
 use super::setup::{url_userinfo, Environment};
 use super::vars::RunVars;
 
@@ -31,6 +32,8 @@ pub struct Prepared {
     pub embedded: bool,
     /// Values to redact everywhere.
     pub secrets: Vec<String>,
+    /// What a person should know about how the run was set up (stderr, once).
+    pub warnings: Vec<String>,
     /// Keeps the embedded server alive as long as the run.
     pub server: Option<EmbeddedServer>,
 }
@@ -39,36 +42,59 @@ pub fn prepare(
     set: &CaseSet,
     env: &Environment,
     options: PrepareOptions,
-) -> Result<Prepared, String> {
+) -> Result<Prepared, PrepareError> {
     let identities = env.identities(&set.suite)?;
-    // Every Authorization value the run uses is redacted, the synthetic callers' included.
-    let mut secrets: Vec<String> = identities
+    // Every Authorization value the run uses is redacted, the synthetic callers' included, and
+    // so is its credentials part, which a case may send under another scheme
+    // (`{{auth.a.credentials}}`).
+    let mut secrets: Vec<String> = Vec::new();
+    for value in identities
         .values()
-        .filter_map(|i| i.authorization.clone())
-        .collect();
-    secrets.extend(env.secrets());
+        .filter_map(|i| i.authorization.as_deref())
+        .chain(env.secrets().iter().map(String::as_str))
+    {
+        secrets.push(value.to_string());
+        let credentials = credentials_of(value);
+        if !credentials.is_empty() {
+            secrets.push(credentials.to_string());
+        }
+    }
     secrets.extend(options.secrets.iter().cloned());
+    let mut warnings = Vec::new();
     let (base_url, label, server) = match &options.target {
         Some(url) => {
             let trimmed = url.trim_end_matches('/').to_string();
-            let parsed = reqwest::Url::parse(&trimmed)
-                .map_err(|e| format!("--target `{url}` is not a URL: {e}"))?;
+            let mut parsed = reqwest::Url::parse(&trimmed).map_err(|e| PrepareError::NotAUrl {
+                target: url.clone(),
+                reason: e.to_string(),
+            })?;
             if !matches!(parsed.scheme(), "http" | "https") {
-                return Err(format!(
-                    "--target `{url}` must be an http:// or https:// URL"
-                ));
+                return Err(PrepareError::NotHttp {
+                    target: url.clone(),
+                });
             }
+            let mut base_url = trimmed.clone();
             if let Some(userinfo) = url_userinfo(&trimmed) {
                 secrets.push(userinfo.clone());
                 if let Some((_, password)) = userinfo.split_once(':') {
                     secrets.push(password.to_string());
                 }
+                // Userinfo in a request URL becomes `Authorization: Basic …`, which would replace
+                // the callers' own Authorization: the server must see what the cases send.
+                // Setting them on an http(s) URL cannot fail.
+                let _ = parsed.set_username("");
+                let _ = parsed.set_password(None);
+                base_url = parsed.as_str().trim_end_matches('/').to_string();
+                warnings.push(
+                    "the target's userinfo (user:password@) is not sent: requests carry the \
+                     callers' Authorization headers instead; it is only redacted from the output"
+                        .to_string(),
+                );
             }
-            (trimmed.clone(), trimmed, None)
+            (base_url, trimmed, None)
         }
         None => {
-            let server = EmbeddedServer::start()
-                .map_err(|e| format!("failed to start the embedded reference server: {e}"))?;
+            let server = EmbeddedServer::start().map_err(PrepareError::Embedded)?;
             (
                 server.url().to_string(),
                 "embedded".to_string(),
@@ -97,6 +123,10 @@ pub fn prepare(
             .iter()
             .map(|(n, i)| (n.clone(), i.xuid.clone()))
             .collect(),
+        authorizations: identities
+            .iter()
+            .map(|(n, i)| (n.clone(), i.authorization.clone()))
+            .collect(),
     };
     let ctx = RunContext {
         client: HttpClient::new(options.client)?,
@@ -105,7 +135,7 @@ pub fn prepare(
         vars,
         headers,
         body_headers,
-        schemas: Schemas::compile(&set.schemas)?,
+        schemas: Schemas::compile(&set.schemas).map_err(PrepareError::Schemas)?,
         interrupted: Arc::new(AtomicBool::new(false)),
         stopping: Arc::new(AtomicBool::new(false)),
     };
@@ -114,6 +144,7 @@ pub fn prepare(
         target_label: label,
         embedded: server.is_some(),
         secrets,
+        warnings,
         server,
     })
 }
