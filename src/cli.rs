@@ -294,6 +294,12 @@ pub struct ServeArgs {
     /// Requests in flight before shedding load (503).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_inflight: Option<u64>,
+    /// Seconds a request head may take (default 30); for tests.
+    #[arg(long, value_name = "SECS", value_parser = positive_seconds, hide = true)]
+    pub header_timeout: Option<f64>,
+    /// Seconds a connection may sit with no request and nothing moving (default 30); for tests.
+    #[arg(long, value_name = "SECS", value_parser = positive_seconds, hide = true)]
+    pub idle_timeout: Option<f64>,
     /// Plant faults of the catalog (see --list-faults); repeatable.
     #[arg(long = "fault", value_name = "NAME[,NAME]", value_delimiter = ',')]
     pub faults: Vec<String>,

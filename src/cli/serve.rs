@@ -1,8 +1,10 @@
 //! `serve`: the reference implementation on a socket, until SIGTERM or Ctrl-C; with `--fault`,
 //! with bugs of the fault catalog planted.
 
+use std::time::Duration;
+
 use crate::exit::Exit;
-use crate::reference::{self, Config, Fault, Faults};
+use crate::reference::{self, Config, Fault, Faults, Timeouts};
 use crate::{errln, outln};
 
 use super::ServeArgs;
@@ -28,9 +30,17 @@ pub fn serve(args: ServeArgs) -> Exit {
             return Exit::Usage;
         }
     };
+    let mut timeouts = Timeouts::default();
+    if let Some(secs) = args.header_timeout {
+        timeouts.header = Duration::from_secs_f64(secs);
+    }
+    if let Some(secs) = args.idle_timeout {
+        timeouts.idle = Duration::from_secs_f64(secs);
+    }
     let config = Config {
         rate_limit: args.rate_limit,
         max_inflight: args.max_inflight.map(|n| n as usize),
+        timeouts,
         faults,
     };
     if !faults.is_empty() {

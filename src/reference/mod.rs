@@ -4,6 +4,7 @@
 //! same code, checking one with the other would prove nothing.
 
 mod config;
+mod connection;
 mod dispatch;
 mod errors;
 mod faults;
@@ -18,10 +19,11 @@ mod route;
 mod server;
 mod session;
 mod store;
+mod watchdog;
 mod world;
 mod write;
 mod write_request;
 
-pub use config::Config;
+pub use config::{Config, Timeouts};
 pub use faults::{Fault, Faults};
 pub use server::{app, serve, start, RunningServer};

@@ -91,10 +91,9 @@ pub(crate) fn execute(
             })
         }
         Some(session) => {
-            let mut next = session.clone();
             let bumped = !faults.has(Fault::ChangeNumberMembersOnly)
-                || next.content.members != content.members;
-            next.content = content;
+                || session.content.members != content.members;
+            let mut next = session.with_content(content);
             if bumped {
                 next.change_number += 1;
             }
@@ -143,8 +142,7 @@ fn delete(
     // Only the faulty paths look at the session as the write left it.
     let wanted = faults.has(Fault::LastLeaveAnswers200) || faults.has(Fault::DeletedSessionKept);
     let emptied = slot.as_ref().filter(|_| wanted).map(|session| {
-        let mut emptied = session.clone();
-        emptied.content = content;
+        let mut emptied = session.with_content(content);
         emptied.change_number += 1;
         emptied.render(faults);
         emptied
