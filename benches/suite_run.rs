@@ -34,7 +34,8 @@ fn bench() -> Result<(), String> {
             target: None,
             ..PrepareOptions::default()
         },
-    )?;
+    )
+    .map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

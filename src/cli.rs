@@ -5,18 +5,18 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::exit::Exit;
+
 mod common;
+mod help;
 mod list;
+mod rerun;
 mod rules;
 mod run;
+mod select;
 mod serve;
+mod signals;
 mod validate;
-
-/// Exit codes of every command.
-pub mod exit {
-    pub const OK: i32 = 0;
-    pub const USAGE: i32 = 2;
-}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -32,7 +32,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the suite against a target (default: the embedded reference server).
-    Run(RunArgs),
+    #[command(after_help = help::run_after_help())]
+    Run(Box<RunArgs>),
     /// List the case ids, one per line.
     List(ListArgs),
     /// Load and check the case set; send nothing.
@@ -55,7 +56,7 @@ pub struct SelectArgs {
     /// Substring of the case id, case-sensitive; repeatable (OR).
     #[arg(long, value_name = "TEXT")]
     pub filter: Vec<String>,
-    /// Filters match whole ids.
+    /// Filters match whole ids (a case file's id selects all its variants).
     #[arg(long)]
     pub exact: bool,
     /// Shard M of N: a case is in shard M when FNV-1a-64 of its id, mod N, is M-1.
@@ -78,29 +79,28 @@ pub enum ColorArg {
 
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {
-    /// The server to test; none starts the embedded reference on a free loopback port.
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "CONFORMANCE_TARGET",
-        hide_env_values = true
-    )]
+    // The environment is named in the help text, not by clap: clap shows `[env: NAME=]` with a
+    // dangling `=` when the variable is unset or its value hidden.
+    /// The server to test (or CONFORMANCE_TARGET); none starts the embedded reference on a free
+    /// loopback port.
+    #[arg(long, value_name = "URL", env = "CONFORMANCE_TARGET", hide_env = true)]
     pub target: Option<String>,
     #[command(flatten)]
     pub cases: CasesArgs,
-    /// Where reports go.
+    /// Where reports go (or CONFORMANCE_REPORT_DIR).
     #[arg(
         long,
         value_name = "DIR",
         env = "CONFORMANCE_REPORT_DIR",
+        hide_env = true,
         default_value = "reports"
     )]
     pub report_dir: PathBuf,
     /// Cases in flight.
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
     pub jobs: u32,
     /// Per-request timeout in seconds (fractions allowed).
-    #[arg(long, value_name = "SECS", default_value_t = crate::http::DEFAULT_TIMEOUT_SECS, value_parser = positive_seconds)]
+    #[arg(long, value_name = "SECS", default_value_t = crate::http::DEFAULT_TIMEOUT_SECS, value_parser = positive_seconds, allow_negative_numbers = true)]
     pub timeout: f64,
     /// Cap on a response body read, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = crate::http::DEFAULT_MAX_BODY, value_parser = clap::value_parser!(u64).range(1..))]
@@ -122,6 +122,35 @@ pub struct RunArgs {
     /// Colour output (NO_COLOR is honoured).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+    #[command(flatten)]
+    pub transport: TransportArgs,
+    /// Run only the failing and erroring cases of an earlier report.json.
+    #[arg(long, value_name = "REPORT")]
+    pub rerun_failed: Option<PathBuf>,
+}
+
+/// How requests reach the target: proxy and TLS.
+#[derive(Debug, Clone, Args)]
+pub struct TransportArgs {
+    /// The proxy for the target, instead of HTTP_PROXY, HTTPS_PROXY and ALL_PROXY (NO_PROXY still
+    /// applies); loopback and the embedded server never use one.
+    #[arg(long, value_name = "URL", conflicts_with = "no_proxy")]
+    pub proxy: Option<String>,
+    /// No proxy at all, whatever the environment says.
+    #[arg(long)]
+    pub no_proxy: bool,
+    /// PEM certificates added to the trusted roots (the system's, or SSL_CERT_FILE's).
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+    /// No certificate checks at all (warned on stderr, recorded in the report).
+    #[arg(long)]
+    pub insecure: bool,
+    /// A client certificate for mTLS (PEM); needs --client-key.
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+    /// The private key of --client-cert (PEM).
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -154,33 +183,55 @@ pub struct ServeArgs {
     pub max_inflight: Option<u64>,
 }
 
-fn positive_seconds(s: &str) -> Result<f64, String> {
+/// A flag value clap could not take.
+#[derive(Debug, thiserror::Error)]
+pub enum ArgError {
+    #[error("`{0}` is not a number of seconds above 0 (at most 86400)")]
+    Seconds(String),
+    #[error("`{0}` is not 'Name: value'")]
+    Header(String),
+    #[error("`{0}` is not a header name")]
+    HeaderName(String),
+}
+
+fn positive_seconds(s: &str) -> Result<f64, ArgError> {
     match s.parse::<f64>() {
         Ok(v) if v > 0.0 && v.is_finite() && v <= 86_400.0 => Ok(v),
-        _ => Err(format!("`{s}` is not a number of seconds above 0")),
+        _ => Err(ArgError::Seconds(s.to_string())),
     }
 }
 
-fn header_arg(s: &str) -> Result<(String, String), String> {
+fn header_arg(s: &str) -> Result<(String, String), ArgError> {
     let (name, value) = s
         .split_once(':')
-        .ok_or_else(|| format!("`{s}` is not 'Name: value'"))?;
+        .ok_or_else(|| ArgError::Header(s.to_string()))?;
     let name = name.trim();
     let valid = !name.is_empty()
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
     if !valid {
-        return Err(format!("`{name}` is not a header name"));
+        return Err(ArgError::HeaderName(name.to_string()));
     }
     Ok((name.to_string(), value.trim().to_string()))
 }
 
-/// Runs the command line; returns the exit code.
-pub fn main() -> i32 {
-    let cli = Cli::parse();
+/// Runs the command line; returns how it ended.
+pub fn main() -> Exit {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap's own printing ignores a closed stream; its exit code for usage errors is 2.
+            let _ = e.print();
+            return if e.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Ok
+            };
+        }
+    };
     match cli.command {
-        Command::Run(args) => run::run(args),
+        Command::Run(args) => run::run(*args),
         Command::List(args) => list::list(args),
         Command::Validate(args) => validate::validate(args),
         Command::Rules(args) => rules::rules(args),

@@ -8,7 +8,9 @@
 pub mod case;
 pub mod check;
 pub mod cli;
+pub mod exit;
 pub mod http;
+pub mod output;
 pub mod plan;
 pub mod reference;
 pub mod report;

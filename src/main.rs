@@ -1,3 +1,3 @@
-fn main() {
-    std::process::exit(mpsd_conformance::cli::main());
+fn main() -> std::process::ExitCode {
+    mpsd_conformance::cli::main().into()
 }

@@ -4,6 +4,12 @@
 //! it, the cases run against that URL (and the other CONFORMANCE_* variables). `may` cases never
 //! gate, so they are marked ignored: `cargo test -- --include-ignored` runs them too. With
 //! CONFORMANCE_REPORT_DIR, report.json and junit.xml are written there at the end.
+//!
+//! It behaves like libtest where cargo relies on it: `cargo test NAME` and `--exact NAME` pass
+//! NAME to every test binary, so a name that is no case here selects nothing and passes (exit 0).
+//! A case file's id with `--exact` selects its variants. A set-up error (a caller's AUTH without
+//! its XUID, a target that is not a URL) concerns every trial: it is told once, exit 2; an
+//! unreachable target likewise, exit 3.
 
 use std::collections::BTreeSet;
 use std::process::ExitCode;
@@ -12,13 +18,16 @@ use std::time::{Instant, SystemTime};
 
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use mpsd_conformance::case::{load, CaseSet, CaseSource, Severity};
-use mpsd_conformance::plan::{expand, CaseInstance};
+use mpsd_conformance::errln;
+use mpsd_conformance::exit::Exit;
+use mpsd_conformance::plan::{expand, CaseInstance, Selection};
 use mpsd_conformance::report::{explain, write_reports, Redactor, RunInfo};
 use mpsd_conformance::run::{
-    prepare, probe, run_case, CaseResult, Environment, FailOn, Outcome, PrepareOptions, Prepared,
+    not_run, prepare, probe, run_case, url_userinfo, CaseResult, Environment, FailOn, Outcome,
+    PrepareOptions, Prepared,
 };
 
-/// The target and runtime, started by the first trial that runs (never by `--list`).
+/// The target and runtime, started once before the first trial (never by `--list`).
 struct Shared {
     prepared: Prepared,
     runtime: tokio::runtime::Runtime,
@@ -27,13 +36,14 @@ struct Shared {
     unreachable: Option<String>,
 }
 
+/// The shared state, or why it could not be set up (redacted).
 static SHARED: OnceLock<Result<Shared, String>> = OnceLock::new();
 static RESULTS: Mutex<Vec<CaseResult>> = Mutex::new(Vec::new());
 
 fn main() -> ExitCode {
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let clock = Instant::now();
-    let args = Arguments::from_args();
+    let mut args = Arguments::from_args();
     let source = CaseSource::embedded();
     // Under nextest (`--exact NAME`), parse only the one case file.
     let only: Option<BTreeSet<String>> = match (&args.filter, args.exact) {
@@ -46,59 +56,103 @@ fn main() -> ExitCode {
     let set = match load(&source, only.as_ref()) {
         Ok(set) => Arc::new(set),
         Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
+            errln!("error: {e}");
+            return Exit::Usage.into();
         }
     };
-    // nextest asks for one case by its exact name: a name that names no case is an error, not an
-    // empty pass. (Plain filters stay lenient: `cargo test NAME` passes NAME to every test binary.)
-    let cases = expand(&set);
-    if let (Some(id), true, false) = (&args.filter, args.exact, args.list) {
-        if !cases.iter().any(|c| &c.id == id) {
-            eprintln!("error: no case has the id `{id}` (mpsd-conformance list shows them)");
-            return ExitCode::from(2);
+    let mut cases = expand(&set);
+    if let (Some(filter), true) = (&args.filter, args.exact) {
+        // libtest's --exact compares whole names, which would drop a file id's variants.
+        let selection = Selection {
+            filters: vec![filter.clone()],
+            exact: true,
+            partition: None,
+        };
+        cases.retain(|c| selection.matches(&c.id));
+        args.filter = None;
+    }
+    let mut selected = Vec::new();
+    let mut trials = Vec::new();
+    for case in cases {
+        let ignored = case.severity == Severity::May;
+        let trial = {
+            let set = Arc::clone(&set);
+            let case = case.clone();
+            Trial::ignorable_test(case.id.clone(), move || run_trial(&set, &case))
+                .with_ignored_flag(ignored)
+        };
+        if !args.is_filtered_out(&trial) && !args.is_ignored(&trial) {
+            selected.push(case);
+        }
+        trials.push(trial);
+    }
+
+    if !args.list && !selected.is_empty() {
+        // Set up once, before any trial: a problem here concerns them all, so it is told once.
+        match shared(&set) {
+            Err(why) => {
+                errln!("error: {why}");
+                return Exit::Usage.into();
+            }
+            Ok(shared) => {
+                if let Some(why) = &shared.unreachable {
+                    errln!("error: {why}");
+                    let results: Vec<CaseResult> = selected
+                        .iter()
+                        .map(|c| not_run(c, Outcome::Error, why))
+                        .collect();
+                    write_report(&set, shared, &results, started_at, clock);
+                    return Exit::Errored.into();
+                }
+            }
         }
     }
-    let trials: Vec<Trial> = cases
-        .into_iter()
-        .map(|case| {
-            let name = case.id.clone();
-            let ignored = case.severity == Severity::May;
-            let set = Arc::clone(&set);
-            Trial::ignorable_test(name, move || run_trial(&set, &case)).with_ignored_flag(ignored)
-        })
-        .collect();
     let conclusion = libtest_mimic::run(&args, trials);
 
-    if let (Ok(dir), Some(Ok(shared))) = (std::env::var("CONFORMANCE_REPORT_DIR"), SHARED.get()) {
+    if let Some(Ok(shared)) = SHARED.get() {
         let mut results = RESULTS.lock().map(|r| r.clone()).unwrap_or_default();
         results.sort_by(|a, b| a.id.cmp(&b.id));
-        let info = RunInfo {
-            target_url: shared.prepared.target_label.clone(),
-            embedded: shared.prepared.embedded,
-            case_count: set.case_count(),
-            fingerprint: set.fingerprint.clone(),
-            files: set.files.clone(),
-            options: serde_json::json!({ "via": "cargo test" }),
-            started_at,
-            duration_ms: clock.elapsed().as_millis() as u64,
-            fail_on: FailOn::Should,
-        };
-        if let Err(e) = write_reports(
-            std::path::Path::new(&dir),
-            &info,
-            &results,
-            &shared.redactor,
-        ) {
-            eprintln!("error: {e}");
-        }
+        write_report(&set, shared, &results, started_at, clock);
     }
     conclusion.exit_code()
+}
+
+/// Writes report.json and junit.xml to CONFORMANCE_REPORT_DIR, when it is set.
+fn write_report(
+    set: &CaseSet,
+    shared: &Shared,
+    results: &[CaseResult],
+    started_at: String,
+    clock: Instant,
+) {
+    let Ok(dir) = std::env::var("CONFORMANCE_REPORT_DIR") else {
+        return;
+    };
+    let info = RunInfo {
+        target_url: shared.prepared.target_label.clone(),
+        embedded: shared.prepared.embedded,
+        case_count: set.case_count(),
+        fingerprint: set.fingerprint.clone(),
+        files: set.files.clone(),
+        options: serde_json::json!({ "via": "cargo test" }),
+        started_at,
+        duration_ms: clock.elapsed().as_millis() as u64,
+        fail_on: FailOn::Should,
+    };
+    if let Err(e) = write_reports(std::path::Path::new(&dir), &info, results, &shared.redactor) {
+        errln!("error: {e}");
+    }
 }
 
 fn shared(set: &CaseSet) -> &'static Result<Shared, String> {
     SHARED.get_or_init(|| {
         let env = Environment::from_process();
+        // Until the run is prepared, only the environment's secrets are known.
+        let mut secrets = env.secrets();
+        if let Some(userinfo) = env.target.as_deref().and_then(url_userinfo) {
+            secrets.push(userinfo);
+        }
+        let early = Redactor::new(secrets);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -111,9 +165,10 @@ fn shared(set: &CaseSet) -> &'static Result<Shared, String> {
                 target: env.target.clone(),
                 ..PrepareOptions::default()
             },
-        )?;
-        let redactor = Redactor::new(prepared.secrets.clone());
+        )
+        .map_err(|e| early.text(&e.to_string()))?;
         let ctx = Arc::clone(&prepared.ctx);
+        let redactor = Redactor::new(prepared.secrets.iter().cloned().chain(ctx.client.secrets()));
         let unreachable = runtime
             .block_on(probe(&ctx.client, &ctx.base_url, &ctx.headers))
             .err()

@@ -1,28 +1,26 @@
 //! `list`: the selected case ids, one per line.
 
-use std::io::Write;
-
-use crate::plan::{expand, Selection};
+use crate::exit::Exit;
+use crate::{errln, outln};
 
 use super::common::load_cases;
-use super::{exit, ListArgs};
+use super::select::select;
+use super::ListArgs;
 
-pub fn list(args: ListArgs) -> i32 {
+pub fn list(args: ListArgs) -> Exit {
     let set = match load_cases(&args.cases) {
         Ok(s) => s,
-        Err(code) => return code,
+        Err(exit) => return exit,
     };
-    let selection = Selection {
-        filters: args.select.filter,
-        exact: args.select.exact,
-        partition: args.select.partition,
-    };
-    // A closed pipe (`| head`) ends the listing quietly.
-    let mut out = std::io::stdout().lock();
-    for case in selection.apply(expand(&set)) {
-        if writeln!(out, "{}", case.id).is_err() {
-            break;
+    let cases = match select(&set, &args.select, None) {
+        Ok(c) => c,
+        Err(e) => {
+            errln!("error: {e}");
+            return Exit::Usage;
         }
+    };
+    for case in cases {
+        outln!("{}", case.id);
     }
-    exit::OK
+    Exit::Ok
 }

@@ -4,15 +4,17 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
+use crate::exit::Exit;
 use crate::plan::expand;
+use crate::{errln, outln};
 
 use super::common::load_cases;
-use super::{exit, RulesArgs};
+use super::RulesArgs;
 
-pub fn rules(args: RulesArgs) -> i32 {
+pub fn rules(args: RulesArgs) -> Exit {
     let set = match load_cases(&args.cases) {
         Ok(s) => s,
-        Err(code) => return code,
+        Err(exit) => return exit,
     };
     let mut checked_by: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let cases = expand(&set);
@@ -42,23 +44,23 @@ pub fn rules(args: RulesArgs) -> i32 {
             })
             .collect();
         match serde_json::to_string_pretty(&json!({ "rules": rows })) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => outln!("{text}"),
             Err(e) => {
-                eprintln!("error: failed to render JSON: {e}");
-                return exit::USAGE;
+                errln!("error: failed to render JSON: {e}");
+                return Exit::Usage;
             }
         }
-        return exit::OK;
+        return Exit::Ok;
     }
     for id in &set.rule_order {
         let Some(r) = set.rules.get(id) else { continue };
         let cases = checked_by.get(id.as_str()).unwrap_or(&empty);
-        println!("{:<6} {:<4} {}", r.id, format!("{:?}", r.basis), r.summary);
+        outln!("{:<6} {:<4} {}", r.id, format!("{:?}", r.basis), r.summary);
         if cases.is_empty() {
-            println!("       (no case checks it)");
+            outln!("       (no case checks it)");
         } else {
-            println!("       {} case(s): {}", cases.len(), cases.join(", "));
+            outln!("       {} case(s): {}", cases.len(), cases.join(", "));
         }
     }
-    exit::OK
+    Exit::Ok
 }

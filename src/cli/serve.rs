@@ -1,15 +1,17 @@
 //! `serve`: the reference implementation on a socket, until SIGTERM or Ctrl-C.
 
+use crate::errln;
+use crate::exit::Exit;
 use crate::reference::{self, Config};
 
-use super::{exit, ServeArgs};
+use super::ServeArgs;
 
-pub fn serve(args: ServeArgs) -> i32 {
+pub fn serve(args: ServeArgs) -> Exit {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: failed to start the runtime: {e}");
-            return 1;
+            errln!("error: failed to start the runtime: {e}");
+            return Exit::Usage;
         }
     };
     let config = Config {
@@ -17,10 +19,11 @@ pub fn serve(args: ServeArgs) -> i32 {
         max_inflight: args.max_inflight.map(|n| n as usize),
     };
     match runtime.block_on(reference::serve(&args.addr, config)) {
-        Ok(()) => exit::OK,
+        Ok(()) => Exit::Ok,
         Err(e) => {
-            eprintln!("error: failed to serve on {}: {e}", args.addr);
-            1
+            // Nothing was served: an address that cannot be bound is a usage error.
+            errln!("error: failed to serve on {}: {e}", args.addr);
+            Exit::Usage
         }
     }
 }

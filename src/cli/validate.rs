@@ -1,20 +1,23 @@
 //! `validate`: load and check the case set, send nothing.
 
-use super::common::load_cases;
-use super::{exit, CasesArgs};
+use crate::exit::Exit;
+use crate::outln;
 
-pub fn validate(args: CasesArgs) -> i32 {
+use super::common::load_cases;
+use super::CasesArgs;
+
+pub fn validate(args: CasesArgs) -> Exit {
     match load_cases(&args) {
         Ok(set) => {
-            println!(
+            outln!(
                 "ok: {} cases in {} files, {} rules, fingerprint {}",
                 set.case_count(),
                 set.cases.len(),
                 set.rules.len(),
                 set.fingerprint
             );
-            exit::OK
+            Exit::Ok
         }
-        Err(code) => code,
+        Err(exit) => exit,
     }
 }

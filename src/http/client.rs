@@ -1,11 +1,14 @@
 //! The one HTTP client of a run: reqwest on rustls (ring), no redirects, a per-request timeout
-//! that covers the whole answer, and a cap on the body read.
+//! that covers the whole answer, a cap on the body read, the run's proxies and TLS settings.
 
 use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
+use super::error::ClientError;
 use super::exchange::{RequestData, ResponseData, TransportError};
+use super::proxy::{ProxyChoice, ProxyRules};
+use super::tls::{self, TlsOptions};
 
 pub const USER_AGENT: &str = concat!("mpsd-conformance/", env!("CARGO_PKG_VERSION"));
 
@@ -18,6 +21,9 @@ pub const DEFAULT_MAX_BODY: u64 = 8 * 1024 * 1024;
 pub struct ClientOptions {
     pub timeout: Duration,
     pub max_body: u64,
+    /// Which proxy carries requests to the target (loopback never uses one).
+    pub proxy: ProxyChoice,
+    pub tls: TlsOptions,
 }
 
 impl Default for ClientOptions {
@@ -25,6 +31,8 @@ impl Default for ClientOptions {
         ClientOptions {
             timeout: Duration::from_secs_f64(DEFAULT_TIMEOUT_SECS),
             max_body: DEFAULT_MAX_BODY,
+            proxy: ProxyChoice::default(),
+            tls: TlsOptions::default(),
         }
     }
 }
@@ -33,20 +41,48 @@ impl Default for ClientOptions {
 pub struct HttpClient {
     inner: reqwest::Client,
     options: ClientOptions,
+    proxies: ProxyRules,
 }
 
 impl HttpClient {
-    pub fn new(options: ClientOptions) -> Result<HttpClient, String> {
+    /// Builds the client; reads the environment's proxy variables and the files TLS flags name.
+    pub fn new(options: ClientOptions) -> Result<HttpClient, ClientError> {
+        let proxies = ProxyRules::resolve(&options.proxy, &|name| std::env::var(name).ok())?;
         // Several runs may share a process (tests); the first install wins, which is fine.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let inner = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(options.timeout)
-            .pool_idle_timeout(Duration::from_secs(30))
+            .pool_idle_timeout(Duration::from_secs(30));
+        // reqwest would read the proxy variables itself, loopback included; the rules decide.
+        builder = if proxies.any() {
+            let rules = proxies.clone();
+            builder.proxy(reqwest::Proxy::custom(move |url| {
+                rules.proxy_for(url).map(|p| p.to_string())
+            }))
+        } else {
+            builder.no_proxy()
+        };
+        builder = options.tls.apply(builder)?;
+        let inner = builder
             .build()
-            .map_err(|e| format!("failed to build the HTTP client: {}", chain(&e)))?;
-        Ok(HttpClient { inner, options })
+            .map_err(|e| ClientError::Build { reason: chain(&e) })?;
+        Ok(HttpClient {
+            inner,
+            options,
+            proxies,
+        })
+    }
+
+    /// The proxy a request to `url` goes through, as messages show it.
+    pub fn proxy_for(&self, url: &str) -> Option<String> {
+        self.proxies.shown_for(url)
+    }
+
+    /// Secrets of the client's configuration (proxy credentials), to redact.
+    pub fn secrets(&self) -> Vec<String> {
+        self.proxies.credentials()
     }
 
     pub fn options(&self) -> &ClientOptions {
@@ -86,7 +122,8 @@ impl HttpClient {
             builder = builder.body(request.body.clone());
         }
         let timeout = self.options.timeout;
-        let classify = |e| classify(e, timeout);
+        let proxy = self.proxies.shown_for(&request.url);
+        let classify = |e| classify(e, timeout, proxy.as_deref());
         let mut response = builder.send().await.map_err(classify)?;
         let status = response.status().as_u16();
         let headers = response
@@ -118,12 +155,20 @@ impl HttpClient {
     }
 }
 
-fn classify(err: reqwest::Error, timeout: Duration) -> TransportError {
+fn classify(err: reqwest::Error, timeout: Duration, proxy: Option<&str>) -> TransportError {
     let message = chain(&err);
     if err.is_timeout() {
         TransportError::Timeout(timeout)
+    } else if let Some(explained) = tls::explain(&err) {
+        TransportError::Tls(explained)
     } else if err.is_connect() {
-        TransportError::Connect(message)
+        match proxy {
+            Some(proxy) => TransportError::ProxyConnect {
+                proxy: proxy.to_string(),
+                message,
+            },
+            None => TransportError::Connect(message),
+        }
     } else if err.is_builder() {
         TransportError::Request(message)
     } else {
@@ -132,7 +177,7 @@ fn classify(err: reqwest::Error, timeout: Duration) -> TransportError {
 }
 
 /// An error with its causes, `a: b: c`, the way a person needs to read it.
-fn chain(err: &dyn std::error::Error) -> String {
+pub(super) fn chain(err: &dyn std::error::Error) -> String {
     let mut out = err.to_string();
     let mut source = err.source();
     while let Some(s) = source {

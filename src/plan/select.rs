@@ -7,7 +7,7 @@ use super::instance::CaseInstance;
 pub struct Selection {
     /// Substrings of the id, case-sensitive, OR-ed; none selects everything.
     pub filters: Vec<String>,
-    /// Filters match whole ids.
+    /// Filters match whole ids (or a case file's id, which names all its variants).
     pub exact: bool,
     pub partition: Option<Partition>,
 }
@@ -57,7 +57,11 @@ impl Selection {
         let by_filter = self.filters.is_empty()
             || self.filters.iter().any(|f| {
                 if self.exact {
+                    // `handle-id/malformed` names the file, so every `handle-id/malformed::…`.
                     id == f
+                        || id
+                            .strip_prefix(f.as_str())
+                            .is_some_and(|rest| rest.starts_with("::"))
                 } else {
                     id.contains(f.as_str())
                 }
@@ -112,5 +116,12 @@ mod tests {
             partition: None,
         };
         assert!(e.matches("body/b1") && !e.matches("body/b10"));
+        assert!(e.matches("body/b1::variant") && !e.matches("body/b10::variant"));
+        let variant = Selection {
+            filters: vec!["body/b1::v".into()],
+            exact: true,
+            partition: None,
+        };
+        assert!(variant.matches("body/b1::v") && !variant.matches("body/b1::v2"));
     }
 }

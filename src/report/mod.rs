@@ -12,4 +12,4 @@ pub use junit::junit;
 pub use model::{build, Report, RunInfo, BODY_LIMIT, FORMAT};
 pub use redact::{secret_header, Redactor, REDACTED};
 pub use transcript::{explain, transcript};
-pub use write::{prepare_dir, write_reports};
+pub use write::{prepare_dir, write_reports, WriteError};

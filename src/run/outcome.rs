@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::case::Severity;
 use crate::check::Failure;
+use crate::exit::Exit;
 use crate::http::Exchange;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -131,16 +132,17 @@ impl Summary {
     }
 }
 
-/// The exit code of `run`, as DESIGN.md pins it (2 is decided before anything runs).
-pub fn exit_code(results: &[CaseResult], fail_on: FailOn) -> i32 {
+/// The exit code of `run`, as DESIGN.md pins it (2 is decided before anything runs; which signal
+/// stopped the run is the CLI's to say).
+pub fn exit_code(results: &[CaseResult], fail_on: FailOn) -> Exit {
     if results.iter().any(|r| r.outcome == Outcome::Interrupted) {
-        130
+        Exit::Interrupted
     } else if results.iter().any(|r| r.gates(fail_on)) {
-        1
+        Exit::Failed
     } else if results.iter().any(|r| r.outcome == Outcome::Error) {
-        3
+        Exit::Errored
     } else {
-        0
+        Exit::Ok
     }
 }
 
@@ -184,10 +186,16 @@ mod tests {
         let int = result(Severity::Must, Outcome::Interrupted, false);
         assert_eq!(
             exit_code(&[pass.clone(), may_fail.clone()], FailOn::Should),
-            0
+            Exit::Ok
         );
-        assert_eq!(exit_code(&[pass.clone(), error.clone()], FailOn::Should), 3);
-        assert_eq!(exit_code(&[fail.clone(), error.clone()], FailOn::Should), 1);
-        assert_eq!(exit_code(&[fail, int], FailOn::Should), 130);
+        assert_eq!(
+            exit_code(&[pass.clone(), error.clone()], FailOn::Should),
+            Exit::Errored
+        );
+        assert_eq!(
+            exit_code(&[fail.clone(), error.clone()], FailOn::Should),
+            Exit::Failed
+        );
+        assert_eq!(exit_code(&[fail, int], FailOn::Should), Exit::Interrupted);
     }
 }

@@ -10,6 +10,7 @@ use crate::http::{ClientOptions, HttpClient};
 
 use super::context::RunContext;
 use super::embedded::EmbeddedServer;
+use super::error::PrepareError;
 use super::setup::{url_userinfo, Environment};
 use super::vars::RunVars;
 
@@ -39,7 +40,7 @@ pub fn prepare(
     set: &CaseSet,
     env: &Environment,
     options: PrepareOptions,
-) -> Result<Prepared, String> {
+) -> Result<Prepared, PrepareError> {
     let identities = env.identities(&set.suite)?;
     // Every Authorization value the run uses is redacted, the synthetic callers' included.
     let mut secrets: Vec<String> = identities
@@ -51,12 +52,14 @@ pub fn prepare(
     let (base_url, label, server) = match &options.target {
         Some(url) => {
             let trimmed = url.trim_end_matches('/').to_string();
-            let parsed = reqwest::Url::parse(&trimmed)
-                .map_err(|e| format!("--target `{url}` is not a URL: {e}"))?;
+            let parsed = reqwest::Url::parse(&trimmed).map_err(|e| PrepareError::NotAUrl {
+                target: url.clone(),
+                reason: e.to_string(),
+            })?;
             if !matches!(parsed.scheme(), "http" | "https") {
-                return Err(format!(
-                    "--target `{url}` must be an http:// or https:// URL"
-                ));
+                return Err(PrepareError::NotHttp {
+                    target: url.clone(),
+                });
             }
             if let Some(userinfo) = url_userinfo(&trimmed) {
                 secrets.push(userinfo.clone());
@@ -67,8 +70,7 @@ pub fn prepare(
             (trimmed.clone(), trimmed, None)
         }
         None => {
-            let server = EmbeddedServer::start()
-                .map_err(|e| format!("failed to start the embedded reference server: {e}"))?;
+            let server = EmbeddedServer::start().map_err(PrepareError::Embedded)?;
             (
                 server.url().to_string(),
                 "embedded".to_string(),
@@ -105,7 +107,7 @@ pub fn prepare(
         vars,
         headers,
         body_headers,
-        schemas: Schemas::compile(&set.schemas)?,
+        schemas: Schemas::compile(&set.schemas).map_err(PrepareError::Schemas)?,
         interrupted: Arc::new(AtomicBool::new(false)),
         stopping: Arc::new(AtomicBool::new(false)),
     };

@@ -81,7 +81,8 @@ pub async fn run_cases(
     results
 }
 
-fn not_run(case: &CaseInstance, outcome: Outcome, why: &str) -> CaseResult {
+/// The result of a case that was never started: interrupted, stopped, or unjudgeable.
+pub fn not_run(case: &CaseInstance, outcome: Outcome, why: &str) -> CaseResult {
     CaseResult {
         id: case.id.clone(),
         area: case.area.clone(),

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use crate::case::Suite;
 
 use super::context::Identity;
+use super::error::SetupError;
 
 /// The environment variables DESIGN.md pins, read once.
 #[derive(Clone, Debug, Default)]
@@ -63,7 +64,7 @@ impl Environment {
 
     /// The callers. Without any CONFORMANCE_AUTH_*, the suite's synthetic callers (which the
     /// embedded reference accepts); with some, only the given ones, each needing its xuid.
-    pub fn identities(&self, suite: &Suite) -> Result<BTreeMap<String, Identity>, String> {
+    pub fn identities(&self, suite: &Suite) -> Result<BTreeMap<String, Identity>, SetupError> {
         let mut out = BTreeMap::new();
         let real = !self.auth.is_empty();
         for (name, default) in &suite.identities {
@@ -74,11 +75,7 @@ impl Environment {
                         xuid: xuid.clone(),
                         authorization: Some(auth.clone()),
                     },
-                    (Some(_), None) => {
-                        return Err(format!(
-                            "CONFORMANCE_AUTH_{upper} is set but CONFORMANCE_XUID_{upper} is not: the harness needs the caller's xuid"
-                        ))
-                    }
+                    (Some(_), None) => return Err(SetupError::MissingXuid { caller: upper }),
                     (None, xuid) => Identity {
                         xuid: xuid.cloned().unwrap_or_else(|| default.xuid.clone()),
                         authorization: None,

@@ -2,6 +2,8 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
@@ -19,15 +21,19 @@ pub enum Behaviour {
     Huge,
     /// Echoes the request head back as the body of a 200.
     Echo,
+    /// Answers the first request it gets (the reachability probe) with 404, then never answers.
+    AnswerOnceThenHang,
 }
 
 /// Starts a fake target; returns its base URL. The thread lives as long as the test process.
 pub fn start(behaviour: Behaviour) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
+    let answered = Arc::new(AtomicBool::new(false));
     thread::spawn(move || {
         for stream in listener.incoming().flatten() {
-            thread::spawn(move || serve(stream, behaviour));
+            let answered = Arc::clone(&answered);
+            thread::spawn(move || serve(stream, behaviour, &answered));
         }
     });
     format!("http://{addr}")
@@ -41,7 +47,7 @@ pub fn closed_port() -> String {
     format!("http://{addr}")
 }
 
-fn serve(mut stream: TcpStream, behaviour: Behaviour) {
+fn serve(mut stream: TcpStream, behaviour: Behaviour, answered: &AtomicBool) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
     loop {
         let Some(head) = read_request(&mut stream) else {
@@ -64,6 +70,13 @@ fn serve(mut stream: TcpStream, behaviour: Behaviour) {
                     }
                 }
                 return;
+            }
+            Behaviour::AnswerOnceThenHang => {
+                if answered.swap(true, Ordering::SeqCst) {
+                    thread::sleep(Duration::from_secs(60));
+                    return;
+                }
+                b"HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nno".to_vec()
             }
             Behaviour::Echo => {
                 let mut r = format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n", head.len()).into_bytes();

@@ -75,4 +75,6 @@ pub fn announced_url(child: &mut std::process::Child) -> String {
         .to_string()
 }
 
+pub mod certs;
 pub mod fake;
+pub mod relay;

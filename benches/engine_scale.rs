@@ -1,0 +1,335 @@
+//! The engine at scale: N generated cases, each equivalent to the catalog's join case (fixture
+//! session + invite handle, caller b joins through R1, its checks, then teardown: 6 requests),
+//! run by the real binary against a separately started `mpsd-conformance serve`.
+//!
+//! `cargo bench --bench engine_scale -- [--cases N] [--jobs N] [--binary PATH] [--target URL]
+//!  [--hurl] [--keep DIR]`
+//!
+//! Prints cases/s, requests/s, the harness's CPU time per request (user + system of the `run`
+//! process alone, from wait4) and its peak RSS. `--binary` runs another build of the harness
+//! (an older commit, say) on the same generated set, for before/after figures; the server is
+//! always this build's `serve` (or `--target`), so only the harness differs. `--hurl` also
+//! writes the equivalent Hurl files (3 requests each, no teardown) and times `hurl --test
+//! --jobs N` on them when `hurl` is on PATH.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Requests one generated case sends: create, handle, join, b leaves, a leaves, delete handle.
+const REQUESTS_PER_CASE: u64 = 6;
+/// Requests one generated Hurl file sends: create, handle, join.
+const HURL_REQUESTS_PER_FILE: u64 = 3;
+
+struct Options {
+    cases: usize,
+    jobs: usize,
+    binary: PathBuf,
+    target: Option<String>,
+    hurl: bool,
+    keep: Option<PathBuf>,
+}
+
+fn main() {
+    match options().and_then(|o| bench(&o)) {
+        Ok(()) => {}
+        Err(e) => {
+            eprintln!("engine_scale: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn options() -> Result<Options, String> {
+    let mut o = Options {
+        cases: 10_000,
+        jobs: 64,
+        binary: PathBuf::from(env!("CARGO_BIN_EXE_mpsd-conformance")),
+        target: None,
+        hurl: false,
+        keep: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
+        match arg.as_str() {
+            "--cases" => o.cases = number(&value("--cases")?)?,
+            "--jobs" => o.jobs = number(&value("--jobs")?)?,
+            "--binary" => o.binary = PathBuf::from(value("--binary")?),
+            "--target" => o.target = Some(value("--target")?),
+            "--keep" => o.keep = Some(PathBuf::from(value("--keep")?)),
+            "--hurl" => o.hurl = true,
+            // `cargo bench` passes --bench to every bench binary.
+            "--bench" => {}
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    Ok(o)
+}
+
+fn number(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("`{text}` is not a positive number")),
+    }
+}
+
+fn bench(o: &Options) -> Result<(), String> {
+    let scratch = tempfile::tempdir().map_err(|e| format!("no temporary directory: {e}"))?;
+    let root = o
+        .keep
+        .clone()
+        .unwrap_or_else(|| scratch.path().to_path_buf());
+    let cases_dir = root.join("cases");
+    generate_cases(&cases_dir, o.cases)?;
+
+    let mut server = None;
+    let target = match &o.target {
+        Some(url) => url.clone(),
+        None => {
+            let (child, url) = start_server(Path::new(env!("CARGO_BIN_EXE_mpsd-conformance")))?;
+            server = Some(ServerGuard(child));
+            url
+        }
+    };
+    println!(
+        "engine_scale: {} cases × {REQUESTS_PER_CASE} requests, --jobs {}, against {target}",
+        o.cases, o.jobs
+    );
+    println!("harness: {}", o.binary.display());
+
+    let reports = root.join("reports");
+    let mut run = Command::new(&o.binary);
+    run.args(["run", "--cases"])
+        .arg(&cases_dir)
+        .args([
+            "--target",
+            &target,
+            "--jobs",
+            &o.jobs.to_string(),
+            "--report-dir",
+        ])
+        .arg(&reports)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let measured = measure(run)?;
+    if measured.exit != 0 {
+        return Err(format!(
+            "the run exited {} (every generated case must pass):\n{}",
+            measured.exit, measured.stderr
+        ));
+    }
+    let requests = o.cases as u64 * REQUESTS_PER_CASE;
+    let secs = measured.wall.as_secs_f64();
+    println!(
+        "mpsd-conformance: {:.2} s, {:.0} cases/s, {:.0} requests/s, {:.1} µs CPU per request \
+         (user {:.2} s + sys {:.2} s), peak RSS {:.1} MiB",
+        secs,
+        o.cases as f64 / secs,
+        requests as f64 / secs,
+        (measured.user + measured.sys).as_secs_f64() * 1e6 / requests as f64,
+        measured.user.as_secs_f64(),
+        measured.sys.as_secs_f64(),
+        measured.max_rss_kib as f64 / 1024.0,
+    );
+
+    if o.hurl {
+        hurl(&root, o, &target)?;
+    }
+    drop(server);
+    Ok(())
+}
+
+/// The catalog's shared files, and `o.cases` copies of `body/join.json` under `bench/`.
+fn generate_cases(dir: &Path, count: usize) -> Result<(), String> {
+    let catalog = Path::new(env!("CARGO_MANIFEST_DIR")).join("cases");
+    let io = |what: &str, e: std::io::Error| format!("{what}: {e}");
+    std::fs::create_dir_all(dir.join("schemas")).map_err(|e| io("create the case dir", e))?;
+    for name in ["suite.json", "rules.json", "case.schema.json"] {
+        std::fs::copy(catalog.join(name), dir.join(name)).map_err(|e| io(name, e))?;
+    }
+    for entry in std::fs::read_dir(catalog.join("schemas")).map_err(|e| io("schemas", e))? {
+        let path = entry.map_err(|e| io("schemas", e))?.path();
+        if let Some(name) = path.file_name() {
+            std::fs::copy(&path, dir.join("schemas").join(name)).map_err(|e| io("schema", e))?;
+        }
+    }
+    let join = std::fs::read(catalog.join("body/join.json")).map_err(|e| io("join.json", e))?;
+    let area = dir.join("bench");
+    std::fs::create_dir_all(&area).map_err(|e| io("create the area", e))?;
+    for i in 0..count {
+        std::fs::write(area.join(format!("join-{i:05}.json")), &join)
+            .map_err(|e| io("write a case", e))?;
+    }
+    Ok(())
+}
+
+/// Kills the server when the bench ends, however it ends.
+struct ServerGuard(Child);
+
+impl Drop for ServerGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `serve` on a free loopback port; its first stdout line names the URL.
+fn start_server(binary: &Path) -> Result<(Child, String), String> {
+    let mut child = Command::new(binary)
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+    let stdout = child.stdout.take().ok_or("serve has no stdout")?;
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .map_err(|e| format!("serve said nothing: {e}"))?;
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .ok_or_else(|| format!("unexpected first line from serve: {line:?}"))?
+        .to_string();
+    Ok((child, url))
+}
+
+struct Measured {
+    exit: i32,
+    wall: Duration,
+    user: Duration,
+    sys: Duration,
+    max_rss_kib: i64,
+    stderr: String,
+}
+
+/// Runs a command to its end and reads that one process's resource use (wait4), so the
+/// server's CPU, a separate process, is never counted.
+fn measure(mut command: Command) -> Result<Measured, String> {
+    let started = Instant::now();
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot start the run: {e}"))?;
+    // Drain stderr on a thread so a chatty run cannot block on a full pipe.
+    let stderr = child.stderr.take();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut s) = stderr {
+            let _ = std::io::Read::read_to_string(&mut s, &mut text);
+        }
+        text
+    });
+    let pid = child.id() as libc::pid_t;
+    let mut status: libc::c_int = 0;
+    // SAFETY: an all-zero rusage is a valid value of that plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: wait4 writes only into the two out-pointers, which live for the call.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = started.elapsed();
+    if waited != pid {
+        return Err(format!("wait4 failed: {}", std::io::Error::last_os_error()));
+    }
+    let exit = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    let time = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    Ok(Measured {
+        exit,
+        wall,
+        user: time(usage.ru_utime),
+        sys: time(usage.ru_stime),
+        max_rss_kib: usage.ru_maxrss,
+        stderr: reader.join().unwrap_or_default(),
+    })
+}
+
+/// The same workload through Hurl: per file, create a session, create an invite handle to it,
+/// and join it as caller b, with the join case's checks.
+fn hurl(root: &Path, o: &Options, target: &str) -> Result<(), String> {
+    let dir = root.join("hurl");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+    let scid = "8f2a4c1e-0d7b-4e5a-9c3f-1b6d2e7a9f40";
+    let mut files = Vec::with_capacity(o.cases);
+    for i in 0..o.cases {
+        let session = format!("hurl-bench-{i:05}-{}", std::process::id());
+        let text = format!(
+            r#"PUT {{{{target}}}}/serviceconfigs/{scid}/sessionTemplates/lobby/sessions/{session}
+X-Xbl-Contract-Version: 107
+Authorization: XBL3.0 x=2533274790395904;mpsdc-token-a-0f3c9b
+If-None-Match: *
+Content-Type: application/json
+{{"properties":{{"custom":{{"fixture":"mpsd-conformance"}}}},"members":{{"me":{{"properties":{{"system":{{"active":true}}}}}}}}}}
+HTTP 201
+
+POST {{{{target}}}}/handles
+X-Xbl-Contract-Version: 107
+Authorization: XBL3.0 x=2533274790395904;mpsdc-token-a-0f3c9b
+Content-Type: application/json
+{{"version":1,"type":"invite","sessionRef":{{"scid":"{scid}","templateName":"lobby","name":"{session}"}},"invitedXuid":"2533274790395905"}}
+HTTP *
+[Captures]
+handle: jsonpath "$.id"
+[Asserts]
+status >= 200
+status < 300
+
+PUT {{{{target}}}}/handles/{{{{handle}}}}/session
+X-Xbl-Contract-Version: 107
+Authorization: XBL3.0 x=2533274790395905;mpsdc-token-b-7d21e4
+Content-Type: application/json
+{{"members":{{"me":{{"properties":{{"system":{{"active":true}}}}}}}}}}
+HTTP 200
+[Asserts]
+jsonpath "$.members" count == 2
+jsonpath "$.membersInfo.count" == 2
+jsonpath "$.membersInfo.first" exists
+jsonpath "$.membersInfo.next" exists
+jsonpath "$.membersInfo.accepted" == 2
+"#
+        );
+        let path = dir.join(format!("join-{i:05}.hurl"));
+        std::fs::write(&path, text).map_err(|e| format!("write {}: {e}", path.display()))?;
+        files.push(path);
+    }
+    let mut command = Command::new("hurl");
+    command
+        .args(["--test", "--jobs", &o.jobs.to_string(), "--variable"])
+        .arg(format!("target={target}"))
+        .args(&files)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let measured = match measure(command) {
+        Ok(m) => m,
+        Err(e) => {
+            println!("hurl: not run ({e})");
+            return Ok(());
+        }
+    };
+    if measured.exit != 0 {
+        let tail: String = measured
+            .stderr
+            .lines()
+            .rev()
+            .take(20)
+            .collect::<Vec<_>>()
+            .join("\n");
+        return Err(format!("hurl exited {}:\n{tail}", measured.exit));
+    }
+    let requests = o.cases as u64 * HURL_REQUESTS_PER_FILE;
+    let secs = measured.wall.as_secs_f64();
+    println!(
+        "hurl: {:.2} s, {:.0} files/s, {:.0} requests/s, {:.1} µs CPU per request, peak RSS {:.1} MiB",
+        secs,
+        o.cases as f64 / secs,
+        requests as f64 / secs,
+        (measured.user + measured.sys).as_secs_f64() * 1e6 / requests as f64,
+        measured.max_rss_kib as f64 / 1024.0,
+    );
+    Ok(())
+}

@@ -1,0 +1,86 @@
+//! Choosing the cases of `list` and `run` the same way: an earlier report's failures, then
+//! filters, then the shard. A filter that matches nothing is an error in words; an empty shard
+//! is not (DESIGN.md).
+
+use std::collections::BTreeSet;
+
+use crate::case::CaseSet;
+use crate::plan::{expand, CaseInstance, Selection};
+
+use super::SelectArgs;
+
+/// Why a selection is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SelectError {
+    #[error("no case id {} (filters are case-sensitive{}; `mpsd-conformance list` shows the ids)", describe(.filters, *.exact), if *.rerun { ", and apply to the cases to rerun" } else { "" })]
+    NothingMatches {
+        filters: Vec<String>,
+        exact: bool,
+        rerun: bool,
+    },
+    #[error("the case set holds no case")]
+    NoCases,
+}
+
+fn describe(filters: &[String], exact: bool) -> String {
+    let quoted: Vec<String> = filters.iter().map(|f| format!("`{f}`")).collect();
+    let verb = if exact { "is exactly" } else { "contains" };
+    format!("{verb} {}", quoted.join(" or "))
+}
+
+/// The cases to run or list, sorted by id. `rerun`, when given, limits them to these ids.
+pub fn select(
+    set: &CaseSet,
+    args: &SelectArgs,
+    rerun: Option<&BTreeSet<String>>,
+) -> Result<Vec<CaseInstance>, SelectError> {
+    let mut cases = expand(set);
+    if cases.is_empty() {
+        return Err(SelectError::NoCases);
+    }
+    if let Some(ids) = rerun {
+        cases.retain(|c| ids.contains(&c.id));
+    }
+    let by_filter = Selection {
+        filters: args.filter.clone(),
+        exact: args.exact,
+        partition: None,
+    };
+    let cases = by_filter.apply(cases);
+    if cases.is_empty() && !args.filter.is_empty() {
+        return Err(SelectError::NothingMatches {
+            filters: args.filter.clone(),
+            exact: args.exact,
+            rerun: rerun.is_some(),
+        });
+    }
+    let shard = Selection {
+        partition: args.partition,
+        ..Selection::default()
+    };
+    Ok(shard.apply(cases))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_message_names_the_filters_and_their_case() {
+        let e = SelectError::NothingMatches {
+            filters: vec!["Body/".into(), "x".into()],
+            exact: false,
+            rerun: false,
+        };
+        assert_eq!(
+            e.to_string(),
+            "no case id contains `Body/` or `x` (filters are case-sensitive; `mpsd-conformance list` shows the ids)"
+        );
+        let e = SelectError::NothingMatches {
+            filters: vec!["body/b1".into()],
+            exact: true,
+            rerun: true,
+        };
+        assert!(e.to_string().starts_with("no case id is exactly `body/b1`"));
+    }
+}

@@ -1,0 +1,80 @@
+//! The one way the program prints. A closed stdout or stderr (`| head`, `| true`, a terminal that
+//! went away) is not an error of the run: that stream goes quiet, the run goes on (reports, exit
+//! code). `println!` would panic instead ("failed printing to stdout", exit 101).
+
+use std::fmt;
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static STDOUT_GONE: AtomicBool = AtomicBool::new(false);
+static STDERR_GONE: AtomicBool = AtomicBool::new(false);
+
+/// Writes to stdout unless it has gone away.
+pub fn out(args: fmt::Arguments<'_>) {
+    write_to(&STDOUT_GONE, &mut io::stdout().lock(), args);
+}
+
+/// Writes to stderr unless it has gone away.
+pub fn err(args: fmt::Arguments<'_>) {
+    write_to(&STDERR_GONE, &mut io::stderr().lock(), args);
+}
+
+/// Whether stdout has gone away (nothing more is written to it).
+pub fn stdout_gone() -> bool {
+    STDOUT_GONE.load(Ordering::Relaxed)
+}
+
+fn write_to(gone: &AtomicBool, stream: &mut dyn Write, args: fmt::Arguments<'_>) {
+    if gone.load(Ordering::Relaxed) {
+        return;
+    }
+    if stream
+        .write_fmt(args)
+        .and_then(|()| stream.flush())
+        .is_err()
+    {
+        gone.store(true, Ordering::Relaxed);
+    }
+}
+
+/// `println!` that never panics: see [`crate::output`].
+#[macro_export]
+macro_rules! outln {
+    () => { $crate::output::out(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::output::out(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+/// `eprintln!` that never panics: see [`crate::output`].
+#[macro_export]
+macro_rules! errln {
+    () => { $crate::output::err(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::output::err(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stream whose reader has gone: every write fails.
+    struct Closed(usize);
+
+    impl Write for Closed {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            self.0 += 1;
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_closed_stream_goes_quiet_after_the_first_failed_write() {
+        let gone = AtomicBool::new(false);
+        let mut stream = Closed(0);
+        write_to(&gone, &mut stream, format_args!("one\n"));
+        assert!(gone.load(Ordering::Relaxed));
+        write_to(&gone, &mut stream, format_args!("two\n"));
+        assert_eq!(stream.0, 1, "no write after the stream went away");
+    }
+}

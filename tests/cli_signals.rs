@@ -1,0 +1,120 @@
+//! Ctrl-C and SIGTERM at the command line: reports are written and the exit code says which
+//! signal stopped the run (130, 143), even while the reachability probe waits on a target that
+//! accepts connections but never answers.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::fake::{self, Behaviour};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
+
+/// Starts `run` and returns once its first line is out (signals are handled from then on).
+fn start(target: &str, args: &[&str], reports: &Path) -> (Child, String) {
+    let mut child = Command::new(BIN)
+        .args(["run", "--target", target, "--color", "never"])
+        .args(args)
+        .arg("--report-dir")
+        .arg(reports)
+        .env_remove("CONFORMANCE_AUTH_A")
+        .env_remove("CONFORMANCE_AUTH_B")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run starts");
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("a first line");
+    // Keep draining stdout so the run never blocks on a full pipe.
+    std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = stdout.read_to_string(&mut rest);
+    });
+    (child, first)
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{name}"), &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+}
+
+/// Waits at most `limit` for the child; its exit code and stderr.
+fn finish(mut child: Child, limit: Duration) -> (Option<i32>, String) {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            let mut stderr = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                let _ = e.read_to_string(&mut stderr);
+            }
+            return (status.code(), stderr);
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the run did not end within {limit:?} of the signal");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn report(dir: &Path) -> serde_json::Value {
+    let bytes = std::fs::read(dir.join("report.json")).expect("report.json is written");
+    serde_json::from_slice(&bytes).expect("JSON")
+}
+
+#[test]
+fn a_signal_during_a_probe_that_never_answers_stops_the_run_at_once() {
+    for (name, code) in [("INT", 130), ("TERM", 143)] {
+        let target = fake::start(Behaviour::Hang);
+        let dir = tempfile::tempdir().expect("tmp");
+        let (child, first) = start(
+            &target,
+            &["--timeout", "60", "--filter", "body/"],
+            dir.path(),
+        );
+        assert!(first.starts_with("mpsd-conformance "), "{first}");
+        std::thread::sleep(Duration::from_millis(200));
+        signal(&child, name);
+        // Far below the 60 s the probe would otherwise wait.
+        let (exit, stderr) = finish(child, Duration::from_secs(10));
+        assert_eq!(exit, Some(code), "SIG{name}: {stderr}");
+        assert!(!stderr.contains("cannot be tested"), "{stderr}");
+        let doc = report(dir.path());
+        assert_eq!(
+            doc["summary"]["interrupted"], doc["summary"]["total"],
+            "SIG{name}: {}",
+            doc["summary"]
+        );
+    }
+}
+
+#[test]
+fn sigterm_while_cases_run_writes_the_reports_and_exits_143() {
+    let target = fake::start(Behaviour::AnswerOnceThenHang);
+    let dir = tempfile::tempdir().expect("tmp");
+    let (child, _) = start(
+        &target,
+        &["--timeout", "2", "--jobs", "2", "--filter", "handle-id/"],
+        dir.path(),
+    );
+    // The probe is answered; the first cases now wait on requests that never get an answer.
+    std::thread::sleep(Duration::from_millis(500));
+    signal(&child, "TERM");
+    // A second signal neither kills the run nor changes what the first decided.
+    std::thread::sleep(Duration::from_millis(50));
+    signal(&child, "INT");
+    let (exit, stderr) = finish(child, Duration::from_secs(20));
+    assert_eq!(exit, Some(143), "{stderr}");
+    assert!(stderr.contains("terminated (SIGTERM)"), "{stderr}");
+    let doc = report(dir.path());
+    let interrupted = doc["summary"]["interrupted"].as_u64().unwrap_or(0);
+    assert!(interrupted > 0, "{}", doc["summary"]);
+}

@@ -1,0 +1,169 @@
+//! The `cargo test` harness (tests/conformance.rs) behaves like libtest where cargo relies on it:
+//! names of other test binaries select nothing, a case file's id selects its variants, and a
+//! set-up problem is told once with a non-zero exit instead of once per trial.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use common::fake;
+
+/// The conformance test binary cargo built beside this one. Cargo names no other test binary to
+/// a test, so it is found in this binary's folder: the newest `conformance-<hash>`.
+fn conformance_binary() -> PathBuf {
+    let me = std::env::current_exe().expect("current exe");
+    let dir = me.parent().expect("deps folder");
+    let mut found: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(dir)
+        .expect("deps folder is readable")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            name.starts_with("conformance-") && p.extension().is_none_or(|e| e == "exe")
+        })
+        .filter_map(|p| Some((p.metadata().ok()?.modified().ok()?, p)))
+        .collect();
+    found.sort();
+    found
+        .pop()
+        .map(|(_, p)| p)
+        .expect("cargo builds the conformance test binary with the other tests")
+}
+
+fn harness(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(conformance_binary());
+    cmd.args(args);
+    for name in [
+        "CONFORMANCE_TARGET",
+        "CONFORMANCE_AUTH_A",
+        "CONFORMANCE_AUTH_B",
+        "CONFORMANCE_XUID_A",
+        "CONFORMANCE_XUID_B",
+        "CONFORMANCE_REPORT_DIR",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        cmd.env_remove(name);
+    }
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    cmd.output().expect("the harness runs")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// The number in libtest's closing line `test result: ok. N passed; …`.
+fn passed(out: &Output) -> usize {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    stdout
+        .lines()
+        .find_map(|l| {
+            let rest = l.strip_prefix("test result: ")?;
+            let (_, after) = rest.split_once(". ")?;
+            after.split(' ').next()?.parse().ok()
+        })
+        .unwrap_or_else(|| panic!("no closing line:\n{stdout}"))
+}
+
+#[test]
+fn a_name_of_another_test_binary_selects_nothing_and_passes() {
+    for name in [
+        "loader_rejects_unknown_fields",
+        "common::fake::start",
+        "no/such/case::variant",
+    ] {
+        let out = harness(&["--exact", name], &[]);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", text(&out));
+        assert_eq!(passed(&out), 0, "{name}");
+    }
+}
+
+#[test]
+fn exact_on_a_file_id_runs_its_variants_and_on_a_variant_runs_it_alone() {
+    let out = harness(&["--exact", "handle-id/malformed"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(passed(&out) > 1, "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("test handle-id/malformed::urn ") && l.ends_with(" ok")),
+        "{stdout}"
+    );
+
+    let out = harness(&["--exact", "handle-id/malformed::urn"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(passed(&out), 1, "{}", text(&out));
+}
+
+#[test]
+fn a_set_up_error_is_told_once_with_exit_2() {
+    for (env, expected) in [
+        (
+            vec![("CONFORMANCE_AUTH_A", "XBL3.0 x=1;harness-token-value")],
+            "CONFORMANCE_AUTH_A is set but CONFORMANCE_XUID_A is not",
+        ),
+        (
+            vec![("CONFORMANCE_TARGET", "not a url at all")],
+            "is not a URL",
+        ),
+        (
+            vec![("CONFORMANCE_TARGET", "ftp://files.example")],
+            "must be an http:// or https:// URL",
+        ),
+    ] {
+        let out = harness(&["body/"], &env);
+        assert_eq!(out.status.code(), Some(2), "{env:?}: {}", text(&out));
+        let all = text(&out);
+        assert_eq!(all.matches(expected).count(), 1, "{all}");
+        assert!(!all.contains("harness-token-value"), "{all}");
+        assert!(!all.contains("FAILED"), "{all}");
+    }
+}
+
+#[test]
+fn an_unreachable_target_is_told_once_with_exit_3() {
+    let out = harness(&["body/"], &[("CONFORMANCE_TARGET", &fake::closed_port())]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert_eq!(
+        text(&out).matches("cannot be tested").count(),
+        1,
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn listing_needs_no_set_up() {
+    let out = harness(
+        &["--list"],
+        &[("CONFORMANCE_AUTH_A", "XBL3.0 x=1;harness-token-value")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("handle-id/malformed::urn: test"));
+}
+
+#[test]
+fn a_proxy_in_the_environment_never_carries_the_embedded_server_s_traffic() {
+    let out = harness(
+        &["body/"],
+        &[
+            ("HTTP_PROXY", "http://127.0.0.1:1"),
+            ("http_proxy", "http://127.0.0.1:1"),
+            ("ALL_PROXY", "http://127.0.0.1:1"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(passed(&out) > 0);
+}
