@@ -21,7 +21,8 @@ fn maximal() -> Value {
         "title": "t",
         "description": "d",
         "rules": ["O1", "SH2"],
-        "severity": "must",
+        "severity": "may",
+        "mayForm": "O1/x",
         "steps": [
             { "name": "s", "use": "session", "with": { "template": "lobby" } },
             {
@@ -38,15 +39,31 @@ fn maximal() -> Value {
                                             "matches": ".*", "includes": ["GET"], "pathEquals": "/p" } },
                     "body": { "rule": "O1", "empty": false, "schema": "session.json" },
                     "json": [ { "pointer": "/a", "rule": "O1", "exists": true, "equals": 1, "notEquals": 2,
-                                "greaterThan": 0, "count": 1, "type": "integer" } ],
-                    "invariants": [ "member-list", { "name": "members-info", "rule": "SH2" } ]
+                                "greaterThan": 0, "lessThan": 5, "matches": "^x$", "count": 1, "type": "integer" } ],
+                    "invariants": [ "member-list", { "name": "members-info", "rule": "SH2" } ],
+                    "members": [ { "xuid": "{{xuid.a}}", "present": true, "rule": "SH2",
+                                   "json": [ { "pointer": "/next", "type": "integer" } ] } ],
+                    "when": [ { "status": [200], "expect": { "rule": "SH2", "invariants": ["member-list"] } } ]
                 },
                 "capture": { "etag": { "header": "etag" } }
             },
             { "request": { "method": "PUT", "path": "/x", "rawBody": "{" } },
-            { "request": { "method": "PUT", "path": "/x", "paddedBody": 10 } }
+            { "request": { "method": "PUT", "path": "/x", "paddedBody": 10 } },
+            {
+                "burst": 8,
+                "onlyIf": { "step": "w", "status": [200, 201] },
+                "request": { "method": "PUT", "path": "/x", "rawBodyHex": "efbbbf 7b7d" },
+                "expect": { "status": [200, 412],
+                            "tally": [ { "status": [200], "min": 1, "max": 1, "rule": "O1" },
+                                       { "status": [412], "count": 7 } ] }
+            },
+            { "name": "before", "snapshot": "{{s.path}}" },
+            { "unchanged": "before", "rule": "O1", "onlyIf": { "step": "w", "status": [200] } }
         ],
-        "variants": [ { "name": "v", "x": 1 } ]
+        "variants": [
+            { "name": "v", "x": 1 },
+            { "name": "u", "severity": "should", "mayForm": "O1/y", "rules": ["O14"] }
+        ]
     })
 }
 
@@ -109,14 +126,39 @@ fn closed_objects_of_the_schema_list_exactly_the_model_fields() {
     };
     // Each closed object of the schema, and where the maximal case shows its fields (the union
     // of several places where fields exclude each other).
-    let pairs: [(&str, &[&str]); 7] = [
+    let pairs: [(&str, &[&str]); 12] = [
         ("/properties", &[""]),
-        ("/$defs/step/properties", &["/steps/0", "/steps/1"]),
+        (
+            "/$defs/step/properties",
+            &["/steps/0", "/steps/1", "/steps/4", "/steps/5", "/steps/6"],
+        ),
         (
             "/$defs/request/properties",
-            &["/steps/1/request", "/steps/2/request", "/steps/3/request"],
+            &[
+                "/steps/1/request",
+                "/steps/2/request",
+                "/steps/3/request",
+                "/steps/4/request",
+            ],
         ),
-        ("/$defs/expect/properties", &["/steps/1/expect"]),
+        (
+            "/$defs/expect/properties",
+            &["/steps/1/expect", "/steps/4/expect"],
+        ),
+        (
+            "/$defs/memberExpect/properties",
+            &["/steps/1/expect/members/0"],
+        ),
+        (
+            "/$defs/tally/properties",
+            &["/steps/4/expect/tally/0", "/steps/4/expect/tally/1"],
+        ),
+        ("/$defs/whenBranch/properties", &["/steps/1/expect/when/0"]),
+        (
+            "/$defs/step/properties/onlyIf/properties",
+            &["/steps/4/onlyIf"],
+        ),
+        ("/properties/variants/items/properties", &["/variants/1"]),
         (
             "/$defs/headerExpect/properties",
             &["/steps/1/expect/headers/etag"],

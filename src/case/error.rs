@@ -70,9 +70,10 @@ impl Problem {
         }
     }
 
-    /// A serde_json error, which knows its line and column.
-    pub fn from_serde(path: &str, err: &serde_json::Error) -> Problem {
-        let message = strip_position(&err.to_string());
+    /// A serde_json error, which knows its line and column; `field` names where a type mistake
+    /// is, so the message can say what the field must be.
+    pub fn from_serde(path: &str, err: &serde_json::Error, field: Option<&str>) -> Problem {
+        let message = super::de::readable(&strip_position(&err.to_string()), field);
         Problem {
             path: path.to_string(),
             at: Position::LineCol(err.line().max(1), err.column().max(1)),

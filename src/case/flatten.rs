@@ -1,11 +1,11 @@
 //! A case's steps with fixtures inlined: the sequence of requests the runner sends, each with
 //! the scope its templates are read in.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
-use super::model::{Capture, CaseFile, Expect, RequestSpec, Step, Suite};
+use super::model::{Capture, CaseFile, Expect, OnlyIf, RequestSpec, Step, Suite};
 use super::scope::Scope;
 
 #[derive(Clone, Debug)]
@@ -18,6 +18,8 @@ pub struct FlatStep {
     pub scope: Scope,
     /// Namespace that captures go to.
     pub capture_ns: Option<String>,
+    /// The guard of the case step this comes from (a fixture's steps share their `use`'s).
+    pub only_if: Option<OnlyIf>,
     pub action: Action,
 }
 
@@ -27,19 +29,53 @@ pub enum Action {
         request: Box<RequestSpec>,
         expect: Option<Box<Expect>>,
         captures: BTreeMap<String, Capture>,
+        /// Sent this many times at once.
+        burst: Option<u16>,
+    },
+    /// A `GET` whose answer is recorded in the step's namespace (`path`, `status`, `etag`,
+    /// `changeNumber`).
+    Snapshot { request: Box<RequestSpec> },
+    /// A `GET` of namespace `ns`'s path, judged against what `ns` recorded.
+    Unchanged {
+        request: Box<RequestSpec>,
+        ns: String,
+        form: UnchangedForm,
+        rule: Option<String>,
     },
     /// A fixture's exports, set once its steps ran.
     Export { vars: Map<String, Value> },
 }
 
+/// What an `unchanged` step demands, decided by what its namespace recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnchangedForm {
+    /// 200 with the recorded `etag` and `changeNumber`.
+    Session,
+    /// 204: there was no session, and there still is none.
+    Absent,
+    /// Whichever the snapshot saw: 200 (a session) or 204 (none).
+    AsSnapshotSaw,
+}
+
 /// Namespaces the template language owns; a step cannot capture into them.
 pub const RESERVED: &[&str] = &[
-    "world", "xuid", "run", "fresh", "guid", "param", "self", "variant",
+    "world", "xuid", "auth", "burst", "run", "fresh", "guid", "param", "self", "variant",
 ];
 
+/// What a namespace holds once its step ran.
+enum Namespace {
+    Snapshot,
+    Vars(BTreeSet<String>),
+}
+
+type FlattenError = (String, String);
+
 /// Inlines fixtures. Errors are `(JSON pointer, message)` in the case file.
-pub fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, (String, String)> {
+pub fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, FlattenError> {
     let mut out = Vec::new();
+    let mut namespaces: BTreeMap<String, Namespace> = BTreeMap::new();
+    // Request steps by name, and whether each is a burst: what `onlyIf` may name.
+    let mut requests: BTreeMap<String, bool> = BTreeMap::new();
     for (i, step) in case.steps.iter().enumerate() {
         let pointer = format!("/steps/{i}");
         if let Some(name) = step.name.as_deref().filter(|n| RESERVED.contains(n)) {
@@ -51,113 +87,281 @@ pub fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, (String,
                 ),
             ));
         }
-        match (&step.use_fixture, &step.request) {
-            (Some(_), Some(_)) => {
+        check_fields(step, &pointer)?;
+        if let Some(guard) = &step.only_if {
+            match requests.get(&guard.step) {
+                None => {
+                    return Err((
+                        format!("{pointer}/onlyIf/step"),
+                        format!(
+                            "`{}` is not an earlier request step of the case (named request steps before this one: {})",
+                            guard.step,
+                            list(requests.keys())
+                        ),
+                    ))
+                }
+                Some(true) => {
+                    return Err((
+                        format!("{pointer}/onlyIf/step"),
+                        format!("`{}` is a burst step, which has many statuses: use `tally`", guard.step),
+                    ))
+                }
+                Some(false) => {}
+            }
+            let codes = &guard.status.0;
+            if codes.is_empty() || codes.iter().any(|s| !(100..=599).contains(s)) {
                 return Err((
-                    pointer,
-                    "a step has either `use` or `request`, not both".into(),
-                ))
+                    format!("{pointer}/onlyIf/status"),
+                    "statuses are a non-empty set of codes 100–599".into(),
+                ));
             }
-            (None, None) => return Err((pointer, "a step needs `use` or `request`".into())),
-            (None, Some(request)) => {
-                if !step.with.is_empty() {
+        }
+        let label = step
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("step {}", i + 1));
+        let flat = |action: Action| FlatStep {
+            label: label.clone(),
+            pointer: pointer.clone(),
+            scope: Scope::Case,
+            capture_ns: step.name.clone(),
+            only_if: step.only_if.clone(),
+            action,
+        };
+        if let Some(request) = &step.request {
+            if let Some(name) = &step.name {
+                requests.insert(name.clone(), step.burst.is_some());
+                namespaces.insert(
+                    name.clone(),
+                    Namespace::Vars(step.capture.keys().cloned().collect()),
+                );
+            }
+            out.push(flat(Action::Request {
+                request: Box::new(request.clone()),
+                expect: step.expect.clone().map(Box::new),
+                captures: step.capture.clone(),
+                burst: step.burst,
+            }));
+        } else if let Some(path) = &step.snapshot {
+            if let Some(name) = &step.name {
+                namespaces.insert(name.clone(), Namespace::Snapshot);
+            }
+            out.push(flat(Action::Snapshot {
+                request: Box::new(read(path.clone())),
+            }));
+        } else if let Some(ns) = &step.unchanged {
+            let form = match namespaces.get(ns) {
+                None => {
                     return Err((
-                        format!("{pointer}/with"),
-                        "`with` belongs to `use` steps".into(),
+                        format!("{pointer}/unchanged"),
+                        format!(
+                            "no earlier step records namespace `{ns}` (earlier namespaces: {})",
+                            list(namespaces.keys())
+                        ),
+                    ))
+                }
+                Some(Namespace::Snapshot) => UnchangedForm::AsSnapshotSaw,
+                Some(Namespace::Vars(keys)) if !keys.contains("path") => {
+                    return Err((
+                        format!("{pointer}/unchanged"),
+                        format!("namespace `{ns}` has no `path` to read back (the `session` and `handle` fixtures and `snapshot` steps record one)"),
+                    ))
+                }
+                Some(Namespace::Vars(keys))
+                    if keys.contains("etag") && keys.contains("changeNumber") =>
+                {
+                    UnchangedForm::Session
+                }
+                Some(Namespace::Vars(_)) => UnchangedForm::Absent,
+            };
+            let mut flat = flat(Action::Unchanged {
+                request: Box::new(read(format!("{{{{{ns}.path}}}}"))),
+                ns: ns.clone(),
+                form,
+                rule: step.rule.clone(),
+            });
+            flat.capture_ns = None;
+            out.push(flat);
+        } else if let Some(name) = &step.use_fixture {
+            let fixture = suite.fixtures.get(name).ok_or_else(|| {
+                (
+                    format!("{pointer}/use"),
+                    format!(
+                        "unknown fixture `{name}` (suite.json has: {})",
+                        list(suite.fixtures.keys())
+                    ),
+                )
+            })?;
+            let mut params = fixture.params.clone();
+            for (key, value) in &step.with {
+                if !fixture.params.contains_key(key) {
+                    return Err((
+                        format!("{pointer}/with/{key}"),
+                        format!(
+                            "fixture `{name}` has no parameter `{key}` (it has: {})",
+                            list(fixture.params.keys())
+                        ),
                     ));
                 }
-                if !step.capture.is_empty() && step.name.is_none() {
-                    return Err((
-                        format!("{pointer}/capture"),
-                        "a step that captures needs a `name` (its variables are `{{{{<name>.<key>}}}}`)".into(),
-                    ));
-                }
-                out.push(FlatStep {
-                    label: step
-                        .name
-                        .clone()
-                        .unwrap_or_else(|| format!("step {}", i + 1)),
-                    pointer,
-                    scope: Scope::Case,
-                    capture_ns: step.name.clone(),
-                    action: Action::Request {
-                        request: Box::new(request.clone()),
-                        expect: step.expect.clone().map(Box::new),
-                        captures: step.capture.clone(),
-                    },
-                });
+                params.insert(key.clone(), value.clone());
             }
-            (Some(name), None) => {
-                if step.expect.is_some() || !step.capture.is_empty() {
-                    return Err((
-                        pointer,
-                        "a `use` step takes no `expect` or `capture`: the fixture's exports are its variables".into(),
-                    ));
-                }
-                let fixture = suite.fixtures.get(name).ok_or_else(|| {
-                    let known = suite
-                        .fixtures
-                        .keys()
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    (
-                        format!("{pointer}/use"),
-                        format!("unknown fixture `{name}` (suite.json has: {known})"),
-                    )
-                })?;
-                let mut params = fixture.params.clone();
-                for (key, value) in &step.with {
-                    if !fixture.params.contains_key(key) {
-                        let known = fixture
-                            .params
-                            .keys()
-                            .cloned()
-                            .collect::<Vec<_>>()
-                            .join(", ");
-                        return Err((
-                            format!("{pointer}/with/{key}"),
-                            format!("fixture `{name}` has no parameter `{key}` (it has: {known})"),
-                        ));
-                    }
-                    params.insert(key.clone(), value.clone());
-                }
-                let ns = step.name.clone().unwrap_or_else(|| name.clone());
-                let scope = Scope::Fixture {
-                    ns: ns.clone(),
-                    params,
-                };
-                for (j, fstep) in fixture.steps.iter().enumerate() {
-                    out.push(fixture_step(name, &ns, j, fstep, &scope));
-                }
-                out.push(FlatStep {
-                    label: format!("{ns}#exports"),
-                    pointer: format!("suite.json#/fixtures/{name}/exports"),
-                    scope,
-                    capture_ns: Some(ns),
-                    action: Action::Export {
-                        vars: fixture.exports.clone(),
-                    },
-                });
+            let ns = step.name.clone().unwrap_or_else(|| name.clone());
+            let scope = Scope::Fixture {
+                ns: ns.clone(),
+                params,
+            };
+            let mut keys: BTreeSet<String> = fixture.exports.keys().cloned().collect();
+            for (j, fstep) in fixture.steps.iter().enumerate() {
+                keys.extend(fstep.capture.keys().cloned());
+                let mut flat = fixture_step(name, &ns, j, fstep, &scope)?;
+                flat.only_if = step.only_if.clone();
+                out.push(flat);
             }
+            namespaces.insert(ns.clone(), Namespace::Vars(keys));
+            out.push(FlatStep {
+                label: format!("{ns}#exports"),
+                pointer: format!("suite.json#/fixtures/{name}/exports"),
+                scope,
+                capture_ns: Some(ns),
+                only_if: step.only_if.clone(),
+                action: Action::Export {
+                    vars: fixture.exports.clone(),
+                },
+            });
         }
     }
     Ok(out)
 }
 
-fn fixture_step(fixture: &str, ns: &str, j: usize, step: &Step, scope: &Scope) -> FlatStep {
-    FlatStep {
+/// Which fields go with which kind of step.
+fn check_fields(step: &Step, pointer: &str) -> Result<(), FlattenError> {
+    let kinds = [
+        step.use_fixture.is_some(),
+        step.request.is_some(),
+        step.snapshot.is_some(),
+        step.unchanged.is_some(),
+    ];
+    let err = |field: &str, message: String| Err((format!("{pointer}{field}"), message));
+    match kinds.iter().filter(|k| **k).count() {
+        0 => {
+            return err(
+                "",
+                "a step needs one of `use`, `request`, `snapshot`, `unchanged`".into(),
+            )
+        }
+        1 => {}
+        _ => {
+            return err(
+                "",
+                "a step has only one of `use`, `request`, `snapshot`, `unchanged`".into(),
+            )
+        }
+    }
+    if !step.with.is_empty() && step.use_fixture.is_none() {
+        return err("/with", "`with` belongs to `use` steps".into());
+    }
+    if step.request.is_none() {
+        if step.expect.is_some() || !step.capture.is_empty() {
+            let why = if step.use_fixture.is_some() {
+                "the fixture's exports are its variables"
+            } else {
+                "it judges or records by itself"
+            };
+            return err(
+                "",
+                format!("only a `request` step takes `expect` or `capture`: {why}"),
+            );
+        }
+        if step.burst.is_some() {
+            return err("/burst", "`burst` belongs to `request` steps".into());
+        }
+    }
+    if step.rule.is_some() && step.unchanged.is_none() {
+        return err(
+            "/rule",
+            "`rule` on a step belongs to `unchanged` steps (an `expect` carries its own)".into(),
+        );
+    }
+    if step.snapshot.is_some() && step.name.is_none() {
+        return err(
+            "/snapshot",
+            "a snapshot needs a `name`: it records `<name>.path`, `.status`, `.etag`, `.changeNumber`".into(),
+        );
+    }
+    if step.request.is_some() && !step.capture.is_empty() {
+        if step.burst.is_some() {
+            return err(
+                "/capture",
+                "a burst step cannot `capture`: its answers would overwrite each other".into(),
+            );
+        }
+        if step.name.is_none() {
+            return err(
+                "/capture",
+                "a step that captures needs a `name` (its variables are `{{<name>.<key>}}`)".into(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A `GET` of `path` as caller `a`, with the suite's headers.
+fn read(path: String) -> RequestSpec {
+    RequestSpec {
+        method: "GET".into(),
+        path,
+        ..RequestSpec::default()
+    }
+}
+
+fn list<'a>(items: impl Iterator<Item = &'a String>) -> String {
+    let all: Vec<&str> = items.map(String::as_str).collect();
+    if all.is_empty() {
+        "none".into()
+    } else {
+        all.join(", ")
+    }
+}
+
+fn fixture_step(
+    fixture: &str,
+    ns: &str,
+    j: usize,
+    step: &Step,
+    scope: &Scope,
+) -> Result<FlatStep, FlattenError> {
+    let pointer = format!("suite.json#/fixtures/{fixture}/steps/{j}");
+    let request =
+        match (&step.request, step.burst, &step.expect) {
+            (Some(request), None, None)
+                if step.use_fixture.is_none()
+                    && step.snapshot.is_none()
+                    && step.unchanged.is_none()
+                    && step.only_if.is_none()
+                    && step.rule.is_none() =>
+            {
+                request
+            }
+            _ => return Err((
+                pointer,
+                "a fixture's step is a set-up `request` (with `name` and `capture`), nothing else"
+                    .into(),
+            )),
+        };
+    Ok(FlatStep {
         label: format!(
             "{ns}#{}",
             step.name.clone().unwrap_or_else(|| (j + 1).to_string())
         ),
-        pointer: format!("suite.json#/fixtures/{fixture}/steps/{j}"),
+        pointer,
         scope: scope.clone(),
         capture_ns: Some(ns.to_string()),
+        only_if: None,
         action: Action::Request {
-            request: Box::new(step.request.clone().unwrap_or_default()),
+            request: Box::new(request.clone()),
             expect: None,
             captures: step.capture.clone(),
+            burst: None,
         },
-    }
+    })
 }

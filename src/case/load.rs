@@ -106,7 +106,7 @@ pub fn load(source: &CaseSource, only: Option<&BTreeSet<String>>) -> Result<Case
     {
         let name = file.path.trim_start_matches("schemas/").to_string();
         match serde_json::from_slice::<Value>(&file.bytes) {
-            Err(e) => problems.push(Problem::from_serde(&shown(&file.path), &e)),
+            Err(e) => problems.push(Problem::from_serde(&shown(&file.path), &e, None)),
             Ok(schema) => match jsonschema::validator_for(&schema) {
                 Ok(_) => {
                     schemas.insert(name, schema);
@@ -126,8 +126,8 @@ pub fn load(source: &CaseSource, only: Option<&BTreeSet<String>>) -> Result<Case
         if only.is_some_and(|o| !o.contains(&file.path)) {
             continue;
         }
-        match serde_json::from_slice::<CaseFile>(&file.bytes) {
-            Err(e) => problems.push(Problem::from_serde(&shown(&file.path), &e)),
+        match parse::<CaseFile>(&shown(&file.path), &file.bytes) {
+            Err(p) => problems.push(p),
             Ok(case) => cases.push(LoadedCase {
                 id: case_id(&file.path).to_string(),
                 path: file.path.clone(),
@@ -187,11 +187,36 @@ fn parse_required<T: serde::de::DeserializeOwned>(
         });
         return None;
     };
-    match serde_json::from_slice(&file.bytes) {
+    match parse(&shown, &file.bytes) {
         Ok(v) => Some(v),
-        Err(e) => {
-            problems.push(Problem::from_serde(&shown, &e));
+        Err(p) => {
+            problems.push(p);
             None
         }
     }
+}
+
+/// Parses one file; a syntax or type error names its line, column and field.
+fn parse<T: serde::de::DeserializeOwned>(shown: &str, bytes: &[u8]) -> Result<T, Problem> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let field = field_of(e.path());
+        Problem::from_serde(shown, e.inner(), field.as_deref())
+    })?;
+    de.end().map_err(|e| Problem::from_serde(shown, &e, None))?;
+    Ok(value)
+}
+
+/// The field a path ends in, with the list indexes after it: `status`, `rules[1]`.
+pub(crate) fn field_of(path: &serde_path_to_error::Path) -> Option<String> {
+    use serde_path_to_error::Segment;
+    let mut indexes = String::new();
+    for segment in path.iter().collect::<Vec<_>>().into_iter().rev() {
+        match segment {
+            Segment::Seq { index } => indexes.insert_str(0, &format!("[{index}]")),
+            Segment::Map { key } => return Some(format!("{key}{indexes}")),
+            Segment::Enum { .. } | Segment::Unknown => return None,
+        }
+    }
+    None
 }

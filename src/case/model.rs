@@ -20,11 +20,43 @@ pub struct CaseFile {
     pub description: Option<String>,
     pub rules: Vec<String>,
     pub severity: Severity,
+    /// The [may] form a `may` case tries: `<rule id>/<form id>` of rules.json's `mayForms`.
+    #[serde(default, rename = "mayForm", skip_serializing_if = "Option::is_none")]
+    pub may_form: Option<String>,
     pub steps: Vec<Step>,
-    /// Each variant turns the file into one case, `<id>::<name>`; its other fields are
-    /// `{{variant.<field>}}`.
+    /// Each variant turns the file into one case, `<id>::<name>`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub variants: Vec<Map<String, Value>>,
+    pub variants: Vec<Variant>,
+}
+
+/// One case of a file with variants. `severity`, `mayForm` and `rules` override the file's for
+/// this case; its other fields are `{{variant.<field>}}` (any JSON).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct Variant {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    #[serde(default, rename = "mayForm", skip_serializing_if = "Option::is_none")]
+    pub may_form: Option<String>,
+    /// The rules this variant checks, when they differ from the file's (a variant that tries a
+    /// part of the contract with another basis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<Vec<String>>,
+    #[serde(flatten)]
+    pub fields: Map<String, Value>,
+}
+
+impl Variant {
+    /// The keys that configure the variant rather than hold values for `{{variant.*}}`.
+    pub const SETTINGS: &'static [&'static str] = &["severity", "mayForm", "rules"];
+
+    /// The `{{variant.*}}` values: its fields and its name.
+    pub fn values(&self) -> Map<String, Value> {
+        let mut out = Map::with_capacity(self.fields.len() + 1);
+        out.insert("name".into(), Value::String(self.name.clone()));
+        out.extend(self.fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+        out
+    }
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -45,7 +77,9 @@ impl Severity {
     }
 }
 
-/// A step is either the use of a suite fixture or one request.
+/// A step is one of: the use of a suite fixture (`use`), a request (`request`, possibly sent as a
+/// `burst`), a read that records a session's state (`snapshot`), or a read that demands it did not
+/// change (`unchanged`).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
@@ -67,6 +101,30 @@ pub struct Step {
     pub expect: Option<Expect>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub capture: BTreeMap<String, Capture>,
+    /// Send the request this many times at once (2–256); `{{burst.index}}` is 0 … N−1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub burst: Option<u16>,
+    /// A path to read (`GET`) and record as `<name>.path`, `.status`, and on 200 `.etag` and
+    /// `.changeNumber`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<String>,
+    /// A namespace whose session (or its absence) must be as recorded: read back by its path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unchanged: Option<String>,
+    /// The rule an `unchanged` step enforces (else the case's only rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// Run the step only if an earlier request step got one of these statuses.
+    #[serde(default, rename = "onlyIf", skip_serializing_if = "Option::is_none")]
+    pub only_if: Option<OnlyIf>,
+}
+
+/// The guard of a step: an earlier request step (by name) answered one of `status`.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OnlyIf {
+    pub step: String,
+    pub status: StatusSet,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -88,6 +146,14 @@ pub struct RequestSpec {
     /// A body sent byte for byte, for malformed JSON.
     #[serde(default, rename = "rawBody", skip_serializing_if = "Option::is_none")]
     pub raw_body: Option<String>,
+    /// A body as hex digits (whitespace ignored), for bytes that are not text: a BOM, NUL,
+    /// invalid UTF-8.
+    #[serde(
+        default,
+        rename = "rawBodyHex",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub raw_body_hex: Option<String>,
     /// A valid JSON object body padded to this many bytes, for size limits.
     #[serde(
         default,
@@ -97,7 +163,9 @@ pub struct RequestSpec {
     pub padded_body: Option<usize>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+/// A request header's value: a string sets it, a list sends it once per item, `null` removes a
+/// default. (Deserialized in `de`, for messages that say what the value must be.)
+#[derive(Clone, Debug, Serialize, PartialEq)]
 #[serde(untagged)]
 pub enum HeaderValueSpec {
     Remove(()),
@@ -123,9 +191,19 @@ pub struct Expect {
     pub json: Vec<JsonAssert>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub invariants: Vec<InvariantRef>,
+    /// Members found by `constants.system.xuid`, not by index.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<MemberExpect>,
+    /// Counts over the answers of a burst step, by status.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tally: Vec<TallyExpect>,
+    /// Expectations that apply only when the answer's status is in a branch's set.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub when: Vec<WhenBranch>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+/// The allowed statuses of an answer. (Deserialized in `de`.)
+#[derive(Clone, Debug, Serialize)]
 #[serde(untagged)]
 pub enum StatusExpect {
     One(u16),
@@ -223,6 +301,12 @@ pub struct JsonAssert {
         skip_serializing_if = "Option::is_none"
     )]
     pub greater_than: Option<Value>,
+    /// Numeric comparison, the mirror of `greaterThan`.
+    #[serde(default, rename = "lessThan", skip_serializing_if = "Option::is_none")]
+    pub less_than: Option<Value>,
+    /// A regular expression the value (a string) must match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matches: Option<String>,
     /// Number of members of an object or items of an array.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<usize>,
@@ -231,8 +315,8 @@ pub struct JsonAssert {
     pub json_type: Option<String>,
 }
 
-/// A named check that JSON Schema cannot express.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+/// A named check that JSON Schema cannot express. (Deserialized in `de`.)
+#[derive(Clone, Debug, Serialize)]
 #[serde(untagged)]
 pub enum InvariantRef {
     Name(String),
@@ -259,6 +343,56 @@ impl InvariantRef {
             InvariantRef::Name(_) => None,
             InvariantRef::Full(f) => f.rule.as_deref(),
         }
+    }
+}
+
+/// The member of `/members` whose `constants.system.xuid` is `xuid`: present exactly once (or,
+/// with `present: false`, absent), and its fields.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberExpect {
+    pub xuid: String,
+    /// `true` (default): exactly one member has the xuid; `false`: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub present: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// Pointers relative to the member object.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub json: Vec<JsonAssert>,
+}
+
+/// How many answers of a burst have a status in `status`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TallyExpect {
+    pub status: StatusSet,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+}
+
+/// Expectations guarded by the status answered (a guard, not an assertion).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WhenBranch {
+    pub status: StatusSet,
+    pub expect: Expect,
+}
+
+/// A set of status codes: `200` or `[400, 404]`. (Deserialized in `de`.)
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct StatusSet(pub Vec<u16>);
+
+impl StatusSet {
+    pub fn contains(&self, status: u16) -> bool {
+        self.0.contains(&status)
     }
 }
 

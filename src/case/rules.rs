@@ -14,16 +14,26 @@ pub struct RulesFile {
     pub rules: Vec<Rule>,
 }
 
+/// One rule of the contract, with exactly one basis: a part with another basis is a rule of its
+/// own (`O10.a`, the `Allow` of a 405, is inferred while the 405 is documented).
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     pub id: String,
     pub basis: Basis,
-    /// Weaker tags that parts of the rule carry (O1 is documented, its Content-Location is not).
-    #[serde(default)]
-    pub partly: Vec<Basis>,
     pub summary: String,
     pub sources: Vec<String>,
+    /// The forms around this rule that the contract leaves open ([may]): what a `may` case tries.
+    #[serde(default, rename = "mayForms", skip_serializing_if = "Vec::is_empty")]
+    pub may_forms: Vec<MayForm>,
+}
+
+/// A [may] form: `<rule id>/<id>` in a case's `mayForm`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MayForm {
+    pub id: String,
+    pub summary: String,
 }
 
 /// The evidence for a rule (CONTRACT.md's tags).
@@ -48,23 +58,19 @@ impl Basis {
 }
 
 impl Rule {
-    /// The severities a case checking only this rule may declare: `may` always (every rule has
-    /// forms the contract leaves open); the basis's own; and `should` when part of the rule is
-    /// only client-relied or inferred.
-    pub fn allows(&self, severity: Severity) -> bool {
-        severity == Severity::May
-            || severity == self.basis.severity()
-            || self.partly.iter().any(|b| b.severity() == severity)
+    pub fn may_form(&self, id: &str) -> Option<&MayForm> {
+        self.may_forms.iter().find(|f| f.id == id)
     }
 }
 
 /// Whether a case over `rules` may declare `severity`: `must` only when every rule is
-/// documented; `should` when at least one rule (or part of one) is client-relied or inferred.
+/// documented; `should` when at least one is client-relied or inferred. (`may` also needs the
+/// [may] form the case tries, which the validator checks.)
 pub fn severity_agrees(rules: &[&Rule], severity: Severity) -> bool {
     match severity {
         Severity::May => true,
         Severity::Must => rules.iter().all(|r| r.basis == Basis::D),
-        Severity::Should => rules.iter().any(|r| r.allows(Severity::Should)),
+        Severity::Should => rules.iter().any(|r| r.basis.severity() == Severity::Should),
     }
 }
 
@@ -72,24 +78,28 @@ pub fn severity_agrees(rules: &[&Rule], severity: Severity) -> bool {
 mod tests {
     use super::*;
 
-    fn rule(basis: Basis, partly: Vec<Basis>) -> Rule {
+    fn rule(basis: Basis) -> Rule {
         Rule {
             id: "X".into(),
             basis,
-            partly,
             summary: String::new(),
             sources: vec![],
+            may_forms: vec![],
         }
     }
 
     #[test]
     fn severity_follows_the_basis() {
-        let d = rule(Basis::D, vec![]);
-        let d_partly_c = rule(Basis::D, vec![Basis::C]);
-        let i = rule(Basis::I, vec![]);
+        let d = rule(Basis::D);
+        let c = rule(Basis::C);
+        let i = rule(Basis::I);
+        let may = rule(Basis::May);
         assert!(severity_agrees(&[&d], Severity::Must));
         assert!(!severity_agrees(&[&d], Severity::Should));
-        assert!(severity_agrees(&[&d_partly_c], Severity::Should));
+        assert!(severity_agrees(&[&c], Severity::Should));
+        assert!(!severity_agrees(&[&c], Severity::Must));
+        assert!(!severity_agrees(&[&may], Severity::Must));
+        assert!(!severity_agrees(&[&may], Severity::Should));
         assert!(!severity_agrees(&[&d, &i], Severity::Must));
         assert!(severity_agrees(&[&d, &i], Severity::Should));
         assert!(!severity_agrees(&[&i], Severity::Must));

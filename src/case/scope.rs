@@ -23,6 +23,11 @@ pub enum VarRef {
     World(String),
     /// `xuid.<identity>`.
     Xuid(String),
+    /// `auth.<caller>` (the whole Authorization value) or `auth.<caller>.credentials` (without
+    /// its scheme).
+    Auth { caller: String, credentials: bool },
+    /// `burst.index`, inside a burst step.
+    BurstIndex,
     /// `run.id`.
     RunId,
     /// `fresh.<key>`: a session name `mpsdc-<run id>-<uuid>`, the same for one key in one case
@@ -48,6 +53,17 @@ impl Scope {
         match (head, self) {
             ("world", _) => VarRef::World(rest.to_string()),
             ("xuid", _) => VarRef::Xuid(rest.to_string()),
+            ("auth", _) => match rest.strip_suffix(".credentials") {
+                Some(caller) => VarRef::Auth {
+                    caller: caller.to_string(),
+                    credentials: true,
+                },
+                None => VarRef::Auth {
+                    caller: rest.to_string(),
+                    credentials: false,
+                },
+            },
+            ("burst", _) if rest == "index" => VarRef::BurstIndex,
             ("run", _) if rest == "id" => VarRef::RunId,
             ("fresh", _) => VarRef::Fresh(keyed(rest)),
             ("guid", _) => VarRef::Guid(keyed(rest)),
@@ -87,5 +103,20 @@ mod tests {
             Scope::Case.classify("param.x"),
             VarRef::Captured("param.x".into())
         );
+        assert_eq!(
+            s.classify("auth.b.credentials"),
+            VarRef::Auth {
+                caller: "b".into(),
+                credentials: true
+            }
+        );
+        assert_eq!(
+            Scope::Case.classify("auth.a"),
+            VarRef::Auth {
+                caller: "a".into(),
+                credentials: false
+            }
+        );
+        assert_eq!(Scope::Case.classify("burst.index"), VarRef::BurstIndex);
     }
 }

@@ -8,81 +8,138 @@ use crate::http::ResponseData;
 use super::diff::{json_diff, text_diff};
 use super::failure::Failure;
 use super::invariants;
+use super::members;
 use super::schemas::Schemas;
 
-/// Every broken expectation of `expect` on `response`.
+/// Every broken expectation of `expect` on `response`. (A burst step's `tally` is judged over
+/// all its answers by `judge_tally`.)
 pub fn judge(
     expect: &Expect,
     case_rules: &[String],
     response: &ResponseData,
     schemas: &Schemas,
 ) -> Vec<Failure> {
-    let rule = |own: Option<&str>| -> String {
-        own.or(expect.rule.as_deref())
-            .or_else(|| case_rules.first().map(String::as_str))
-            .unwrap_or("?")
-            .to_string()
-    };
     let mut out = Vec::new();
-    if let Some(status) = &expect.status {
-        let allowed = status.allowed();
-        if !allowed.contains(&response.status) {
-            let expectation = format!("status in {allowed:?}");
-            out.push(
-                Failure::new(
-                    &rule(status.rule()),
-                    expectation,
-                    format!(
-                        "expected status {}, got {}",
-                        one_of(&allowed),
-                        response.status
-                    ),
-                )
-                .with_diff(body_excerpt(response)),
-            );
-        }
+    let mut body = Body {
+        response,
+        parsed: None,
+    };
+    let judge = Judge {
+        case_rules,
+        response,
+        schemas,
+    };
+    judge.block(expect, None, &mut body, &mut out);
+    out
+}
+
+/// The response body as JSON, parsed at most once.
+struct Body<'a> {
+    response: &'a ResponseData,
+    parsed: Option<Option<serde_json::Value>>,
+}
+
+impl Body<'_> {
+    fn json(&mut self) -> Option<&Value> {
+        self.parsed
+            .get_or_insert_with(|| self.response.json())
+            .as_ref()
     }
-    for (name, h) in &expect.headers {
-        header(name, h, response, &rule(h.rule.as_deref()), &mut out);
-    }
-    if let Some(b) = &expect.body {
-        body(b, response, schemas, &rule(b.rule.as_deref()), &mut out);
-    }
-    if !expect.json.is_empty() || !expect.invariants.is_empty() {
-        match response.json() {
-            None => {
-                let r = expect
-                    .json
-                    .first()
-                    .map(|a| rule(a.rule.as_deref()))
-                    .or_else(|| expect.invariants.first().map(|i| rule(i.rule())))
-                    .unwrap_or_else(|| rule(None));
+}
+
+struct Judge<'a> {
+    case_rules: &'a [String],
+    response: &'a ResponseData,
+    schemas: &'a Schemas,
+}
+
+impl Judge<'_> {
+    /// One expectation block; `parent` is the rule of the block it is nested in (a `when`
+    /// branch inherits its step's).
+    fn block(
+        &self,
+        expect: &Expect,
+        parent: Option<&str>,
+        body: &mut Body<'_>,
+        out: &mut Vec<Failure>,
+    ) {
+        let response = self.response;
+        let block = expect.rule.as_deref().or(parent);
+        let rule = |own: Option<&str>| -> String {
+            own.or(block)
+                .or_else(|| self.case_rules.first().map(String::as_str))
+                .unwrap_or("?")
+                .to_string()
+        };
+        if let Some(status) = &expect.status {
+            let allowed = status.allowed();
+            if !allowed.contains(&response.status) {
+                let expectation = format!("status in {allowed:?}");
                 out.push(
-                    Failure::new(&r, "a JSON body", "the body is not JSON")
-                        .with_diff(body_excerpt(response)),
+                    Failure::new(
+                        &rule(status.rule()),
+                        expectation,
+                        format!(
+                            "expected status {}, got {}",
+                            one_of(&allowed),
+                            response.status
+                        ),
+                    )
+                    .with_diff(body_excerpt(response)),
                 );
             }
-            Some(doc) => {
-                for a in &expect.json {
-                    json_assert(a, &doc, &rule(a.rule.as_deref()), &mut out);
+        }
+        for (name, h) in &expect.headers {
+            header(name, h, response, &rule(h.rule.as_deref()), out);
+        }
+        if let Some(b) = &expect.body {
+            self::body(b, response, self.schemas, &rule(b.rule.as_deref()), out);
+        }
+        if !expect.json.is_empty() || !expect.invariants.is_empty() || !expect.members.is_empty() {
+            match body.json() {
+                None => {
+                    let r = expect
+                        .json
+                        .first()
+                        .map(|a| rule(a.rule.as_deref()))
+                        .or_else(|| expect.invariants.first().map(|i| rule(i.rule())))
+                        .or_else(|| expect.members.first().map(|m| rule(m.rule.as_deref())))
+                        .unwrap_or_else(|| rule(None));
+                    out.push(
+                        Failure::new(&r, "a JSON body", "the body is not JSON")
+                            .with_diff(body_excerpt(response)),
+                    );
                 }
-                for inv in &expect.invariants {
-                    let r = rule(inv.rule());
-                    for message in invariants::check(inv.name(), &doc) {
-                        out.push(Failure::new(
-                            &r,
-                            format!("invariant {}", inv.name()),
-                            message,
-                        ));
+                Some(doc) => {
+                    for a in &expect.json {
+                        json_assert(a, doc, "", &rule(a.rule.as_deref()), out);
+                    }
+                    for inv in &expect.invariants {
+                        let r = rule(inv.rule());
+                        for message in invariants::check(inv.name(), doc) {
+                            out.push(Failure::new(
+                                &r,
+                                format!("invariant {}", inv.name()),
+                                message,
+                            ));
+                        }
+                    }
+                    for m in &expect.members {
+                        let member_rule = m.rule.as_deref().or(block);
+                        members::check(m, doc, &|own| rule(own.or(member_rule)), out);
                     }
                 }
             }
         }
+        for branch in &expect.when {
+            if branch.status.contains(response.status) {
+                self.block(&branch.expect, block, body, out);
+            }
+        }
     }
-    out
 }
 
-fn one_of(allowed: &[u16]) -> String {
+pub(super) fn one_of(allowed: &[u16]) -> String {
     match allowed {
         [one] => one.to_string(),
         many => format!(
@@ -96,7 +153,7 @@ fn one_of(allowed: &[u16]) -> String {
 }
 
 /// The start of a body, to show what a server said when the status was wrong.
-fn body_excerpt(response: &ResponseData) -> Option<String> {
+pub(super) fn body_excerpt(response: &ResponseData) -> Option<String> {
     if response.body.is_empty() {
         return None;
     }
@@ -320,11 +377,26 @@ fn body(
     }
 }
 
-fn json_assert(a: &JsonAssert, doc: &Value, rule: &str, out: &mut Vec<Failure>) {
+/// Checks one JSON-pointer assertion on `doc`; `context` names what `doc` is when it is not the
+/// whole body (`member with xuid 25… `).
+pub(super) fn json_assert(
+    a: &JsonAssert,
+    doc: &Value,
+    context: &str,
+    rule: &str,
+    out: &mut Vec<Failure>,
+) {
     let p = &a.pointer;
     let found = doc.pointer(p);
     let mut fail = |expectation: String, message: String, diff: Option<String>| {
-        out.push(Failure::new(rule, expectation, message).with_diff(diff));
+        out.push(
+            Failure::new(
+                rule,
+                format!("{context}{expectation}"),
+                format!("{context}{message}"),
+            )
+            .with_diff(diff),
+        );
     };
     let shown = if p.is_empty() {
         "the document"
@@ -344,6 +416,8 @@ fn json_assert(a: &JsonAssert, doc: &Value, rule: &str, out: &mut Vec<Failure>) 
     let needs_value = a.equals.is_some()
         || a.not_equals.is_some()
         || a.greater_than.is_some()
+        || a.less_than.is_some()
+        || a.matches.is_some()
         || a.count.is_some()
         || a.json_type.is_some();
     let Some(value) = found else {
@@ -384,6 +458,40 @@ fn json_assert(a: &JsonAssert, doc: &Value, rule: &str, out: &mut Vec<Failure>) 
             ),
         }
     }
+    if let Some(bound) = &a.less_than {
+        match (as_number(bound), as_number(value)) {
+            (Some(b), Some(v)) if v < b => {}
+            _ => fail(
+                format!("{shown} < {}", short(bound)),
+                format!(
+                    "{shown} is {}, expected less than {}",
+                    short(value),
+                    short(bound)
+                ),
+                None,
+            ),
+        }
+    }
+    if let Some(pattern) = &a.matches {
+        let expectation = format!("{shown} matches /{pattern}/");
+        match (value.as_str(), regex::Regex::new(pattern)) {
+            (_, Err(e)) => fail(expectation, format!("invalid pattern: {e}"), None),
+            (None, _) => fail(
+                expectation,
+                format!("{shown} is {}, not a string", short(value)),
+                None,
+            ),
+            (Some(text), Ok(re)) if !re.is_match(text) => fail(
+                expectation,
+                format!(
+                    "{shown} is {}, which does not match /{pattern}/",
+                    short(value)
+                ),
+                None,
+            ),
+            _ => {}
+        }
+    }
     if let Some(count) = a.count {
         let actual = match value {
             Value::Object(m) => Some(m.len()),
@@ -416,7 +524,7 @@ fn json_assert(a: &JsonAssert, doc: &Value, rule: &str, out: &mut Vec<Failure>) 
 }
 
 /// Numbers compare by value (`1` equals `1.0`); everything else structurally.
-fn json_equal(a: &Value, b: &Value) -> bool {
+pub(super) fn json_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
         (Value::Array(x), Value::Array(y)) => {
@@ -431,7 +539,7 @@ fn json_equal(a: &Value, b: &Value) -> bool {
     }
 }
 
-fn as_number(v: &Value) -> Option<f64> {
+pub(super) fn as_number(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.parse().ok(),
@@ -452,7 +560,7 @@ pub fn type_name(v: &Value) -> &'static str {
 }
 
 /// A value in one short line.
-fn short(v: &Value) -> String {
+pub(super) fn short(v: &Value) -> String {
     let text = v.to_string();
     if text.chars().count() <= 80 {
         return text;
@@ -578,6 +686,71 @@ mod tests {
             1
         );
         assert!(judge(&e, &[], &response(400, &[], "bad id"), &Schemas::default()).is_empty());
+    }
+
+    #[test]
+    fn when_branches_apply_by_the_status_answered_and_inherit_the_block_rule() {
+        let e = expect(json!({ "rule": "B10", "status": [200, 400], "when": [
+            { "status": [200], "expect": { "json": [ { "pointer": "/k", "equals": 1 } ] } },
+            { "status": [400], "expect": { "rule": "SH4", "body": { "empty": false } } }
+        ]}));
+        let s = Schemas::default();
+        assert!(judge(&e, &[], &response(200, &[], r#"{"k":1}"#), &s).is_empty());
+        assert!(judge(&e, &[], &response(400, &[], "bad"), &s).is_empty());
+        let wrong = judge(&e, &[], &response(200, &[], r#"{"k":2}"#), &s);
+        assert_eq!(wrong.len(), 1, "{wrong:?}");
+        assert_eq!(wrong[0].rule, "B10");
+        let empty = judge(&e, &[], &response(400, &[], ""), &s);
+        assert_eq!(empty.len(), 1, "{empty:?}");
+        assert_eq!(empty[0].rule, "SH4");
+        // A status no branch guards: only the block's own status check speaks.
+        let other = judge(&e, &[], &response(409, &[], ""), &s);
+        assert_eq!(other.len(), 1);
+        assert!(other[0].message.contains("got 409"));
+    }
+
+    #[test]
+    fn matches_needs_a_matching_string_and_less_than_a_smaller_number() {
+        let e = expect(json!({ "rule": "SH1", "json": [
+            { "pointer": "/id", "matches": "^[0-9a-f]{4}$" },
+            { "pointer": "/n", "lessThan": "{{never rendered here}}" },
+            { "pointer": "/m", "lessThan": 3 }
+        ]}));
+        let s = Schemas::default();
+        let f = judge(
+            &e,
+            &[],
+            &response(200, &[], r#"{"id":"ab12","n":1,"m":2}"#),
+            &s,
+        );
+        // `lessThan` a value that is no number never holds.
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].message.contains("expected less than"),
+            "{}",
+            f[0].message
+        );
+        let f = judge(&e, &[], &response(200, &[], r#"{"id":12,"n":1,"m":3}"#), &s);
+        let messages: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
+        assert!(
+            messages.contains(&"/id is 12, not a string"),
+            "{messages:?}"
+        );
+        assert!(
+            messages.contains(&"/m is 3, expected less than 3"),
+            "{messages:?}"
+        );
+        let f = judge(
+            &e,
+            &[],
+            &response(200, &[], r#"{"id":"ABCD","n":1,"m":0}"#),
+            &s,
+        );
+        assert!(
+            f.iter()
+                .any(|f| f.message.contains("does not match /^[0-9a-f]{4}$/")),
+            "{f:?}"
+        );
     }
 
     #[test]

@@ -6,7 +6,10 @@ mod expect;
 mod failure;
 mod global;
 mod invariants;
+mod members;
 mod schemas;
+mod tally;
+mod unchanged;
 
 pub use diff::{json_diff, text_diff};
 pub use expect::{judge, media_type};
@@ -14,3 +17,5 @@ pub use failure::Failure;
 pub use global::{check_global, GlobalVerdict};
 pub use invariants::check as check_invariant;
 pub use schemas::Schemas;
+pub use tally::judge_tally;
+pub use unchanged::{judge_unchanged, Recorded};

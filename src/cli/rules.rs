@@ -1,11 +1,10 @@
-//! `rules`: each rule with its basis, summary and the cases that check it.
-
-use std::collections::BTreeMap;
+//! `rules`: each rule with its basis, summary and the cases that check it, gating and `may`
+//! cases apart.
 
 use serde_json::json;
 
 use crate::exit::Exit;
-use crate::plan::expand;
+use crate::plan::{coverage, expand, RuleCoverage};
 use crate::{errln, outln};
 
 use super::common::load_cases;
@@ -16,30 +15,26 @@ pub fn rules(args: RulesArgs) -> Exit {
         Ok(s) => s,
         Err(exit) => return exit,
     };
-    let mut checked_by: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    let cases = expand(&set);
-    for case in &cases {
-        for rule in &case.rules {
-            checked_by
-                .entry(rule.as_str())
-                .or_default()
-                .push(case.id.clone());
-        }
-    }
-    let empty = Vec::new();
+    let covered = coverage(&expand(&set));
+    let none = RuleCoverage::default();
+    let rows = set
+        .rule_order
+        .iter()
+        .filter_map(|id| set.rules.get(id))
+        .map(|r| (r, covered.get(&r.id).unwrap_or(&none)));
     if args.json {
-        let rows: Vec<_> = set
-            .rule_order
-            .iter()
-            .filter_map(|id| set.rules.get(id))
-            .map(|r| {
+        let rows: Vec<_> = rows
+            .map(|(r, c)| {
+                let all: Vec<&String> = c.gating.iter().chain(&c.may).collect();
                 json!({
                     "id": r.id,
                     "basis": r.basis,
-                    "partly": r.partly,
                     "summary": r.summary,
                     "sources": r.sources,
-                    "cases": checked_by.get(r.id.as_str()).unwrap_or(&empty),
+                    "mayForms": r.may_forms,
+                    "cases": all,
+                    "gating": c.gating,
+                    "may": c.may,
                 })
             })
             .collect();
@@ -52,14 +47,23 @@ pub fn rules(args: RulesArgs) -> Exit {
         }
         return Exit::Ok;
     }
-    for id in &set.rule_order {
-        let Some(r) = set.rules.get(id) else { continue };
-        let cases = checked_by.get(id.as_str()).unwrap_or(&empty);
+    for (r, c) in rows {
         outln!("{:<6} {:<4} {}", r.id, format!("{:?}", r.basis), r.summary);
-        if cases.is_empty() {
-            outln!("       (no case checks it)");
-        } else {
-            outln!("       {} case(s): {}", cases.len(), cases.join(", "));
+        match (c.gating.as_slice(), c.may.as_slice()) {
+            ([], []) => outln!("       (no case checks it)"),
+            ([], _) => outln!("       gating: none"),
+            (gating, _) => outln!(
+                "       gating: {} case(s): {}",
+                gating.len(),
+                gating.join(", ")
+            ),
+        }
+        if !c.may.is_empty() {
+            outln!(
+                "       may:    {} case(s): {}",
+                c.may.len(),
+                c.may.join(", ")
+            );
         }
     }
     Exit::Ok

@@ -14,11 +14,13 @@ pub struct CaseInstance {
     /// The first segment of the id.
     pub area: String,
     pub title: String,
+    /// The file's rules, or the variant's own.
     pub rules: Vec<String>,
+    /// The file's severity, or the variant's own.
     pub severity: Severity,
     /// The case file, relative to the case directory.
     pub path: String,
-    /// The variant's fields (`{{variant.*}}`), if any.
+    /// The variant's values (`{{variant.*}}`), if any.
     pub variant: Option<Map<String, Value>>,
     pub steps: Arc<Vec<FlatStep>>,
 }
@@ -45,13 +47,11 @@ pub fn expand(set: &CaseSet) -> Vec<CaseInstance> {
             continue;
         }
         for variant in &case.file.variants {
-            let name = variant
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
             out.push(CaseInstance {
-                id: format!("{}::{name}", base.id),
-                variant: Some(variant.clone()),
+                id: format!("{}::{}", base.id, variant.name),
+                rules: variant.rules.clone().unwrap_or_else(|| base.rules.clone()),
+                severity: variant.severity.unwrap_or(base.severity),
+                variant: Some(variant.values()),
                 ..base.clone()
             });
         }

@@ -39,3 +39,24 @@ impl RunContext {
         self.interrupted.load(Ordering::SeqCst)
     }
 }
+
+/// An Authorization value without its scheme and the whitespace after it: the credentials
+/// (`x=<userhash>;<token>` of `XBL3.0 x=<userhash>;<token>`). Empty when there is no scheme.
+pub fn credentials_of(authorization: &str) -> &str {
+    match authorization.trim_start().split_once(char::is_whitespace) {
+        Some((_, rest)) => rest.trim_start(),
+        None => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_what_follows_the_scheme() {
+        assert_eq!(credentials_of("XBL3.0 x=1;tok"), "x=1;tok");
+        assert_eq!(credentials_of("XBL3.0 \t x=1;a b"), "x=1;a b");
+        assert_eq!(credentials_of("XBL3.0"), "");
+    }
+}

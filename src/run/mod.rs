@@ -1,6 +1,7 @@
 //! Orchestration: the run's context, bounded concurrency, one case's steps and teardown,
 //! outcomes and exit codes, events for reporters.
 
+mod burst;
 mod case;
 mod context;
 mod embedded;
@@ -26,4 +27,4 @@ pub use probe::probe;
 pub use request::padded_body;
 pub use runner::{not_run, run_cases, RunnerOptions};
 pub use setup::{url_userinfo, Environment};
-pub use vars::RunVars;
+pub use vars::{RunVars, VarsError};

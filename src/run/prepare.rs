@@ -8,7 +8,7 @@ use crate::case::CaseSet;
 use crate::check::Schemas;
 use crate::http::{ClientOptions, HttpClient};
 
-use super::context::RunContext;
+use super::context::{credentials_of, RunContext};
 use super::embedded::EmbeddedServer;
 use super::error::PrepareError;
 use super::setup::{url_userinfo, Environment};
@@ -42,12 +42,21 @@ pub fn prepare(
     options: PrepareOptions,
 ) -> Result<Prepared, PrepareError> {
     let identities = env.identities(&set.suite)?;
-    // Every Authorization value the run uses is redacted, the synthetic callers' included.
-    let mut secrets: Vec<String> = identities
+    // Every Authorization value the run uses is redacted, the synthetic callers' included, and
+    // so is its credentials part, which a case may send under another scheme
+    // (`{{auth.a.credentials}}`).
+    let mut secrets: Vec<String> = Vec::new();
+    for value in identities
         .values()
-        .filter_map(|i| i.authorization.clone())
-        .collect();
-    secrets.extend(env.secrets());
+        .filter_map(|i| i.authorization.as_deref())
+        .chain(env.secrets().iter().map(String::as_str))
+    {
+        secrets.push(value.to_string());
+        let credentials = credentials_of(value);
+        if !credentials.is_empty() {
+            secrets.push(credentials.to_string());
+        }
+    }
     secrets.extend(options.secrets.iter().cloned());
     let (base_url, label, server) = match &options.target {
         Some(url) => {
@@ -98,6 +107,10 @@ pub fn prepare(
         xuids: identities
             .iter()
             .map(|(n, i)| (n.clone(), i.xuid.clone()))
+            .collect(),
+        authorizations: identities
+            .iter()
+            .map(|(n, i)| (n.clone(), i.authorization.clone()))
             .collect(),
     };
     let ctx = RunContext {

@@ -3,11 +3,11 @@
 use serde_json::Value;
 
 use crate::case::template::as_text;
-use crate::case::{HeaderValueSpec, RequestSpec, Scope};
+use crate::case::{decode_hex, HeaderValueSpec, RequestSpec, Scope};
 use crate::http::RequestData;
 
 use super::context::RunContext;
-use super::vars::CaseVars;
+use super::vars::{CaseVars, VarsError};
 
 /// Why a request could not be built.
 pub enum BuildError {
@@ -17,6 +17,15 @@ pub enum BuildError {
     Render(String),
 }
 
+impl From<VarsError> for BuildError {
+    fn from(e: VarsError) -> BuildError {
+        match e {
+            VarsError::MissingCaller(who) => BuildError::MissingIdentity(who),
+            VarsError::Render(why) => BuildError::Render(why),
+        }
+    }
+}
+
 pub fn build(
     ctx: &RunContext,
     vars: &mut CaseVars<'_>,
@@ -24,17 +33,20 @@ pub fn build(
     spec: &RequestSpec,
 ) -> Result<RequestData, BuildError> {
     let render = |vars: &mut CaseVars<'_>, text: &str| {
-        vars.render_text(scope, text).map_err(BuildError::Render)
+        vars.render_text(scope, text).map_err(BuildError::from)
     };
     let method = render(vars, &spec.method)?;
     let path = render(vars, &spec.path)?;
     let identity = render(vars, spec.identity.as_deref().unwrap_or("a"))?;
 
     let body = if let Some(body) = &spec.body {
-        let rendered = vars.render(scope, body).map_err(BuildError::Render)?;
+        let rendered = vars.render(scope, body)?;
         Some(serde_json::to_vec(&rendered).map_err(|e| BuildError::Render(e.to_string()))?)
     } else if let Some(raw) = &spec.raw_body {
         Some(render(vars, raw)?.into_bytes())
+    } else if let Some(hex) = &spec.raw_body_hex {
+        // The loader refused hex that does not decode.
+        Some(decode_hex(hex).map_err(BuildError::Render)?)
     } else {
         spec.padded_body.map(padded_body)
     };
@@ -63,7 +75,7 @@ pub fn build(
                 Value::Array(vs.iter().cloned().map(Value::String).collect())
             }
         };
-        let rendered = vars.render(scope, &raw).map_err(BuildError::Render)?;
+        let rendered = vars.render(scope, &raw)?;
         headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
         let values = match rendered {
             Value::Null => Vec::new(),

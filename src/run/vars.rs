@@ -7,13 +7,44 @@ use serde_json::Value;
 use crate::case::template::render_value;
 use crate::case::{Scope, VarRef};
 
+use super::context::credentials_of;
+
 /// What every case of a run can read.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct RunVars {
     pub run_id: String,
     pub world: BTreeMap<String, String>,
     /// Xuids of every identity, available or not (a case may name a xuid it does not act as).
     pub xuids: BTreeMap<String, String>,
+    /// Authorization values of every identity (`{{auth.<caller>}}`); `None` when not given.
+    pub authorizations: BTreeMap<String, Option<String>>,
+}
+
+impl std::fmt::Debug for RunVars {
+    // Authorization values are secrets: only which callers have one is shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let given: Vec<(&String, bool)> = self
+            .authorizations
+            .iter()
+            .map(|(k, v)| (k, v.is_some()))
+            .collect();
+        f.debug_struct("RunVars")
+            .field("run_id", &self.run_id)
+            .field("world", &self.world)
+            .field("xuids", &self.xuids)
+            .field("authorizations_given", &given)
+            .finish()
+    }
+}
+
+/// Why a template could not be rendered.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum VarsError {
+    /// It reads `auth.<caller>` of a caller who was not given: the case is skipped.
+    #[error("needs caller `{0}`, who was not given")]
+    MissingCaller(String),
+    #[error("{0}")]
+    Render(String),
 }
 
 /// One case's variables.
@@ -24,6 +55,10 @@ pub struct CaseVars<'a> {
     captured: BTreeMap<String, Value>,
     fresh: BTreeMap<String, String>,
     guids: BTreeMap<String, String>,
+    /// `{{burst.index}}` while a burst step's copies are rendered.
+    burst_index: Option<usize>,
+    /// The caller an `auth.*` lookup missed, read by `render`.
+    missing_caller: Option<String>,
 }
 
 impl<'a> CaseVars<'a> {
@@ -34,6 +69,8 @@ impl<'a> CaseVars<'a> {
             captured: BTreeMap::new(),
             fresh: BTreeMap::new(),
             guids: BTreeMap::new(),
+            burst_index: None,
+            missing_caller: None,
         }
     }
 
@@ -41,13 +78,31 @@ impl<'a> CaseVars<'a> {
         self.captured.insert(name, value);
     }
 
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.captured.get(name)
+    }
+
+    /// Sets (or, with `None`, clears) `{{burst.index}}`.
+    pub fn set_burst_index(&mut self, index: Option<usize>) {
+        self.burst_index = index;
+    }
+
     /// Renders every template in `value`, read in `scope`.
-    pub fn render(&mut self, scope: &Scope, value: &Value) -> Result<Value, String> {
+    pub fn render(&mut self, scope: &Scope, value: &Value) -> Result<Value, VarsError> {
+        self.missing_caller = None;
+        self.render_raw(scope, value)
+            .map_err(|e| match self.missing_caller.take() {
+                Some(caller) => VarsError::MissingCaller(caller),
+                None => VarsError::Render(e),
+            })
+    }
+
+    fn render_raw(&mut self, scope: &Scope, value: &Value) -> Result<Value, String> {
         render_value(value, &mut |name| self.lookup(scope, name))
     }
 
     /// Renders a template string to text.
-    pub fn render_text(&mut self, scope: &Scope, text: &str) -> Result<String, String> {
+    pub fn render_text(&mut self, scope: &Scope, text: &str) -> Result<String, VarsError> {
         if !text.contains("{{") {
             return Ok(text.to_string());
         }
@@ -69,6 +124,24 @@ impl<'a> CaseVars<'a> {
                 .get(&k)
                 .map(|v| Value::String(v.clone()))
                 .ok_or_else(|| format!("no identity `{k}`")),
+            VarRef::Auth {
+                caller,
+                credentials,
+            } => match self.run.authorizations.get(&caller) {
+                Some(Some(value)) if credentials => {
+                    Ok(Value::String(credentials_of(value).to_string()))
+                }
+                Some(Some(value)) => Ok(Value::String(value.clone())),
+                _ => {
+                    let why = format!("caller `{caller}` was not given");
+                    self.missing_caller = Some(caller);
+                    Err(why)
+                }
+            },
+            VarRef::BurstIndex => self
+                .burst_index
+                .map(Value::from)
+                .ok_or_else(|| "`burst.index` outside a burst step".to_string()),
             VarRef::RunId => Ok(Value::String(self.run.run_id.clone())),
             VarRef::Fresh(key) => {
                 let run_id = &self.run.run_id;
@@ -94,7 +167,7 @@ impl<'a> CaseVars<'a> {
                     .cloned()
                     .ok_or_else(|| format!("the fixture has no parameter `{k}`"))?;
                 // Parameters are written by the case, so they read the case's scope.
-                self.render(&Scope::Case, &raw)
+                self.render_raw(&Scope::Case, &raw)
             }
             VarRef::Variant(k) => {
                 let raw = self
@@ -104,7 +177,7 @@ impl<'a> CaseVars<'a> {
                     .ok_or_else(|| format!("the variant sets no `{k}`"))?;
                 // A variant's value may itself read the case's variables (`{{s.handle}}`); the
                 // loader refuses `variant.*` inside variants, so this cannot recurse.
-                self.render(&Scope::Case, &raw)
+                self.render_raw(&Scope::Case, &raw)
             }
             VarRef::Captured(full) => self.captured.get(&full).cloned().ok_or_else(|| {
                 format!("`{{{{{full}}}}}` has no value: the step that captures it found nothing")
@@ -124,6 +197,7 @@ mod tests {
             run_id: "r1".into(),
             world: BTreeMap::new(),
             xuids: BTreeMap::new(),
+            authorizations: BTreeMap::new(),
         };
         let mut vars = CaseVars::new(&run, None);
         let a1 = vars.render_text(&Scope::Case, "{{fresh.x}}").unwrap();
@@ -143,5 +217,65 @@ mod tests {
             vars.render(&fixture, &json!("{{self.n}}")).unwrap(),
             json!(3)
         );
+    }
+
+    #[test]
+    fn auth_reads_a_callers_value_or_its_credentials_and_names_a_missing_caller() {
+        let run = RunVars {
+            run_id: "r1".into(),
+            world: BTreeMap::new(),
+            xuids: BTreeMap::new(),
+            authorizations: BTreeMap::from([
+                ("a".to_string(), Some("XBL3.0  x=1;tok-123".to_string())),
+                ("b".to_string(), None),
+            ]),
+        };
+        let mut vars = CaseVars::new(&run, None);
+        assert_eq!(
+            vars.render_text(&Scope::Case, "xbl3.0 {{auth.a.credentials}}"),
+            Ok("xbl3.0 x=1;tok-123".to_string())
+        );
+        assert_eq!(
+            vars.render_text(&Scope::Case, "{{auth.a}}"),
+            Ok("XBL3.0  x=1;tok-123".to_string())
+        );
+        assert_eq!(
+            vars.render(&Scope::Case, &json!({ "h": "{{auth.b.credentials}}" })),
+            Err(VarsError::MissingCaller("b".into()))
+        );
+        // The miss is not remembered by the next rendering.
+        assert!(matches!(
+            vars.render_text(&Scope::Case, "{{nobody.x}}"),
+            Err(VarsError::Render(_))
+        ));
+        assert!(format!("{run:?}").contains("authorizations_given"));
+        assert!(!format!("{run:?}").contains("tok-123"));
+    }
+
+    #[test]
+    fn burst_index_is_an_integer_only_while_set() {
+        let run = RunVars {
+            run_id: "r1".into(),
+            world: BTreeMap::new(),
+            xuids: BTreeMap::new(),
+            authorizations: BTreeMap::new(),
+        };
+        let mut vars = CaseVars::new(&run, None);
+        assert!(vars
+            .render(&Scope::Case, &json!("{{burst.index}}"))
+            .is_err());
+        vars.set_burst_index(Some(3));
+        assert_eq!(
+            vars.render(&Scope::Case, &json!("{{burst.index}}")),
+            Ok(json!(3))
+        );
+        assert_eq!(
+            vars.render_text(&Scope::Case, "w{{burst.index}}"),
+            Ok("w3".to_string())
+        );
+        vars.set_burst_index(None);
+        assert!(vars
+            .render(&Scope::Case, &json!("{{burst.index}}"))
+            .is_err());
     }
 }

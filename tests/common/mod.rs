@@ -78,3 +78,4 @@ pub fn announced_url(child: &mut std::process::Child) -> String {
 pub mod certs;
 pub mod fake;
 pub mod relay;
+pub mod tamper;

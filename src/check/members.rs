@@ -1,0 +1,155 @@
+//! Members by identity (`expect.members`): a member is found by `constants.system.xuid`, since
+//! indexes are the server's choice.
+
+use serde_json::Value;
+
+use crate::case::MemberExpect;
+
+use super::expect::json_assert;
+use super::failure::Failure;
+
+/// Judges one member expectation on a session document. `rule` resolves an assertion's own
+/// rule (`None`: the member expectation's).
+pub fn check(
+    m: &MemberExpect,
+    doc: &Value,
+    rule: &dyn Fn(Option<&str>) -> String,
+    out: &mut Vec<Failure>,
+) {
+    let xuid = &m.xuid;
+    let present = m.present.unwrap_or(true);
+    let expectation = if present {
+        format!("one member with xuid {xuid}")
+    } else {
+        format!("no member with xuid {xuid}")
+    };
+    let Some(members) = doc.pointer("/members").and_then(Value::as_object) else {
+        out.push(Failure::new(
+            &rule(None),
+            expectation,
+            "the body has no `/members` object",
+        ));
+        return;
+    };
+    let found: Vec<(&String, &Value)> = members
+        .iter()
+        .filter(|(_, member)| {
+            member
+                .pointer("/constants/system/xuid")
+                .and_then(Value::as_str)
+                == Some(xuid.as_str())
+        })
+        .collect();
+    let indexes = || {
+        found
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match (present, found.as_slice()) {
+        (true, []) => out.push(Failure::new(
+            &rule(None),
+            expectation,
+            format!("no member has xuid {xuid} (members: {})", xuids_of(members)),
+        )),
+        (true, [(index, member)]) => {
+            let context = format!("member with xuid {xuid} (index {index}): ");
+            for a in &m.json {
+                json_assert(a, member, &context, &rule(a.rule.as_deref()), out);
+            }
+        }
+        (true, many) => out.push(Failure::new(
+            &rule(None),
+            expectation,
+            format!(
+                "xuid {xuid} appears {} times (indexes {})",
+                many.len(),
+                indexes()
+            ),
+        )),
+        (false, []) => {}
+        (false, _) => out.push(Failure::new(
+            &rule(None),
+            expectation,
+            format!("xuid {xuid} is a member (index {})", indexes()),
+        )),
+    }
+}
+
+/// `0: 2533…904, 1: 2533…905`, for messages.
+fn xuids_of(members: &serde_json::Map<String, Value>) -> String {
+    if members.is_empty() {
+        return "none".into();
+    }
+    members
+        .iter()
+        .map(|(k, m)| {
+            let x = m
+                .pointer("/constants/system/xuid")
+                .map_or_else(|| "no xuid".to_string(), |v| v.to_string());
+            format!("{k}: {x}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn judge(m: Value, doc: Value) -> Vec<Failure> {
+        let m: MemberExpect = serde_json::from_value(m).unwrap();
+        let mut out = Vec::new();
+        let rule = |own: Option<&str>| own.unwrap_or("B4.a").to_string();
+        check(&m, &doc, &rule, &mut out);
+        out
+    }
+
+    fn member(xuid: &str, active: bool) -> Value {
+        json!({ "constants": { "system": { "xuid": xuid, "index": 0 } },
+                "properties": { "system": { "active": active } } })
+    }
+
+    #[test]
+    fn a_member_is_found_by_xuid_wherever_its_index_is() {
+        let doc = json!({ "members": { "4": member("1", false), "7": member("2", true) } });
+        let ok = judge(
+            json!({ "xuid": "2", "json": [ { "pointer": "/properties/system/active", "equals": true } ] }),
+            doc.clone(),
+        );
+        assert!(ok.is_empty(), "{ok:?}");
+        let wrong = judge(
+            json!({ "xuid": "1", "json": [ { "pointer": "/properties/system/active", "equals": true, "rule": "SH2" } ] }),
+            doc.clone(),
+        );
+        assert_eq!(wrong.len(), 1, "{wrong:?}");
+        assert_eq!(wrong[0].rule, "SH2");
+        assert!(
+            wrong[0]
+                .message
+                .starts_with("member with xuid 1 (index 4): "),
+            "{}",
+            wrong[0].message
+        );
+        assert!(judge(json!({ "xuid": "3", "present": false }), doc.clone()).is_empty());
+    }
+
+    #[test]
+    fn missing_duplicated_and_unwanted_members_are_named() {
+        let doc = json!({ "members": { "0": member("1", true), "3": member("1", true) } });
+        let dup = judge(json!({ "xuid": "1" }), doc.clone());
+        assert_eq!(dup[0].message, "xuid 1 appears 2 times (indexes 0, 3)");
+        let none = judge(json!({ "xuid": "2" }), doc.clone());
+        assert!(
+            none[0].message.starts_with("no member has xuid 2"),
+            "{}",
+            none[0].message
+        );
+        let unwanted = judge(json!({ "xuid": "1", "present": false }), doc);
+        assert_eq!(unwanted[0].message, "xuid 1 is a member (index 0, 3)");
+        let shapeless = judge(json!({ "xuid": "1" }), json!({ "members": [] }));
+        assert_eq!(shapeless[0].message, "the body has no `/members` object");
+    }
+}

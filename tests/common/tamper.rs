@@ -1,0 +1,204 @@
+//! A proxy in front of a real server that plants one bug at a time: it may rewrite a request
+//! before forwarding it, answer in the server's place, or rewrite the server's answer. With no
+//! tampering it is the server itself, so a case must pass through it; with a bug, the case that
+//! is meant to catch that bug must fail.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::{to_bytes, Body};
+use axum::http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use axum::Router;
+use mpsd_conformance::http::{ClientOptions, HttpClient, RequestData};
+use mpsd_conformance::reference::RunningServer;
+
+/// A request as the proxy sees it: path with query, headers in order.
+#[derive(Clone, Debug, Default)]
+pub struct Forward {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Forward {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn is(&self, method: &str, path_part: &str) -> bool {
+        self.method == method && self.path.contains(path_part)
+    }
+}
+
+/// An answer, the server's or the proxy's own.
+#[derive(Clone, Debug, Default)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn text(status: u16, body: &str) -> Answer {
+        Answer {
+            status,
+            headers: vec![("Content-Type".into(), "text/plain".into())],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    pub fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn set_header(&mut self, name: &str, value: &str) {
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self.headers.push((name.to_string(), value.to_string()));
+    }
+}
+
+/// The bug a proxy plants. Every hook defaults to "no bug".
+pub trait Tamper: Send + Sync + 'static {
+    /// Rewrites the request before it is forwarded, or answers in the server's place.
+    fn request(&self, _req: &mut Forward) -> Option<Answer> {
+        None
+    }
+    /// Rewrites the server's answer to `req` (as forwarded).
+    fn response(&self, _req: &Forward, _answer: &mut Answer) {}
+    /// Requests for which this returns a barrier wait until the barrier's count of them are in
+    /// flight at once (or answer 500 after a few seconds): proof that they were concurrent.
+    fn hold(&self, _req: &Forward) -> Option<Arc<tokio::sync::Barrier>> {
+        None
+    }
+}
+
+/// No bug at all.
+pub struct Honest;
+impl Tamper for Honest {}
+
+pub struct Proxy {
+    pub url: String,
+    /// Every request the proxy received, as received.
+    pub seen: Arc<Mutex<Vec<Forward>>>,
+    /// The server behind it, which lives as long as the proxy.
+    _upstream: RunningServer,
+}
+
+/// Starts a proxy to `upstream` on 127.0.0.1, port 0, on the current runtime.
+pub async fn start(upstream: RunningServer, tamper: impl Tamper) -> Proxy {
+    let server = upstream;
+    let upstream = server.url();
+    let client = HttpClient::new(ClientOptions::default()).expect("client");
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let state = Arc::new((client, upstream, tamper, Arc::clone(&seen)));
+    let app = Router::new().fallback(move |req: Request<Body>| {
+        let state = Arc::clone(&state);
+        async move {
+            let (client, upstream, tamper, seen) = &*state;
+            handle(client, upstream, tamper, seen, req).await
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Proxy {
+        url,
+        seen,
+        _upstream: server,
+    }
+}
+
+const HOP_BY_HOP: &[&str] = &["host", "content-length", "connection", "transfer-encoding"];
+
+async fn handle(
+    client: &HttpClient,
+    upstream: &str,
+    tamper: &impl Tamper,
+    seen: &Mutex<Vec<Forward>>,
+    req: Request<Body>,
+) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    let mut forward = Forward {
+        method: parts.method.as_str().to_string(),
+        path: parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default(),
+        headers: parts
+            .headers
+            .iter()
+            .filter(|(n, _)| !HOP_BY_HOP.contains(&n.as_str()))
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: to_bytes(body, 64 * 1024 * 1024)
+            .await
+            .map(|b| b.to_vec())
+            .unwrap_or_default(),
+    };
+    if let Ok(mut all) = seen.lock() {
+        all.push(forward.clone());
+    }
+    if let Some(barrier) = tamper.hold(&forward) {
+        if tokio::time::timeout(Duration::from_secs(5), barrier.wait())
+            .await
+            .is_err()
+        {
+            return reply(Answer::text(
+                500,
+                "held requests never were in flight together",
+            ));
+        }
+    }
+    if let Some(answer) = tamper.request(&mut forward) {
+        return reply(answer);
+    }
+    let data = RequestData {
+        method: forward.method.clone(),
+        url: format!("{upstream}{}", forward.path),
+        headers: forward.headers.clone(),
+        body: forward.body.clone(),
+    };
+    let (result, _) = client.send(&data).await;
+    let mut answer = match result {
+        Ok(r) => Answer {
+            status: r.status,
+            headers: r
+                .headers
+                .into_iter()
+                .filter(|(n, _)| !HOP_BY_HOP.contains(&n.to_ascii_lowercase().as_str()))
+                .collect(),
+            body: r.body,
+        },
+        Err(e) => Answer::text(502, &format!("the proxy could not reach the server: {e}")),
+    };
+    tamper.response(&forward, &mut answer);
+    reply(answer)
+}
+
+fn reply(answer: Answer) -> Response<Body> {
+    let mut response = Response::new(Body::from(answer.body));
+    *response.status_mut() = StatusCode::from_u16(answer.status).expect("a status code");
+    for (name, value) in answer.headers {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            response.headers_mut().append(n, v);
+        }
+    }
+    response
+}

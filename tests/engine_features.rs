@@ -1,0 +1,528 @@
+//! The case-format additions at work: each runs a case through a proxy in front of the reference
+//! server, honest (the case passes) and with one planted bug (the case fails, naming it).
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use common::tamper::{self, Answer, Forward, Honest, Proxy, Tamper};
+use mpsd_conformance::case::{load, CaseSource};
+use mpsd_conformance::plan::expand;
+use mpsd_conformance::report::{explain, Redactor};
+use mpsd_conformance::run::{prepare, run_case, CaseResult, Environment, Outcome, PrepareOptions};
+use serde_json::Value;
+
+/// The reference server, and a proxy in front of it that plants `bug`.
+async fn target(bug: impl Tamper) -> Proxy {
+    let server = mpsd_conformance::reference::start(Default::default())
+        .await
+        .expect("the reference starts");
+    tamper::start(server, bug).await
+}
+
+/// Runs every case of one case file (`area/case.json`) against `proxy`, as `env`'s callers.
+async fn run_with(case: &str, proxy: &Proxy, env: Environment) -> (Vec<CaseResult>, Redactor) {
+    let dir = common::case_dir(&[("area/case.json", case)]);
+    let source = CaseSource::directory(dir.path()).expect("readable");
+    let set = load(&source, None).unwrap_or_else(|e| panic!("{e}"));
+    let prepared = prepare(
+        &set,
+        &env,
+        PrepareOptions {
+            target: Some(proxy.url.clone()),
+            ..PrepareOptions::default()
+        },
+    )
+    .expect("prepared");
+    let redactor = Redactor::new(prepared.secrets.clone());
+    let mut results = Vec::new();
+    for instance in expand(&set) {
+        results.push(run_case(&prepared.ctx, &instance).await);
+    }
+    (results, redactor)
+}
+
+async fn run(case: &str, proxy: &Proxy) -> CaseResult {
+    let (mut results, _) = run_with(case, proxy, Environment::default()).await;
+    assert_eq!(results.len(), 1);
+    results.remove(0)
+}
+
+fn assert_pass(r: &CaseResult) {
+    assert_eq!(
+        r.outcome,
+        Outcome::Pass,
+        "{}",
+        explain(r, &Redactor::default())
+    );
+}
+
+/// The case failed, and some failure under `rule` says `message`.
+fn assert_fails(r: &CaseResult, rule: &str, message: &str) {
+    assert_eq!(
+        r.outcome,
+        Outcome::Fail,
+        "{}",
+        explain(r, &Redactor::default())
+    );
+    assert!(
+        r.failures
+            .iter()
+            .any(|f| f.rule == rule && f.message.contains(message)),
+        "no [{rule}] failure saying {message:?}:\n{}",
+        explain(r, &Redactor::default())
+    );
+}
+
+fn case(rules: &str, steps: &str) -> String {
+    format!(
+        r#"{{ "$schema": "../case.schema.json", "title": "t", "rules": {rules}, "severity": "must",
+  "steps": [
+    {{ "use": "session", "name": "s" }},
+{steps}
+  ] }}"#
+    )
+}
+
+fn is_handle_write(req: &Forward) -> bool {
+    req.method == "PUT" && req.path.starts_with("/handles/")
+}
+
+// --- expect.members --------------------------------------------------------------------------
+
+/// b joins; the session must hold b (active) and a, each exactly once, and no stranger.
+const JOIN: &str = r#"    { "request": { "method": "PUT", "path": "/handles/{{s.handle}}/session", "as": "b",
+                   "body": { "members": { "me": { "properties": { "system": { "active": true } } } } } },
+      "expect": { "status": 200,
+                  "members": [ { "xuid": "{{xuid.b}}", "json": [ { "pointer": "/properties/system/active", "equals": true } ] },
+                               { "xuid": "{{xuid.a}}" },
+                               { "xuid": "1234", "present": false } ] } }"#;
+
+/// Renders the joiner with another member's xuid.
+struct JoinerWithWrongXuid;
+impl Tamper for JoinerWithWrongXuid {
+    fn response(&self, req: &Forward, answer: &mut Answer) {
+        if is_handle_write(req) {
+            let text = answer
+                .body_text()
+                .replace("2533274790395905", "2533274790395904");
+            answer.body = text.into_bytes();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_are_found_by_xuid_and_a_wrong_joiner_is_caught() {
+    assert_pass(&run(&case(r#"["B4.a"]"#, JOIN), &target(Honest).await).await);
+    let r = run(
+        &case(r#"["B4.a"]"#, JOIN),
+        &target(JoinerWithWrongXuid).await,
+    )
+    .await;
+    assert_fails(&r, "B4.a", "no member has xuid 2533274790395905");
+    assert_fails(&r, "B4.a", "xuid 2533274790395904 appears 2 times");
+}
+
+// --- snapshot and unchanged ------------------------------------------------------------------
+
+/// A write refused for its unknown top-level key, then: nothing was stored.
+const REFUSED: &str = r#"    { "name": "before", "snapshot": "{{s.path}}" },
+    { "request": { "method": "PUT", "path": "/handles/{{s.handle}}/session",
+                   "body": { "bogus": 1, "properties": { "custom": { "x": 1 } } } },
+      "expect": { "status": 400 } },
+    { "unchanged": "before" },
+    { "unchanged": "s" }"#;
+
+/// Refuses a write for a bad key, but stores the rest of it first.
+struct StoresWhatItRefuses;
+impl Tamper for StoresWhatItRefuses {
+    fn request(&self, req: &mut Forward) -> Option<Answer> {
+        if is_handle_write(req) && String::from_utf8_lossy(&req.body).contains("bogus") {
+            let mut body: Value = serde_json::from_slice(&req.body).ok()?;
+            body.as_object_mut()?.remove("bogus");
+            req.body = serde_json::to_vec(&body).ok()?;
+        }
+        None
+    }
+    fn response(&self, req: &Forward, answer: &mut Answer) {
+        if is_handle_write(req) && !String::from_utf8_lossy(&req.body).contains("\"me\"") {
+            *answer = Answer::text(400, "unknown key `bogus`");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unchanged_catches_a_refused_write_that_was_stored() {
+    assert_pass(&run(&case(r#"["B1"]"#, REFUSED), &target(Honest).await).await);
+    let r = run(
+        &case(r#"["B1"]"#, REFUSED),
+        &target(StoresWhatItRefuses).await,
+    )
+    .await;
+    assert_fails(&r, "B1", "ETag changed from");
+    assert_fails(&r, "B1", "changeNumber grew from 1 to 2");
+    // It stops at the first step that failed: one read back, by the session's name.
+    let reads: Vec<&str> = r
+        .exchanges
+        .iter()
+        .filter(|e| e.request.method == "GET")
+        .map(|e| e.step.as_str())
+        .collect();
+    assert_eq!(reads, vec!["before", "step 4"], "{reads:?}");
+}
+
+/// A handle to no session; a refused write that would have created one; still nothing there.
+const REFUSED_CREATE: &str = r#"{ "$schema": "../case.schema.json", "title": "t", "rules": ["B1"], "severity": "must",
+  "steps": [
+    { "use": "handle", "name": "h" },
+    { "request": { "method": "PUT", "path": "/handles/{{h.handle}}/session",
+                   "body": { "bogus": 1, "members": { "me": { "properties": { "system": { "active": true } } } } } },
+      "expect": { "status": 400 } },
+    { "unchanged": "h" }
+  ] }"#;
+
+/// Creates the session of a write it refuses.
+struct CreatesWhatItRefuses;
+impl Tamper for CreatesWhatItRefuses {
+    fn request(&self, req: &mut Forward) -> Option<Answer> {
+        StoresWhatItRefuses.request(req)
+    }
+    fn response(&self, req: &Forward, answer: &mut Answer) {
+        if is_handle_write(req) && answer.status == 201 {
+            *answer = Answer::text(400, "unknown key `bogus`");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unchanged_on_a_handle_without_session_demands_still_none() {
+    assert_pass(&run(REFUSED_CREATE, &target(Honest).await).await);
+    let r = run(REFUSED_CREATE, &target(CreatesWhatItRefuses).await).await;
+    assert_fails(&r, "B1", "a session now exists (200)");
+}
+
+// --- bursts ----------------------------------------------------------------------------------
+
+/// Six writers race with the same If-Match: exactly one wins.
+const RACE: &str = r#"    { "name": "race", "burst": 6,
+      "request": { "method": "PUT", "path": "/handles/{{s.handle}}/session", "headers": { "If-Match": "{{s.etag}}" },
+                   "body": { "properties": { "custom": { "writer": "{{burst.index}}" } } } },
+      "expect": { "status": [200, 412],
+                  "tally": [ { "status": [200], "count": 1 }, { "status": [412], "count": 5 } ] } },
+    { "request": { "method": "GET", "path": "/handles/{{s.handle}}/session" },
+      "expect": { "status": 200, "json": [ { "pointer": "/properties/custom/writer", "type": "integer", "lessThan": 6 } ] } }"#;
+
+/// Holds the racing writers until all six are in flight.
+struct AllAtOnce(Arc<tokio::sync::Barrier>);
+impl Tamper for AllAtOnce {
+    fn hold(&self, req: &Forward) -> Option<Arc<tokio::sync::Barrier>> {
+        (is_handle_write(req) && req.header("if-match").is_some()).then(|| Arc::clone(&self.0))
+    }
+}
+
+/// Ignores If-Match: every writer wins.
+struct IgnoresIfMatch;
+impl Tamper for IgnoresIfMatch {
+    fn request(&self, req: &mut Forward) -> Option<Answer> {
+        req.headers
+            .retain(|(n, _)| !n.eq_ignore_ascii_case("if-match"));
+        None
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_is_sent_at_once_and_its_tally_catches_two_winners() {
+    let barrier = Arc::new(tokio::sync::Barrier::new(6));
+    let proxy = target(AllAtOnce(barrier)).await;
+    let r = run(&case(r#"["H4.c"]"#, RACE), &proxy).await;
+    assert_pass(&r);
+    let labels: Vec<&str> = r
+        .exchanges
+        .iter()
+        .filter(|e| e.step.starts_with("race"))
+        .map(|e| e.step.as_str())
+        .collect();
+    assert_eq!(
+        labels,
+        vec!["race[0]", "race[1]", "race[2]", "race[3]", "race[4]", "race[5]"]
+    );
+    // Each copy carried its own index.
+    let mut writers: Vec<String> = r
+        .exchanges
+        .iter()
+        .filter(|e| e.step.starts_with("race"))
+        .map(|e| String::from_utf8_lossy(&e.request.body).into_owned())
+        .collect();
+    writers.sort();
+    assert_eq!(writers[0], r#"{"properties":{"custom":{"writer":0}}}"#);
+    assert_eq!(writers[5], r#"{"properties":{"custom":{"writer":5}}}"#);
+
+    let r = run(&case(r#"["H4.c"]"#, RACE), &target(IgnoresIfMatch).await).await;
+    assert_fails(&r, "H4.c", "6 of 6 answers had status 200");
+}
+
+/// Answers every other read of the burst with a 429 of its own making.
+struct Throttles {
+    count: AtomicUsize,
+    well_formed: bool,
+}
+impl Tamper for Throttles {
+    fn request(&self, req: &mut Forward) -> Option<Answer> {
+        if !(req.method == "GET" && req.path.starts_with("/handles/")) {
+            return None;
+        }
+        if self.count.fetch_add(1, Ordering::SeqCst) % 2 == 0 {
+            return None;
+        }
+        let mut answer = Answer {
+            status: 429,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: br#"{"version":1,"currentRequests":9,"maxRequests":8,"periodInSeconds":1,"limitType":"Rolling"}"#.to_vec(),
+        };
+        if self.well_formed {
+            answer.set_header("Retry-After", "1");
+        }
+        Some(answer)
+    }
+}
+
+const READS: &str = r#"    { "burst": 4, "request": { "method": "GET", "path": "/handles/{{s.handle}}/session" },
+      "expect": { "status": [200, 429], "tally": [ { "status": [429], "min": 1 } ] } }"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_judges_429s_instead_of_giving_up_as_throttled() {
+    let polite = Throttles {
+        count: AtomicUsize::new(0),
+        well_formed: true,
+    };
+    let r = run(&case(r#"["O11"]"#, READS), &target(polite).await).await;
+    assert_pass(&r);
+    let rude = Throttles {
+        count: AtomicUsize::new(0),
+        well_formed: false,
+    };
+    let r = run(&case(r#"["O11"]"#, READS), &target(rude).await).await;
+    assert_fails(&r, "O11", "a 429 without Retry-After");
+    assert!(
+        r.failures.iter().all(|f| f.message.starts_with("step 2[")),
+        "each failure names its answer: {:?}",
+        r.failures
+    );
+}
+
+// --- rawBodyHex ------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn raw_hex_bodies_are_sent_byte_for_byte() {
+    let steps = r#"    { "request": { "method": "PUT", "path": "/handles/{{s.handle}}/session", "rawBodyHex": "EFBBBF 00 ff\n7b7d" },
+      "expect": {} }"#;
+    let proxy = target(Honest).await;
+    let r = run(&case(r#"["B2"]"#, steps), &proxy).await;
+    assert_pass(&r);
+    let seen = proxy.seen.lock().expect("lock").clone();
+    let sent = seen
+        .iter()
+        .find(|f| is_handle_write(f))
+        .expect("the write reached the server");
+    assert_eq!(sent.body, vec![0xef, 0xbb, 0xbf, 0x00, 0xff, 0x7b, 0x7d]);
+    assert_eq!(sent.header("content-type"), Some("application/json"));
+}
+
+// --- auth ------------------------------------------------------------------------------------
+
+const LOWER_SCHEME: &str = r#"    { "request": { "method": "PUT", "path": "/handles/{{s.handle}}/session",
+                   "headers": { "Authorization": "xbl3.0 {{auth.a.credentials}}" }, "body": {} },
+      "expect": { "status": 200 } }"#;
+
+/// Matches the scheme case-sensitively, and echoes the credentials it refused.
+struct CaseSensitiveScheme;
+impl Tamper for CaseSensitiveScheme {
+    fn request(&self, req: &mut Forward) -> Option<Answer> {
+        let auth = req.header("authorization").unwrap_or_default().to_string();
+        (!auth.starts_with("XBL3.0 "))
+            .then(|| Answer::text(401, &format!("unknown scheme in {auth}")))
+    }
+}
+
+fn real_caller_a() -> Environment {
+    let mut env = Environment::default();
+    env.auth.insert(
+        "a".into(),
+        "XBL3.0 x=2533274790395904;real-secret-token-5e1f".into(),
+    );
+    env.xuid.insert("a".into(), "2533274790395904".into());
+    env
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callers_credentials_go_under_another_scheme_and_stay_secret() {
+    let (r, _) = run_with(
+        &case(r#"["H2"]"#, LOWER_SCHEME),
+        &target(Honest).await,
+        real_caller_a(),
+    )
+    .await;
+    assert_pass(&r[0]);
+    let sent = r[0]
+        .exchanges
+        .iter()
+        .find(|e| e.step == "step 2")
+        .and_then(|e| e.request.headers.iter().find(|(n, _)| n == "Authorization"))
+        .map(|(_, v)| v.clone());
+    assert_eq!(
+        sent.as_deref(),
+        Some("xbl3.0 x=2533274790395904;real-secret-token-5e1f")
+    );
+
+    let (r, redactor) = run_with(
+        &case(r#"["H2"]"#, LOWER_SCHEME),
+        &target(CaseSensitiveScheme).await,
+        real_caller_a(),
+    )
+    .await;
+    assert_fails(&r[0], "H2", "expected status 200, got 401");
+    // The server echoed the credentials; nothing shown of the case holds them.
+    let shown = explain(&r[0], &redactor);
+    assert!(
+        shown.contains("unknown scheme in xbl3.0 [REDACTED]"),
+        "{shown}"
+    );
+    assert!(!shown.contains("x=2533274790395904;real-secret"), "{shown}");
+    assert!(!shown.contains("real-secret-token-5e1f"), "{shown}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_reading_a_missing_callers_auth_is_skipped() {
+    let steps = r#"    { "request": { "method": "PUT", "path": "/handles/{{s.handle}}/session",
+                   "headers": { "Authorization": "xbl3.0 {{auth.b.credentials}}" }, "body": {} },
+      "expect": { "status": 200 } }"#;
+    let (r, _) = run_with(
+        &case(r#"["H2"]"#, steps),
+        &target(Honest).await,
+        real_caller_a(),
+    )
+    .await;
+    assert_eq!(r[0].outcome, Outcome::Skip, "{:?}", r[0].message);
+    assert!(
+        r[0].message
+            .as_deref()
+            .unwrap_or("")
+            .contains("needs caller `b`"),
+        "{:?}",
+        r[0].message
+    );
+}
+
+// --- when and onlyIf -------------------------------------------------------------------------
+
+const EITHER: &str = r#"    { "name": "w", "request": { "method": "PUT", "path": "/handles/{{s.handle}}/session",
+                                 "body": { "properties": { "custom": { "k": 1 } } } },
+      "expect": { "status": [200, 400],
+                  "when": [ { "status": [200], "expect": { "json": [ { "pointer": "/properties/custom/k", "equals": 1 } ] } },
+                            { "status": [400], "expect": { "headers": { "content-type": { "media": "text/plain" } } } } ] } },
+    { "onlyIf": { "step": "w", "status": [400] }, "unchanged": "s" },
+    { "onlyIf": { "step": "w", "status": [200] },
+      "request": { "method": "GET", "path": "/handles/{{s.handle}}/session" },
+      "expect": { "status": 200, "json": [ { "pointer": "/properties/custom/k", "equals": 1 } ] } }"#;
+
+/// What the write answers: the server's answer tampered, or the proxy's own.
+enum Write {
+    /// The server's 200 with another value for `k`.
+    WrongValue,
+    /// A 400 of the proxy's, nothing stored; `json_media`: with a JSON media type.
+    Refused { json_media: bool },
+    /// The server stores the write, the proxy answers 400.
+    RefusedButStored,
+}
+impl Tamper for Write {
+    fn request(&self, req: &mut Forward) -> Option<Answer> {
+        let target = is_handle_write(req) && String::from_utf8_lossy(&req.body).contains("\"k\"");
+        match self {
+            Write::Refused { json_media } if target => {
+                let mut a = Answer::text(400, "no");
+                if *json_media {
+                    a.set_header("Content-Type", "application/json");
+                }
+                Some(a)
+            }
+            _ => None,
+        }
+    }
+    fn response(&self, req: &Forward, answer: &mut Answer) {
+        if !(is_handle_write(req) && String::from_utf8_lossy(&req.body).contains("\"k\"")) {
+            return;
+        }
+        match self {
+            Write::WrongValue => {
+                answer.body = answer
+                    .body_text()
+                    .replace("\"k\":1", "\"k\":2")
+                    .into_bytes();
+            }
+            Write::RefusedButStored => *answer = Answer::text(400, "no"),
+            Write::Refused { .. } => {}
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_branches_and_guards_follow_the_status_answered() {
+    let cased = case(r#"["B3"]"#, EITHER);
+    // Served: the 200 branch holds, the 400-only read-back is skipped and shown as such.
+    let r = run(&cased, &target(Honest).await).await;
+    assert_pass(&r);
+    assert!(
+        r.exchanges
+            .iter()
+            .any(|e| e.step == "step 3 (skipped: onlyIf `w` answered 200, not one of [400])"),
+        "{:?}",
+        r.exchanges.iter().map(|e| &e.step).collect::<Vec<_>>()
+    );
+    // Refused cleanly: the 400 branch holds, nothing was stored, the 200-only read is skipped.
+    let r = run(&cased, &target(Write::Refused { json_media: false }).await).await;
+    assert_pass(&r);
+    assert!(r
+        .exchanges
+        .iter()
+        .any(|e| e.step.starts_with("step 4 (skipped")));
+
+    let r = run(&cased, &target(Write::WrongValue).await).await;
+    assert_fails(&r, "B3", "/properties/custom/k is 2, expected 1");
+    let r = run(&cased, &target(Write::Refused { json_media: true }).await).await;
+    assert_fails(
+        &r,
+        "B3",
+        "media type \"application/json\", expected \"text/plain\"",
+    );
+    let r = run(&cased, &target(Write::RefusedButStored).await).await;
+    assert_fails(&r, "B3", "ETag changed from");
+}
+
+// --- matches and lessThan --------------------------------------------------------------------
+
+const SHAPE: &str = r#"    { "request": { "method": "GET", "path": "/handles/{{s.handle}}/session" },
+      "expect": { "status": 200, "json": [
+        { "pointer": "/branch", "matches": "^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$" },
+        { "pointer": "/changeNumber", "lessThan": 100 } ] } }"#;
+
+/// Renders `branch` as a word and `changeNumber` far too high.
+struct OddShapes;
+impl Tamper for OddShapes {
+    fn response(&self, req: &Forward, answer: &mut Answer) {
+        if req.method == "GET" && req.path.starts_with("/handles/") {
+            let mut doc: Value = serde_json::from_slice(&answer.body).unwrap_or_default();
+            doc["branch"] = Value::from("main");
+            doc["changeNumber"] = Value::from(1000);
+            answer.body = serde_json::to_vec(&doc).unwrap_or_default();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn matches_and_less_than_judge_json_values() {
+    assert_pass(&run(&case(r#"["SH1"]"#, SHAPE), &target(Honest).await).await);
+    let r = run(&case(r#"["SH1"]"#, SHAPE), &target(OddShapes).await).await;
+    assert_fails(&r, "SH1", "/branch is \"main\", which does not match");
+    assert_fails(&r, "SH1", "/changeNumber is 1000, expected less than 100");
+}
