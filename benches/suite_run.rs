@@ -44,6 +44,7 @@ fn bench() -> Result<(), String> {
         jobs: 8,
         fail_fast: false,
         fail_on: FailOn::Should,
+        baseline: Default::default(),
     };
     let mut times = Vec::with_capacity(ROUNDS);
     for _ in 0..ROUNDS {

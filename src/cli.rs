@@ -10,6 +10,7 @@ use crate::exit::Exit;
 mod common;
 mod help;
 mod list;
+mod report;
 mod rerun;
 mod rules;
 mod run;
@@ -42,6 +43,9 @@ pub enum Command {
     Rules(RulesArgs),
     /// Serve the reference implementation of the contract.
     Serve(ServeArgs),
+    /// Join shards' reports, or compare targets' reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -123,6 +127,8 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
     #[command(flatten)]
+    pub reports: ReportArgs,
+    #[command(flatten)]
     pub transport: TransportArgs,
     /// Run only the failing and erroring cases of an earlier report.json.
     #[arg(long, value_name = "REPORT")]
@@ -151,6 +157,93 @@ pub struct TransportArgs {
     /// The private key of --client-cert (PEM).
     #[arg(long, value_name = "FILE", requires = "client_cert")]
     pub client_key: Option<PathBuf>,
+}
+
+/// What `run` writes and prints about its results.
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// Which reports to write: json, junit, md, html (comma-separated).
+    #[arg(long = "report", value_name = "FORMAT[,FORMAT]", value_delimiter = ',', default_values_t = crate::report::Format::ALL.map(FormatArg))]
+    pub formats: Vec<FormatArg>,
+    /// Which cases keep request/response transcripts in reports.
+    #[arg(long, value_enum, default_value_t = TranscriptsArg::Failures)]
+    pub transcripts: TranscriptsArg,
+    /// Known failures: listed gating failures do not gate.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write this run's gating failures to FILE as a baseline (exit 0 once written).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Transcripts of failing cases on the console; twice: of every case.
+    #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Only the closing line.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// A report format on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FormatArg(pub crate::report::Format);
+
+impl std::str::FromStr for FormatArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<FormatArg, String> {
+        s.trim().parse().map(FormatArg)
+    }
+}
+
+impl std::fmt::Display for FormatArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match self.0 {
+            crate::report::Format::Json => "json",
+            crate::report::Format::Junit => "junit",
+            crate::report::Format::Md => "md",
+            crate::report::Format::Html => "html",
+        };
+        f.write_str(name)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TranscriptsArg {
+    Failures,
+    All,
+    None,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Join the report.json of shards (or the fragments in a directory) into one report.
+    Merge(MergeArgs),
+    /// Compare the report.json of several targets, case by case.
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// report.json files, or directories whose fragments/ (else *.json) are joined.
+    #[arg(value_name = "REPORT", required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Where the merged reports go (default: the directory, when one is given).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Which reports to write: json, junit, md, html (comma-separated).
+    #[arg(long = "report", value_name = "FORMAT[,FORMAT]", value_delimiter = ',', default_values_t = crate::report::Format::ALL.map(FormatArg))]
+    pub formats: Vec<FormatArg>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompareArgs {
+    /// report.json files, one per target.
+    #[arg(value_name = "REPORT", required = true, num_args = 2..)]
+    pub inputs: Vec<PathBuf>,
+    /// Where compare.md and compare.html go.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Compare reports of different case sets (cases missing from a report show as such).
+    #[arg(long)]
+    pub allow_different_suites: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -236,5 +329,7 @@ pub fn main() -> Exit {
         Command::Validate(args) => validate::validate(args),
         Command::Rules(args) => rules::rules(args),
         Command::Serve(args) => serve::serve(args),
+        Command::Report(ReportCommand::Merge(args)) => report::merge(args),
+        Command::Report(ReportCommand::Compare(args)) => report::compare(args),
     }
 }

@@ -9,7 +9,7 @@ pub enum Exit {
     /// `run`: at least one gating failure; `mutants`: a fault survived.
     Failed,
     /// Nothing ran: usage, an invalid case set, an empty `--filter` selection, an unwritable
-    /// report directory, a set-up error.
+    /// report path, a set-up error; or a report could not be written after the run.
     Usage,
     /// `run`: no gating failure, but at least one case could not be judged.
     Errored,
@@ -45,7 +45,8 @@ Exit codes:
   0    no gating failure and no error
   1    at least one gating failure (must or should; --fail-on must narrows it)
   2    nothing ran: usage, an invalid case set, a --filter that matches nothing,
-       an unwritable report directory, a set-up error (a caller's AUTH without its XUID...)
+       an unwritable report path, a set-up error (a caller's AUTH without its XUID...);
+       or a report could not be written after the run (said on stderr)
   3    no gating failure, but at least one case could not be judged (error)
   130  interrupted by Ctrl-C (reports still written)
   143  stopped by SIGTERM (reports still written)";

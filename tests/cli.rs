@@ -72,7 +72,7 @@ fn a_server_answering_500_fails_every_case_with_a_reason_and_exit_1() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     let last = stdout.lines().last().unwrap_or_default();
     assert!(
-        last.ends_with("errored, 0 skipped") && last.starts_with("0 passed"),
+        last.starts_with("0 passed") && last.contains(" failed, 0 errored, 0 skipped, "),
         "last line: {last}"
     );
     let doc = report(dir.path());
@@ -198,6 +198,65 @@ fn secrets_never_reach_output_or_reports() {
             "{name} leaks --secret"
         );
     }
+}
+
+/// A target's userinfo is a secret to redact, never credentials to send: reqwest turns it into
+/// `Authorization: Basic …` on every request that carries no Authorization of its own, so a
+/// case sending none (auth/missing) would not be what the server sees.
+#[test]
+fn the_targets_userinfo_is_not_sent_and_callers_authorization_is_what_arrives() {
+    const CASE: &str = r#"{
+      "$schema": "../case.schema.json",
+      "title": "What the caller sends as Authorization, and only that, arrives",
+      "rules": ["O1"],
+      "severity": "must",
+      "steps": [
+        { "request": { "method": "GET", "path": "/echo", "as": "none" },
+          "expect": { "status": 200 } },
+        { "request": { "method": "GET", "path": "/echo",
+                       "headers": { "Authorization": "Custom caller-credentials" } },
+          "expect": { "status": 200 } }
+      ]
+    }"#;
+    let cases = common::case_dir(&[("area/echo.json", CASE)]);
+    let target = fake::start(Behaviour::Echo);
+    let with_userinfo = target.replace("http://", "http://someone:pw-d15ea5e1-SECRET@");
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = run(
+        &[
+            "--cases",
+            &cases.path().display().to_string(),
+            "--target",
+            &with_userinfo,
+            "--transcripts",
+            "all",
+        ],
+        dir.path(),
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert_eq!(
+        stderr.matches("warning: the target's userinfo").count(),
+        1,
+        "said once: {stderr}"
+    );
+    // The echo server answers with the request head it received.
+    let doc = report(dir.path());
+    let echoed = |i: usize| {
+        doc["cases"][0]["exchanges"][i]["response"]["body"]
+            .as_str()
+            .expect("the echoed head")
+            .to_ascii_lowercase()
+    };
+    assert!(!echoed(0).contains("authorization"), "{}", echoed(0));
+    assert!(
+        echoed(1).contains("authorization: custom caller-credentials"),
+        "{}",
+        echoed(1)
+    );
+    assert!(!echoed(1).contains("basic"), "{}", echoed(1));
+    assert!(!stdout.contains("SECRET") && !stderr.contains("SECRET"));
+    assert!(!doc.to_string().contains("SECRET"));
 }
 
 #[test]

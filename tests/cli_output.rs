@@ -1,9 +1,13 @@
 //! A closed stdout or stderr (`| head`, `| true`) never makes a command panic: that output stops
 //! quietly, and `run` still writes its reports and keeps its exit code.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+
+use common::fake::{self, Behaviour};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
 
@@ -69,6 +73,26 @@ fn run_with_a_closed_stdout_still_writes_its_reports_and_exit_code() {
     // A failing run keeps its exit code: a filter that selects nothing is still exit 2.
     let args = ["run", "--filter", "no-such-case", "--report-dir", &reports];
     assert_quiet_end(&args, &stdout_closed(&args), 2);
+}
+
+#[test]
+fn a_failing_run_with_a_closed_stdout_keeps_its_exit_code_and_reports() {
+    // Failures, their grouping and -v transcripts: the console has much to say, to nobody.
+    let target = fake::start(Behaviour::Error500);
+    let dir = tempfile::tempdir().expect("tmp");
+    let reports = dir.path().display().to_string();
+    let args = [
+        "run",
+        "--target",
+        &target,
+        "--filter",
+        "auth/",
+        "-v",
+        "--report-dir",
+        &reports,
+    ];
+    assert_quiet_end(&args, &stdout_closed(&args), 1);
+    assert!(report_total(dir.path()) > 0);
 }
 
 #[test]

@@ -3,13 +3,15 @@
 //! Without CONFORMANCE_TARGET the embedded reference server is started once per process; with
 //! it, the cases run against that URL (and the other CONFORMANCE_* variables). `may` cases never
 //! gate, so they are marked ignored: `cargo test -- --include-ignored` runs them too. With
-//! CONFORMANCE_REPORT_DIR, report.json and junit.xml are written there at the end.
+//! CONFORMANCE_REPORT_DIR, the reports are written there as trials finish; under nextest, whose
+//! every test is a process of its own, each process writes its case's report.json to
+//! `fragments/` there instead, and `mpsd-conformance report merge DIR` joins them.
 //!
 //! It behaves like libtest where cargo relies on it: `cargo test NAME` and `--exact NAME` pass
 //! NAME to every test binary, so a name that is no case here selects nothing and passes (exit 0).
 //! A case file's id with `--exact` selects its variants. A set-up error (a caller's AUTH without
-//! its XUID, a target that is not a URL) concerns every trial: it is told once, exit 2; an
-//! unreachable target likewise, exit 3.
+//! its XUID, a target that is not a URL, a report path in the way) concerns every trial: it is
+//! told once, exit 2; an unreachable target likewise, exit 3.
 
 use std::collections::BTreeSet;
 use std::process::ExitCode;
@@ -20,11 +22,13 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use mpsd_conformance::case::{load, CaseSet, CaseSource, Severity};
 use mpsd_conformance::errln;
 use mpsd_conformance::exit::Exit;
-use mpsd_conformance::plan::{expand, CaseInstance, Selection};
-use mpsd_conformance::report::{explain, write_reports, Redactor, RunInfo};
+use mpsd_conformance::plan::{expand, fnv1a64, CaseInstance, Selection};
+use mpsd_conformance::report::{
+    explain, FileInfo, Format, Redactor, ReportOptions, ReportSet, RunInfo, SuiteInfo, Transcripts,
+};
 use mpsd_conformance::run::{
-    not_run, prepare, probe, run_case, url_userinfo, CaseResult, Environment, FailOn, Outcome,
-    PrepareOptions, Prepared,
+    not_run, prepare, probe, run_case, url_userinfo, Environment, FailOn, Outcome, PrepareOptions,
+    Prepared,
 };
 
 /// The target and runtime, started once before the first trial (never by `--list`).
@@ -38,7 +42,10 @@ struct Shared {
 
 /// The shared state, or why it could not be set up (redacted).
 static SHARED: OnceLock<Result<Shared, String>> = OnceLock::new();
-static RESULTS: Mutex<Vec<CaseResult>> = Mutex::new(Vec::new());
+/// With CONFORMANCE_REPORT_DIR: the report files, fed as trials finish.
+static REPORTS: Mutex<Option<ReportSet>> = Mutex::new(None);
+/// Where the reports go, set before any trial runs.
+static REPORT_TO: OnceLock<Option<ReportOptions>> = OnceLock::new();
 
 fn main() -> ExitCode {
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
@@ -60,6 +67,16 @@ fn main() -> ExitCode {
             return Exit::Usage.into();
         }
     };
+    // Under nextest each process runs one case: its report is a fragment named after it.
+    let fragment = match (&args.filter, args.exact, std::env::var_os("NEXTEST")) {
+        (Some(id), true, Some(_)) => Some(format!("{:016x}.json", fnv1a64(id.as_bytes()))),
+        _ => None,
+    };
+    let _ = REPORT_TO.set(
+        std::env::var_os("CONFORMANCE_REPORT_DIR")
+            .filter(|d| !d.is_empty() && !args.list)
+            .map(|dir| report_options(dir.into(), fragment)),
+    );
     let mut cases = expand(&set);
     if let (Some(filter), true) = (&args.filter, args.exact) {
         // libtest's --exact compares whole names, which would drop a file id's variants.
@@ -97,12 +114,13 @@ fn main() -> ExitCode {
             Ok(shared) => {
                 if let Some(why) = &shared.unreachable {
                     errln!("error: {why}");
-                    let results: Vec<CaseResult> = selected
-                        .iter()
-                        .map(|c| not_run(c, Outcome::Error, why))
-                        .collect();
-                    write_report(&set, shared, &results, started_at, clock);
-                    return Exit::Errored.into();
+                    for case in &selected {
+                        record(&not_run(case, Outcome::Error, why));
+                    }
+                    return match finish_reports(&set, shared, started_at, clock) {
+                        Ok(()) => Exit::Errored.into(),
+                        Err(exit) => exit.into(),
+                    };
                 }
             }
         }
@@ -110,37 +128,76 @@ fn main() -> ExitCode {
     let conclusion = libtest_mimic::run(&args, trials);
 
     if let Some(Ok(shared)) = SHARED.get() {
-        let mut results = RESULTS.lock().map(|r| r.clone()).unwrap_or_default();
-        results.sort_by(|a, b| a.id.cmp(&b.id));
-        write_report(&set, shared, &results, started_at, clock);
+        if let Err(exit) = finish_reports(&set, shared, started_at, clock) {
+            return exit.into();
+        }
     }
     conclusion.exit_code()
 }
 
-/// Writes report.json and junit.xml to CONFORMANCE_REPORT_DIR, when it is set.
-fn write_report(
+/// All formats in the directory, or a fragment's report.json in `fragments/`.
+fn report_options(dir: std::path::PathBuf, fragment: Option<String>) -> ReportOptions {
+    let (dir, formats) = match &fragment {
+        Some(_) => (dir.join("fragments"), vec![Format::Json]),
+        None => (dir, Format::ALL.to_vec()),
+    };
+    ReportOptions {
+        dir,
+        formats,
+        fragment_name: fragment,
+        transcripts: Transcripts::Failures,
+        fail_on: FailOn::Should,
+        write_baseline: None,
+        step_summary: None,
+    }
+}
+
+/// Hands a finished case to the report files, when there are any.
+fn record(result: &mpsd_conformance::run::CaseResult) {
+    if let Ok(mut reports) = REPORTS.lock() {
+        if let Some(reports) = reports.as_mut() {
+            reports.result(result);
+        }
+    }
+}
+
+/// Writes the report files, when there are any; a file that could not be written is exit 2.
+fn finish_reports(
     set: &CaseSet,
     shared: &Shared,
-    results: &[CaseResult],
     started_at: String,
     clock: Instant,
-) {
-    let Ok(dir) = std::env::var("CONFORMANCE_REPORT_DIR") else {
-        return;
+) -> Result<(), Exit> {
+    let Some(reports) = REPORTS.lock().ok().and_then(|mut r| r.take()) else {
+        return Ok(());
     };
-    let info = RunInfo {
-        target_url: shared.prepared.target_label.clone(),
-        embedded: shared.prepared.embedded,
-        case_count: set.case_count(),
-        fingerprint: set.fingerprint.clone(),
-        files: set.files.clone(),
-        options: serde_json::json!({ "via": "cargo test" }),
+    let mut info = RunInfo::new(
+        shared.redactor.text(&shared.prepared.target_label),
+        shared.prepared.embedded,
+        SuiteInfo {
+            cases: set.case_count(),
+            fingerprint: set.fingerprint.clone(),
+            files: set
+                .files
+                .iter()
+                .map(|(path, sha256)| FileInfo {
+                    path: path.clone(),
+                    sha256: sha256.clone(),
+                })
+                .collect(),
+        },
+        serde_json::json!({ "via": "cargo test" }),
         started_at,
-        duration_ms: clock.elapsed().as_millis() as u64,
-        fail_on: FailOn::Should,
-    };
-    if let Err(e) = write_reports(std::path::Path::new(&dir), &info, results, &shared.redactor) {
-        errln!("error: {e}");
+    );
+    info.duration_ms = clock.elapsed().as_millis() as u64;
+    let written = reports.finish(info);
+    for e in &written.errors {
+        errln!("error: {}", shared.redactor.text(&e.to_string()));
+    }
+    if written.errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Exit::Usage)
     }
 }
 
@@ -167,8 +224,25 @@ fn shared(set: &CaseSet) -> &'static Result<Shared, String> {
             },
         )
         .map_err(|e| early.text(&e.to_string()))?;
+        for warning in &prepared.warnings {
+            errln!("warning: {warning}");
+        }
         let ctx = Arc::clone(&prepared.ctx);
-        let redactor = Redactor::new(prepared.secrets.iter().cloned().chain(ctx.client.secrets()));
+        let mut redactor =
+            Redactor::new(prepared.secrets.iter().cloned().chain(ctx.client.secrets()));
+        for (name, identity) in &ctx.identities {
+            if let Some(auth) = &identity.authorization {
+                redactor = redactor.with_caller(name, auth);
+            }
+        }
+        // Every report path is checked before anything is sent.
+        if let Some(Some(options)) = REPORT_TO.get() {
+            let reports = ReportSet::create(options.clone(), redactor.clone(), Default::default())
+                .map_err(|e| redactor.text(&e.to_string()))?;
+            if let Ok(mut slot) = REPORTS.lock() {
+                *slot = Some(reports);
+            }
+        }
         let unreachable = runtime
             .block_on(probe(&ctx.client, &ctx.base_url, &ctx.headers))
             .err()
@@ -197,9 +271,7 @@ fn run_trial(set: &CaseSet, case: &CaseInstance) -> Result<Completion, Failed> {
     }
     let ctx = Arc::clone(&shared.prepared.ctx);
     let result = shared.runtime.block_on(run_case(&ctx, case));
-    if let Ok(mut all) = RESULTS.lock() {
-        all.push(result.clone());
-    }
+    record(&result);
     let text = || explain(&result, &shared.redactor);
     match result.outcome {
         Outcome::Pass => Ok(Completion::Completed),

@@ -167,3 +167,62 @@ fn a_proxy_in_the_environment_never_carries_the_embedded_server_s_traffic() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(passed(&out) > 0);
 }
+
+/// Under nextest every case is a process of its own: with CONFORMANCE_REPORT_DIR each writes a
+/// fragment, and `report merge DIR` joins them into the run's report.
+#[test]
+fn under_nextest_each_process_writes_a_fragment_that_report_merge_joins() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let reports = dir.path().display().to_string();
+    for id in ["handle-id/malformed::urn", "handle-id/malformed::braces"] {
+        let out = harness(
+            &["--exact", id],
+            &[("NEXTEST", "1"), ("CONFORMANCE_REPORT_DIR", &reports)],
+        );
+        assert_eq!(out.status.code(), Some(0), "{id}: {}", text(&out));
+    }
+    let fragments: Vec<_> = std::fs::read_dir(dir.path().join("fragments"))
+        .expect("fragments/")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(fragments.len(), 2, "{fragments:?}");
+    assert!(
+        fragments.iter().all(|f| f.ends_with(".json")),
+        "{fragments:?}"
+    );
+
+    let out = Command::new(env!("CARGO_BIN_EXE_mpsd-conformance"))
+        .args(["report", "merge", &reports])
+        .output()
+        .expect("merge runs");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let merged: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("report.json")).expect("merged report.json"),
+    )
+    .expect("JSON");
+    assert_eq!(merged["summary"]["total"], 2, "{merged}");
+    assert_eq!(merged["summary"]["passed"], 2, "{merged}");
+}
+
+/// An unreachable target is said once, and the report still records every selected case.
+#[test]
+fn an_unreachable_target_is_recorded_for_every_case_in_the_report() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = harness(
+        &["handle-id/malformed::"],
+        &[
+            ("CONFORMANCE_TARGET", &fake::closed_port()),
+            ("CONFORMANCE_REPORT_DIR", &dir.path().display().to_string()),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("report.json")).expect("report.json"),
+    )
+    .expect("JSON");
+    let total = report["summary"]["total"].as_u64().unwrap_or(0);
+    assert!(total > 1, "{report}");
+    assert_eq!(report["summary"]["errored"], total, "{report}");
+    assert!(dir.path().join("report.html").exists());
+}

@@ -12,6 +12,8 @@ pub struct Failure {
     pub message: String,
     /// Expected versus actual, as a unified diff, when one helps.
     pub diff: Option<String>,
+    /// The label of the step whose exchange broke it; the runner sets it.
+    pub step: Option<String>,
 }
 
 impl Failure {
@@ -21,7 +23,14 @@ impl Failure {
             expectation: expectation.into(),
             message: message.into(),
             diff: None,
+            step: None,
         }
+    }
+
+    /// The same failure, said of the exchange of step `label`.
+    pub fn at_step(mut self, label: &str) -> Failure {
+        self.step = Some(label.to_string());
+        self
     }
 
     pub fn with_diff(mut self, diff: Option<String>) -> Failure {

@@ -11,6 +11,7 @@ Environment (flags win over variables):
   CONFORMANCE_TEMPLATE_PERSISTENT  a template that keeps empty sessions (like persistent)
   CONFORMANCE_TEMPLATE_SOLO        a template with maxMembersCount 1 (like solo)
   CONFORMANCE_REPORT_DIR           as --report-dir
+  GITHUB_STEP_SUMMARY              report.md is appended to this file too
   HTTP_PROXY, HTTPS_PROXY,         proxies for the target (lower-case forms too), as --proxy;
   ALL_PROXY, NO_PROXY              loopback and the embedded server never use one
   SSL_CERT_FILE, SSL_CERT_DIR      replace the system's CA certificates (--cacert adds to them)

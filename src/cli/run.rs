@@ -1,7 +1,10 @@
-//! `run`: load → select → prepare the target → probe → run → report → exit code.
+//! `run`: load → select → check the report files → prepare the target → probe → run, the
+//! console and the report files fed as cases finish → write → exit code.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::json;
@@ -9,10 +12,13 @@ use serde_json::json;
 use crate::exit::Exit;
 use crate::http::{ClientIdentity, ClientOptions, ProxyChoice, TlsOptions};
 use crate::plan::{expand, CaseInstance};
-use crate::report::{prepare_dir, write_reports, Console, Redactor, RunInfo, REDACTED};
+use crate::report::{
+    secret_header, Baseline, Console, FileInfo, Format, Redactor, ReportOptions, ReportSet,
+    RunInfo, SuiteInfo, Transcripts, Verbosity, REDACTED,
+};
 use crate::run::{
-    exit_code, not_run, prepare, probe, run_cases, url_userinfo, CaseResult, Environment, FailOn,
-    Outcome, PrepareOptions, RunnerOptions, Summary,
+    not_run, prepare, probe, run_cases, url_userinfo, CaseResult, Environment, FailOn, Identity,
+    Outcome, PrepareOptions, RunnerOptions,
 };
 use crate::{errln, outln};
 
@@ -20,7 +26,7 @@ use super::common::load_cases;
 use super::rerun::failed_ids;
 use super::select::select;
 use super::signals::Signals;
-use super::{ColorArg, FailOnArg, RunArgs, TransportArgs};
+use super::{ColorArg, FailOnArg, RunArgs, TranscriptsArg, TransportArgs};
 
 pub fn run(args: RunArgs) -> Exit {
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
@@ -29,9 +35,9 @@ pub fn run(args: RunArgs) -> Exit {
         Ok(s) => s,
         Err(exit) => return exit,
     };
-    let rerun = match rerun_ids(&args, &set) {
-        Ok(Some(ids)) => Some(ids),
-        Ok(None) => None,
+    let known: BTreeSet<String> = expand(&set).into_iter().map(|c| c.id).collect();
+    let rerun = match rerun_ids(&args, &known) {
+        Ok(ids) => ids,
         Err(exit) => return exit,
     };
     let cases = match select(&set, &args.select, rerun.as_ref()) {
@@ -41,15 +47,30 @@ pub fn run(args: RunArgs) -> Exit {
             return Exit::Usage;
         }
     };
-    if let Err(e) = prepare_dir(&args.report_dir) {
-        errln!("error: {e}");
-        return Exit::Usage;
-    }
-    let env = Environment::from_process();
     let fail_on = match args.fail_on {
         FailOnArg::Must => FailOn::Must,
         FailOnArg::Should => FailOn::Should,
     };
+    // Every file this run will write is checked before anything is sent.
+    let report_options = report_options(&args, fail_on);
+    if let Err(e) = report_options.check() {
+        errln!("error: {e}");
+        return Exit::Usage;
+    }
+    let baseline = match &args.reports.baseline {
+        Some(path) => match Baseline::load(path) {
+            Ok(b) => b,
+            Err(e) => {
+                errln!("error: {e}");
+                return Exit::Usage;
+            }
+        },
+        None => Baseline::default(),
+    };
+    for id in baseline.stale(|id| known.contains(id)) {
+        errln!("warning: the baseline lists `{id}`, which is no case of this set");
+    }
+    let env = Environment::from_process();
     if args.transport.insecure {
         errln!(
             "warning: --insecure: the target's TLS certificate is NOT checked; anyone on the path \
@@ -76,13 +97,31 @@ pub fn run(args: RunArgs) -> Exit {
             return Exit::Usage;
         }
     };
+    for warning in &prepared.warnings {
+        errln!("warning: {warning}");
+    }
     let ctx = prepared.ctx.clone();
-    let redactor = Redactor::new(prepared.secrets.iter().cloned().chain(ctx.client.secrets()));
+    let redactor = redactor(&args, &prepared.secrets, &ctx);
+    let mut reports = match ReportSet::create(report_options, redactor.clone(), baseline.clone()) {
+        Ok(r) => r,
+        Err(e) => {
+            errln!("error: {}", redactor.text(&e.to_string()));
+            return Exit::Usage;
+        }
+    };
     let color = match args.color {
         ColorArg::Always => true,
         ColorArg::Never => false,
         ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
+    let verbosity = match (args.reports.quiet, args.reports.verbose) {
+        (true, _) => Verbosity::Quiet,
+        (false, 0) => Verbosity::Normal,
+        (false, 1) => Verbosity::Verbose,
+        (false, _) => Verbosity::VeryVerbose,
+    };
+    let mut console = Console::new(redactor.clone(), color, fail_on, verbosity);
+    console.set_details_at(details_path(&args));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -112,90 +151,97 @@ pub fn run(args: RunArgs) -> Exit {
         header.push_str(&format!(" (rerun of {})", path.display()));
     }
 
-    let ran = runtime.block_on(async {
+    let signals = runtime.block_on(async {
         // Listening starts before the first line, so a signal sent after it is always handled.
         let signals = Signals::listen(ctx.interrupted.clone())?;
-        outln!("{header}");
+        if verbosity > Verbosity::Quiet {
+            outln!("{header}");
+        }
         if !cases.is_empty() {
             let probed = tokio::select! {
                 biased;
                 _ = signals.first_signal() => None,
                 r = probe(&ctx.client, &ctx.base_url, &ctx.headers) => Some(r),
             };
-            match probed {
-                None => {
-                    let results = all(
-                        &cases,
-                        Outcome::Interrupted,
-                        "interrupted before the case started",
-                    );
-                    return Ok((results, None, signals));
-                }
+            let not_judged = match probed {
+                None => Some((
+                    Outcome::Interrupted,
+                    "interrupted before the case started".to_string(),
+                )),
                 Some(Err(e)) => {
                     let message = format!("target {target_label} cannot be tested: {e}");
                     errln!("error: {}", redactor.text(&message));
-                    return Ok((all(&cases, Outcome::Error, &message), None, signals));
+                    Some((Outcome::Error, message))
                 }
-                Some(Ok(())) => {}
+                Some(Ok(())) => None,
+            };
+            if let Some((outcome, why)) = not_judged {
+                // The reports record every case; the console has said it once.
+                for result in all(&cases, outcome, &why) {
+                    console.count_only(&result);
+                    reports.result(&result);
+                }
+                return Ok(signals);
             }
         }
-        let mut console = Console::new(redactor.clone(), color, fail_on);
+        let mut sinks = (&mut console, &mut reports);
         let options = RunnerOptions {
             jobs: args.jobs as usize,
             fail_fast: args.fail_fast,
             fail_on,
+            baseline: Arc::new(baseline.ids()),
         };
-        let results = run_cases(ctx.clone(), cases, &options, &mut console).await;
-        Ok::<_, std::io::Error>((results, Some(console), signals))
+        // The results come back too, but everything is already in the reporters: this run has
+        // no use for them.
+        drop(run_cases(ctx.clone(), cases, &options, &mut sinks).await);
+        Ok::<_, std::io::Error>(signals)
     });
-    let (results, console, signals) = match ran {
-        Ok(r) => r,
+    let signals = match signals {
+        Ok(s) => s,
         Err(e) => {
             errln!("error: failed to listen for Ctrl-C and SIGTERM: {e}");
             return Exit::Usage;
         }
     };
 
-    let info = RunInfo {
-        target_url: target_label,
-        embedded: prepared.embedded,
-        case_count: set.case_count(),
-        fingerprint: set.fingerprint.clone(),
-        files: set.files.clone(),
-        options: options_json(&args, &redactor),
+    console.clear_progress();
+    let mut info = RunInfo::new(
+        target_label,
+        prepared.embedded,
+        SuiteInfo {
+            cases: set.case_count(),
+            fingerprint: set.fingerprint.clone(),
+            files: set
+                .files
+                .iter()
+                .map(|(path, sha256)| FileInfo {
+                    path: path.clone(),
+                    sha256: sha256.clone(),
+                })
+                .collect(),
+        },
+        options_json(&args, &redactor),
         started_at,
-        duration_ms: clock.elapsed().as_millis() as u64,
-        fail_on,
-    };
-    let mut write_failed = false;
-    match write_reports(&args.report_dir, &info, &results, &redactor) {
-        Ok(paths) => {
-            let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-            errln!("reports: {}", shown.join(", "));
-        }
-        Err(e) => {
-            errln!("error: {e}");
-            write_failed = true;
-        }
+    );
+    info.duration_ms = clock.elapsed().as_millis() as u64;
+    let written = reports.finish(info);
+    for e in &written.errors {
+        errln!("error: {}", redactor.text(&e.to_string()));
     }
-    match console {
-        Some(mut c) => c.finish(&results),
-        None => outln!("{}", Summary::of(&results, fail_on).line()),
-    }
+    console.finish(&written.paths, clock.elapsed());
     drop(prepared);
-    // The first signal decides, even one that came while the reports were written.
-    let code = match signals.received().first {
+    // The first signal decides, even one that came while the reports were written; then a
+    // report that could not be written.
+    match signals.received().first {
         Some(signal) => signal.exit(),
-        None => exit_code(&results, fail_on),
-    };
-    if write_failed && code == Exit::Ok {
-        return Exit::Usage;
+        None if !written.errors.is_empty() => Exit::Usage,
+        None if args.reports.write_baseline.is_some() => Exit::Ok,
+        None => console.summary().exit_code(),
     }
-    code
 }
 
 /// The ids `--rerun-failed` names; `Err` ends the run (a bad report, or nothing to rerun).
-fn rerun_ids(args: &RunArgs, set: &crate::case::CaseSet) -> Result<Option<BTreeSet<String>>, Exit> {
+fn rerun_ids(args: &RunArgs, known: &BTreeSet<String>) -> Result<Option<BTreeSet<String>>, Exit> {
     let Some(path) = &args.rerun_failed else {
         return Ok(None);
     };
@@ -203,7 +249,6 @@ fn rerun_ids(args: &RunArgs, set: &crate::case::CaseSet) -> Result<Option<BTreeS
         errln!("error: {e}");
         Exit::Usage
     })?;
-    let known: BTreeSet<String> = expand(set).into_iter().map(|c| c.id).collect();
     let gone: Vec<&String> = ids.iter().filter(|id| !known.contains(*id)).collect();
     if !gone.is_empty() {
         errln!(
@@ -235,6 +280,35 @@ fn rerun_ids(args: &RunArgs, set: &crate::case::CaseSet) -> Result<Option<BTreeS
 /// Every selected case ended the same way without running.
 fn all(cases: &[CaseInstance], outcome: Outcome, message: &str) -> Vec<CaseResult> {
     cases.iter().map(|c| not_run(c, outcome, message)).collect()
+}
+
+fn report_options(args: &RunArgs, fail_on: FailOn) -> ReportOptions {
+    let mut formats: Vec<Format> = args.reports.formats.iter().map(|f| f.0).collect();
+    formats.sort();
+    formats.dedup();
+    ReportOptions {
+        dir: args.report_dir.clone(),
+        formats,
+        fragment_name: None,
+        transcripts: match args.reports.transcripts {
+            TranscriptsArg::Failures => Transcripts::Failures,
+            TranscriptsArg::All => Transcripts::All,
+            TranscriptsArg::None => Transcripts::None,
+        },
+        fail_on,
+        write_baseline: args.reports.write_baseline.clone(),
+        step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from),
+    }
+}
+
+/// The report a console failure points at: the page, else the Markdown, else the JSON.
+fn details_path(args: &RunArgs) -> Option<PathBuf> {
+    [Format::Html, Format::Md, Format::Json]
+        .into_iter()
+        .find(|f| args.reports.formats.iter().any(|a| a.0 == *f))
+        .map(|f| args.report_dir.join(f.file_name()))
 }
 
 fn client_options(args: &RunArgs) -> ClientOptions {
@@ -277,9 +351,33 @@ fn early_redactor(args: &RunArgs, env: &Environment) -> Redactor {
     Redactor::new(secrets)
 }
 
+/// Every secret of the run: the prepared ones (Authorization values, `--secret`, userinfo), the
+/// client's (proxy credentials) and the value of every `--header` whose name marks it secret;
+/// callers' values are named for `curl` commands.
+fn redactor(args: &RunArgs, secrets: &[String], ctx: &crate::run::RunContext) -> Redactor {
+    let mut values = secrets.to_vec();
+    values.extend(ctx.client.secrets());
+    values.extend(
+        args.header
+            .iter()
+            .filter(|(name, _)| secret_header(name))
+            .map(|(_, value)| value.clone()),
+    );
+    with_callers(Redactor::new(values), &ctx.identities)
+}
+
+fn with_callers(mut redactor: Redactor, identities: &BTreeMap<String, Identity>) -> Redactor {
+    for (name, identity) in identities {
+        if let Some(auth) = &identity.authorization {
+            redactor = redactor.with_caller(name, auth);
+        }
+    }
+    redactor
+}
+
 /// The run's flags as report.json records them, secrets redacted.
 fn options_json(args: &RunArgs, redactor: &Redactor) -> serde_json::Value {
-    let path = |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| p.display().to_string());
+    let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
     let TransportArgs {
         proxy,
         no_proxy,
@@ -300,11 +398,13 @@ fn options_json(args: &RunArgs, redactor: &Redactor) -> serde_json::Value {
         "filter": args.select.filter,
         "exact": args.select.exact,
         "partition": args.select.partition.map(|p| format!("hash:{}/{}", p.index, p.count)),
-        "baseline": null,
-        "write_baseline": null,
+        "baseline": path(&args.reports.baseline),
+        "write_baseline": path(&args.reports.write_baseline),
         "fail_on": match args.fail_on { FailOnArg::Must => "must", FailOnArg::Should => "should" },
         "fail_fast": args.fail_fast,
         "color": match args.color { ColorArg::Auto => "auto", ColorArg::Always => "always", ColorArg::Never => "never" },
+        "transcripts": match args.reports.transcripts { TranscriptsArg::Failures => "failures", TranscriptsArg::All => "all", TranscriptsArg::None => "none" },
+        "report": args.reports.formats.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
         "proxy": proxy.as_ref().map(|p| redactor.text(p)),
         "no_proxy": no_proxy,
         "cacert": path(cacert),

@@ -1,20 +1,85 @@
-//! The terminal reporter: a progress bar on a terminal, plain lines otherwise; each failure in
-//! short form with its id and rule; the summary line last. Warnings go to stderr.
+//! The terminal reporter: a progress bar on a terminal (plain lines otherwise), each case that
+//! did not pass as it finishes, then the failures grouped by cause, where the reports are, and
+//! the closing line. It counts with the same verdicts as every report file.
 
-use std::io::{IsTerminal, Write};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 
-use crate::case::Severity;
-use crate::run::{CaseResult, Event, EventSink, FailOn, Outcome, Summary};
+use crate::outln;
+use crate::run::{CaseResult, Event, EventSink, FailOn, Summary, Verdict};
 
+use super::model::CaseReport;
 use super::redact::Redactor;
+use super::terminal::Margined;
+use super::transcript::{request_line, transcript};
+use super::view::exchange_name;
 
-/// Lines of a diff shown per failure; report.json has them all.
+/// Lines of a diff shown per failure; the reports have them all.
 const DIFF_LINES: usize = 24;
+/// A group of failures with one cause shows this many cases in full.
+const SHOWN_IN_FULL: usize = 1;
+/// From this many cases on, failures with one cause are shown as a group.
+const GROUP_FROM: usize = 3;
+/// Ids listed per group.
+const LISTED: usize = 8;
 
-/// A line cut to a width a terminal shows.
+/// `-q`, default, `-v`, `-vv`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    /// Only the closing line.
+    Quiet,
+    #[default]
+    Normal,
+    /// Transcripts of the cases that did not pass.
+    Verbose,
+    /// Transcripts of every case.
+    VeryVerbose,
+}
+
+/// What the closing part needs of a case that did not pass; the transcript is not kept.
+struct Noted {
+    id: String,
+    verdict: Verdict,
+    headline: String,
+    /// `[rule] expectation: message` and diff lines.
+    body: Vec<String>,
+    /// `step w: PUT http://… → 500`
+    step: Option<String>,
+    /// What groups it with others: its first rule and expectation, or its message.
+    cause: String,
+}
+
+pub struct Console {
+    redactor: Redactor,
+    color: bool,
+    fail_on: FailOn,
+    verbosity: Verbosity,
+    bar: Option<ProgressBar>,
+    /// Not a terminal: a line per case instead of a bar.
+    plain: bool,
+    summary: Summary,
+    noted: Vec<Noted>,
+    /// Where a person reads the details (report.html, else report.md or report.json).
+    details_at: Option<PathBuf>,
+}
+
+/// Columns of a verdict's label (` FAIL`, `XFAIL`).
+const LABEL_WIDTH: usize = 5;
+
+/// `line` cut to `width` characters, an ellipsis marking the cut.
+fn fit(line: &str, width: usize) -> String {
+    if line.chars().count() <= width {
+        return line.to_string();
+    }
+    let kept: String = line.chars().take(width.saturating_sub(1)).collect();
+    format!("{kept}…")
+}
+
 fn clip(line: &str) -> String {
     const WIDTH: usize = 160;
     if line.chars().count() <= WIDTH {
@@ -23,24 +88,29 @@ fn clip(line: &str) -> String {
     format!("{}…", line.chars().take(WIDTH - 1).collect::<String>())
 }
 
-pub struct Console {
-    redactor: Redactor,
-    color: bool,
-    fail_on: FailOn,
-    bar: Option<ProgressBar>,
-    verbose_lines: bool,
-}
-
 impl Console {
-    pub fn new(redactor: Redactor, color: bool, fail_on: FailOn) -> Console {
-        let terminal = std::io::stdout().is_terminal();
+    pub fn new(redactor: Redactor, color: bool, fail_on: FailOn, verbosity: Verbosity) -> Console {
         Console {
             redactor,
             color,
             fail_on,
+            verbosity,
             bar: None,
-            verbose_lines: !terminal,
+            // Transcripts (-v) run over many lines: they go as plain lines, not under a bar.
+            plain: !std::io::stdout().is_terminal() || verbosity > Verbosity::Normal,
+            summary: Summary::default(),
+            noted: Vec::new(),
+            details_at: None,
         }
+    }
+
+    /// The report a failure points at.
+    pub fn set_details_at(&mut self, path: Option<PathBuf>) {
+        self.details_at = path;
+    }
+
+    pub fn summary(&self) -> Summary {
+        self.summary
     }
 
     fn paint(&self, text: &str, code: &str) -> String {
@@ -59,143 +129,272 @@ impl Console {
         }
     }
 
-    fn label(&self, r: &CaseResult) -> String {
-        match r.outcome {
-            Outcome::Pass if r.in_baseline => self.paint("UPASS", "33"),
-            Outcome::Pass => self.paint(" PASS", "32"),
-            Outcome::Fail if r.gates(self.fail_on) => self.paint(" FAIL", "31;1"),
-            Outcome::Fail if r.expected_failure(self.fail_on) => self.paint("XFAIL", "33"),
-            Outcome::Fail => self.paint(" WARN", "33"),
-            Outcome::Error => self.paint("ERROR", "35;1"),
-            Outcome::Skip => self.paint(" SKIP", "36"),
-            Outcome::Interrupted => self.paint(" INTR", "36"),
+    fn label(&self, v: Verdict) -> String {
+        match v {
+            Verdict::Pass => self.paint(" PASS", "32"),
+            Verdict::UnexpectedPass => self.paint("UPASS", "33"),
+            Verdict::Fail => self.paint(" FAIL", "31;1"),
+            Verdict::ExpectedFailure => self.paint("XFAIL", "33"),
+            Verdict::Warning => self.paint(" WARN", "33"),
+            Verdict::Error => self.paint("ERROR", "35;1"),
+            Verdict::Skip => self.paint(" SKIP", "36"),
+            Verdict::Interrupted => self.paint(" INTR", "36"),
         }
     }
 
-    fn line(&self, text: String) {
+    fn line(&self, text: &str) {
         match &self.bar {
             Some(bar) => bar.println(text),
-            None => {
-                let mut out = std::io::stdout().lock();
-                let _ = writeln!(out, "{text}");
-            }
+            None => outln!("{text}"),
         }
     }
 
-    /// The closing part: failures in short form, may-failures as warnings, the summary last.
-    pub fn finish(&mut self, results: &[CaseResult]) {
+    /// Removes the progress bar, leaving the terminal as it was; call before anything else is
+    /// printed after the run.
+    pub fn clear_progress(&mut self) {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
-        let gating: Vec<&CaseResult> = results.iter().filter(|r| r.gates(self.fail_on)).collect();
-        let errors: Vec<&CaseResult> = results
-            .iter()
-            .filter(|r| r.outcome == Outcome::Error)
-            .collect();
-        let mut out = std::io::stdout().lock();
-        if !gating.is_empty() {
-            let _ = writeln!(out, "\nfailures:");
-            for r in &gating {
-                let _ = writeln!(
-                    out,
-                    "    {} ({}; {})",
-                    self.paint(&r.id, "1"),
-                    r.severity.as_str(),
-                    r.title
-                );
-                for f in &r.failures {
-                    let _ = writeln!(
-                        out,
-                        "        [{}] {}",
-                        f.rule,
-                        self.redactor.text(&f.message)
-                    );
-                    if let Some(diff) = &f.diff {
-                        for line in self.redactor.text(diff).lines().take(DIFF_LINES) {
-                            let _ = writeln!(out, "            {}", self.diff_line(&clip(line)));
-                        }
-                    }
+    }
+
+    fn started(&mut self, total: usize) {
+        if self.verbosity == Verbosity::Quiet {
+            return;
+        }
+        if self.plain {
+            let plural = if total == 1 { "" } else { "s" };
+            self.line(&format!("running {total} case{plural}"));
+            return;
+        }
+        let bar = ProgressBar::with_draw_target(
+            Some(total as u64),
+            ProgressDrawTarget::term_like(Box::new(Margined::stdout())),
+        );
+        // `wide_msg` is cut to the (narrowed) width: a line that wrapped would stay behind.
+        if let Ok(style) =
+            ProgressStyle::with_template("{spinner} {elapsed:>4} [{bar:30}] {pos}/{len} {wide_msg}")
+        {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.enable_steady_tick(Duration::from_millis(200));
+        self.bar = Some(bar);
+    }
+
+    /// A case the run could not even start (an unreachable target, said once already): it is
+    /// counted, not shown.
+    pub fn count_only(&mut self, r: &CaseResult) {
+        self.summary.add(r.verdict(self.fail_on));
+    }
+
+    fn finished(&mut self, r: &CaseResult) {
+        let verdict = r.verdict(self.fail_on);
+        self.summary.add(verdict);
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+            bar.set_message(r.id.clone());
+        }
+        let attention = verdict.needs_attention() || verdict == Verdict::UnexpectedPass;
+        let with_transcript = match self.verbosity {
+            Verbosity::VeryVerbose => true,
+            Verbosity::Verbose => verdict.needs_attention(),
+            _ => false,
+        };
+        let every_line = self.plain && self.verbosity > Verbosity::Quiet;
+        if !(attention || with_transcript || every_line) {
+            return;
+        }
+        let report = CaseReport::from_result(
+            r,
+            self.fail_on,
+            None,
+            with_transcript || verdict.needs_attention(),
+            &self.redactor,
+        );
+        if self.verbosity > Verbosity::Quiet {
+            let mut text = format!("{} ({} ms)", r.id, r.duration.as_millis());
+            if let Some(m) = &report.message {
+                text.push_str(&format!(": {}", clip(m)));
+            }
+            if let Some(bar) = &self.bar {
+                // Under the bar a line must not wrap: the bar counts the lines it moves over.
+                let width = Margined::stdout().width() as usize;
+                text = fit(&text, width.saturating_sub(LABEL_WIDTH + 1));
+                bar.println(format!("{} {text}", self.label(verdict)));
+            } else {
+                self.line(&format!("{} {text}", self.label(verdict)));
+            }
+            if with_transcript && !report.exchanges.is_empty() {
+                let shown: Vec<String> = transcript(&report.exchanges)
+                    .lines()
+                    .map(|l| format!("      {}", clip(l)))
+                    .collect();
+                self.line(&shown.join("\n"));
+            }
+        }
+        if attention {
+            self.noted.push(self.note(&report));
+        }
+    }
+
+    fn note(&self, c: &CaseReport) -> Noted {
+        let mut body = Vec::new();
+        for f in &c.failures {
+            body.push(format!(
+                "[{}] expected {}: {}",
+                f.rule, f.expectation, f.message
+            ));
+            if let Some(diff) = &f.diff {
+                let lines: Vec<&str> = diff.lines().collect();
+                for line in lines.iter().take(DIFF_LINES) {
+                    body.push(format!("    {}", self.diff_line(&clip(line))));
+                }
+                if lines.len() > DIFF_LINES {
+                    body.push(format!("    … {} more lines", lines.len() - DIFF_LINES));
                 }
             }
         }
-        if !errors.is_empty() {
-            let _ = writeln!(out, "\nerrors (could not judge):");
-            for r in &errors {
-                let _ = writeln!(
-                    out,
-                    "    {} {}",
-                    r.id,
-                    self.redactor.text(r.message.as_deref().unwrap_or(""))
-                );
+        if c.failures.is_empty() {
+            if let Some(m) = &c.message {
+                body.push(m.clone());
             }
         }
-        let warnings: Vec<&CaseResult> = results
+        if let Some(reason) = &c.baseline {
+            body.push(format!("baseline: {reason}"));
+        }
+        let step = c.failed_exchange().map(|e| {
+            let answer = match (&e.response, &e.error) {
+                (Some(r), _) => format!(" → {}", r.status.unwrap_or(0)),
+                (None, Some(_)) => " → no answer".to_string(),
+                _ => String::new(),
+            };
+            format!(
+                "at {}: {}{answer}",
+                exchange_name(c, e),
+                request_line(e).trim_start_matches("> ")
+            )
+        });
+        let cause = match c.failures.first() {
+            Some(f) => format!("[{}] {}", f.rule, f.expectation),
+            None => c.message.clone().unwrap_or_default(),
+        };
+        Noted {
+            id: c.id.clone(),
+            verdict: c.verdict,
+            headline: format!("{} ({}; {})", c.id, c.severity.as_str(), c.title),
+            body,
+            step: step.filter(|_| c.verdict != Verdict::UnexpectedPass),
+            cause,
+        }
+    }
+
+    fn print_case(&self, out: &mut String, n: &Noted) {
+        let _ = writeln!(out, "    {}", self.paint(&n.headline, "1"));
+        if let Some(step) = &n.step {
+            let _ = writeln!(out, "        {}", clip(step));
+        }
+        for line in &n.body {
+            let _ = writeln!(out, "        {line}");
+        }
+        if let Some(at) = &self.details_at {
+            if at.extension().is_some_and(|e| e == "html") {
+                let _ = writeln!(out, "        details: {}#case-{}", at.display(), n.id);
+            }
+        }
+    }
+
+    /// One section: cases with one cause are grouped when there are many.
+    fn print_section(&self, out: &mut String, title: &str, verdicts: &[Verdict]) {
+        let cases: Vec<&Noted> = self
+            .noted
             .iter()
-            .filter(|r| r.outcome == Outcome::Fail && !r.gates(self.fail_on))
+            .filter(|n| verdicts.contains(&n.verdict))
             .collect();
-        drop(out);
-        if !warnings.is_empty() {
-            let mut err = std::io::stderr().lock();
-            for r in warnings {
-                let kind = if r.severity == Severity::May {
-                    "may-case"
-                } else if r.in_baseline {
-                    "expected failure"
-                } else {
-                    "non-gating"
-                };
-                let _ = writeln!(
-                    err,
-                    "warning: {kind} {} {}",
-                    r.id,
-                    self.redactor.text(r.message.as_deref().unwrap_or(""))
-                );
-            }
+        if cases.is_empty() {
+            return;
         }
-        let summary = Summary::of(results, self.fail_on);
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out);
-        let _ = writeln!(out, "{}", summary.line());
-        let _ = out.flush();
+        let _ = writeln!(out, "\n{title} ({}):", cases.len());
+        let mut groups: BTreeMap<&str, Vec<&Noted>> = BTreeMap::new();
+        for n in &cases {
+            groups.entry(n.cause.as_str()).or_default().push(n);
+        }
+        let mut groups: Vec<(&str, Vec<&Noted>)> = groups.into_iter().collect();
+        // The biggest causes first; cases by id within.
+        groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
+        for (cause, mut members) in groups {
+            members.sort_by(|a, b| a.id.cmp(&b.id));
+            if members.len() < GROUP_FROM {
+                for n in members {
+                    self.print_case(out, n);
+                }
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "  {} — {} cases:",
+                self.paint(&clip(cause), "1"),
+                members.len()
+            );
+            for n in members.iter().take(SHOWN_IN_FULL) {
+                self.print_case(out, n);
+            }
+            let rest: Vec<&str> = members[SHOWN_IN_FULL..]
+                .iter()
+                .map(|n| n.id.as_str())
+                .collect();
+            let listed = rest
+                .iter()
+                .take(LISTED)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
+            let more = if rest.len() > LISTED {
+                format!(" and {} more", rest.len() - LISTED)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "    the same in: {listed}{more}");
+        }
+    }
+
+    /// The closing part: what did not pass, by cause; where the reports are; the summary line.
+    pub fn finish(&mut self, reports: &[PathBuf], duration: Duration) {
+        self.clear_progress();
+        // Written at once through crate::output: a closed stdout goes quiet, never panics.
+        let mut out = String::new();
+        if self.summary.interrupted > 0 && !self.plain && self.verbosity == Verbosity::Quiet {
+            // The terminal echoed `^C` where the closing line would start.
+            let _ = writeln!(out);
+        }
+        if self.verbosity > Verbosity::Quiet {
+            self.print_section(&mut out, "failures", &[Verdict::Fail]);
+            self.print_section(&mut out, "errors (could not judge)", &[Verdict::Error]);
+            self.print_section(
+                &mut out,
+                "warnings (do not gate)",
+                &[Verdict::Warning, Verdict::ExpectedFailure],
+            );
+            self.print_section(
+                &mut out,
+                "unexpected passes (listed in the baseline)",
+                &[Verdict::UnexpectedPass],
+            );
+            if !reports.is_empty() {
+                let shown: Vec<String> = reports.iter().map(|p| p.display().to_string()).collect();
+                let _ = writeln!(out, "\nreports: {}", shown.join(", "));
+            }
+            let _ = writeln!(out);
+        }
+        let _ = writeln!(out, "{}", self.summary.line(duration));
+        crate::output::out(format_args!("{out}"));
     }
 }
 
 impl EventSink for Console {
     fn event(&mut self, event: &Event) {
         match event {
-            Event::Started { total } => {
-                if !self.verbose_lines {
-                    let bar = ProgressBar::with_draw_target(
-                        Some(*total as u64),
-                        ProgressDrawTarget::stdout(),
-                    );
-                    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}") {
-                        bar.set_style(style);
-                    }
-                    bar.enable_steady_tick(Duration::from_millis(200));
-                    self.bar = Some(bar);
-                } else {
-                    let plural = if *total == 1 { "" } else { "s" };
-                    self.line(format!("running {total} case{plural}"));
-                }
-            }
+            Event::Started { total } => self.started(*total),
             Event::CaseStarted { .. } => {}
-            Event::CaseFinished { result } => {
-                let r = result.as_ref();
-                if let Some(bar) = &self.bar {
-                    bar.inc(1);
-                    bar.set_message(r.id.clone());
-                }
-                let shown = self.verbose_lines || r.outcome != Outcome::Pass;
-                if shown {
-                    let mut text =
-                        format!("{} {} ({} ms)", self.label(r), r.id, r.duration.as_millis());
-                    if let Some(m) = &r.message {
-                        text.push_str(&format!(": {}", self.redactor.text(m)));
-                    }
-                    self.line(text);
-                }
-            }
+            Event::CaseFinished { result } => self.finished(result),
         }
     }
 }

@@ -1,81 +1,116 @@
-//! `junit.xml`: one `<testsuite>` per area, one `<testcase name="<id>" classname="<area>">`
-//! per case; the redacted transcript in `<system-out>`.
+//! `junit.xml`: one `<testsuite>` per area, one `<testcase name="<id>" classname="<area>">` per
+//! case, written with quick-junit. Each case is rendered as it finishes and spooled; the suites,
+//! whose counts are known only at the end, are put around them then.
 
-use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use crate::case::Severity;
-use crate::run::{CaseResult, FailOn, Outcome};
+use crate::run::Verdict;
 
+use super::error::ReportError;
+use super::model::{CaseReport, RunInfo};
+use super::output::{AtomicFile, Spool};
 use super::redact::Redactor;
+use super::set::Reporter;
+use super::tally::Tally;
 use super::transcript::transcript;
 
-pub fn junit(
-    results: &[CaseResult],
-    fail_on: FailOn,
-    redactor: &Redactor,
-) -> Result<String, String> {
-    let mut areas: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
-    for r in results {
-        areas.entry(r.area.as_str()).or_default().push(r);
+const SUITE_END: &str = "    </testsuite>\n";
+
+pub struct JunitReporter {
+    file: AtomicFile,
+    cases: Spool,
+    redactor: Redactor,
+}
+
+impl JunitReporter {
+    pub fn create(path: &Path, redactor: Redactor) -> Result<JunitReporter, ReportError> {
+        Ok(JunitReporter {
+            file: AtomicFile::create(path)?,
+            cases: Spool::create(path)?,
+            redactor,
+        })
     }
-    let mut report = Report::new("mpsd-conformance");
-    for (area, cases) in areas {
-        let mut suite = TestSuite::new(area);
-        for r in cases {
-            let message = redactor.text(r.message.as_deref().unwrap_or(""));
-            let status = match r.outcome {
-                Outcome::Pass => TestCaseStatus::success(),
-                Outcome::Fail if r.gates(fail_on) => {
-                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                    s.set_message(message)
-                        .set_type(format!("rule {}", first_rule(r)));
-                    s.set_description(redactor.text(&failure_text(r)));
-                    s
-                }
-                Outcome::Fail => {
-                    let why = if r.in_baseline && r.fails_gate(fail_on) {
-                        "expected failure (baseline)"
-                    } else if r.severity == Severity::May {
-                        "may-case failure (does not gate)"
-                    } else {
-                        "failure below --fail-on (does not gate)"
-                    };
-                    let mut s = TestCaseStatus::skipped();
-                    s.set_message(format!("{why}: {message}"));
-                    s
-                }
-                Outcome::Error => {
-                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
-                    s.set_message(message);
-                    s
-                }
-                Outcome::Skip | Outcome::Interrupted => {
-                    let mut s = TestCaseStatus::skipped();
-                    s.set_message(format!("{}: {message}", r.outcome.as_str()));
-                    s
-                }
-            };
-            let mut case = TestCase::new(r.id.as_str(), status);
-            case.set_classname(area).set_time(r.duration);
-            case.set_system_out(transcript(r, redactor));
-            suite.add_test_case(case);
+}
+
+fn render_error(e: impl std::fmt::Display) -> ReportError {
+    ReportError::Render {
+        what: "junit.xml",
+        message: e.to_string(),
+    }
+}
+
+/// The `<testcase>` element of one case, as quick-junit writes it inside a suite.
+pub fn testcase_xml(case: &CaseReport) -> Result<String, ReportError> {
+    let message = case.message.clone().unwrap_or_default();
+    let status = match case.verdict {
+        Verdict::Pass | Verdict::UnexpectedPass => TestCaseStatus::success(),
+        Verdict::Fail => {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            let rule = case.failures.first().map_or("?", |f| f.rule.as_str());
+            s.set_message(message)
+                .set_type(format!("rule {rule}"))
+                .set_description(failure_text(case));
+            s
         }
-        report.add_test_suite(suite);
+        Verdict::Error => {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+            s.set_message(message);
+            s
+        }
+        Verdict::Warning | Verdict::ExpectedFailure | Verdict::Skip | Verdict::Interrupted => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(format!("{}: {message}", skip_reason(case)));
+            if case.verdict.is_failure() {
+                s.set_description(failure_text(case));
+            }
+            s
+        }
+    };
+    let mut test = TestCase::new(case.id.as_str(), status);
+    test.set_classname(case.area.as_str())
+        .set_time(Duration::from_millis(case.duration_ms));
+    // Only what did not pass carries output, as nextest does.
+    if case.verdict != Verdict::Pass && !case.exchanges.is_empty() {
+        test.set_system_out(transcript(&case.exchanges));
     }
-    report
-        .to_string()
-        .map_err(|e| format!("failed to write JUnit: {e}"))
+    let mut suite = TestSuite::new(case.area.as_str());
+    suite.add_test_case(test);
+    let mut report = Report::new("x");
+    report.add_test_suite(suite);
+    let xml = report.to_string().map_err(render_error)?;
+    let start = xml
+        .find("<testcase")
+        .and_then(|i| xml[..i].rfind('\n').map(|nl| nl + 1))
+        .ok_or_else(|| render_error("quick-junit wrote no testcase"))?;
+    let end = xml
+        .rfind(SUITE_END)
+        .filter(|end| *end > start)
+        .ok_or_else(|| render_error("quick-junit wrote no testsuite end"))?;
+    Ok(xml[start..end].to_string())
 }
 
-fn first_rule(r: &CaseResult) -> &str {
-    r.failures.first().map(|f| f.rule.as_str()).unwrap_or("?")
+/// Why a case that did not pass is `<skipped>` rather than a failure.
+fn skip_reason(case: &CaseReport) -> String {
+    match case.verdict {
+        Verdict::Warning => format!(
+            "warning: a {} failure does not gate",
+            case.severity.as_str()
+        ),
+        Verdict::ExpectedFailure => format!(
+            "expected failure (baseline: {})",
+            case.baseline.as_deref().unwrap_or("listed")
+        ),
+        Verdict::Interrupted => "interrupted".to_string(),
+        _ => "skipped".to_string(),
+    }
 }
 
-fn failure_text(r: &CaseResult) -> String {
+fn failure_text(case: &CaseReport) -> String {
     let mut out = String::new();
-    for f in &r.failures {
+    for f in &case.failures {
         out.push_str(&format!("[{}] {}: {}\n", f.rule, f.expectation, f.message));
         if let Some(d) = &f.diff {
             out.push_str(d);
@@ -83,4 +118,80 @@ fn failure_text(r: &CaseResult) -> String {
         }
     }
     out
+}
+
+/// Writes the skeleton up to the next suite's end.
+fn copy_to_suite_end(file: &mut AtomicFile, rest: &mut &str) -> Result<(), ReportError> {
+    let end = rest
+        .find(SUITE_END)
+        .ok_or_else(|| render_error("quick-junit wrote fewer suites than areas"))?;
+    file.write_all(&rest.as_bytes()[..end])?;
+    *rest = &rest[end..];
+    Ok(())
+}
+
+impl Reporter for JunitReporter {
+    fn case(&mut self, case: &CaseReport) -> Result<(), ReportError> {
+        let xml = self.redactor.text(&testcase_xml(case)?);
+        self.cases
+            .push(format!("{}\0{}", case.area, case.id), xml.as_bytes())
+    }
+
+    fn finish(self: Box<Self>, info: &RunInfo, tally: &Tally) -> Result<PathBuf, ReportError> {
+        let JunitReporter {
+            mut file,
+            cases,
+            redactor,
+        } = *self;
+        let timestamp = chrono::DateTime::parse_from_rfc3339(&info.started_at).ok();
+        let properties = [
+            ("target", info.target.url.clone()),
+            ("fingerprint", info.suite.fingerprint.clone()),
+            (
+                "harness",
+                format!("{} {}", info.harness.name, info.harness.version),
+            ),
+        ];
+        let mut report = Report::new(info.harness.name.as_str());
+        report.set_time(Duration::from_millis(info.duration_ms));
+        if let Some(t) = timestamp {
+            report.set_timestamp(t);
+        }
+        for (area, at) in &tally.areas {
+            let s = &at.summary;
+            let mut suite = TestSuite::new(area.as_str());
+            suite.tests = s.total;
+            suite.failures = s.failed;
+            suite.errors = s.errored;
+            suite.skipped = s.skipped + s.interrupted + s.warnings + s.expected_failures;
+            suite.set_time(Duration::from_millis(at.duration_ms));
+            if let Some(t) = timestamp {
+                suite.set_timestamp(t);
+            }
+            for (name, value) in &properties {
+                suite.add_property(Property::new(*name, value.as_str()));
+            }
+            report.add_test_suite(suite);
+        }
+        let skeleton = redactor.text(&report.to_string().map_err(render_error)?);
+        // The skeleton has each suite's opening and properties; the cases go before each end.
+        let mut rest = skeleton.as_str();
+        let mut areas = tally.areas.keys();
+        let mut current: Option<&String> = None;
+        cases.drain_sorted(|key, xml| {
+            let area = key.split('\0').next().unwrap_or_default();
+            if current.map(String::as_str) != Some(area) {
+                if current.is_some() {
+                    file.write_all(SUITE_END.as_bytes())?;
+                    rest = &rest[SUITE_END.len()..];
+                }
+                // Suites and spooled cases are both in area order.
+                current = areas.next();
+                copy_to_suite_end(&mut file, &mut rest)?;
+            }
+            file.write_all(xml)
+        })?;
+        file.write_all(rest.as_bytes())?;
+        file.commit()
+    }
 }

@@ -1,15 +1,40 @@
-//! Writers over outcomes: report.json, JUnit, the console; redaction applies to all of them.
+//! Reporters over finished cases: report.json, JUnit, Markdown, HTML and the console, fed by
+//! the run's events; baselines; merging shards and comparing targets. Redaction applies to all.
 
+mod baseline;
+mod compare;
+mod compare_md;
 mod console;
+mod curl;
+mod error;
+mod html;
+mod json;
 mod junit;
+mod markdown;
+mod merge;
 mod model;
+mod output;
+mod read;
 mod redact;
+mod set;
+mod tally;
+mod terminal;
 mod transcript;
-mod write;
+mod view;
 
-pub use console::Console;
-pub use junit::junit;
-pub use model::{build, Report, RunInfo, BODY_LIMIT, FORMAT};
+pub use baseline::{Baseline, BASELINE_FORMAT};
+pub use compare::{comparison, write_comparison, Comparison};
+pub use console::{Console, Verbosity};
+pub use curl::curl_command;
+pub use error::ReportError;
+pub use html::escape as html_escape;
+pub use merge::{merge, Merged};
+pub use model::{
+    CaseReport, ExchangeReport, FailureReport, FileInfo, Report, RunInfo, SuiteInfo, BODY_LIMIT,
+    FORMAT,
+};
+pub use read::{read_report, report_files, FRAGMENTS};
 pub use redact::{secret_header, Redactor, REDACTED};
-pub use transcript::{explain, transcript};
-pub use write::{prepare_dir, write_reports, WriteError};
+pub use set::{Format, ReportOptions, ReportSet, Reporter, Transcripts, Written};
+pub use tally::Tally;
+pub use transcript::{explain, explain_report, transcript};

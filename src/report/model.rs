@@ -1,186 +1,281 @@
 //! `report.json`, format `mpsd-conformance-report/1`, as DESIGN.md pins it and
-//! `reports/report.schema.json` describes it. Everything in it has passed the redactor.
+//! `reports/report.schema.json` describes it. Everything in it has passed the redactor. The same
+//! types are read back by `report merge` and `report compare`.
 
 use base64::Engine;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::check::Failure;
+use crate::case::Severity;
 use crate::http::Exchange;
-use crate::run::{CaseResult, FailOn, Summary};
+use crate::run::{CaseResult, FailOn, Outcome, Summary, Verdict};
 
+use super::curl::curl_command;
 use super::redact::Redactor;
 
 pub const FORMAT: &str = "mpsd-conformance-report/1";
 /// Bodies longer than this are cut in reports.
 pub const BODY_LIMIT: usize = 64 * 1024;
+pub const HARNESS_NAME: &str = "mpsd-conformance";
 
-/// What a run was, besides its results.
-#[derive(Clone, Debug)]
+/// What a run was, besides its cases: everything of report.json but `cases`. A run fills it in
+/// as it goes (the duration and summary last); a merge takes it from its inputs.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunInfo {
-    /// The target's URL, or `embedded`.
-    pub target_url: String,
-    pub embedded: bool,
-    pub case_count: usize,
-    pub fingerprint: String,
-    pub files: Vec<(String, String)>,
-    /// The run's flags, already redacted.
-    pub options: Value,
-    pub started_at: String,
-    pub duration_ms: u64,
-    pub fail_on: FailOn,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Report {
-    pub format: &'static str,
+    pub format: String,
     pub harness: HarnessInfo,
     pub target: TargetInfo,
     pub suite: SuiteInfo,
+    /// The run's flags, already redacted.
     pub options: Value,
+    /// RFC 3339, UTC, seconds.
     pub started_at: String,
     pub duration_ms: u64,
+    #[serde(default)]
     pub summary: Summary,
+}
+
+impl RunInfo {
+    /// A run's header before it starts; `target_url` is already redacted.
+    pub fn new(
+        target_url: String,
+        embedded: bool,
+        suite: SuiteInfo,
+        options: Value,
+        started_at: String,
+    ) -> RunInfo {
+        RunInfo {
+            format: FORMAT.to_string(),
+            harness: HarnessInfo::this(),
+            target: TargetInfo {
+                url: target_url,
+                embedded,
+            },
+            suite,
+            options,
+            started_at,
+            duration_ms: 0,
+            summary: Summary::default(),
+        }
+    }
+}
+
+/// A whole report as read back from report.json.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Report {
+    #[serde(flatten)]
+    pub info: RunInfo,
     pub cases: Vec<CaseReport>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct HarnessInfo {
-    pub name: &'static str,
-    pub version: &'static str,
+    pub name: String,
+    pub version: String,
     /// Faults caught / faults of the built-in catalog; null until the catalog exists.
     pub detection_score: Option<f64>,
 }
 
-#[derive(Debug, Serialize)]
+impl HarnessInfo {
+    pub fn this() -> HarnessInfo {
+        HarnessInfo {
+            name: HARNESS_NAME.to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            detection_score: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TargetInfo {
     pub url: String,
     pub embedded: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SuiteInfo {
     pub cases: usize,
     pub fingerprint: String,
     pub files: Vec<FileInfo>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FileInfo {
     pub path: String,
     pub sha256: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CaseReport {
     pub id: String,
     pub area: String,
     pub title: String,
     pub rules: Vec<String>,
-    pub severity: &'static str,
-    pub outcome: &'static str,
-    /// A failure that gates this run (severity, --fail-on, baseline).
+    pub severity: Severity,
+    /// What the target did.
+    pub outcome: Outcome,
+    /// What that means for this run (severity, --fail-on, baseline).
+    pub verdict: Verdict,
+    /// A failure that gates this run: the verdict is `fail`.
     pub gating: bool,
+    /// The baseline's reason, when the baseline lists this case.
+    #[serde(default)]
+    pub baseline: Option<String>,
     pub duration_ms: u64,
     pub message: Option<String>,
-    pub failures: Vec<Failure>,
+    pub failures: Vec<FailureReport>,
+    /// Kept for the cases `--transcripts` names; empty for the others.
     pub exchanges: Vec<ExchangeReport>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FailureReport {
+    pub rule: String,
+    pub expectation: String,
+    pub message: String,
+    pub diff: Option<String>,
+    /// The step whose exchange broke the rule.
+    #[serde(default)]
+    pub step: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ExchangeReport {
     pub step: String,
     pub request: MessageReport,
     pub response: Option<MessageReport>,
     pub error: Option<String>,
     pub duration_ms: u64,
+    /// A shell command that sends the request again, credentials as `$CONFORMANCE_AUTH_*`.
+    #[serde(default)]
+    pub curl: String,
 }
 
 /// A request (method, url) or a response (status), with headers and body.
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct MessageReport {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     pub headers: Vec<HeaderReport>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_base64: Option<String>,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub truncated: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct HeaderReport {
     pub name: String,
     pub value: String,
 }
 
-pub fn build(info: &RunInfo, results: &[CaseResult], redactor: &Redactor) -> Report {
-    Report {
-        format: FORMAT,
-        harness: HarnessInfo {
-            name: "mpsd-conformance",
-            version: env!("CARGO_PKG_VERSION"),
-            detection_score: None,
-        },
-        target: TargetInfo {
-            url: redactor.text(&info.target_url),
-            embedded: info.embedded,
-        },
-        suite: SuiteInfo {
-            cases: info.case_count,
-            fingerprint: info.fingerprint.clone(),
-            files: info
-                .files
+impl CaseReport {
+    /// A finished case as reports show it: redacted, bodies cut, exchanges only when kept.
+    pub fn from_result(
+        r: &CaseResult,
+        fail_on: FailOn,
+        baseline: Option<&str>,
+        keep_exchanges: bool,
+        redactor: &Redactor,
+    ) -> CaseReport {
+        let verdict = r.verdict(fail_on);
+        CaseReport {
+            id: r.id.clone(),
+            area: r.area.clone(),
+            title: r.title.clone(),
+            rules: r.rules.clone(),
+            severity: r.severity,
+            outcome: r.outcome,
+            verdict,
+            gating: verdict == Verdict::Fail,
+            baseline: baseline.map(|b| redactor.text(b)),
+            duration_ms: r.duration.as_millis() as u64,
+            message: r.message.as_ref().map(|m| redactor.text(m)),
+            failures: r
+                .failures
                 .iter()
-                .map(|(path, sha256)| FileInfo {
-                    path: path.clone(),
-                    sha256: sha256.clone(),
+                .map(|f| FailureReport {
+                    rule: f.rule.clone(),
+                    expectation: redactor.text(&f.expectation),
+                    message: redactor.text(&f.message),
+                    diff: f.diff.as_ref().map(|d| redactor.text(d)),
+                    step: f.step.clone(),
                 })
                 .collect(),
-        },
-        options: info.options.clone(),
-        started_at: info.started_at.clone(),
-        duration_ms: info.duration_ms,
-        summary: Summary::of(results, info.fail_on),
-        cases: results
-            .iter()
-            .map(|r| case_report(r, info.fail_on, redactor))
-            .collect(),
+            exchanges: if keep_exchanges {
+                r.exchanges
+                    .iter()
+                    .map(|e| exchange_report(e, redactor))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    /// The exchange the first failure was judged on (for a failure of a whole burst, such as
+    /// its tally, the burst's last copy); for an error, the last one sent before teardown
+    /// (where the steps stopped).
+    pub fn failed_exchange(&self) -> Option<&ExchangeReport> {
+        let step = self.failures.iter().find_map(|f| f.step.as_deref());
+        if let Some(step) = step {
+            let found = self
+                .exchanges
+                .iter()
+                .rev()
+                .find(|e| e.step == step)
+                .or_else(|| {
+                    self.exchanges
+                        .iter()
+                        .rev()
+                        .find(|e| e.burst_step() == Some(step))
+                });
+            if found.is_some() {
+                return found;
+            }
+        }
+        let sent = || {
+            self.exchanges
+                .iter()
+                .rev()
+                .filter(|e| e.not_sent().is_none())
+        };
+        sent()
+            .find(|e| e.step != "teardown")
+            .or_else(|| sent().next())
     }
 }
 
-fn case_report(r: &CaseResult, fail_on: FailOn, redactor: &Redactor) -> CaseReport {
-    CaseReport {
-        id: r.id.clone(),
-        area: r.area.clone(),
-        title: r.title.clone(),
-        rules: r.rules.clone(),
-        severity: r.severity.as_str(),
-        outcome: r.outcome.as_str(),
-        gating: r.gates(fail_on),
-        duration_ms: r.duration.as_millis() as u64,
-        message: r.message.as_ref().map(|m| redactor.text(m)),
-        failures: r
-            .failures
-            .iter()
-            .map(|f| Failure {
-                rule: f.rule.clone(),
-                expectation: redactor.text(&f.expectation),
-                message: redactor.text(&f.message),
-                diff: f.diff.as_ref().map(|d| redactor.text(d)),
-            })
-            .collect(),
-        exchanges: r
-            .exchanges
-            .iter()
-            .map(|e| exchange_report(e, redactor))
-            .collect(),
+impl ExchangeReport {
+    /// A step that was not sent because its `onlyIf` did not hold: its label and why. The run
+    /// records it with no method, URL or answer, labelled `<label> (skipped: onlyIf <why>)`.
+    pub fn not_sent(&self) -> Option<(&str, &str)> {
+        let sent = self.response.is_some()
+            || self.error.is_some()
+            || self
+                .request
+                .method
+                .as_deref()
+                .is_some_and(|m| !m.is_empty());
+        if sent {
+            return None;
+        }
+        Some(match self.step.split_once(" (skipped: ") {
+            Some((label, why)) => (label, why.strip_suffix(')').unwrap_or(why)),
+            None => (self.step.as_str(), ""),
+        })
+    }
+
+    /// The label of the burst step this exchange is one copy of (`w` for `w[3]`).
+    pub fn burst_step(&self) -> Option<&str> {
+        let (label, index) = self.step.strip_suffix(']')?.rsplit_once('[')?;
+        index.parse::<usize>().ok().map(|_| label)
     }
 }
 
@@ -221,6 +316,12 @@ pub fn exchange_report(e: &Exchange, redactor: &Redactor) -> ExchangeReport {
         response,
         error: e.error.as_ref().map(|err| redactor.text(&err.to_string())),
         duration_ms: e.duration.as_millis() as u64,
+        // A step that was not sent has no request to repeat.
+        curl: if e.request.method.is_empty() {
+            String::new()
+        } else {
+            curl_command(&e.request, redactor)
+        },
     }
 }
 

@@ -10,21 +10,94 @@ const MIN_LEN: usize = 8;
 pub struct Redactor {
     /// Longest first, so a secret containing another is replaced whole.
     values: Vec<String>,
+    /// Secrets that a shell command can name instead (`${CONFORMANCE_AUTH_A}`), longest first.
+    placeholders: Vec<(String, String)>,
 }
 
 impl Redactor {
     pub fn new(values: impl IntoIterator<Item = String>) -> Redactor {
         let mut values: Vec<String> = values.into_iter().filter(|v| v.len() >= MIN_LEN).collect();
         // A header value is often sent as `XBL3.0 x=…;token`: its token part alone is secret too.
-        let tokens: Vec<String> = values
+        // Its credentials without the scheme (`{{auth.a.credentials}}`) are sent alone too.
+        let parts: Vec<String> = values
             .iter()
-            .filter_map(|v| v.rsplit_once(';').map(|(_, t)| t.to_string()))
+            .flat_map(|v| [token_part(v), credentials_part(v)])
+            .flatten()
             .filter(|t| t.len() >= MIN_LEN)
+            .map(str::to_string)
             .collect();
-        values.extend(tokens);
+        values.extend(parts);
         values.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         values.dedup();
-        Redactor { values }
+        Redactor {
+            values,
+            placeholders: Vec::new(),
+        }
+    }
+
+    /// Names caller `name`'s Authorization value (and its parts) by the environment variable a
+    /// person sets to it, for commands that reproduce a request. The value must be a secret of
+    /// this redactor already.
+    pub fn with_caller(mut self, name: &str, authorization: &str) -> Redactor {
+        let var = format!("CONFORMANCE_AUTH_{}", name.to_uppercase());
+        let mut named = vec![(authorization.to_string(), format!("${{{var}}}"))];
+        if let Some(token) = token_part(authorization) {
+            named.push((token.to_string(), format!("${{{var}##*;}}")));
+        }
+        if let Some(credentials) = credentials_part(authorization) {
+            named.push((credentials.to_string(), format!("${{{var}#* }}")));
+        }
+        for (value, expr) in named {
+            if value.len() >= MIN_LEN && !self.placeholders.iter().any(|(v, _)| *v == value) {
+                self.placeholders.push((value, expr));
+            }
+        }
+        self.placeholders
+            .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        self
+    }
+
+    /// `text` cut into literal pieces and secrets: a named secret becomes `Err(expression)`,
+    /// any other secret the literal `[REDACTED]`.
+    pub fn split_for_shell(&self, text: &str) -> Vec<Result<String, String>> {
+        let mut out: Vec<Result<String, String>> = Vec::new();
+        let mut literal = String::new();
+        let mut rest = text;
+        'scan: while !rest.is_empty() {
+            for (value, expr) in &self.placeholders {
+                if let Some(after) = rest.strip_prefix(value.as_str()) {
+                    if !literal.is_empty() {
+                        out.push(Ok(std::mem::take(&mut literal)));
+                    }
+                    out.push(Err(expr.clone()));
+                    rest = after;
+                    continue 'scan;
+                }
+            }
+            for value in &self.values {
+                if let Some(after) = rest.strip_prefix(value.as_str()) {
+                    literal.push_str(REDACTED);
+                    rest = after;
+                    continue 'scan;
+                }
+            }
+            let mut chars = rest.chars();
+            if let Some(c) = chars.next() {
+                literal.push(c);
+            }
+            rest = chars.as_str();
+        }
+        if !literal.is_empty() {
+            out.push(Ok(literal));
+        }
+        out
+    }
+
+    /// Whether `text` holds a secret that [`Redactor::with_caller`] named.
+    pub fn names_a_secret_in(&self, text: &str) -> bool {
+        self.placeholders
+            .iter()
+            .any(|(v, _)| text.contains(v.as_str()))
     }
 
     /// Length of the longest value searched for.
@@ -62,6 +135,18 @@ impl Redactor {
             self.text(value)
         }
     }
+}
+
+/// `XBL3.0 x=…;token` → `token`.
+fn token_part(value: &str) -> Option<&str> {
+    value.rsplit_once(';').map(|(_, t)| t)
+}
+
+/// `XBL3.0 x=…;token` → `x=…;token`: what follows the scheme.
+fn credentials_part(value: &str) -> Option<&str> {
+    value
+        .split_once(char::is_whitespace)
+        .map(|(_, rest)| rest.trim_start())
 }
 
 /// Authorization, Cookie, Set-Cookie, and any name containing token, secret or key.
@@ -112,6 +197,33 @@ mod tests {
         assert_eq!(
             r.bytes(b"\xffvery-secret-token\xfe"),
             b"\xff[REDACTED]\xfe".to_vec()
+        );
+    }
+
+    #[test]
+    fn a_callers_value_and_its_parts_are_named_for_the_shell() {
+        let auth = "XBL3.0 x=2533274790395904;tok-3f9a-SECRET";
+        let r =
+            Redactor::new([auth.to_string(), "other-secret".to_string()]).with_caller("a", auth);
+        assert_eq!(
+            r.text("xbl3.0 x=2533274790395904;tok-3f9a-SECRET"),
+            "xbl3.0 [REDACTED]"
+        );
+        let parts = r.split_for_shell(
+            "A XBL3.0 x=2533274790395904;tok-3f9a-SECRET other-secret t=tok-3f9a-SECRET",
+        );
+        assert_eq!(
+            parts,
+            vec![
+                Ok("A ".to_string()),
+                Err("${CONFORMANCE_AUTH_A}".to_string()),
+                Ok(" [REDACTED] t=".to_string()),
+                Err("${CONFORMANCE_AUTH_A##*;}".to_string()),
+            ]
+        );
+        assert_eq!(
+            r.split_for_shell("xbl3.0 x=2533274790395904;tok-3f9a-SECRET")[1],
+            Err("${CONFORMANCE_AUTH_A#* }".to_string())
         );
     }
 

@@ -1,43 +1,31 @@
-//! A case's exchanges as text, the way an HTTP client prints them (redacted).
+//! A case's exchanges as text, the way an HTTP client prints them (already redacted).
 
-use crate::run::CaseResult;
+use crate::run::{CaseResult, FailOn};
 
-use super::model::exchange_report;
+use super::model::{CaseReport, ExchangeReport, MessageReport};
 use super::redact::Redactor;
 
+/// Bodies longer than this are cut in text transcripts; report.json keeps 64 KiB.
+const SHOWN: usize = 4096;
+
 /// Request and response heads and bodies, each body cut at a few KiB.
-pub fn transcript(r: &CaseResult, redactor: &Redactor) -> String {
-    const SHOWN: usize = 4096;
+pub fn transcript(exchanges: &[ExchangeReport]) -> String {
     let mut out = String::new();
-    for e in &r.exchanges {
-        let rep = exchange_report(e, redactor);
-        out.push_str(&format!("## {} ({} ms)\n", rep.step, rep.duration_ms));
-        out.push_str(&format!(
-            "> {} {}\n",
-            rep.request.method.as_deref().unwrap_or(""),
-            rep.request.url.as_deref().unwrap_or("")
-        ));
-        for h in &rep.request.headers {
-            out.push_str(&format!("> {}: {}\n", h.name, h.value));
+    for e in exchanges {
+        if let Some((label, why)) = e.not_sent() {
+            out.push_str(&format!("## {label}\n{}\n\n", not_sent(why)));
+            continue;
         }
-        push_body(
-            &mut out,
-            rep.request.body.as_deref(),
-            rep.request.body_base64.is_some(),
-            SHOWN,
-        );
-        match (&rep.response, &rep.error) {
+        out.push_str(&format!("## {} ({} ms)\n", e.step, e.duration_ms));
+        out.push_str(&request_line(e));
+        out.push('\n');
+        push_headers(&mut out, "> ", &e.request);
+        push_body(&mut out, &e.request);
+        match (&e.response, &e.error) {
             (Some(resp), _) => {
                 out.push_str(&format!("< {}\n", resp.status.unwrap_or(0)));
-                for h in &resp.headers {
-                    out.push_str(&format!("< {}: {}\n", h.name, h.value));
-                }
-                push_body(
-                    &mut out,
-                    resp.body.as_deref(),
-                    resp.body_base64.is_some(),
-                    SHOWN,
-                );
+                push_headers(&mut out, "< ", resp);
+                push_body(&mut out, resp);
             }
             (None, Some(err)) => out.push_str(&format!("! {err}\n")),
             (None, None) => {}
@@ -47,35 +35,64 @@ pub fn transcript(r: &CaseResult, redactor: &Redactor) -> String {
     out
 }
 
-fn push_body(out: &mut String, body: Option<&str>, binary: bool, limit: usize) {
-    if binary {
-        out.push_str("(binary body)\n");
+/// What a transcript says of a step that was not sent: `not sent (onlyIf …)`.
+pub fn not_sent(why: &str) -> String {
+    if why.is_empty() {
+        "not sent".to_string()
+    } else {
+        format!("not sent ({why})")
+    }
+}
+
+/// `> PUT http://…/handles/…/session`
+pub fn request_line(e: &ExchangeReport) -> String {
+    format!(
+        "> {} {}",
+        e.request.method.as_deref().unwrap_or(""),
+        e.request.url.as_deref().unwrap_or("")
+    )
+}
+
+fn push_headers(out: &mut String, mark: &str, m: &MessageReport) {
+    for h in &m.headers {
+        out.push_str(&format!("{mark}{}: {}\n", h.name, h.value));
+    }
+}
+
+fn push_body(out: &mut String, m: &MessageReport) {
+    if let Some(b64) = &m.body_base64 {
+        out.push_str(&format!("(binary body, {} bytes as base64)\n", b64.len()));
         return;
     }
-    let Some(body) = body.filter(|b| !b.is_empty()) else {
+    let Some(body) = m.body.as_deref().filter(|b| !b.is_empty()) else {
         return;
     };
-    let shown: String = body.chars().take(limit).collect();
+    let shown: String = body.chars().take(SHOWN).collect();
     out.push_str(&shown);
-    if shown.len() < body.len() {
-        out.push_str(&format!("\n… ({} bytes in all)", body.len()));
+    if shown.len() < body.len() || m.truncated {
+        out.push_str(&format!(
+            "\n… (cut: {} bytes shown of {}{})",
+            shown.len(),
+            body.len(),
+            if m.truncated { "+" } else { "" }
+        ));
     }
     out.push('\n');
 }
 
 /// Everything a person needs to see why a case did not pass: its failures with rules and
 /// diffs, then the transcript.
-pub fn explain(r: &CaseResult, redactor: &Redactor) -> String {
+pub fn explain_report(c: &CaseReport) -> String {
     let mut out = format!(
         "{} ({}; rules {})\n",
-        r.title,
-        r.severity.as_str(),
-        r.rules.join(", ")
+        c.title,
+        c.severity.as_str(),
+        c.rules.join(", ")
     );
-    if let Some(m) = &r.message {
-        out.push_str(&format!("{}: {m}\n", r.outcome.as_str()));
+    if let Some(m) = &c.message {
+        out.push_str(&format!("{}: {m}\n", c.verdict.label()));
     }
-    for f in &r.failures {
+    for f in &c.failures {
         out.push_str(&format!(
             "\n  rule {}: expected {}\n  {}\n",
             f.rule, f.expectation, f.message
@@ -86,7 +103,15 @@ pub fn explain(r: &CaseResult, redactor: &Redactor) -> String {
             }
         }
     }
-    out.push_str("\ntranscript:\n");
-    out.push_str(&transcript(r, redactor));
-    redactor.text(&out)
+    if !c.exchanges.is_empty() {
+        out.push_str("\ntranscript:\n");
+        out.push_str(&transcript(&c.exchanges));
+    }
+    out
+}
+
+/// [`explain_report`] of a raw result, redacted.
+pub fn explain(r: &CaseResult, redactor: &Redactor) -> String {
+    let c = CaseReport::from_result(r, FailOn::Should, None, true, redactor);
+    redactor.text(&explain_report(&c))
 }

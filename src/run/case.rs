@@ -57,7 +57,8 @@ pub async fn run_case(ctx: &RunContext, case: &CaseInstance) -> CaseResult {
     // Teardown runs whatever happened, and its server failures still count (O13).
     for exchange in teardown.run(ctx).await {
         if let Some(resp) = &exchange.response {
-            failures.extend(check_global(resp).failures);
+            let found = check_global(resp).failures;
+            failures.extend(found.into_iter().map(|f| f.at_step(&exchange.step)));
         }
         exchanges.push(exchange);
     }
@@ -204,7 +205,7 @@ impl CaseRun<'_> {
         let data = self.build(step, &step.scope, spec)?;
         let response = self.send(step.label.clone(), &data).await?;
         self.teardown.track(self.ctx, &data, &response);
-        let broke_globally = self.global(&response)?;
+        let broke_globally = self.global(step, &response)?;
         if let (Scope::Case, Some(name)) = (&step.scope, &step.capture_ns) {
             self.statuses.insert(name.clone(), response.status);
         }
@@ -218,12 +219,9 @@ impl CaseRun<'_> {
         match expect {
             Some(expect) => {
                 let expect = self.render_expect(step, expect)?;
-                self.failures.extend(judge(
-                    &expect,
-                    &self.case.rules,
-                    &response,
-                    &self.ctx.schemas,
-                ));
+                let found = judge(&expect, &self.case.rules, &response, &self.ctx.schemas);
+                self.failures
+                    .extend(found.into_iter().map(|f| f.at_step(&step.label)));
             }
             None if !(200..300).contains(&response.status) && !broke_globally => {
                 return ControlFlow::Break(set_up_refused(step, &data, &response));
@@ -307,7 +305,8 @@ impl CaseRun<'_> {
         if let Some(expect) = expect {
             let rule = |own: Option<&str>| self.rule_for(own.or(expect.rule.as_deref()));
             let tallied = judge_tally(&expect.tally, &statuses, &rule);
-            self.failures.extend(tallied);
+            self.failures
+                .extend(tallied.into_iter().map(|f| f.at_step(&step.label)));
         }
         ControlFlow::Continue(())
     }
@@ -317,7 +316,7 @@ impl CaseRun<'_> {
     async fn snapshot(&mut self, step: &FlatStep, spec: &RequestSpec) -> Flow {
         let data = self.build(step, &Scope::Case, spec)?;
         let response = self.send(step.label.clone(), &data).await?;
-        let broke_globally = self.global(&response)?;
+        let broke_globally = self.global(step, &response)?;
         if broke_globally {
             return ControlFlow::Continue(());
         }
@@ -384,7 +383,7 @@ impl CaseRun<'_> {
         };
         let data = self.build(step, &Scope::Case, spec)?;
         let response = self.send(step.label.clone(), &data).await?;
-        self.global(&response)?;
+        self.global(step, &response)?;
         let recorded = match &recorded {
             Some((etag, change_number)) => Recorded::Session {
                 etag,
@@ -393,8 +392,9 @@ impl CaseRun<'_> {
             None => Recorded::Absent,
         };
         let rule = self.rule_for(rule);
+        let found = judge_unchanged(recorded, &response, &rule);
         self.failures
-            .extend(judge_unchanged(recorded, &response, &rule));
+            .extend(found.into_iter().map(|f| f.at_step(&step.label)));
         ControlFlow::Continue(())
     }
 
@@ -477,10 +477,11 @@ impl CaseRun<'_> {
 
     /// The checks every answer gets. A well-formed 429/503 says nothing about the rules: the
     /// case cannot be judged. Continues with whether a global check failed.
-    fn global(&mut self, response: &ResponseData) -> Flow<bool> {
+    fn global(&mut self, step: &FlatStep, response: &ResponseData) -> Flow<bool> {
         let global = check_global(response);
         let broke = !global.failures.is_empty();
-        self.failures.extend(global.failures);
+        self.failures
+            .extend(global.failures.into_iter().map(|f| f.at_step(&step.label)));
         if global.throttled.is_some() {
             self.throttled = global.throttled;
             return ControlFlow::Break(Ending::Done);
@@ -529,7 +530,7 @@ fn skipped(step: &FlatStep, why: &str) -> Exchange {
 /// A failure of one answer of a burst, named by it.
 fn labelled(label: &str, mut f: Failure) -> Failure {
     f.message = format!("{label}: {}", f.message);
-    f
+    f.at_step(label)
 }
 
 async fn wait_interrupt(ctx: &RunContext) {

@@ -27,3 +27,18 @@ pub struct NoEvents;
 impl EventSink for NoEvents {
     fn event(&mut self, _: &Event) {}
 }
+
+/// A sink lent to the runner while its owner keeps it.
+impl<T: EventSink + ?Sized> EventSink for &mut T {
+    fn event(&mut self, event: &Event) {
+        (**self).event(event);
+    }
+}
+
+/// Two sinks fed the same events, the first first (the console and the report files).
+impl<A: EventSink, B: EventSink> EventSink for (A, B) {
+    fn event(&mut self, event: &Event) {
+        self.0.event(event);
+        self.1.event(event);
+    }
+}

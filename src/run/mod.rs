@@ -21,7 +21,7 @@ pub use context::{Identity, RunContext};
 pub use embedded::EmbeddedServer;
 pub use error::{PrepareError, SetupError};
 pub use events::{Event, EventSink, NoEvents};
-pub use outcome::{exit_code, CaseResult, FailOn, Outcome, Summary};
+pub use outcome::{exit_code, CaseResult, FailOn, Outcome, Summary, Verdict};
 pub use prepare::{prepare, PrepareOptions, Prepared};
 pub use probe::probe;
 pub use request::padded_body;

@@ -32,6 +32,8 @@ pub struct Prepared {
     pub embedded: bool,
     /// Values to redact everywhere.
     pub secrets: Vec<String>,
+    /// What a person should know about how the run was set up (stderr, once).
+    pub warnings: Vec<String>,
     /// Keeps the embedded server alive as long as the run.
     pub server: Option<EmbeddedServer>,
 }
@@ -58,10 +60,11 @@ pub fn prepare(
         }
     }
     secrets.extend(options.secrets.iter().cloned());
+    let mut warnings = Vec::new();
     let (base_url, label, server) = match &options.target {
         Some(url) => {
             let trimmed = url.trim_end_matches('/').to_string();
-            let parsed = reqwest::Url::parse(&trimmed).map_err(|e| PrepareError::NotAUrl {
+            let mut parsed = reqwest::Url::parse(&trimmed).map_err(|e| PrepareError::NotAUrl {
                 target: url.clone(),
                 reason: e.to_string(),
             })?;
@@ -70,13 +73,25 @@ pub fn prepare(
                     target: url.clone(),
                 });
             }
+            let mut base_url = trimmed.clone();
             if let Some(userinfo) = url_userinfo(&trimmed) {
                 secrets.push(userinfo.clone());
                 if let Some((_, password)) = userinfo.split_once(':') {
                     secrets.push(password.to_string());
                 }
+                // Userinfo in a request URL becomes `Authorization: Basic …`, which would replace
+                // the callers' own Authorization: the server must see what the cases send.
+                // Setting them on an http(s) URL cannot fail.
+                let _ = parsed.set_username("");
+                let _ = parsed.set_password(None);
+                base_url = parsed.as_str().trim_end_matches('/').to_string();
+                warnings.push(
+                    "the target's userinfo (user:password@) is not sent: requests carry the \
+                     callers' Authorization headers instead; it is only redacted from the output"
+                        .to_string(),
+                );
             }
-            (trimmed.clone(), trimmed, None)
+            (base_url, trimmed, None)
         }
         None => {
             let server = EmbeddedServer::start().map_err(PrepareError::Embedded)?;
@@ -129,6 +144,7 @@ pub fn prepare(
         target_label: label,
         embedded: server.is_some(),
         secrets,
+        warnings,
         server,
     })
 }

@@ -1,5 +1,6 @@
 //! Running a selection of cases with bounded concurrency.
 
+use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -18,6 +19,8 @@ pub struct RunnerOptions {
     pub jobs: usize,
     pub fail_fast: bool,
     pub fail_on: FailOn,
+    /// Ids of known failures (`--baseline`): their failures do not gate.
+    pub baseline: Arc<BTreeSet<String>>,
 }
 
 /// Runs every case and returns the results sorted by id. Events go to `sink` in the order
@@ -38,10 +41,11 @@ pub async fn run_cases(
         let tx = tx.clone();
         let fail_fast = options.fail_fast;
         let fail_on = options.fail_on;
+        let in_baseline = options.baseline.contains(&case.id);
         tasks.spawn(async move {
             // The semaphore is never closed, so acquiring cannot fail.
             let _permit = permits.acquire_owned().await.ok();
-            let result = if ctx.is_interrupted() {
+            let mut result = if ctx.is_interrupted() {
                 not_run(
                     &case,
                     Outcome::Interrupted,
@@ -57,12 +61,14 @@ pub async fn run_cases(
                 let _ = tx.send(Event::CaseStarted {
                     id: case.id.clone(),
                 });
-                let result = run_case(&ctx, &case).await;
-                if fail_fast && result.fails_gate(fail_on) {
+                let mut result = run_case(&ctx, &case).await;
+                result.in_baseline = in_baseline;
+                if fail_fast && result.gates(fail_on) {
                     ctx.stopping.store(true, Ordering::SeqCst);
                 }
                 result
             };
+            result.in_baseline = in_baseline;
             let _ = tx.send(Event::CaseFinished {
                 result: Box::new(result),
             });

@@ -2,7 +2,7 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
@@ -21,22 +21,32 @@ pub enum Behaviour {
     Huge,
     /// Echoes the request head back as the body of a 200.
     Echo,
+    /// Echoes the request head as the body and each request header as an `X-Echo-*` header.
+    EchoEverywhere,
     /// Answers the first request it gets (the reachability probe) with 404, then never answers.
     AnswerOnceThenHang,
 }
 
 /// Starts a fake target; returns its base URL. The thread lives as long as the test process.
 pub fn start(behaviour: Behaviour) -> String {
+    start_counting(behaviour).0
+}
+
+/// A fake target and the number of connections it has accepted.
+pub fn start_counting(behaviour: Behaviour) -> (String, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
+    let count = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&count);
     let answered = Arc::new(AtomicBool::new(false));
     thread::spawn(move || {
         for stream in listener.incoming().flatten() {
+            counted.fetch_add(1, Ordering::SeqCst);
             let answered = Arc::clone(&answered);
             thread::spawn(move || serve(stream, behaviour, &answered));
         }
     });
-    format!("http://{addr}")
+    (format!("http://{addr}"), count)
 }
 
 /// A port where nothing listens.
@@ -70,6 +80,16 @@ fn serve(mut stream: TcpStream, behaviour: Behaviour, answered: &AtomicBool) {
                     }
                 }
                 return;
+            }
+            Behaviour::EchoEverywhere => {
+                let mut r = String::from("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n");
+                for line in head.lines().skip(1).filter(|l| l.contains(':')) {
+                    if let Some((name, value)) = line.split_once(':') {
+                        r.push_str(&format!("X-Echo-{}: {}\r\n", name.trim(), value.trim()));
+                    }
+                }
+                r.push_str(&format!("Content-Length: {}\r\n\r\n{head}", head.len()));
+                r.into_bytes()
             }
             Behaviour::AnswerOnceThenHang => {
                 if answered.swap(true, Ordering::SeqCst) {

@@ -1,0 +1,79 @@
+//! `compare.md`: the comparison in GitHub-flavoured Markdown.
+
+use crate::run::Verdict;
+
+use super::compare::{Cell, Comparison};
+
+fn cell_text(c: &Option<Cell>) -> String {
+    match c {
+        None => "—".to_string(),
+        Some(c) => {
+            let mark = match c.verdict {
+                Verdict::Pass => "✅",
+                Verdict::Fail => "❌",
+                Verdict::Error => "⛔",
+                Verdict::Warning => "⚠️",
+                Verdict::ExpectedFailure => "🔸",
+                Verdict::UnexpectedPass => "🔹",
+                Verdict::Skip => "⏭️",
+                Verdict::Interrupted => "⏹️",
+            };
+            format!("{mark} {}", c.verdict.label())
+        }
+    }
+}
+
+fn escape_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+pub fn compare_markdown(c: &Comparison) -> String {
+    let mut out = format!(
+        "# Conformance compared: {} targets, {} of {} cases differ\n\n| Target | Report | Passed | Failed | Errored | Warnings | Skipped |\n|---|---|--:|--:|--:|--:|--:|\n",
+        c.columns.len(),
+        c.differing(),
+        c.cases()
+    );
+    for col in &c.columns {
+        let s = &col.summary;
+        out.push_str(&format!(
+            "| {} | `{}` | {} | {} | {} | {} | {} |\n",
+            escape_cell(&col.label),
+            col.file.display(),
+            s.passed,
+            s.failed,
+            s.errored,
+            s.warnings,
+            s.skipped
+        ));
+    }
+    out.push('\n');
+    let header: String = c
+        .columns
+        .iter()
+        .map(|col| format!(" {} |", escape_cell(&col.label)))
+        .collect();
+    for (area, rows) in &c.areas {
+        let differing = rows.iter().filter(|r| r.differs()).count();
+        out.push_str(&format!(
+            "## {area} — {differing} of {} differ\n\n| Case |{header}\n|---|{}\n",
+            rows.len(),
+            "---|".repeat(c.columns.len())
+        ));
+        for row in rows {
+            let id = if row.differs() {
+                format!("**`{}`**", row.id)
+            } else {
+                format!("`{}`", row.id)
+            };
+            let cells: String = row
+                .cells
+                .iter()
+                .map(|cell| format!(" {} |", cell_text(cell)))
+                .collect();
+            out.push_str(&format!("| {id} |{cells}\n"));
+        }
+        out.push('\n');
+    }
+    out
+}

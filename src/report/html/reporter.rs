@@ -1,0 +1,118 @@
+//! Feeding the page as cases finish: each case's pieces are spooled, and the page is put
+//! together at the end, when the counts that open it are known.
+
+use std::path::{Path, PathBuf};
+
+use crate::run::Verdict;
+
+use super::super::error::ReportError;
+use super::super::model::{CaseReport, RunInfo};
+use super::super::output::{AtomicFile, Spool};
+use super::super::redact::Redactor;
+use super::super::set::Reporter;
+use super::super::tally::Tally;
+use super::super::view::attention_key;
+use super::case::{area_row, attention_row, details, has_details};
+use super::page;
+
+pub struct HtmlReporter {
+    file: AtomicFile,
+    rows: Spool,
+    attention: Spool,
+    details: Spool,
+    redactor: Redactor,
+}
+
+impl HtmlReporter {
+    pub fn create(path: &Path, redactor: Redactor) -> Result<HtmlReporter, ReportError> {
+        Ok(HtmlReporter {
+            file: AtomicFile::create(path)?,
+            rows: Spool::create(path)?,
+            attention: Spool::create(path)?,
+            details: Spool::create(path)?,
+            redactor,
+        })
+    }
+}
+
+/// The verdict a spool key of [`attention_key`] starts with.
+fn verdict_of(key: &str) -> Option<Verdict> {
+    let rank: usize = key.split('\0').next()?.parse().ok()?;
+    Verdict::ALL.get(rank).copied()
+}
+
+impl Reporter for HtmlReporter {
+    fn case(&mut self, c: &CaseReport) -> Result<(), ReportError> {
+        let r = &self.redactor;
+        self.rows.push(
+            format!("{}\0{}", c.area, c.id),
+            r.text(&area_row(c)).as_bytes(),
+        )?;
+        if has_details(c.verdict) {
+            let key = attention_key(c.verdict, &c.id);
+            self.attention
+                .push(key.clone(), r.text(&attention_row(c)).as_bytes())?;
+            self.details.push(key, r.text(&details(c)).as_bytes())?;
+        }
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, info: &RunInfo, tally: &Tally) -> Result<PathBuf, ReportError> {
+        let HtmlReporter {
+            mut file,
+            rows,
+            attention,
+            details,
+            redactor,
+        } = *self;
+        let r = &redactor;
+        file.write_all(r.text(&page::head(info, tally)).as_bytes())?;
+        file.write_all(r.text(&page::summary(info, tally)).as_bytes())?;
+        let has_attention = !attention.is_empty();
+        if has_attention {
+            file.write_all(page::attention_open(page::attention_count(&tally.summary)).as_bytes())?;
+            let mut group = None;
+            attention.drain_sorted(|key, row| {
+                let v = verdict_of(key);
+                if v != group {
+                    group = v;
+                    if let Some(v) = v {
+                        file.write_all(
+                            page::attention_group(v, tally.summary.count(v)).as_bytes(),
+                        )?;
+                    }
+                }
+                file.write_all(row)
+            })?;
+            file.write_all(page::ATTENTION_CLOSE.as_bytes())?;
+        }
+        file.write_all(r.text(&page::matrix(tally)).as_bytes())?;
+        file.write_all(r.text(&page::areas_overview(tally)).as_bytes())?;
+        let mut area: Option<String> = None;
+        rows.drain_sorted(|key, row| {
+            let this = key.split('\0').next().unwrap_or_default();
+            if area.as_deref() != Some(this) {
+                if area.is_some() {
+                    file.write_all(page::AREA_CLOSE.as_bytes())?;
+                }
+                file.write_all(
+                    r.text(&page::area_open(this, tally.areas.get(this)))
+                        .as_bytes(),
+                )?;
+                area = Some(this.to_string());
+            }
+            file.write_all(row)
+        })?;
+        if area.is_some() {
+            file.write_all(page::AREA_CLOSE.as_bytes())?;
+        }
+        file.write_all(page::AREAS_CLOSE.as_bytes())?;
+        if has_attention {
+            file.write_all(page::details_open().as_bytes())?;
+            details.drain_sorted(|_, article| file.write_all(article))?;
+            file.write_all(page::DETAILS_CLOSE.as_bytes())?;
+        }
+        file.write_all(r.text(&page::tail(info)).as_bytes())?;
+        file.commit()
+    }
+}

@@ -1,0 +1,354 @@
+//! `report.md`: the same story as report.html in GitHub-flavoured Markdown, short enough for a
+//! pull request or `$GITHUB_STEP_SUMMARY` (appended there too when that variable is set).
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use crate::run::{Summary, Verdict};
+
+use super::error::ReportError;
+use super::model::{CaseReport, RunInfo};
+use super::output::{AtomicFile, Spool};
+use super::redact::Redactor;
+use super::set::Reporter;
+use super::tally::{rule_order, Tally};
+use super::transcript::transcript;
+use super::view::{
+    attention_key, columns, duration, exchange_name, facts, headline, severity_scores, without_rule,
+};
+
+/// GitHub takes at most 1 MiB of step summary per step.
+const STEP_SUMMARY_LIMIT: usize = 1024 * 1024 - 4096;
+
+pub struct MarkdownReporter {
+    file: AtomicFile,
+    rows: Spool,
+    attention: Spool,
+    details: Spool,
+    redactor: Redactor,
+    step_summary: Option<PathBuf>,
+}
+
+impl MarkdownReporter {
+    pub fn create(
+        path: &Path,
+        redactor: Redactor,
+        step_summary: Option<PathBuf>,
+    ) -> Result<MarkdownReporter, ReportError> {
+        Ok(MarkdownReporter {
+            file: AtomicFile::create(path)?,
+            rows: Spool::create(path)?,
+            attention: Spool::create(path)?,
+            details: Spool::create(path)?,
+            redactor,
+            step_summary,
+        })
+    }
+}
+
+/// A table cell: one line, pipes escaped.
+fn cell(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
+}
+
+/// A code fence longer than any run of backticks inside.
+fn fenced(text: &str, lang: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat((longest + 1).max(3));
+    format!("{fence}{lang}\n{}\n{fence}\n", text.trim_end())
+}
+
+fn icon(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Pass => "✅",
+        Verdict::Fail => "❌",
+        Verdict::Error => "⛔",
+        Verdict::Warning => "⚠️",
+        Verdict::ExpectedFailure => "🔸",
+        Verdict::UnexpectedPass => "🔹",
+        Verdict::Skip => "⏭️",
+        Verdict::Interrupted => "⏹️",
+    }
+}
+
+fn verdict_cell(v: Verdict) -> String {
+    format!("{} {}", icon(v), v.label())
+}
+
+fn anchor_id(id: &str) -> String {
+    format!("`{}`", id.replace('`', "'"))
+}
+
+fn attention_row(c: &CaseReport) -> String {
+    let rule = c
+        .failures
+        .first()
+        .map(|f| f.rule.clone())
+        .unwrap_or_else(|| c.rules.join(", "));
+    let why = match c.verdict {
+        Verdict::UnexpectedPass => format!(
+            "passes, but the baseline says: {}",
+            c.baseline.as_deref().unwrap_or("")
+        ),
+        _ => without_rule(c.message.as_deref().unwrap_or_default(), &rule).to_string(),
+    };
+    format!(
+        "| {} | {} | {} | {} | {} |\n",
+        verdict_cell(c.verdict),
+        anchor_id(&c.id),
+        c.severity.as_str(),
+        cell(&rule),
+        cell(&why)
+    )
+}
+
+fn details(c: &CaseReport) -> String {
+    let mut out = format!(
+        "### {} {}\n\n{} · **{}** · rules {} · {}\n\n",
+        icon(c.verdict),
+        anchor_id(&c.id),
+        cell(&c.title),
+        c.severity.as_str(),
+        cell(&c.rules.join(", ")),
+        duration(c.duration_ms)
+    );
+    if let Some(reason) = &c.baseline {
+        out.push_str(&format!("> Baseline: {}\n\n", cell(reason)));
+    }
+    if c.verdict == Verdict::UnexpectedPass {
+        out.push_str("This case passes now: its baseline entry can go.\n\n");
+        return out;
+    }
+    if c.failures.is_empty() {
+        if let Some(m) = &c.message {
+            out.push_str(&format!("{}\n\n", cell(m)));
+        }
+    }
+    for f in &c.failures {
+        out.push_str(&format!(
+            "- **{}** expected `{}`: {}\n",
+            cell(&f.rule),
+            f.expectation.replace('`', "'"),
+            cell(&f.message)
+        ));
+        if let Some(d) = &f.diff {
+            out.push('\n');
+            out.push_str(&fenced(d, "diff"));
+        }
+    }
+    out.push('\n');
+    if let Some(e) = c.failed_exchange() {
+        out.push_str(&format!(
+            "At **{}**: `{} {}`{}\n\n",
+            cell(&exchange_name(c, e)),
+            e.request.method.as_deref().unwrap_or(""),
+            e.request.url.as_deref().unwrap_or("").replace('`', "%60"),
+            e.response
+                .as_ref()
+                .map(|r| format!(" → {}", r.status.unwrap_or(0)))
+                .unwrap_or_default()
+        ));
+        out.push_str(&fenced(&e.curl, "sh"));
+        out.push('\n');
+        out.push_str(&format!(
+            "<details><summary>Transcript: {} exchange{}</summary>\n\n{}\n</details>\n\n",
+            c.exchanges.len(),
+            if c.exchanges.len() == 1 { "" } else { "s" },
+            fenced(&transcript(&c.exchanges), "http")
+        ));
+    }
+    out
+}
+
+fn area_row(c: &CaseReport) -> String {
+    format!(
+        "| {} | {} | {} | {} | {} | {} |\n",
+        anchor_id(&c.id),
+        cell(&c.title),
+        c.severity.as_str(),
+        cell(&c.rules.join(", ")),
+        verdict_cell(c.verdict),
+        c.duration_ms
+    )
+}
+
+fn counts_line(s: &Summary) -> String {
+    Verdict::ALL
+        .iter()
+        .filter(|v| s.count(**v) > 0)
+        .map(|v| format!("{} {}", icon(*v), v.counted(s.count(*v))))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+fn head(info: &RunInfo, tally: &Tally) -> String {
+    let (mood, line) = headline(&tally.summary);
+    let mark = match mood {
+        "ok" => "✅",
+        "bad" => "❌",
+        _ => "⚠️",
+    };
+    let mut out = format!("# {mark} {line}\n\n");
+    out.push_str(&format!("{}\n\n", counts_line(&tally.summary)));
+    out.push_str("| | |\n|---|---|\n");
+    for (label, value) in facts(info) {
+        out.push_str(&format!("| {label} | {} |\n", cell(&value)));
+    }
+    out.push_str("\n| Severity | Passed | Judged | Score |\n|---|--:|--:|--:|\n");
+    for sc in severity_scores(tally) {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            sc.severity.as_str(),
+            sc.passed,
+            sc.judged,
+            if sc.judged == 0 {
+                "–".to_string()
+            } else {
+                format!("{:.0}%", sc.percent())
+            }
+        ));
+    }
+    out.push('\n');
+    out
+}
+
+fn matrix(tally: &Tally) -> String {
+    let cols = columns(&tally.summary);
+    let mut out = String::from("## Rules × outcome\n\n| Rule |");
+    for v in &cols {
+        out.push_str(&format!(" {} |", verdict_cell(*v)));
+    }
+    out.push_str("\n|---|");
+    out.push_str(&"--:|".repeat(cols.len()));
+    out.push('\n');
+    let mut rules: Vec<_> = tally.rules.iter().collect();
+    rules.sort_by(|a, b| rule_order(a.0, b.0));
+    for (rule, s) in rules {
+        out.push_str(&format!("| {} |", cell(rule)));
+        for v in &cols {
+            match s.count(*v) {
+                0 => out.push_str(" · |"),
+                n => out.push_str(&format!(" {n} |")),
+            }
+        }
+        out.push('\n');
+    }
+    out.push('\n');
+    out
+}
+
+fn area_open(area: &str, s: &Summary) -> String {
+    format!(
+        "<details{}><summary><b>{}</b>: {}</summary>\n\n| Case | Title | Severity | Rules | Verdict | ms |\n|---|---|---|---|---|--:|\n",
+        if s.total > s.passed + s.skipped { " open" } else { "" },
+        area.replace('<', "&lt;"),
+        counts_line(s)
+    )
+}
+
+impl Reporter for MarkdownReporter {
+    fn case(&mut self, c: &CaseReport) -> Result<(), ReportError> {
+        let r = &self.redactor;
+        self.rows.push(
+            format!("{}\0{}", c.area, c.id),
+            r.text(&area_row(c)).as_bytes(),
+        )?;
+        if c.verdict.needs_attention() || c.verdict == Verdict::UnexpectedPass {
+            let key = attention_key(c.verdict, &c.id);
+            self.attention
+                .push(key.clone(), r.text(&attention_row(c)).as_bytes())?;
+            self.details.push(key, r.text(&details(c)).as_bytes())?;
+        }
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, info: &RunInfo, tally: &Tally) -> Result<PathBuf, ReportError> {
+        let MarkdownReporter {
+            mut file,
+            rows,
+            attention,
+            details,
+            redactor,
+            step_summary,
+        } = *self;
+        file.write_all(redactor.text(&head(info, tally)).as_bytes())?;
+        if !attention.is_empty() {
+            file.write_all(
+                b"## Needs attention\n\n| Verdict | Case | Severity | Rule | Why |\n|---|---|---|---|---|\n",
+            )?;
+            attention.drain_sorted(|_, row| file.write_all(row))?;
+            file.write_all(b"\n## Details\n\n")?;
+            details.drain_sorted(|_, d| file.write_all(d))?;
+        }
+        file.write_all(redactor.text(&matrix(tally)).as_bytes())?;
+        file.write_all(b"## Areas\n\n")?;
+        let mut area: Option<String> = None;
+        rows.drain_sorted(|key, row| {
+            let this = key.split('\0').next().unwrap_or_default();
+            if area.as_deref() != Some(this) {
+                if area.is_some() {
+                    file.write_all(b"\n</details>\n\n")?;
+                }
+                let s = tally.areas.get(this).map(|a| a.summary).unwrap_or_default();
+                file.write_all(redactor.text(&area_open(this, &s)).as_bytes())?;
+                area = Some(this.to_string());
+            }
+            file.write_all(row)
+        })?;
+        if area.is_some() {
+            file.write_all(b"\n</details>\n")?;
+        }
+        let path = file.commit()?;
+        if let Some(summary) = step_summary {
+            append_step_summary(&path, &summary)?;
+        }
+        Ok(path)
+    }
+}
+
+/// Appends report.md to the step summary, cut at a line when it is longer than GitHub takes.
+fn append_step_summary(report: &Path, summary: &Path) -> Result<(), ReportError> {
+    let mut text = Vec::new();
+    std::fs::File::open(report)
+        .and_then(|f| f.take(STEP_SUMMARY_LIMIT as u64 + 1).read_to_end(&mut text))
+        .map_err(|source| ReportError::Read {
+            path: report.to_path_buf(),
+            source,
+        })?;
+    if text.len() > STEP_SUMMARY_LIMIT {
+        let cut = text[..STEP_SUMMARY_LIMIT]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .unwrap_or(0);
+        text.truncate(cut);
+        text.extend_from_slice(
+            b"\n\n</details>\n\n*The step summary is cut here: report.md and report.html have the rest.*\n",
+        );
+    }
+    let mut out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(summary)
+        .map_err(|e| ReportError::write(summary, e))?;
+    out.write_all(&text)
+        .and_then(|_| out.flush())
+        .map_err(|e| ReportError::write(summary, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fences_outgrow_the_backticks_inside() {
+        assert_eq!(fenced("a ``` b", "sh"), "````sh\na ``` b\n````\n");
+        assert_eq!(cell("a|b\nc"), "a\\|b c");
+    }
+}
