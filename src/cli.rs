@@ -130,6 +130,8 @@ pub struct RunArgs {
     pub reports: ReportArgs,
     #[command(flatten)]
     pub transport: TransportArgs,
+    #[command(flatten)]
+    pub throttle: ThrottleArgs,
     /// Run only the failing and erroring cases of an earlier report.json.
     #[arg(long, value_name = "REPORT")]
     pub rerun_failed: Option<PathBuf>,
@@ -157,6 +159,20 @@ pub struct TransportArgs {
     /// The private key of --client-cert (PEM).
     #[arg(long, value_name = "FILE", requires = "client_cert")]
     pub client_key: Option<PathBuf>,
+}
+
+/// How the run copes with a server that throttles, and how it spares one.
+#[derive(Debug, Clone, Args)]
+pub struct ThrottleArgs {
+    /// Retries of a 429 or 503 that carries Retry-After, after the delay it asks for (0 = off).
+    #[arg(long, value_name = "N", default_value_t = crate::http::DEFAULT_RETRIES, allow_negative_numbers = true)]
+    pub retries: u32,
+    /// The longest Retry-After honoured, in seconds; a longer one ends the case as an error.
+    #[arg(long, value_name = "SECS", default_value_t = crate::http::DEFAULT_MAX_RETRY_WAIT_SECS, value_parser = seconds_or_zero, allow_negative_numbers = true)]
+    pub max_retry_wait: f64,
+    /// At most N requests per second over the whole run (fractions allowed).
+    #[arg(long, value_name = "N", value_parser = requests_per_second, allow_negative_numbers = true)]
+    pub rate: Option<f64>,
 }
 
 /// What `run` writes and prints about its results.
@@ -281,6 +297,10 @@ pub struct ServeArgs {
 pub enum ArgError {
     #[error("`{0}` is not a number of seconds above 0 (at most 86400)")]
     Seconds(String),
+    #[error("`{0}` is not a number of seconds from 0 to 86400")]
+    SecondsOrZero(String),
+    #[error("`{0}` is not a number of requests per second above 0")]
+    Rate(String),
     #[error("`{0}` is not 'Name: value'")]
     Header(String),
     #[error("`{0}` is not a header name")]
@@ -291,6 +311,21 @@ fn positive_seconds(s: &str) -> Result<f64, ArgError> {
     match s.parse::<f64>() {
         Ok(v) if v > 0.0 && v.is_finite() && v <= 86_400.0 => Ok(v),
         _ => Err(ArgError::Seconds(s.to_string())),
+    }
+}
+
+fn seconds_or_zero(s: &str) -> Result<f64, ArgError> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=86_400.0).contains(&v) => Ok(v),
+        _ => Err(ArgError::SecondsOrZero(s.to_string())),
+    }
+}
+
+fn requests_per_second(s: &str) -> Result<f64, ArgError> {
+    match s.parse::<f64>() {
+        // Below one request a day is no rate anyone means.
+        Ok(v) if v.is_finite() && v >= 1.0 / 86_400.0 => Ok(v),
+        _ => Err(ArgError::Rate(s.to_string())),
     }
 }
 

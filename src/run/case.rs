@@ -9,13 +9,14 @@ use serde_json::Value;
 use crate::case::template::as_text;
 use crate::case::{Action, Capture, Expect, FlatStep, OnlyIf, RequestSpec, Scope, UnchangedForm};
 use crate::check::{check_global, judge, judge_tally, judge_unchanged, Failure, Recorded};
-use crate::http::{Exchange, RequestData, ResponseData};
+use crate::http::{Exchange, Interrupts, RequestData, ResponseData, RetryEnd};
 use crate::plan::CaseInstance;
 
 use super::burst::send_all;
 use super::context::RunContext;
 use super::outcome::{CaseResult, Outcome};
 use super::request::{build, BuildError};
+use super::retrying::{attempt_exchanges, send_retrying};
 use super::teardown::Teardown;
 use super::vars::{CaseVars, VarsError};
 
@@ -42,6 +43,7 @@ pub async fn run_case(ctx: &RunContext, case: &CaseInstance) -> CaseResult {
         teardown: Teardown::default(),
         throttled: None,
         statuses: BTreeMap::new(),
+        retries: 0,
     };
     let ending = match run.steps().await {
         ControlFlow::Continue(()) => Ending::Done,
@@ -52,12 +54,15 @@ pub async fn run_case(ctx: &RunContext, case: &CaseInstance) -> CaseResult {
         mut failures,
         teardown,
         throttled,
+        mut retries,
         ..
     } = run;
     // Teardown runs whatever happened, and its server failures still count (O13).
-    for exchange in teardown.run(ctx).await {
+    let (torn_down, teardown_retries) = teardown.run(ctx).await;
+    retries += teardown_retries;
+    for exchange in torn_down {
         if let Some(resp) = &exchange.response {
-            let found = check_global(resp).failures;
+            let found = check_global(&exchange.request.method, resp).failures;
             failures.extend(found.into_iter().map(|f| f.at_step(&exchange.step)));
         }
         exchanges.push(exchange);
@@ -88,6 +93,7 @@ pub async fn run_case(ctx: &RunContext, case: &CaseInstance) -> CaseResult {
         exchanges,
         duration: started.elapsed(),
         in_baseline: false,
+        retries,
     }
 }
 
@@ -113,6 +119,8 @@ struct CaseRun<'a> {
     throttled: Option<String>,
     /// The status each named request step of the case got (what `onlyIf` reads).
     statuses: BTreeMap<String, u16>,
+    /// Requests sent again after a throttled answer.
+    retries: u32,
 }
 
 impl CaseRun<'_> {
@@ -205,7 +213,7 @@ impl CaseRun<'_> {
         let data = self.build(step, &step.scope, spec)?;
         let response = self.send(step.label.clone(), &data).await?;
         self.teardown.track(self.ctx, &data, &response);
-        let broke_globally = self.global(step, &response)?;
+        let broke_globally = self.global(step, &data, &response)?;
         if let (Scope::Case, Some(name)) = (&step.scope, &step.capture_ns) {
             self.statuses.insert(name.clone(), response.status);
         }
@@ -250,7 +258,7 @@ impl CaseRun<'_> {
         }
         let sent = tokio::select! {
             r = send_all(&self.ctx.client, &requests) => Some(r),
-            _ = wait_interrupt(self.ctx) => None,
+            _ = self.ctx.interruption() => None,
         };
         let Some(results) = sent else {
             return ControlFlow::Break(Ending::Interrupted);
@@ -283,7 +291,7 @@ impl CaseRun<'_> {
             let label = format!("{}[{i}]", step.label);
             self.teardown.track(self.ctx, &requests[i], response);
             statuses.push(response.status);
-            let global = check_global(response);
+            let global = check_global(&requests[i].method, response);
             let broke_globally = !global.failures.is_empty();
             self.failures
                 .extend(global.failures.into_iter().map(|f| labelled(&label, f)));
@@ -316,7 +324,7 @@ impl CaseRun<'_> {
     async fn snapshot(&mut self, step: &FlatStep, spec: &RequestSpec) -> Flow {
         let data = self.build(step, &Scope::Case, spec)?;
         let response = self.send(step.label.clone(), &data).await?;
-        let broke_globally = self.global(step, &response)?;
+        let broke_globally = self.global(step, &data, &response)?;
         if broke_globally {
             return ControlFlow::Continue(());
         }
@@ -383,7 +391,7 @@ impl CaseRun<'_> {
         };
         let data = self.build(step, &Scope::Case, spec)?;
         let response = self.send(step.label.clone(), &data).await?;
-        self.global(step, &response)?;
+        self.global(step, &data, &response)?;
         let recorded = match &recorded {
             Some((etag, change_number)) => Recorded::Session {
                 etag,
@@ -432,53 +440,59 @@ impl CaseRun<'_> {
             .map_err(|e| VarsError::Render(e.to_string()))
             .and_then(|raw| self.vars.render(&step.scope, &raw))
             .and_then(|v| {
-                serde_json::from_value(v).map_err(|e| {
+                serde_json::from_value::<Expect>(v).map_err(|e| {
                     VarsError::Render(format!("the rendered expectation is invalid: {e}"))
                 })
             });
         match rendered {
-            Ok(e) => ControlFlow::Continue(e),
+            Ok(mut e) => {
+                // A path an answer must name is the API's, as a request's is: under the base
+                // URL's path (`https://host/mpsd`).
+                let base = self.ctx.base_path();
+                for header in e.headers.values_mut() {
+                    if let Some(path) = header.path_equals.as_mut().filter(|p| p.starts_with('/')) {
+                        path.insert_str(0, base);
+                    }
+                }
+                ControlFlow::Continue(e)
+            }
             Err(e) => ControlFlow::Break(vars_ending(&step.label, e)),
         }
     }
 
-    /// Sends one request and records the exchange; no answer ends the case as an error.
+    /// Sends one request (again while the target throttles it and the policy allows) and
+    /// records every attempt; no answer ends the case as an error, throttling that outlasts the
+    /// policy as one that cannot be judged.
     async fn send(&mut self, label: String, data: &RequestData) -> Flow<ResponseData> {
-        let sent = tokio::select! {
-            r = self.ctx.client.send(data) => Some(r),
-            _ = wait_interrupt(self.ctx) => None,
-        };
-        let Some((result, duration)) = sent else {
-            return ControlFlow::Break(Ending::Interrupted);
-        };
-        let (response, error) = match result {
-            Ok(r) => (Some(r), None),
-            Err(e) => (None, Some(e)),
-        };
-        self.exchanges.push(Exchange {
-            step: label.clone(),
-            request: data.clone(),
-            response: response.clone(),
-            error: error.clone(),
-            duration,
-        });
-        match response {
-            Some(r) => ControlFlow::Continue(r),
-            None => {
-                let why = error.map(|e| e.to_string()).unwrap_or_default();
-                ControlFlow::Break(Ending::Error(format!(
-                    "{label} ({} {}): {why}",
-                    data.method,
-                    path_of(data)
-                )))
+        let retried = send_retrying(self.ctx, data, Interrupts::SendsAndWaits).await;
+        self.retries += retried.retries();
+        let answer = retried.attempts.last().map(|a| a.result.clone());
+        self.exchanges
+            .extend(attempt_exchanges(&label, data, retried.attempts));
+        match (retried.end, answer) {
+            (RetryEnd::Interrupted, _) | (_, None) => ControlFlow::Break(Ending::Interrupted),
+            (RetryEnd::GaveUp(why), _) => {
+                self.throttled = Some(why);
+                ControlFlow::Break(Ending::Done)
             }
+            (RetryEnd::Answered, Some(Ok(response))) => ControlFlow::Continue(response),
+            (RetryEnd::Answered, Some(Err(e))) => ControlFlow::Break(Ending::Error(format!(
+                "{label} ({} {}): {e}",
+                data.method,
+                path_of(data)
+            ))),
         }
     }
 
     /// The checks every answer gets. A well-formed 429/503 says nothing about the rules: the
     /// case cannot be judged. Continues with whether a global check failed.
-    fn global(&mut self, step: &FlatStep, response: &ResponseData) -> Flow<bool> {
-        let global = check_global(response);
+    fn global(
+        &mut self,
+        step: &FlatStep,
+        data: &RequestData,
+        response: &ResponseData,
+    ) -> Flow<bool> {
+        let global = check_global(&data.method, response);
         let broke = !global.failures.is_empty();
         self.failures
             .extend(global.failures.into_iter().map(|f| f.at_step(&step.label)));
@@ -533,12 +547,6 @@ fn labelled(label: &str, mut f: Failure) -> Failure {
     f.at_step(label)
 }
 
-async fn wait_interrupt(ctx: &RunContext) {
-    while !ctx.is_interrupted() {
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-}
-
 fn captured(capture: &Capture, response: &ResponseData) -> Option<Value> {
     if let Some(name) = &capture.header {
         return response.header(name).map(|v| Value::String(v.to_string()));
@@ -564,7 +572,8 @@ fn path_of(data: &RequestData) -> String {
     }
 }
 
-fn excerpt(response: &ResponseData) -> String {
+/// The start of an answer's body, as messages quote it (`: text`), or nothing.
+pub(super) fn excerpt(response: &ResponseData) -> String {
     let text: String = String::from_utf8_lossy(&response.body)
         .chars()
         .take(200)

@@ -101,5 +101,6 @@ pub fn not_run(case: &CaseInstance, outcome: Outcome, why: &str) -> CaseResult {
         exchanges: vec![],
         duration: std::time::Duration::ZERO,
         in_baseline: false,
+        retries: 0,
     }
 }

@@ -2,14 +2,13 @@
 //! are deleted. It runs even when the case failed; what it gets back does not judge the case
 //! (except a server failure, O13).
 
-use std::time::Instant;
-
 use serde_json::Value;
 
-use crate::http::{Exchange, RequestData, ResponseData};
+use crate::http::{Exchange, Interrupts, RequestData, ResponseData};
 
-use super::context::RunContext;
+use super::context::{url_path, RunContext};
 use super::request::set;
+use super::retrying::{attempt_exchanges, send_retrying};
 
 #[derive(Debug, Default)]
 pub struct Teardown {
@@ -46,7 +45,7 @@ impl Teardown {
                     // Prefer the session's own URI: the handle may be gone by teardown time.
                     let target = response
                         .header("content-location")
-                        .and_then(session_path)
+                        .and_then(|v| session_path(v, &ctx.base_url))
                         .unwrap_or_else(|| path.split('?').next().unwrap_or(path).to_string());
                     if !self.joined.iter().any(|(a, p)| *a == auth && *p == target) {
                         self.joined.push((auth, target));
@@ -67,35 +66,46 @@ impl Teardown {
         }
     }
 
-    pub async fn run(self, ctx: &RunContext) -> Vec<Exchange> {
+    /// Every exchange teardown had, throttled attempts included, and how many were retries.
+    pub async fn run(self, ctx: &RunContext) -> (Vec<Exchange>, u32) {
         let mut out = Vec::new();
+        let mut retries = 0;
         for (auth, path) in self.joined {
             let body = br#"{"members":{"me":null}}"#.to_vec();
-            out.push(send(ctx, "PUT", &path, auth, body).await);
+            retries += send(ctx, "PUT", &path, auth, body, &mut out).await;
         }
         for (auth, id) in self.handles {
-            out.push(send(ctx, "DELETE", &format!("/handles/{id}"), auth, Vec::new()).await);
+            let path = format!("/handles/{id}");
+            retries += send(ctx, "DELETE", &path, auth, Vec::new(), &mut out).await;
         }
-        out
+        (out, retries)
     }
 }
 
-/// The path of a Content-Location (a path, or an absolute URL).
-fn session_path(value: &str) -> Option<String> {
-    if value.starts_with('/') {
-        return Some(value.to_string());
+/// The path of a Content-Location (a path, or an absolute URL) under the base URL: a server
+/// whose API lives under a prefix (`https://host/mpsd`) names its sessions with it.
+fn session_path(value: &str, base_url: &str) -> Option<String> {
+    if !value.starts_with('/') && !value.contains("://") {
+        return None;
     }
-    let (_, rest) = value.split_once("://")?;
-    rest.find('/').map(|i| rest[i..].to_string())
+    let path = url_path(value);
+    let prefix = url_path(base_url);
+    match path.strip_prefix(prefix) {
+        Some(rest) if !prefix.is_empty() && rest.starts_with('/') => Some(rest.to_string()),
+        _ => Some(path.to_string()),
+    }
 }
 
+/// Sends one teardown request; its attempts go to `out`. Returns the retries it took. Only
+/// the waits between attempts give way to an interruption: a request sent gets its answer.
 async fn send(
     ctx: &RunContext,
     method: &str,
     path: &str,
     auth: Option<String>,
     body: Vec<u8>,
-) -> Exchange {
+    out: &mut Vec<Exchange>,
+) -> u32 {
     let mut headers = ctx.headers.clone();
     if !body.is_empty() {
         set(&mut headers, &ctx.body_headers);
@@ -109,17 +119,40 @@ async fn send(
         headers,
         body,
     };
-    let started = Instant::now();
-    let (result, _) = ctx.client.send(&request).await;
-    let (response, error) = match result {
-        Ok(r) => (Some(r), None),
-        Err(e) => (None, Some(e)),
-    };
-    Exchange {
-        step: "teardown".into(),
-        request,
-        response,
-        error,
-        duration: started.elapsed(),
+    let retried = send_retrying(ctx, &request, Interrupts::Waits).await;
+    let retries = retried.retries();
+    out.extend(attempt_exchanges("teardown", &request, retried.attempts));
+    retries
+}
+
+#[cfg(test)]
+mod tests {
+    use super::session_path;
+
+    #[test]
+    fn a_content_location_is_read_under_the_base_urls_prefix() {
+        let at = |v, base| session_path(v, base).unwrap_or_default();
+        assert_eq!(
+            at("/serviceconfigs/s/x", "http://h:1"),
+            "/serviceconfigs/s/x"
+        );
+        assert_eq!(
+            at("http://h:1/serviceconfigs/s/x", "http://h:1"),
+            "/serviceconfigs/s/x"
+        );
+        assert_eq!(
+            at("/mpsd/serviceconfigs/s/x", "https://h/mpsd"),
+            "/serviceconfigs/s/x"
+        );
+        assert_eq!(
+            at("https://h/mpsd/serviceconfigs/s/x", "https://h/mpsd"),
+            "/serviceconfigs/s/x"
+        );
+        // A gateway that strips its prefix names the session without it.
+        assert_eq!(
+            at("/serviceconfigs/s/x", "https://h/mpsd"),
+            "/serviceconfigs/s/x"
+        );
+        assert_eq!(at("/mpsdx/a", "https://h/mpsd"), "/mpsdx/a");
     }
 }
