@@ -306,3 +306,24 @@ async fn ctrl_c_during_the_preflight_stops_the_run_at_once() {
     let doc = report(dir.path());
     assert_eq!(doc["summary"]["interrupted"], doc["summary"]["total"]);
 }
+
+/// A server that answers 404 to reads of sessions that do not exist (R5 demands 204) looks, to
+/// a read alone, like one without the template. That is a contract failure for the cases to
+/// judge, not a world to configure: the preflight must not stop the run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_404_for_a_missing_session_is_judged_by_the_cases_not_blamed_on_the_world() {
+    use mpsd_conformance::reference::{Config, Fault, Faults};
+    let fault = Fault::from_name("read-missing-session-404").expect("the fault exists");
+    let server = mpsd_conformance::reference::start(Config {
+        faults: Faults::none().with(fault),
+        ..Config::default()
+    })
+    .await
+    .expect("the reference starts");
+    let url = server.url();
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = run_async(&["--target", &url], &[], dir.path()).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("CONFORMANCE_TEMPLATE"), "{}", text(&out));
+}

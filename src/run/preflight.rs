@@ -93,10 +93,21 @@ pub async fn preflight(ctx: &RunContext, cases: &[CaseInstance]) -> Result<(), P
                 problems.push(refusal(first, &path, &response));
             }
             401 | 403 => {}
-            404 => unknown.push(format!(
-                "template `{name}` ({variable}: {meaning}): GET {path} answered 404{}",
-                excerpt(&response)
-            )),
+            404 => {
+                // A read's 404 is also how a server that breaks R5 (204 for a session that does
+                // not exist) answers: only a write that is refused too says the template is not
+                // there. `{}` with nocommit stores nothing, whatever the template keeps.
+                let what = format!("write with ?nocommit=true under template `{name}`");
+                let write = format!("{path}?nocommit=true");
+                let confirmed = send(ctx, "PUT", &write, first_auth, b"{}", &what).await?;
+                if confirmed.status == 404 {
+                    unknown.push(format!(
+                        "template `{name}` ({variable}: {meaning}): GET {path} and PUT {write} \
+                         answered 404{}",
+                        excerpt(&confirmed)
+                    ));
+                }
+            }
             _ => {}
         }
         templates.push(path);
@@ -143,28 +154,43 @@ async fn get(
     auth: &str,
     what: &str,
 ) -> Result<ResponseData, PreflightError> {
+    send(ctx, "GET", path, auth, b"", what).await
+}
+
+/// One request as `auth`, with the run's headers (and body headers when it has a body).
+async fn send(
+    ctx: &RunContext,
+    method: &str,
+    path: &str,
+    auth: &str,
+    body: &[u8],
+    what: &str,
+) -> Result<ResponseData, PreflightError> {
     let mut headers = ctx.headers.clone();
+    if !body.is_empty() {
+        set(&mut headers, &ctx.body_headers);
+    }
     set(
         &mut headers,
         &[("Authorization".to_string(), auth.to_string())],
     );
     let request = RequestData {
-        method: "GET".into(),
+        method: method.into(),
         url: format!("{}{path}", ctx.base_url),
         headers,
-        body: Vec::new(),
+        body: body.to_vec(),
     };
     let retried = send_retrying(ctx, &request, Interrupts::SendsAndWaits).await;
     let last = retried.attempts.into_iter().last().map(|a| a.result);
     match (retried.end, last) {
         (RetryEnd::Interrupted, _) | (_, None) => Err(PreflightError::Interrupted),
         (RetryEnd::GaveUp(why), _) => Err(PreflightError::Throttled {
-            what: format!("{what} (GET {path})"),
+            what: format!("{what} ({method} {path})"),
             why,
         }),
         (RetryEnd::Answered, Some(Ok(response))) => Ok(response),
         (RetryEnd::Answered, Some(Err(error))) => Err(PreflightError::NoAnswer {
-            what: format!("{what} (GET {path})"),
+            what: format!("{what} ({method} {path})"),
             error,
         }),
     }
