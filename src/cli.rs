@@ -11,6 +11,7 @@ mod common;
 mod embedded;
 mod help;
 mod list;
+mod mutants;
 mod report;
 mod rerun;
 mod rules;
@@ -46,6 +47,9 @@ pub enum Command {
     Rules(RulesArgs),
     /// Serve the reference implementation of the contract.
     Serve(ServeArgs),
+    /// Measure the catalog: run it against the reference with each planted fault alone.
+    #[command(after_help = mutants::AFTER_HELP)]
+    Mutants(MutantsArgs),
     /// Join shards' reports, or compare targets' reports.
     #[command(subcommand)]
     Report(ReportCommand),
@@ -133,6 +137,8 @@ pub struct RunArgs {
     pub reports: ReportArgs,
     #[command(flatten)]
     pub transport: TransportArgs,
+    #[command(flatten)]
+    pub throttle: ThrottleArgs,
     /// Run only the failing and erroring cases of an earlier report.json.
     #[arg(long, value_name = "REPORT")]
     pub rerun_failed: Option<PathBuf>,
@@ -160,6 +166,20 @@ pub struct TransportArgs {
     /// The private key of --client-cert (PEM).
     #[arg(long, value_name = "FILE", requires = "client_cert")]
     pub client_key: Option<PathBuf>,
+}
+
+/// How the run copes with a server that throttles, and how it spares one.
+#[derive(Debug, Clone, Args)]
+pub struct ThrottleArgs {
+    /// Retries of a 429 or 503 that carries Retry-After, after the delay it asks for (0 = off).
+    #[arg(long, value_name = "N", default_value_t = crate::http::DEFAULT_RETRIES, allow_negative_numbers = true)]
+    pub retries: u32,
+    /// The longest Retry-After honoured, in seconds; a longer one ends the case as an error.
+    #[arg(long, value_name = "SECS", default_value_t = crate::http::DEFAULT_MAX_RETRY_WAIT_SECS, value_parser = seconds_or_zero, allow_negative_numbers = true)]
+    pub max_retry_wait: f64,
+    /// At most N requests per second over the whole run (fractions allowed).
+    #[arg(long, value_name = "N", value_parser = requests_per_second, allow_negative_numbers = true)]
+    pub rate: Option<f64>,
 }
 
 /// What `run` writes and prints about its results.
@@ -277,6 +297,38 @@ pub struct ServeArgs {
     /// Requests in flight before shedding load (503).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_inflight: Option<u64>,
+    /// Seconds a request head may take (default 30); for tests.
+    #[arg(long, value_name = "SECS", value_parser = positive_seconds, hide = true)]
+    pub header_timeout: Option<f64>,
+    /// Seconds a connection may sit with no request and nothing moving (default 30); for tests.
+    #[arg(long, value_name = "SECS", value_parser = positive_seconds, hide = true)]
+    pub idle_timeout: Option<f64>,
+    /// Plant faults of the catalog (see --list-faults); repeatable.
+    #[arg(long = "fault", value_name = "NAME[,NAME]", value_delimiter = ',')]
+    pub faults: Vec<String>,
+    /// List the fault catalog (name, rules, description) and exit.
+    #[arg(long)]
+    pub list_faults: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MutantsArgs {
+    #[command(flatten)]
+    pub cases: CasesArgs,
+    /// Where mutants.json and mutants.md go.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "CONFORMANCE_REPORT_DIR",
+        default_value = "reports"
+    )]
+    pub report_dir: PathBuf,
+    /// Faulty servers judged at once (default: the number of CPUs).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
+    /// Only these faults (default: the whole catalog); repeatable.
+    #[arg(long = "fault", value_name = "NAME[,NAME]", value_delimiter = ',')]
+    pub faults: Vec<String>,
 }
 
 /// A flag value clap could not take.
@@ -284,6 +336,10 @@ pub struct ServeArgs {
 pub enum ArgError {
     #[error("`{0}` is not a number of seconds above 0 (at most 86400)")]
     Seconds(String),
+    #[error("`{0}` is not a number of seconds from 0 to 86400")]
+    SecondsOrZero(String),
+    #[error("`{0}` is not a number of requests per second above 0")]
+    Rate(String),
     #[error("`{0}` is not 'Name: value'")]
     Header(String),
     #[error("`{0}` is not a header name")]
@@ -296,6 +352,21 @@ fn positive_seconds(s: &str) -> Result<f64, ArgError> {
     match s.parse::<f64>() {
         Ok(v) if v > 0.0 && v.is_finite() && v <= 86_400.0 => Ok(v),
         _ => Err(ArgError::Seconds(s.to_string())),
+    }
+}
+
+fn seconds_or_zero(s: &str) -> Result<f64, ArgError> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=86_400.0).contains(&v) => Ok(v),
+        _ => Err(ArgError::SecondsOrZero(s.to_string())),
+    }
+}
+
+fn requests_per_second(s: &str) -> Result<f64, ArgError> {
+    match s.parse::<f64>() {
+        // Below one request a day is no rate anyone means.
+        Ok(v) if v.is_finite() && v >= 1.0 / 86_400.0 => Ok(v),
+        _ => Err(ArgError::Rate(s.to_string())),
     }
 }
 
@@ -339,6 +410,7 @@ pub fn main() -> Exit {
         Command::Validate(args) => validate::validate(args),
         Command::Rules(args) => rules::rules(args),
         Command::Serve(args) => serve::serve(args),
+        Command::Mutants(args) => mutants::mutants(args),
         Command::Report(ReportCommand::Merge(args)) => report::merge(args),
         Command::Report(ReportCommand::Compare(args)) => report::compare(args),
     }

@@ -47,7 +47,8 @@ Exit codes:
   2    nothing ran: usage, an invalid case set, a --filter that matches nothing,
        an unwritable report path, a set-up error (a caller's AUTH without its XUID...);
        or a report could not be written after the run (said on stderr)
-  3    no gating failure, but at least one case could not be judged (error)
+  3    no gating failure, but at least one case could not be judged (error); also when
+       the target is unreachable, or lacks the world the cases need (the preflight)
   130  interrupted by Ctrl-C (reports still written)
   143  stopped by SIGTERM (reports still written)";
 

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod exchange;
 pub mod exit;
 pub mod http;
+pub mod mutants;
 pub mod output;
 pub mod plan;
 pub mod reference;

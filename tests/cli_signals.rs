@@ -98,14 +98,15 @@ fn a_signal_during_a_probe_that_never_answers_stops_the_run_at_once() {
 
 #[test]
 fn sigterm_while_cases_run_writes_the_reports_and_exits_143() {
-    let target = fake::start(Behaviour::AnswerOnceThenHang);
+    let target = fake::start(Behaviour::AnswerReadsThenHang);
     let dir = tempfile::tempdir().expect("tmp");
     let (child, _) = start(
         &target,
         &["--timeout", "2", "--jobs", "2", "--filter", "handle-id/"],
         dir.path(),
     );
-    // The probe is answered; the first cases now wait on requests that never get an answer.
+    // The probe and the preflight are answered; the first cases now wait on writes that never
+    // get an answer.
     std::thread::sleep(Duration::from_millis(500));
     signal(&child, "TERM");
     // A second signal neither kills the run nor changes what the first decided.

@@ -118,6 +118,53 @@ fn a_timeout_of_zero_or_less_is_refused_in_words() {
 }
 
 #[test]
+fn throttling_flags_out_of_range_are_refused_in_words() {
+    for (flag, value, says) in [
+        (
+            "--rate",
+            "0",
+            "is not a number of requests per second above 0",
+        ),
+        (
+            "--rate",
+            "-2",
+            "is not a number of requests per second above 0",
+        ),
+        (
+            "--rate",
+            "inf",
+            "is not a number of requests per second above 0",
+        ),
+        (
+            "--max-retry-wait",
+            "-1",
+            "is not a number of seconds from 0 to 86400",
+        ),
+        (
+            "--max-retry-wait",
+            "1e9",
+            "is not a number of seconds from 0 to 86400",
+        ),
+        ("--retries", "-1", "--retries <N>"),
+    ] {
+        let out = cli(&["run", flag, value]);
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}");
+        let err = stderr(&out);
+        assert!(err.contains(says), "{flag} {value}: {err}");
+    }
+    let help = cli(&["run", "--help"]);
+    let text = String::from_utf8_lossy(&help.stdout);
+    for flag in [
+        "--retries <N>",
+        "--max-retry-wait <SECS>",
+        "--rate <N>",
+        "preflight",
+    ] {
+        assert!(text.contains(flag), "{flag}: {text}");
+    }
+}
+
+#[test]
 fn a_filter_that_matches_nothing_is_named_and_said_to_be_case_sensitive() {
     let target = fake::start(Behaviour::Echo);
     let dir = tempfile::tempdir().expect("tmp");

@@ -11,7 +11,8 @@
 //! NAME to every test binary, so a name that is no case here selects nothing and passes (exit 0).
 //! A case file's id with `--exact` selects its variants. A set-up error (a caller's AUTH without
 //! its XUID, a target that is not a URL, a report path in the way) concerns every trial: it is
-//! told once, exit 2; an unreachable target likewise, exit 3.
+//! told once, exit 2. A target that cannot be tested (unreachable, or missing the world the
+//! preflight looks for) likewise, exit 3, as `mpsd-conformance run` does.
 
 use std::collections::BTreeSet;
 use std::process::ExitCode;
@@ -28,8 +29,8 @@ use mpsd_conformance::report::{
     explain, FileInfo, Format, Redactor, ReportOptions, ReportSet, RunInfo, SuiteInfo, Transcripts,
 };
 use mpsd_conformance::run::{
-    not_run, prepare, probe, run_case, url_userinfo, Environment, FailOn, Outcome, PrepareOptions,
-    Prepared, Target,
+    not_run, preflight, prepare, probe, run_case, url_userinfo, Environment, FailOn, Outcome,
+    PrepareOptions, Prepared, Target,
 };
 
 /// The target and runtime, started once before the first trial (never by `--list`).
@@ -123,6 +124,21 @@ fn main() -> ExitCode {
                         Err(exit) => exit.into(),
                     };
                 }
+                let ctx = &shared.prepared.ctx;
+                if let Err(e) = shared.runtime.block_on(preflight(ctx, &selected)) {
+                    let why = shared.redactor.text(&format!(
+                        "target {} cannot be tested: {e}",
+                        shared.prepared.target_label
+                    ));
+                    errln!("error: {why}");
+                    for case in &selected {
+                        record(&not_run(case, Outcome::Error, &why));
+                    }
+                    return match finish_reports(&set, shared, started_at, clock) {
+                        Ok(()) => Exit::Errored.into(),
+                        Err(exit) => exit.into(),
+                    };
+                }
             }
         }
     }
@@ -190,6 +206,7 @@ fn finish_reports(
         serde_json::json!({ "via": "cargo test" }),
         started_at,
     );
+    info.harness.detection_score = mpsd_conformance::mutants::detection_score(&set.fingerprint);
     info.duration_ms = clock.elapsed().as_millis() as u64;
     let written = reports.finish(info);
     for e in &written.errors {

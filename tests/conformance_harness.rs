@@ -40,6 +40,10 @@ fn harness(args: &[&str], env: &[(&str, &str)]) -> Output {
         "CONFORMANCE_AUTH_B",
         "CONFORMANCE_XUID_A",
         "CONFORMANCE_XUID_B",
+        "CONFORMANCE_SCID",
+        "CONFORMANCE_TEMPLATE",
+        "CONFORMANCE_TEMPLATE_PERSISTENT",
+        "CONFORMANCE_TEMPLATE_SOLO",
         "CONFORMANCE_REPORT_DIR",
         "HTTP_PROXY",
         "http_proxy",
@@ -129,6 +133,34 @@ fn a_set_up_error_is_told_once_with_exit_2() {
         assert_eq!(all.matches(expected).count(), 1, "{all}");
         assert!(!all.contains("harness-token-value"), "{all}");
         assert!(!all.contains("FAILED"), "{all}");
+    }
+}
+
+#[test]
+fn a_world_the_preflight_finds_missing_is_told_once_with_exit_3() {
+    let reports = tempfile::tempdir().expect("tmp");
+    let dir = reports.path().to_str().expect("UTF-8 path");
+    let out = harness(
+        &["body/"],
+        &[
+            ("CONFORMANCE_TEMPLATE", "no-such-template"),
+            ("CONFORMANCE_REPORT_DIR", dir),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let all = text(&out);
+    assert_eq!(all.matches("CONFORMANCE_TEMPLATE:").count(), 1, "{all}");
+    assert!(!all.contains("set-up step"), "{all}");
+    assert!(!all.contains("FAILED"), "{all}");
+    // No trial ran; the report says why each selected case was not judged.
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(reports.path().join("report.json")).expect("read"))
+            .expect("JSON");
+    let cases = doc["cases"].as_array().expect("cases");
+    assert!(!cases.is_empty());
+    for case in cases {
+        assert_eq!(case["outcome"], "error");
+        assert!(case["exchanges"].as_array().is_some_and(Vec::is_empty));
     }
 }
 

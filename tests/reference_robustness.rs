@@ -5,45 +5,9 @@
 mod support;
 
 use serde_json::json;
-use support::{auth, parse_reply, raw, session_path, Reply, Req, World, A};
+use support::{auth, keep_alive, parse_reply, raw, read_one, session_path, Req, World, A};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-/// Reads one response (with a Content-Length) from a keep-alive connection.
-async fn read_one(stream: &mut TcpStream) -> Reply {
-    let mut data = Vec::new();
-    let mut chunk = [0u8; 8192];
-    loop {
-        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
-            let len = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse::<usize>().ok())
-                .unwrap_or(0);
-            if data.len() >= end + 4 + len {
-                return parse_reply(&data[..end + 4 + len], false).expect("an HTTP reply");
-            }
-        }
-        let n = stream.read(&mut chunk).await.expect("read the reply");
-        assert!(
-            n > 0,
-            "connection closed early: {:?}",
-            String::from_utf8_lossy(&data)
-        );
-        data.extend_from_slice(&chunk[..n]);
-    }
-}
-
-fn keep_alive(req: &Req) -> Vec<u8> {
-    let text = req.bytes();
-    let marker = b"Connection: close\r\n";
-    let at = text
-        .windows(marker.len())
-        .position(|w| w == marker)
-        .expect("the support client always closes");
-    [&text[..at], &text[at + marker.len()..]].concat()
-}
 
 #[tokio::test]
 async fn b11_413_is_readable_after_sending_the_whole_body_and_the_connection_survives() {

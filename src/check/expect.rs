@@ -228,6 +228,12 @@ fn header(
     }
     if let Some(path) = &h.path_equals {
         let path = path.render(env)?;
+        let path = match env.base_path() {
+            base if !base.is_empty() && path.starts_with('/') => {
+                Cow::Owned(format!("{base}{path}"))
+            }
+            _ => path,
+        };
         if !same_path(value, &path) {
             fail(
                 format!("header {name} names {path}"),

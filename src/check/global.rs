@@ -1,6 +1,7 @@
 //! Checks that run on every exchange of every case, fixtures included (O11, O12, O13).
 
 use crate::exchange::ResponseData;
+use crate::http::RetryAfter;
 
 use super::expect::media_type;
 use super::failure::Failure;
@@ -9,11 +10,14 @@ use super::failure::Failure;
 #[derive(Debug, Default)]
 pub struct GlobalVerdict {
     pub failures: Vec<Failure>,
-    /// A well-formed 429 or 503: the case cannot be judged (no retries yet).
+    /// A well-formed 429 or 503: it says nothing about the rules; the request may be retried
+    /// when `Retry-After` allows, else the case cannot be judged.
     pub throttled: Option<String>,
 }
 
-pub fn check_global(response: &ResponseData) -> GlobalVerdict {
+/// Judges `response`, the answer to a request with this `method` (an answer to HEAD has no
+/// body to judge).
+pub fn check_global(method: &str, response: &ResponseData) -> GlobalVerdict {
     let mut v = GlobalVerdict::default();
     let status = response.status;
     if status >= 500 && status != 503 {
@@ -33,15 +37,27 @@ pub fn check_global(response: &ResponseData) -> GlobalVerdict {
     if status == 429 || status == 503 {
         let rule = if status == 429 { "O11" } else { "O12" };
         let mut broken = false;
-        if response.header("retry-after").is_none() {
-            broken = true;
-            v.failures.push(Failure::new(
-                rule,
-                format!("{status} carries Retry-After"),
-                format!("a {status} without Retry-After"),
-            ));
+        match response.header("retry-after") {
+            None => {
+                broken = true;
+                v.failures.push(Failure::new(
+                    rule,
+                    format!("{status} carries Retry-After"),
+                    format!("a {status} without Retry-After"),
+                ));
+            }
+            // A value no client can act on tells it nothing about when to come back.
+            Some(value) if RetryAfter::parse(value).is_none() => {
+                broken = true;
+                v.failures.push(Failure::new(
+                    rule,
+                    format!("{status} carries Retry-After (delay-seconds or an HTTP-date)"),
+                    format!("a {status} whose Retry-After `{value}` is neither delay-seconds nor an HTTP-date"),
+                ));
+            }
+            Some(_) => {}
         }
-        if status == 429 {
+        if status == 429 && !method.eq_ignore_ascii_case("HEAD") {
             let json_media = response
                 .header("content-type")
                 .is_some_and(|ct| media_type(ct).eq_ignore_ascii_case("application/json"));
@@ -64,7 +80,8 @@ pub fn check_global(response: &ResponseData) -> GlobalVerdict {
         }
         if !broken {
             v.throttled = Some(format!(
-                "throttled: the target answered {status} (retries are not implemented)"
+                "throttled: the target answered {status} (Retry-After: {})",
+                response.header("retry-after").unwrap_or_default().trim()
             ));
         }
     }
@@ -115,26 +132,52 @@ mod tests {
 
     #[test]
     fn a_500_fails_o13_and_a_well_formed_429_is_throttling() {
-        let v = check_global(&response(500, &[], "oops"));
+        let v = check_global("GET", &response(500, &[], "oops"));
         assert_eq!(v.failures[0].rule, "O13");
         let ok = r#"{"version":1,"currentRequests":11,"maxRequests":10,"periodInSeconds":1,"limitType":"Rolling"}"#;
-        let v = check_global(&response(
-            429,
-            &[("Retry-After", "1"), ("Content-Type", "application/json")],
-            ok,
-        ));
+        let v = check_global(
+            "GET",
+            &response(
+                429,
+                &[("Retry-After", "1"), ("Content-Type", "application/json")],
+                ok,
+            ),
+        );
         assert!(v.failures.is_empty() && v.throttled.is_some());
-        let v = check_global(&response(
-            429,
-            &[("Content-Type", "application/json")],
-            "{}",
-        ));
+        let v = check_global(
+            "GET",
+            &response(429, &[("Content-Type", "application/json")], "{}"),
+        );
         assert_eq!(v.failures.len(), 2);
         assert!(v.failures.iter().all(|f| f.rule == "O11"));
-        let v = check_global(&response(503, &[], ""));
+        let v = check_global("GET", &response(503, &[], ""));
         assert_eq!(v.failures[0].rule, "O12");
-        assert!(check_global(&response(503, &[("Retry-After", "2")], ""))
-            .failures
-            .is_empty());
+        assert!(
+            check_global("GET", &response(503, &[("Retry-After", "2")], ""))
+                .failures
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn an_unreadable_retry_after_fails_and_is_no_throttling() {
+        let v = check_global("GET", &response(503, &[("Retry-After", "soon")], ""));
+        assert_eq!(v.failures.len(), 1);
+        assert_eq!(v.failures[0].rule, "O12");
+        assert!(v.failures[0].message.contains("`soon`"));
+        assert!(v.throttled.is_none());
+        let v = check_global(
+            "GET",
+            &response(503, &[("Retry-After", "Fri, 31 Dec 1999 23:59:59 GMT")], ""),
+        );
+        assert!(v.failures.is_empty() && v.throttled.is_some());
+    }
+
+    #[test]
+    fn a_429_to_head_needs_no_body() {
+        let head_429 = response(429, &[("Retry-After", "1")], "");
+        let v = check_global("HEAD", &head_429);
+        assert!(v.failures.is_empty() && v.throttled.is_some());
+        assert_eq!(check_global("GET", &head_429).failures.len(), 1);
     }
 }

@@ -16,7 +16,9 @@ Environment (flags win over variables):
   ALL_PROXY, NO_PROXY              loopback and the embedded server never use one
   SSL_CERT_FILE, SSL_CERT_DIR      replace the system's CA certificates (--cacert adds to them)
   NO_COLOR                         no colour, as --color never
-Each CONFORMANCE_* variable falls back on its own to the embedded reference's world.";
+Each CONFORMANCE_* variable falls back on its own to the embedded reference's world. Before
+the cases, a preflight checks that the templates they use answer under the SCID and that the
+callers given are accepted: if not, one message names the variable to set (exit 3).";
 
 /// Shown after the flags of `run --help`.
 pub fn run_after_help() -> String {

@@ -1,5 +1,5 @@
-//! `run`: load → select → check the report files → prepare the target → probe → run, the
-//! console and the report files fed as cases finish → write → exit code.
+//! `run`: load → select → check the report files → prepare the target → probe → preflight →
+//! run, the console and the report files fed as cases finish → write → exit code.
 
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
@@ -10,15 +10,15 @@ use std::time::{Duration, Instant, SystemTime};
 use serde_json::json;
 
 use crate::exit::Exit;
-use crate::http::{ClientIdentity, ClientOptions, ProxyChoice, TlsOptions};
+use crate::http::{ClientIdentity, ClientOptions, ProxyChoice, RetryPolicy, TlsOptions};
 use crate::plan::CasePlan;
 use crate::report::{
     Baseline, Console, FileInfo, Format, Redactor, ReportOptions, ReportSet, RunInfo, SuiteInfo,
     Transcripts, Verbosity, REDACTED,
 };
 use crate::run::{
-    not_run, prepare, probe, run_cases, url_userinfo, CaseResult, Environment, FailOn, Outcome,
-    PrepareOptions, RunnerOptions, Target,
+    not_run, preflight, prepare, probe, run_cases, url_userinfo, CaseResult, Environment, FailOn,
+    Outcome, PreflightError, PrepareOptions, RunnerOptions, Target,
 };
 use crate::{errln, outln};
 
@@ -174,18 +174,34 @@ pub fn run(args: RunArgs) -> Exit {
                 _ = signals.first_signal() => None,
                 r = probe(&ctx) => Some(r),
             };
-            let not_judged = match probed {
-                None => Some((
+            let interrupted = || {
+                Some((
                     Outcome::Interrupted,
                     "interrupted before the case started".to_string(),
-                )),
-                Some(Err(e)) => {
-                    let message = format!("target {target_label} cannot be tested: {e}");
-                    errln!("error: {}", redactor.text(&message));
-                    Some((Outcome::Error, message))
-                }
+                ))
+            };
+            let cannot_be_tested = |e: &dyn std::fmt::Display| {
+                let message = format!("target {target_label} cannot be tested: {e}");
+                errln!("error: {}", redactor.text(&message));
+                Some((Outcome::Error, message))
+            };
+            let mut not_judged = match probed {
+                None => interrupted(),
+                Some(Err(e)) => cannot_be_tested(&e),
                 Some(Ok(())) => None,
             };
+            if not_judged.is_none() {
+                let checked = tokio::select! {
+                    biased;
+                    _ = signals.first_signal() => Err(PreflightError::Interrupted),
+                    r = preflight(&ctx, &cases) => r,
+                };
+                not_judged = match checked {
+                    Ok(()) => None,
+                    Err(PreflightError::Interrupted) => interrupted(),
+                    Err(e) => cannot_be_tested(&e),
+                };
+            }
             if let Some((outcome, why)) = not_judged {
                 // The reports record every case; the console has said it once.
                 for result in all(&cases, outcome, &why) {
@@ -240,6 +256,7 @@ pub fn run(args: RunArgs) -> Exit {
         options_json(&args, &redactor),
         started_at,
     );
+    info.harness.detection_score = crate::mutants::detection_score(&set.fingerprint);
     info.duration_ms = clock.elapsed().as_millis() as u64;
     let written = reports.finish(info);
     for e in &written.errors {
@@ -353,6 +370,11 @@ fn client_options(args: &RunArgs) -> ClientOptions {
                 _ => None,
             },
         },
+        retry: RetryPolicy {
+            retries: args.throttle.retries,
+            max_wait: Duration::from_secs_f64(args.throttle.max_retry_wait),
+        },
+        rate: args.throttle.rate,
     }
 }
 
@@ -409,5 +431,8 @@ fn options_json(args: &RunArgs, redactor: &Redactor) -> serde_json::Value {
         "client_cert": path(client_cert),
         "client_key": path(client_key),
         "rerun_failed": path(&args.rerun_failed),
+        "retries": args.throttle.retries,
+        "max_retry_wait": args.throttle.max_retry_wait,
+        "rate": args.throttle.rate,
     })
 }

@@ -1,6 +1,7 @@
 //! The one HTTP client of a run: reqwest on rustls (ring), no redirects, a per-request timeout
 //! that covers the whole answer, a cap on the body read, the run's proxies and TLS settings.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -10,6 +11,8 @@ use crate::exchange::{RequestData, ResponseData, TransportError};
 
 use super::error::ClientError;
 use super::proxy::{ProxyChoice, ProxyRules};
+use super::rate::RateLimit;
+use super::retry::{Backoff, RetryPolicy};
 use super::tls::{self, TlsOptions};
 use super::urls::Urls;
 
@@ -27,6 +30,10 @@ pub struct ClientOptions {
     /// Which proxy carries requests to the target (loopback never uses one).
     pub proxy: ProxyChoice,
     pub tls: TlsOptions,
+    /// Retries of a throttled request (`send_with_retries`).
+    pub retry: RetryPolicy,
+    /// At most this many requests per second, over every clone of the client.
+    pub rate: Option<f64>,
 }
 
 impl Default for ClientOptions {
@@ -36,6 +43,8 @@ impl Default for ClientOptions {
             max_body: DEFAULT_MAX_BODY,
             proxy: ProxyChoice::default(),
             tls: TlsOptions::default(),
+            retry: RetryPolicy::default(),
+            rate: None,
         }
     }
 }
@@ -46,6 +55,10 @@ pub struct HttpClient {
     options: ClientOptions,
     proxies: ProxyRules,
     urls: Urls,
+    /// Shared by the clones, so the rate holds for the whole run.
+    rate: Option<Arc<RateLimit>>,
+    /// Shared by the clones: a throttled answer holds the whole run back.
+    backoff: Arc<Backoff>,
 }
 
 impl HttpClient {
@@ -75,11 +88,14 @@ impl HttpClient {
         let inner = builder
             .build()
             .map_err(|e| ClientError::Build { reason: chain(&e) })?;
+        let rate = options.rate.map(|n| Arc::new(RateLimit::new(n)));
         Ok(HttpClient {
             inner,
             options,
             proxies,
             urls: Urls::default(),
+            rate,
+            backoff: Arc::default(),
         })
     }
 
@@ -97,11 +113,19 @@ impl HttpClient {
         &self.options
     }
 
-    /// Sends one request and reads the whole answer, within the timeout.
+    pub(super) fn backoff(&self) -> &Backoff {
+        &self.backoff
+    }
+
+    /// Sends one request and reads the whole answer, within the timeout (which, like the
+    /// duration, starts once `--rate` lets the request go).
     pub async fn send(
         &self,
         request: &RequestData,
     ) -> (Result<ResponseData, TransportError>, Duration) {
+        if let Some(rate) = &self.rate {
+            rate.turn().await;
+        }
         let started = Instant::now();
         let result = match tokio::time::timeout(self.options.timeout, self.exchange(request)).await
         {

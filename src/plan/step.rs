@@ -116,6 +116,25 @@ pub struct RequestPlan {
     pub joins: Joins,
 }
 
+impl RequestPlan {
+    /// Adds the `world.*` keys it reads.
+    pub fn world_keys(&self, out: &mut std::collections::BTreeSet<String>) {
+        self.method.world_keys(out);
+        self.path.world_keys(out);
+        if let Caller::Tmpl(t) = &self.caller {
+            t.world_keys(out);
+        }
+        for (_, v) in self.headers.iter() {
+            v.world_keys(out);
+        }
+        match &self.body {
+            BodyPlan::Json(v) => v.world_keys(out),
+            BodyPlan::Raw(t) => t.world_keys(out),
+            _ => {}
+        }
+    }
+}
+
 /// Whose Authorization the request carries.
 #[derive(Debug)]
 pub enum Caller {

@@ -66,6 +66,11 @@ pub trait Env {
     fn slot(&self, slot: usize) -> Option<&Value>;
     /// The slot's name, for messages (`s.handle`).
     fn slot_name(&self, slot: usize) -> &str;
+    /// The path of the target's base URL (`/mpsd` of `https://host/mpsd`), empty at the root:
+    /// a path an answer must name is under it, as a request's is.
+    fn base_path(&self) -> &str {
+        ""
+    }
 }
 
 /// Why a template could not be rendered.
@@ -186,7 +191,32 @@ fn render_parts<'a>(parts: &'a [Part], env: &'a dyn Env) -> Result<Val<'a>, Rend
     Ok(Val::Text(Cow::Owned(out)))
 }
 
+/// Adds the `world.*` keys a template reads, through parameters and variant values too.
+fn world_keys_of(parts: &[Part], out: &mut std::collections::BTreeSet<String>) {
+    for part in parts {
+        match part {
+            Part::Expr {
+                src: Src::World(key),
+                ..
+            } => {
+                out.insert(key.to_string());
+            }
+            Part::Expr {
+                src: Src::Value(v), ..
+            } => v.world_keys(out),
+            _ => {}
+        }
+    }
+}
+
 impl Text {
+    /// Adds the `world.*` keys it reads.
+    pub fn world_keys(&self, out: &mut std::collections::BTreeSet<String>) {
+        if let Text::Tmpl(parts) = self {
+            world_keys_of(parts, out);
+        }
+    }
+
     pub fn lit(text: impl Into<Box<str>>) -> Text {
         Text::Lit(text.into())
     }
@@ -226,6 +256,21 @@ impl Text {
 }
 
 impl TValue {
+    /// Adds the `world.*` keys it reads.
+    pub fn world_keys(&self, out: &mut std::collections::BTreeSet<String>) {
+        match self {
+            TValue::Lit(_) => {}
+            TValue::Str(parts) => world_keys_of(parts, out),
+            TValue::Array(items) => items.iter().for_each(|i| i.world_keys(out)),
+            TValue::Object(entries) => {
+                for (k, v) in entries.iter() {
+                    k.world_keys(out);
+                    v.world_keys(out);
+                }
+            }
+        }
+    }
+
     /// Whether nothing inside is a template.
     pub fn as_lit(&self) -> Option<&Value> {
         match self {

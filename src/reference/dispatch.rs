@@ -3,11 +3,14 @@
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::header::{ALLOW, CONNECTION, CONTENT_LOCATION, ETAG};
+use axum::http::header::{ALLOW, CONNECTION, CONTENT_LOCATION, CONTENT_TYPE, ETAG, IF_MATCH};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use uuid::Uuid;
 
 use super::errors::{self, header_value, Reject};
+use super::faults::{Fault, Faults};
 use super::handle_id;
 use super::handles::{self, Handle};
 use super::headers::{self, Preconditions};
@@ -18,17 +21,24 @@ use super::world;
 use super::write::{self, WriteInput, WriteOutcome};
 use super::write_request;
 
-pub(crate) type AppState = Arc<Store>;
+/// What every request shares: the store, and the faults planted at start.
+pub(crate) struct App {
+    pub store: Store,
+    pub faults: Faults,
+}
 
-pub(crate) async fn dispatch(State(store): State<AppState>, request: Request) -> Response {
+pub(crate) type AppState = Arc<App>;
+
+pub(crate) async fn dispatch(State(app): State<AppState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     // Read (or drain) the body first, whatever the answer: replying while the client is still
     // sending would get the connection reset under the reply.
     let body = request_body::read(body).await;
     let close = matches!(body, RequestBody::TooLarge { drained: false });
-    let mut response = match judge(&store, &parts.method, &parts.uri, &parts.headers, body) {
+    let faults = app.faults;
+    let mut response = match judge(&app, &parts.method, &parts.uri, &parts.headers, body) {
         Ok(response) => response,
-        Err(reject) => reject.into_response(),
+        Err(reject) => refusal(reject, faults),
     };
     if close {
         response
@@ -38,25 +48,55 @@ pub(crate) async fn dispatch(State(store): State<AppState>, request: Request) ->
     response
 }
 
+/// The response for a refused request (SH4: text/plain with a message).
+fn refusal(reject: Reject, faults: Faults) -> Response {
+    match reject.status {
+        // The error handler renders validation errors as JSON objects.
+        StatusCode::BAD_REQUEST if faults.has(Fault::BadRequestJsonBody) => {
+            let body = json!({ "error": reject.message }).to_string();
+            errors::json(reject.status, body.into())
+        }
+        // A "not found" maps to the bare status code.
+        StatusCode::NOT_FOUND if faults.has(Fault::NotFoundEmptyBody) => {
+            errors::empty(reject.status)
+        }
+        _ => reject.into_response(),
+    }
+}
+
 fn judge(
-    store: &Store,
+    app: &App,
     method: &Method,
     uri: &axum::http::Uri,
     headers: &HeaderMap,
     body: RequestBody,
 ) -> Result<Response, Reject> {
+    let (store, faults) = (&app.store, app.faults);
     let Some(route) = Route::parse(uri.path()) else {
         return Err(Reject::not_found(format!("no resource at {}", uri.path())));
     };
+    if faults.has(Fault::SessionTemplatesExactCase)
+        && matches!(route, Route::SessionByName { .. })
+        && !uri.path().contains("/sessionTemplates/")
+    {
+        // The route was declared with the literal segment `sessionTemplates`.
+        return Err(Reject::not_found(format!("no resource at {}", uri.path())));
+    }
     let allow = route.allow_header();
     if !route.allowed().contains(method) {
+        if faults.has(Fault::WrongVerb404) && matches!(route, Route::HandleSession(_)) {
+            // Only GET and PUT were routed for the session; other verbs fall through to "no route".
+            return Err(Reject::not_found(format!("no resource at {}", uri.path())));
+        }
         let reject = Reject::new(
             StatusCode::METHOD_NOT_ALLOWED,
             format!("{method} is not allowed here; allowed: {allow}"),
         );
         return Err(match header_value(&allow) {
-            Some(value) => reject.with_header(ALLOW, value),
-            None => reject,
+            Some(value) if !faults.has(Fault::AllowHeaderMissing) => {
+                reject.with_header(ALLOW, value)
+            }
+            _ => reject,
         });
     }
     if method == Method::OPTIONS {
@@ -67,18 +107,28 @@ fn judge(
         return Ok(response);
     }
 
-    let caller = headers::caller(headers)?;
-    headers::contract_version(headers)?;
+    let reading = method == Method::GET;
+    let caller = match headers::caller(headers, faults) {
+        Err(_) if reading && faults.has(Fault::AuthUncheckedOnReads) => String::new(),
+        other => other?,
+    };
+    if !(reading && faults.has(Fault::VersionUncheckedOnReads)) {
+        headers::contract_version(headers, faults)?;
+    }
 
     match route {
         Route::Handles => {
-            let body = complete(body)?;
-            let handle = store.insert_handle(handles::create(&body, &caller)?);
+            let body = complete(body, faults)?;
+            let handle = store.insert_handle(handles::create(&body, &caller, faults)?);
             Ok(errors::json(StatusCode::CREATED, handle.document()))
         }
         Route::Handle(raw) => {
-            let handle = find_handle(store, raw)?;
+            let handle = find_handle(store, raw, faults, false)?;
             if method == Method::DELETE {
+                if faults.has(Fault::HandleDeleteNoop) {
+                    // The delete is acknowledged and queued; nothing ever processes the queue.
+                    return Ok(errors::empty(StatusCode::NO_CONTENT));
+                }
                 if store.remove_handle(&handle.id) {
                     Ok(errors::empty(StatusCode::NO_CONTENT))
                 } else {
@@ -92,19 +142,23 @@ fn judge(
             }
         }
         Route::HandleSession(raw) => {
-            let handle = find_handle(store, raw)?;
+            // This route was written first, and looks the id up as sent.
+            let as_sent = faults.has(Fault::HandleIdCaseSensitiveOnSession);
+            let handle = find_handle(store, raw, faults, as_sent)?;
             if method == Method::PUT {
-                put_session(
-                    store,
-                    &handle.session,
-                    handle.template,
-                    &caller,
-                    uri,
-                    headers,
-                    body,
-                )
+                let write = SessionWrite {
+                    key: &handle.session,
+                    template: handle.template,
+                    caller: &caller,
+                };
+                let mut response = put_session(store, faults, write, uri, headers, body)?;
+                if faults.has(Fault::ContentLocationMissingViaHandle) {
+                    // The handle route assembles its own answer and never learnt the header.
+                    response.headers_mut().remove(CONTENT_LOCATION);
+                }
+                Ok(response)
             } else {
-                get_session(store, &handle.session, headers)
+                get_session(store, faults, &handle.session, headers)
             }
         }
         Route::SessionByName {
@@ -114,27 +168,53 @@ fn judge(
         } => {
             let (key, template) = session_by_name(scid, template, name)?;
             if method == Method::PUT {
-                put_session(store, &key, template, &caller, uri, headers, body)
+                let write = SessionWrite {
+                    key: &key,
+                    template,
+                    caller: &caller,
+                };
+                put_session(store, faults, write, uri, headers, body)
             } else {
-                get_session(store, &key, headers)
+                get_session(store, faults, &key, headers)
             }
         }
     }
 }
 
-/// G1–G4: 400 for an id that is not a GUID, 404 for a GUID that names no handle.
-fn find_handle(store: &Store, raw: &str) -> Result<Arc<Handle>, Reject> {
-    let id = route::percent_decode(raw)
-        .and_then(|decoded| handle_id::parse(&decoded))
-        .ok_or_else(|| {
-            let shown: String = raw.chars().take(80).collect();
-            Reject::bad_request(format!(
-                "handle id `{shown}` is not a hyphenated GUID (8-4-4-4-12 hex digits)"
-            ))
-        })?;
+/// G1–G4: 400 for an id that is not a GUID, 404 for a GUID that names no handle. Handles are
+/// stored under the lowercase id; `as_sent` looks the id up as the client wrote it.
+fn find_handle(
+    store: &Store,
+    raw: &str,
+    faults: Faults,
+    as_sent: bool,
+) -> Result<Arc<Handle>, Reject> {
+    let decoded = route::percent_decode(raw);
+    let id = decoded.as_deref().and_then(|text| {
+        if faults.has(Fault::HandleIdLenientParse) {
+            Uuid::parse_str(text).ok().map(|id| id.to_string())
+        } else {
+            handle_id::parse(text)
+        }
+    });
+    let Some(id) = id else {
+        let shown: String = raw.chars().take(80).collect();
+        if faults.has(Fault::HandleIdInvalid500) {
+            return Err(Reject::internal(format!(
+                "internal error: Guid.Parse failed for `{shown}`"
+            )));
+        }
+        return Err(Reject::bad_request(format!(
+            "handle id `{shown}` is not a hyphenated GUID (8-4-4-4-12 hex digits)"
+        )));
+    };
+    let key = match decoded {
+        Some(sent) if as_sent => sent,
+        _ => id,
+    };
     store
-        .handle(&id)
-        .ok_or_else(|| Reject::not_found(format!("no handle with id {id}")))
+        .handle(&key)
+        .ok_or_else(|| Reject::not_found(format!("no handle with id {key}")))
 }
 
 fn session_by_name(
@@ -160,9 +240,12 @@ fn session_by_name(
     Ok((SessionKey::new(&scid, template.name, &name), template))
 }
 
-fn complete(body: RequestBody) -> Result<axum::body::Bytes, Reject> {
+fn complete(body: RequestBody, faults: Faults) -> Result<axum::body::Bytes, Reject> {
     match body {
         RequestBody::Complete(bytes) => Ok(bytes),
+        RequestBody::TooLarge { .. } if faults.has(Fault::OversizedBody500) => Err(
+            Reject::internal("internal error: the request body stream failed"),
+        ),
         RequestBody::TooLarge { .. } => Err(Reject::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!(
@@ -177,13 +260,25 @@ fn complete(body: RequestBody) -> Result<axum::body::Bytes, Reject> {
 }
 
 /// R2 and R5 GET (O16).
-fn get_session(store: &Store, key: &SessionKey, headers: &HeaderMap) -> Result<Response, Reject> {
+fn get_session(
+    store: &Store,
+    faults: Faults,
+    key: &SessionKey,
+    headers: &HeaderMap,
+) -> Result<Response, Reject> {
     let if_none_match = Preconditions::from_headers(headers).if_none_match;
     let current = store.read_session(key, |s| s.map(|s| (s.document.clone(), s.etag.clone())));
     let Some((document, etag)) = current else {
+        if faults.has(Fault::ReadMissingSession404) {
+            return Err(Reject::not_found("no such session"));
+        }
         return Ok(errors::empty(StatusCode::NO_CONTENT));
     };
     let mut response = match if_none_match {
+        // Only the presence of the header is looked at.
+        Some(_) if faults.has(Fault::NotModifiedOnAnyEtag) => {
+            errors::empty(StatusCode::NOT_MODIFIED)
+        }
         Some(condition) if condition.matches(Some(&etag)) => {
             errors::empty(StatusCode::NOT_MODIFIED)
         }
@@ -195,24 +290,59 @@ fn get_session(store: &Store, key: &SessionKey, headers: &HeaderMap) -> Result<R
             response
         }
     };
-    if let Some(value) = header_value(&etag) {
+    let not_modified = response.status() == StatusCode::NOT_MODIFIED;
+    let etag_forgotten = not_modified && faults.has(Fault::NotModifiedWithoutEtag);
+    if let Some(value) = header_value(&etag).filter(|_| !etag_forgotten) {
         response.headers_mut().insert(ETAG, value);
     }
     Ok(response)
 }
 
+/// Which session a PUT writes, under which template, as whom.
+struct SessionWrite<'a> {
+    key: &'a SessionKey,
+    template: &'static world::Template,
+    caller: &'a str,
+}
+
 /// R1 and R5 PUT.
 fn put_session(
     store: &Store,
-    key: &SessionKey,
-    template: &'static world::Template,
-    caller: &str,
+    faults: Faults,
+    write: SessionWrite<'_>,
     uri: &axum::http::Uri,
     headers: &HeaderMap,
     body: RequestBody,
 ) -> Result<Response, Reject> {
-    let body = complete(body)?;
-    let request = write_request::parse(&body)?;
+    let SessionWrite {
+        key,
+        template,
+        caller,
+    } = write;
+    let body = complete(body, faults)?;
+    if faults.has(Fault::CharsetRefused) {
+        // The media type is compared as a whole string.
+        let content_type = headers.get(CONTENT_TYPE).map(HeaderValue::as_bytes);
+        if content_type.is_some_and(|ct| ct != b"application/json") {
+            return Err(Reject::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Content-Type must be application/json",
+            ));
+        }
+    }
+    if faults.has(Fault::LongIfMatch500) {
+        // The tags are copied into a fixed 8 KiB buffer.
+        if headers.get(IF_MATCH).is_some_and(|v| v.len() > 8 * 1024) {
+            return Err(Reject::internal("internal error: buffer overflow"));
+        }
+    }
+    if faults.has(Fault::NocommitTwice500) && route::query_keys(uri.query(), "nocommit") > 1 {
+        // The query is deserialized into a struct, and a repeated key is an error nobody maps.
+        return Err(Reject::internal(
+            "internal error: duplicate field `nocommit`",
+        ));
+    }
+    let request = write_request::parse(&body, faults)?;
     let preconditions = Preconditions::from_headers(headers);
     let input = WriteInput {
         request: &request,
@@ -220,6 +350,7 @@ fn put_session(
         template,
         preconditions: &preconditions,
         nocommit: route::is_nocommit(uri.query()),
+        faults,
     };
     let outcome = store.with_session(key, |slot| write::execute(slot, input))?;
     let (status, document, etag, location) = match outcome {
@@ -232,7 +363,7 @@ fn put_session(
             document,
             etag,
         } => {
-            let status = if created {
+            let status = if created && !faults.has(Fault::CreateAnswers200) {
                 StatusCode::CREATED
             } else {
                 StatusCode::OK
@@ -241,11 +372,17 @@ fn put_session(
         }
     };
     let mut response = errors::json(status, document);
-    if let Some(value) = header_value(&etag) {
+    let etag_forgotten = status == StatusCode::CREATED && faults.has(Fault::EtagMissingOnCreate);
+    if let Some(value) = header_value(&etag).filter(|_| !etag_forgotten) {
         response.headers_mut().insert(ETAG, value);
     }
     if location {
-        if let Some(value) = header_value(&key.location()) {
+        let path = if faults.has(Fault::ContentLocationRequestPath) {
+            uri.path().to_owned()
+        } else {
+            key.location()
+        };
+        if let Some(value) = header_value(&path) {
             response.headers_mut().insert(CONTENT_LOCATION, value);
         }
     }

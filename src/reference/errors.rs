@@ -49,6 +49,12 @@ impl Reject {
         Self::new(StatusCode::PRECONDITION_FAILED, message)
     }
 
+    /// A 500, as a framework answers a handler that failed. The healthy reference never builds
+    /// one (O13); only planted faults do.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, message)
+    }
+
     pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.push((name, value));
         self

@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 use super::errors::Reject;
+use super::faults::{Fault, Faults};
 use super::store::SessionKey;
 use super::world;
 
@@ -31,7 +32,7 @@ impl Handle {
 }
 
 /// R3: checks a `POST /handles` body and builds the handle it asks for.
-pub(crate) fn create(body: &[u8], caller: &str) -> Result<Handle, Reject> {
+pub(crate) fn create(body: &[u8], caller: &str, faults: Faults) -> Result<Handle, Reject> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| Reject::bad_request(format!("the request body is not valid JSON: {e}")))?;
     let Value::Object(body) = value else {
@@ -75,7 +76,7 @@ pub(crate) fn create(body: &[u8], caller: &str) -> Result<Handle, Reject> {
             ))
         }
     };
-    if *kind == "invite" && invited.is_none() {
+    if *kind == "invite" && invited.is_none() && !faults.has(Fault::InviteWithoutInvitedXuid) {
         return Err(Reject::bad_request("an invite handle needs `invitedXuid`"));
     }
     let attributes = match body.get("inviteAttributes") {
@@ -103,6 +104,12 @@ pub(crate) fn create(body: &[u8], caller: &str) -> Result<Handle, Reject> {
         "titleId": world::TITLE_ID,
         "ownerXuid": caller,
     });
+    if faults.has(Fault::OwnerXuidNumber) {
+        // The owner is kept as a u64 and serialized as one.
+        if let (Value::Object(doc), Ok(owner)) = (&mut doc, caller.parse::<u64>()) {
+            doc.insert("ownerXuid".into(), json!(owner));
+        }
+    }
     if let (Value::Object(doc), Some(invited)) = (&mut doc, invited) {
         let expiration = SystemTime::now() + INVITE_LIFETIME;
         doc.insert("invitedXuid".into(), json!(invited));
@@ -127,7 +134,7 @@ mod tests {
 
     fn status(body: Value) -> Result<Value, u16> {
         let bytes = serde_json::to_vec(&body).unwrap_or_default();
-        create(&bytes, "1")
+        create(&bytes, "1", Faults::none())
             .map(|h| serde_json::from_slice(&h.document).unwrap_or(Value::Null))
             .map_err(|r| r.status.as_u16())
     }
@@ -163,6 +170,6 @@ mod tests {
         let mut bad_version = invite();
         bad_version["version"] = json!(2);
         assert_eq!(status(bad_version).err(), Some(400));
-        assert!(create(b"[", "1").is_err());
+        assert!(create(b"[", "1", Faults::none()).is_err());
     }
 }

@@ -4,6 +4,7 @@ use axum::http::header::{AUTHORIZATION, IF_MATCH, IF_NONE_MATCH};
 use axum::http::{HeaderMap, StatusCode};
 
 use super::errors::Reject;
+use super::faults::{Fault, Faults};
 
 const CONTRACT_VERSION: &str = "x-xbl-contract-version";
 const OLDEST_VERSION: u32 = 104;
@@ -11,9 +12,12 @@ const NEWEST_VERSION: u32 = 107;
 
 /// H1: `Ok` for 104–107; 400 for missing, empty, repeated or non-canonical integers; 406 for
 /// integers outside the known range (§8 lists the choices).
-pub(crate) fn contract_version(headers: &HeaderMap) -> Result<u32, Reject> {
+pub(crate) fn contract_version(headers: &HeaderMap, faults: Faults) -> Result<u32, Reject> {
     let mut values = headers.get_all(CONTRACT_VERSION).iter();
     let Some(first) = values.next() else {
+        if faults.has(Fault::VersionMissingServed) {
+            return Ok(NEWEST_VERSION);
+        }
         return Err(Reject::bad_request(
             "missing X-Xbl-Contract-Version header (send 107)",
         ));
@@ -34,16 +38,18 @@ pub(crate) fn contract_version(headers: &HeaderMap) -> Result<u32, Reject> {
             "X-Xbl-Contract-Version is empty (send 107)",
         ));
     }
-    // Canonical decimal only: `+107`, `0107`, `107.5`, `107, 107` are refused (§8).
-    let canonical =
-        text.bytes().all(|b| b.is_ascii_digit()) && (text == "0" || !text.starts_with('0'));
-    if !canonical {
-        return Err(Reject::bad_request(format!(
-            "X-Xbl-Contract-Version `{text}` is not an integer"
-        )));
-    }
-    let version = text.parse::<u32>().unwrap_or(u32::MAX);
-    if !(OLDEST_VERSION..=NEWEST_VERSION).contains(&version) {
+    let version = if faults.has(Fault::VersionFloatParse) {
+        // A float parse "to be lenient", then a saturating cast: 107.5 becomes 107.
+        match text.parse::<f64>() {
+            Ok(lenient) => lenient as u32,
+            Err(_) => canonical_version(text, faults)?,
+        }
+    } else {
+        canonical_version(text, faults)?
+    };
+    let too_old = version < OLDEST_VERSION && !faults.has(Fault::VersionOldServed);
+    let not_newest = version != NEWEST_VERSION && faults.has(Fault::VersionOnly107);
+    if too_old || version > NEWEST_VERSION || not_newest {
         return Err(Reject::new(
             StatusCode::NOT_ACCEPTABLE,
             format!(
@@ -54,10 +60,32 @@ pub(crate) fn contract_version(headers: &HeaderMap) -> Result<u32, Reject> {
     Ok(version)
 }
 
+/// Canonical decimal only: `+107`, `0107`, `107.5`, `107, 107` are refused (§8). Digits too
+/// many for a `u32` are a version above any known one.
+fn canonical_version(text: &str, faults: Faults) -> Result<u32, Reject> {
+    let canonical =
+        text.bytes().all(|b| b.is_ascii_digit()) && (text == "0" || !text.starts_with('0'));
+    if !canonical {
+        return Err(Reject::bad_request(format!(
+            "X-Xbl-Contract-Version `{text}` is not an integer"
+        )));
+    }
+    match text.parse::<u32>() {
+        Ok(version) => Ok(version),
+        Err(e) if faults.has(Fault::VersionOverflow500) => Err(Reject::internal(format!(
+            "internal error: contract version: {e}"
+        ))),
+        Err(_) => Ok(u32::MAX),
+    }
+}
+
 /// H2: the caller's xuid, from `Authorization: XBL3.0 x=<userhash>;<token>`.
-pub(crate) fn caller(headers: &HeaderMap) -> Result<String, Reject> {
+pub(crate) fn caller(headers: &HeaderMap, faults: Faults) -> Result<String, Reject> {
     let mut values = headers.get_all(AUTHORIZATION).iter();
     let Some(first) = values.next() else {
+        if faults.has(Fault::AuthMissing403) {
+            return Err(Reject::forbidden("access denied: no credentials"));
+        }
         return Err(Reject::unauthorized("missing Authorization header"));
     };
     if values.next().is_some() {
@@ -68,35 +96,46 @@ pub(crate) fn caller(headers: &HeaderMap) -> Result<String, Reject> {
     let text = first
         .to_str()
         .map_err(|_| Reject::unauthorized("Authorization is not valid text"))?;
-    parse_xbl3(text).ok_or_else(|| {
+    parse_xbl3(text, faults).ok_or_else(|| {
         Reject::unauthorized("malformed Authorization; expected `XBL3.0 x=<xuid>;<token>`")
     })
 }
 
 /// The caller's xuid when the request carries exactly one well-formed Authorization header;
 /// used to key the rate limiter before the request is judged.
-pub(crate) fn caller_key(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn caller_key(headers: &HeaderMap, faults: Faults) -> Option<String> {
     let mut values = headers.get_all(AUTHORIZATION).iter();
     let first = values.next()?;
     if values.next().is_some() {
         return None;
     }
-    parse_xbl3(first.to_str().ok()?)
+    parse_xbl3(first.to_str().ok()?, faults)
 }
 
-fn parse_xbl3(text: &str) -> Option<String> {
+fn parse_xbl3(text: &str, faults: Faults) -> Option<String> {
     let text = text.trim();
     let (scheme, rest) = text.split_once([' ', '\t'])?;
-    if !scheme.eq_ignore_ascii_case("XBL3.0") {
+    let scheme_ok = if faults.has(Fault::AuthSchemeCaseSensitive) {
+        scheme == "XBL3.0"
+    } else {
+        scheme.eq_ignore_ascii_case("XBL3.0")
+    };
+    if !scheme_ok {
         return None;
     }
     let rest = rest.trim_start().strip_prefix("x=")?;
-    let (userhash, token) = rest.split_once(';')?;
+    let lax_token = faults.has(Fault::AuthTokenUnchecked);
+    let (userhash, token) = match rest.split_once(';') {
+        Some(parts) => parts,
+        // Only the `XBL3.0 x=` prefix was validated; the rest is "the token's business".
+        None if lax_token => (rest, ""),
+        None => return None,
+    };
     // The reference takes the userhash as the xuid, so it must be a decimal string.
     let decimal = !userhash.is_empty()
         && userhash.len() <= 20
         && userhash.bytes().all(|b| b.is_ascii_digit());
-    if !decimal || token.trim().is_empty() {
+    if !decimal || (token.trim().is_empty() && !lax_token) {
         return None;
     }
     Some(userhash.to_owned())
@@ -190,8 +229,13 @@ mod tests {
         map
     }
 
+    fn parse_xbl3_healthy(text: &str) -> Option<String> {
+        parse_xbl3(text, Faults::none())
+    }
+
     fn version(values: &[&[u8]]) -> Result<u32, u16> {
-        contract_version(&with(CONTRACT_VERSION, values)).map_err(|r| r.status.as_u16())
+        contract_version(&with(CONTRACT_VERSION, values), Faults::none())
+            .map_err(|r| r.status.as_u16())
     }
 
     #[test]
@@ -219,8 +263,14 @@ mod tests {
 
     #[test]
     fn authorization_forms() {
-        assert_eq!(parse_xbl3("XBL3.0 x=123;tok").as_deref(), Some("123"));
-        assert_eq!(parse_xbl3("xbl3.0 x=123;tok").as_deref(), Some("123"));
+        assert_eq!(
+            parse_xbl3_healthy("XBL3.0 x=123;tok").as_deref(),
+            Some("123")
+        );
+        assert_eq!(
+            parse_xbl3_healthy("xbl3.0 x=123;tok").as_deref(),
+            Some("123")
+        );
         for bad in [
             "",
             "XBL3.0",
@@ -232,14 +282,17 @@ mod tests {
             "XBL3.0 x=abc;t",
             "XBL2.0 x=1;t",
         ] {
-            assert_eq!(parse_xbl3(bad), None, "{bad}");
+            assert_eq!(parse_xbl3_healthy(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn two_authorization_headers_are_400() {
         let headers = with("authorization", &[b"XBL3.0 x=1;t", b"XBL3.0 x=1;t"]);
-        assert_eq!(caller(&headers).map_err(|r| r.status.as_u16()), Err(400));
+        assert_eq!(
+            caller(&headers, Faults::none()).map_err(|r| r.status.as_u16()),
+            Err(400)
+        );
     }
 
     #[test]

@@ -10,10 +10,11 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::Semaphore;
 
 use super::errors::Reject;
+use super::faults::{Fault, Faults};
 use super::request_body;
 
 pub(crate) async fn layer(
-    State(slots): State<Arc<Semaphore>>,
+    State((slots, faults)): State<(Arc<Semaphore>, Faults)>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -22,12 +23,14 @@ pub(crate) async fn layer(
         return next.run(request).await;
     }
     let closed = !request_body::drain(request.into_body()).await;
-    let mut response = Reject::new(
+    let mut reject = Reject::new(
         StatusCode::SERVICE_UNAVAILABLE,
         "the server is handling too many requests; retry later",
-    )
-    .with_header(RETRY_AFTER, HeaderValue::from_static("1"))
-    .into_response();
+    );
+    if !faults.has(Fault::OverloadWithoutRetryAfter) {
+        reject = reject.with_header(RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    let mut response = reject.into_response();
     if closed {
         response
             .headers_mut()

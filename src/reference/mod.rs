@@ -4,8 +4,10 @@
 //! same code, checking one with the other would prove nothing.
 
 mod config;
+mod connection;
 mod dispatch;
 mod errors;
+mod faults;
 mod handle_id;
 mod handles;
 mod headers;
@@ -17,9 +19,11 @@ mod route;
 mod server;
 mod session;
 mod store;
+mod watchdog;
 mod world;
 mod write;
 mod write_request;
 
-pub use config::Config;
+pub use config::{Config, Timeouts};
+pub use faults::{Fault, Faults};
 pub use server::{app, serve, start, RunningServer};

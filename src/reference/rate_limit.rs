@@ -13,6 +13,7 @@ use axum::response::Response;
 use serde_json::json;
 
 use super::errors;
+use super::faults::{Fault, Faults};
 use super::headers;
 use super::request_body;
 
@@ -23,6 +24,7 @@ const SWEEP_AT: usize = 4096;
 pub(crate) struct RateLimiter {
     max: u32,
     windows: Mutex<HashMap<String, VecDeque<Instant>>>,
+    faults: Faults,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -35,10 +37,11 @@ pub(crate) enum Verdict {
 }
 
 impl RateLimiter {
-    pub fn new(max: u32) -> Self {
+    pub fn new(max: u32, faults: Faults) -> Self {
         Self {
             max,
             windows: Mutex::new(HashMap::new()),
+            faults,
         }
     }
 
@@ -72,7 +75,7 @@ pub(crate) async fn layer(
     next: Next,
 ) -> Response {
     // The caller is the identity when there is one, else the peer address.
-    let caller = headers::caller_key(request.headers()).unwrap_or_else(|| {
+    let caller = headers::caller_key(request.headers(), limiter.faults).unwrap_or_else(|| {
         request
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()
@@ -93,7 +96,9 @@ pub(crate) async fn layer(
     let bytes = serde_json::to_vec(&body).unwrap_or_default();
     let mut response = errors::json(StatusCode::TOO_MANY_REQUESTS, bytes.into());
     let headers = response.headers_mut();
-    headers.insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    if !limiter.faults.has(Fault::RateLimitWithoutRetryAfter) {
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    }
     if closed {
         headers.insert(
             axum::http::header::CONNECTION,
@@ -109,7 +114,7 @@ mod tests {
 
     #[test]
     fn window_rolls() {
-        let limiter = RateLimiter::new(2);
+        let limiter = RateLimiter::new(2, Faults::none());
         let t0 = Instant::now();
         assert_eq!(limiter.check("a", t0), Verdict::Allow);
         assert_eq!(limiter.check("a", t0), Verdict::Allow);
@@ -120,7 +125,7 @@ mod tests {
 
     #[test]
     fn zero_refuses_everything() {
-        let limiter = RateLimiter::new(0);
+        let limiter = RateLimiter::new(0, Faults::none());
         assert_eq!(
             limiter.check("a", Instant::now()),
             Verdict::Deny { current: 1 }

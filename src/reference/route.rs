@@ -68,6 +68,9 @@ impl<'a> Route<'a> {
 }
 
 fn literal(segment: &str, expected: &str) -> bool {
+    if !segment.contains('%') {
+        return segment.eq_ignore_ascii_case(expected);
+    }
     match percent_decode(segment) {
         Some(decoded) => decoded.eq_ignore_ascii_case(expected),
         None => false,
@@ -106,17 +109,19 @@ fn hex(b: u8) -> Option<u8> {
     }
 }
 
-/// Percent-encodes everything but RFC 3986 unreserved characters, for `Content-Location`.
-pub(crate) fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+/// Appends `text` to `out`, percent-encoding everything but RFC 3986 unreserved characters, for
+/// `Content-Location`.
+pub(crate) fn percent_encode_into(out: &mut String, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for b in text.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
+            out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xf)]));
         }
     }
-    out
 }
 
 /// `?nocommit=true` (B10); other spellings such as `nocommit=1` are not a nocommit (§8).
@@ -130,6 +135,18 @@ pub(crate) fn is_nocommit(query: Option<&str>) -> bool {
     })
 }
 
+/// How many times `key` appears in the query (case-insensitively, after decoding).
+pub(crate) fn query_keys(query: Option<&str>, key: &str) -> usize {
+    query.map_or(0, |q| {
+        q.split('&')
+            .filter(|pair| {
+                let name = pair.split_once('=').map_or(*pair, |(k, _)| k);
+                percent_decode(name).is_some_and(|k| k.eq_ignore_ascii_case(key))
+            })
+            .count()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +155,11 @@ mod tests {
     fn routes() {
         assert_eq!(Route::parse("/handles"), Some(Route::Handles));
         assert_eq!(Route::parse("/handles/x"), Some(Route::Handle("x")));
+        assert_eq!(Route::parse("/%68andles/x"), Some(Route::Handle("x")));
+        assert_eq!(
+            Route::parse("/HANDLES/x/%53ession"),
+            Some(Route::HandleSession("x"))
+        );
         assert_eq!(
             Route::parse("/handles/x/session"),
             Some(Route::HandleSession("x"))
@@ -177,10 +199,17 @@ mod tests {
         assert!(is_nocommit(Some("a=b&nocommit=true")));
         assert!(!is_nocommit(Some("nocommit=1")));
         assert!(!is_nocommit(None));
+        assert_eq!(
+            query_keys(Some("nocommit=true&NoCommit=1&x=nocommit"), "nocommit"),
+            2
+        );
+        assert_eq!(query_keys(None, "nocommit"), 0);
     }
 
     #[test]
     fn encoding() {
-        assert_eq!(percent_encode("a b/c"), "a%20b%2Fc");
+        let mut out = String::from("/");
+        percent_encode_into(&mut out, "a b/c\u{e9}~");
+        assert_eq!(out, "/a%20b%2Fc%C3%A9~");
     }
 }

@@ -2,40 +2,55 @@
 
 use std::io::{self, Write};
 use std::net::{Ipv4Addr, SocketAddr};
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::middleware::from_fn_with_state;
-use axum::serve::ListenerExt;
 use axum::Router;
 use tokio::net::TcpListener;
-use tokio::sync::{oneshot, Semaphore};
+use tokio::sync::{oneshot, watch, Semaphore};
 use tokio::task::JoinHandle;
 
 use super::config::Config;
-use super::dispatch::{dispatch, AppState};
+use super::connection::{self, Settings};
+use super::dispatch::{dispatch, App, AppState};
+use super::faults::{self, Fault};
 use super::rate_limit::{self, RateLimiter};
 use super::{inflight, store::Store};
 
 /// How long `RunningServer::shutdown` waits for open connections before it stops waiting.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// How long accepting pauses after running out of file descriptors: short, because descriptors
+/// come back as soon as the watchdogs shed idle connections.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// The router, with fresh in-memory state.
 pub fn app(config: Config) -> Router {
-    let state: AppState = Arc::new(Store::default());
+    let state: AppState = Arc::new(App {
+        store: Store::default(),
+        faults: config.faults,
+    });
     let mut router = Router::new().fallback(dispatch).with_state(state);
-    if let Some(max) = config.rate_limit {
+    // A fault in a limiter switches the limiter on, so that there is something to break.
+    let rate_limit = config.rate_limit.or_else(|| {
+        let on = config.faults.has(Fault::RateLimitWithoutRetryAfter);
+        on.then_some(faults::FAULTY_RATE_LIMIT)
+    });
+    if let Some(max) = rate_limit {
         router = router.layer(from_fn_with_state(
-            Arc::new(RateLimiter::new(max)),
+            Arc::new(RateLimiter::new(max, config.faults)),
             rate_limit::layer,
         ));
     }
+    let max_inflight = config.max_inflight.or_else(|| {
+        let on = config.faults.has(Fault::OverloadWithoutRetryAfter);
+        on.then_some(faults::FAULTY_MAX_INFLIGHT)
+    });
     // Added last so it is outermost: shedding costs the least when it happens first.
-    if let Some(max) = config.max_inflight {
-        router = router.layer(from_fn_with_state(
-            Arc::new(Semaphore::new(max.min(Semaphore::MAX_PERMITS))),
-            inflight::layer,
-        ));
+    if let Some(max) = max_inflight {
+        let slots = Arc::new(Semaphore::new(max.min(Semaphore::MAX_PERMITS)));
+        router = router.layer(from_fn_with_state((slots, config.faults), inflight::layer));
     }
     router
 }
@@ -105,16 +120,59 @@ async fn run(
     config: Config,
     signal: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    // Responses are written whole, so Nagle would only add delay on keep-alive connections.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(
-        listener,
-        app(config).into_make_service_with_connect_info::<SocketAddr>(),
+    let settings = Settings {
+        timeouts: config.timeouts,
+        connect_info: config.rate_limit.is_some(),
+    };
+    // Turns the handler into routes once, not per connection.
+    let app = app(config).with_state(());
+    // Connections hold a receiver each; when the last one is gone, every connection has ended.
+    let (stop, stopped) = watch::channel(false);
+    let mut signal = pin!(signal);
+    let mut out_of_files = false;
+    loop {
+        let accepted = tokio::select! {
+            biased;
+            _ = signal.as_mut() => break,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((tcp, remote)) => {
+                out_of_files = false;
+                let task =
+                    connection::serve(tcp, remote, app.clone(), settings.clone(), stopped.clone());
+                tokio::spawn(task);
+            }
+            Err(e) if is_connection_error(&e) => {}
+            Err(e) => {
+                // Out of descriptors (or kernel memory) is a state the server recovers from as
+                // connections close; the connection stays queued in the backlog meanwhile.
+                if !std::mem::replace(&mut out_of_files, true) {
+                    eprintln!("warning: failed to accept a connection ({e}); retrying every {ACCEPT_BACKOFF:?}");
+                }
+                tokio::select! {
+                    biased;
+                    _ = signal.as_mut() => break,
+                    _ = tokio::time::sleep(ACCEPT_BACKOFF) => {}
+                }
+            }
+        }
+    }
+    drop(listener);
+    drop(stopped);
+    let _ = stop.send(true);
+    stop.closed().await;
+    Ok(())
+}
+
+/// A connection that failed between the kernel's accept and ours; the next one is unaffected.
+fn is_connection_error(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
     )
-    .with_graceful_shutdown(signal)
-    .await
 }
 
 /// Ctrl-C or (on Unix) SIGTERM. Installed before binding so a failure is reported, not ignored.

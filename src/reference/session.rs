@@ -1,13 +1,16 @@
 //! The stored session and its document (SH1, SH2).
 
 use std::collections::BTreeMap;
+use std::fmt::Display;
 use std::time::SystemTime;
 
 use axum::body::Bytes;
-use serde_json::{json, Map, Value};
+use serde::ser::{Serialize, SerializeMap, SerializeStruct, Serializer};
+use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::faults::{Fault, Faults};
 use super::world::Template;
 
 /// The `system` and `custom` objects of `constants` or `properties`.
@@ -17,9 +20,21 @@ pub(crate) struct Bag {
     pub custom: Map<String, Value>,
 }
 
-impl Bag {
-    fn render(&self) -> Value {
-        json!({ "system": self.system, "custom": self.custom })
+/// A bag as the document shows it.
+struct BagDocument<'a>(&'a Bag, Faults);
+
+impl Serialize for BagDocument<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (b, faults) = (self.0, self.1);
+        let mut bag = serializer.serialize_struct("Bag", 2)?;
+        bag.serialize_field("system", &b.system)?;
+        // `skip_serializing_if = "Map::is_empty"` on a field the contract requires.
+        if faults.has(Fault::EmptyCustomOmitted) && b.custom.is_empty() {
+            bag.skip_field("custom")?;
+        } else {
+            bag.serialize_field("custom", &b.custom)?;
+        }
+        bag.end()
     }
 }
 
@@ -89,61 +104,149 @@ impl Session {
             document: Bytes::new(),
             etag: String::new(),
         };
-        session.render();
+        // Every stored session is rendered again, with the server's faults, once its content is set.
+        session.render(Faults::none());
         session
     }
 
+    /// This session with other content, not yet re-rendered. Unlike `clone()` and then assigning
+    /// `content`, it never copies the content that would be thrown away.
+    pub fn with_content(&self, content: Content) -> Self {
+        Self {
+            branch: self.branch,
+            change_number: self.change_number,
+            correlation_id: self.correlation_id,
+            start_time: self.start_time,
+            content,
+            document: self.document.clone(),
+            etag: self.etag.clone(),
+        }
+    }
+
     /// Re-renders the document and ETag after `content` or `change_number` changed.
-    pub fn render(&mut self) {
-        let document = serde_json::to_vec(&self.to_json()).unwrap_or_default();
+    pub fn render(&mut self, faults: Faults) {
+        // Written straight from the session: building a `serde_json::Value` tree first (and
+        // dropping it) cost more than the rest of a write.
+        let mut document = Vec::with_capacity(self.document.len() + 128);
+        if serde_json::to_writer(&mut document, &Document(self, faults)).is_err() {
+            document.clear();
+        }
         self.etag = etag_of(&document);
         self.document = Bytes::from(document);
     }
+}
 
-    fn to_json(&self) -> Value {
-        let c = &self.content;
-        let indexes: Vec<u32> = c.members.keys().copied().collect();
-        let mut members = Map::new();
-        for (pos, (index, member)) in c.members.iter().enumerate() {
-            let next = indexes.get(pos + 1).copied().unwrap_or(c.next_index);
-            let mut m = Map::new();
-            m.insert("next".into(), json!(next));
-            m.insert("constants".into(), member.constants.render());
-            m.insert("properties".into(), member.properties.render());
-            if member.reserved {
-                m.insert("reserved".into(), json!(true));
-            }
-            members.insert(index.to_string(), Value::Object(m));
+/// The session as SH1 shows it; keys in the order clients see them.
+struct Document<'a>(&'a Session, Faults);
+
+impl Serialize for Document<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (session, faults) = (self.0, self.1);
+        let c = &session.content;
+        let mut doc = serializer.serialize_struct("Session", 10)?;
+        doc.serialize_field("contractVersion", &107)?;
+        doc.serialize_field("branch", &Text(session.branch))?;
+        doc.serialize_field("changeNumber", &session.change_number)?;
+        doc.serialize_field("correlationId", &Text(session.correlation_id))?;
+        let start_time = humantime::format_rfc3339_millis(session.start_time);
+        doc.serialize_field("startTime", &Text(start_time))?;
+        doc.serialize_field("constants", &BagDocument(&c.constants, faults))?;
+        doc.serialize_field("properties", &BagDocument(&c.properties, faults))?;
+        if faults.has(Fault::EmptyMembersOmitted) && c.members.is_empty() {
+            doc.skip_field("members")?;
+        } else {
+            doc.serialize_field("members", &Members(c, faults))?;
         }
-        let accepted = c.members.values().filter(|m| !m.reserved).count();
-        json!({
-            "contractVersion": 107,
-            "branch": self.branch.to_string(),
-            "changeNumber": self.change_number,
-            "correlationId": self.correlation_id.to_string(),
-            "startTime": humantime::format_rfc3339_millis(self.start_time).to_string(),
-            "constants": c.constants.render(),
-            "properties": c.properties.render(),
-            "members": members,
-            "membersInfo": {
-                "first": indexes.first().copied().unwrap_or(c.next_index),
-                "next": c.next_index,
-                "count": c.members.len(),
-                "accepted": accepted,
-            },
-            "servers": c.servers,
-        })
+        doc.serialize_field("membersInfo", &MembersInfo(c, faults))?;
+        doc.serialize_field("servers", &c.servers)?;
+        doc.end()
+    }
+}
+
+/// `members`, keyed by index; each links to the next index (or `membersInfo.next`).
+struct Members<'a>(&'a Content, Faults);
+
+impl Serialize for Members<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (c, faults) = (self.0, self.1);
+        let mut members = serializer.serialize_map(Some(c.members.len()))?;
+        let mut entries = c.members.iter().peekable();
+        while let Some((index, member)) = entries.next() {
+            let next = if faults.has(Fault::MemberNextIndexPlusOne) {
+                index.saturating_add(1)
+            } else {
+                entries.peek().map_or(c.next_index, |(i, _)| **i)
+            };
+            let member = MemberDocument {
+                member,
+                next,
+                faults,
+            };
+            members.serialize_entry(index, &member)?;
+        }
+        members.end()
+    }
+}
+
+struct MemberDocument<'a> {
+    member: &'a Member,
+    next: u32,
+    faults: Faults,
+}
+
+impl Serialize for MemberDocument<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let m = self.member;
+        let mut member = serializer.serialize_struct("Member", 4)?;
+        member.serialize_field("next", &self.next)?;
+        member.serialize_field("constants", &BagDocument(&m.constants, self.faults))?;
+        member.serialize_field("properties", &BagDocument(&m.properties, self.faults))?;
+        if m.reserved {
+            member.serialize_field("reserved", &true)?;
+        }
+        member.end()
+    }
+}
+
+struct MembersInfo<'a>(&'a Content, Faults);
+
+impl Serialize for MembersInfo<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let c = self.0;
+        let accepted = if self.1.has(Fault::ReservedCountedAsAccepted) {
+            c.members.len()
+        } else {
+            c.members.values().filter(|m| !m.reserved).count()
+        };
+        let first = c.members.keys().next().copied().unwrap_or(c.next_index);
+        let mut info = serializer.serialize_struct("MembersInfo", 4)?;
+        info.serialize_field("first", &first)?;
+        info.serialize_field("next", &c.next_index)?;
+        info.serialize_field("count", &c.members.len())?;
+        info.serialize_field("accepted", &accepted)?;
+        info.end()
+    }
+}
+
+/// A value written as a JSON string through its `Display`, without an intermediate `String`.
+struct Text<T>(T);
+
+impl<T: Display> Serialize for Text<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
     }
 }
 
 /// Opaque, and derived from the whole document (branch and changeNumber included), so two
 /// different states never share an ETag — not even a `nocommit` preview and a later real write.
 fn etag_of(document: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(document);
     let mut out = String::with_capacity(34);
     out.push('"');
     for b in &digest[..16] {
-        out.push_str(&format!("{b:02x}"));
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xf)]));
     }
     out.push('"');
     out
@@ -153,6 +256,7 @@ fn etag_of(document: &[u8]) -> String {
 mod tests {
     use super::*;
     use crate::reference::world;
+    use serde_json::json;
 
     fn doc(s: &Session) -> Value {
         serde_json::from_slice(&s.document).unwrap_or(Value::Null)
@@ -190,7 +294,7 @@ mod tests {
             );
         }
         s.content.next_index = 5;
-        s.render();
+        s.render(Faults::none());
         let d = doc(&s);
         assert_eq!(d["members"]["0"]["next"], 4);
         assert_eq!(d["members"]["4"]["next"], 5);
@@ -207,10 +311,10 @@ mod tests {
         };
         let mut s = Session::new(t);
         let before = s.etag.clone();
-        s.render();
+        s.render(Faults::none());
         assert_eq!(s.etag, before);
         s.change_number += 1;
-        s.render();
+        s.render(Faults::none());
         assert_ne!(s.etag, before);
     }
 }

@@ -28,13 +28,19 @@ impl SessionKey {
 
     /// O14: the session's path.
     pub fn location(&self) -> String {
-        use super::route::percent_encode;
-        format!(
-            "/serviceconfigs/{}/sessiontemplates/{}/sessions/{}",
-            percent_encode(&self.scid),
-            percent_encode(&self.template),
-            percent_encode(&self.name)
-        )
+        use super::route::percent_encode_into;
+        let segments = [
+            ("/serviceconfigs/", &self.scid),
+            ("/sessiontemplates/", &self.template),
+            ("/sessions/", &self.name),
+        ];
+        let length: usize = segments.iter().map(|(l, s)| l.len() + s.len()).sum();
+        let mut out = String::with_capacity(length);
+        for (literal, segment) in segments {
+            out.push_str(literal);
+            percent_encode_into(&mut out, segment);
+        }
+        out
     }
 }
 
@@ -66,7 +72,14 @@ impl Store {
         f: impl FnOnce(&mut Option<Session>) -> R,
     ) -> R {
         loop {
-            let slot = Arc::clone(lock(&self.sessions).entry(key.clone()).or_default());
+            let slot = {
+                let mut map = lock(&self.sessions);
+                // Looked up before `entry`, which would copy the key on every write.
+                match map.get(key) {
+                    Some(slot) => Arc::clone(slot),
+                    None => Arc::clone(map.entry(key.clone()).or_default()),
+                }
+            };
             let mut guard = lock(&slot);
             if guard.retired {
                 continue;

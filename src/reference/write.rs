@@ -5,8 +5,10 @@
 
 use axum::body::Bytes;
 use serde_json::{json, Map, Value};
+use uuid::Uuid;
 
 use super::errors::Reject;
+use super::faults::{Fault, Faults};
 use super::headers::{Preconditions, TagCondition};
 use super::merge::{merge_constants, merge_patch, ConstantConflict};
 use super::session::{Bag, Content, Member, Session};
@@ -20,6 +22,7 @@ pub(crate) struct WriteInput<'a> {
     pub preconditions: &'a Preconditions,
     /// B10: answer as if, store nothing.
     pub nocommit: bool,
+    pub faults: Faults,
 }
 
 #[derive(Debug)]
@@ -40,10 +43,21 @@ pub(crate) fn execute(
     slot: &mut Option<Session>,
     input: WriteInput<'_>,
 ) -> Result<WriteOutcome, Reject> {
+    let faults = input.faults;
     let current = slot.as_ref();
-    check_ready_and_active(current.map(|s| &s.content), input.request, input.caller)?;
-    if let Some(stale) = check_preconditions(current, input.preconditions)? {
-        return Ok(stale);
+    check_ready_and_active(
+        current.map(|s| &s.content),
+        input.request,
+        input.caller,
+        faults,
+    )?;
+    let fast_leave =
+        faults.has(Fault::LeaveSkipsIfMatch) && matches!(input.request.me, Some(MeWrite::Leave));
+    let dry_run = faults.has(Fault::NocommitSkipsPreconditions) && input.nocommit;
+    if !fast_leave && !dry_run {
+        if let Some(stale) = check_preconditions(current, input.preconditions, faults)? {
+            return Ok(stale);
+        }
     }
 
     let created = current.is_none();
@@ -51,17 +65,25 @@ pub(crate) fn execute(
         Some(session) => session.content.clone(),
         None => Session::new(input.template).content,
     };
-    let content = apply(base, created, input.request, input.caller, input.template)?;
+    let content = apply(
+        base,
+        created,
+        input.request,
+        input.caller,
+        input.template,
+        faults,
+    )?;
 
-    if content.members.is_empty() && !input.template.keeps_empty_sessions() {
-        if !input.nocommit {
-            *slot = None;
-        }
-        return Ok(WriteOutcome::NoContent);
+    let keeps_empty =
+        input.template.keeps_empty_sessions() && !faults.has(Fault::EmptyPersistentDeleted);
+    if content.members.is_empty() && !keeps_empty {
+        return Ok(delete(slot, content, input.nocommit, faults));
     }
 
     let next = match current {
-        Some(session) if session.content == content => {
+        Some(session)
+            if session.content == content && !faults.has(Fault::UnchangedWriteNewEtag) =>
+        {
             return Ok(WriteOutcome::Session {
                 created: false,
                 document: session.document.clone(),
@@ -69,28 +91,79 @@ pub(crate) fn execute(
             })
         }
         Some(session) => {
-            let mut next = session.clone();
-            next.content = content;
-            next.change_number += 1;
-            next.render();
+            let bumped = !faults.has(Fault::ChangeNumberMembersOnly)
+                || session.content.members != content.members;
+            let mut next = session.with_content(content);
+            if bumped {
+                next.change_number += 1;
+            }
+            if faults.has(Fault::BranchNewOnEveryWrite) {
+                next.branch = Uuid::new_v4();
+            }
+            next.render(faults);
             next
         }
         None => {
             let mut next = Session::new(input.template);
             next.content = content;
-            next.render();
+            next.render(faults);
             next
         }
+    };
+    let etag = match current {
+        // The header is filled from the record as it was loaded.
+        Some(session) if faults.has(Fault::EtagFromBeforeWrite) => session.etag.clone(),
+        _ => next.etag.clone(),
     };
     let outcome = WriteOutcome::Session {
         created,
         document: next.document.clone(),
-        etag: next.etag.clone(),
+        etag,
     };
-    if !input.nocommit {
+    if !input.nocommit || (created && faults.has(Fault::NocommitCreates)) {
         *slot = Some(next);
+    } else if let Some(stored) = slot.as_mut().filter(|_| {
+        // The counter is bumped on the way in, before the dry-run branch.
+        faults.has(Fault::NocommitBumpsChangeNumber)
+    }) {
+        stored.change_number += 1;
+        stored.render(faults);
     }
     Ok(outcome)
+}
+
+/// O3: the write leaves no member where empty sessions are not kept, so the session goes.
+fn delete(
+    slot: &mut Option<Session>,
+    content: Content,
+    nocommit: bool,
+    faults: Faults,
+) -> WriteOutcome {
+    // Only the faulty paths look at the session as the write left it.
+    let wanted = faults.has(Fault::LastLeaveAnswers200) || faults.has(Fault::DeletedSessionKept);
+    let emptied = slot.as_ref().filter(|_| wanted).map(|session| {
+        let mut emptied = session.with_content(content);
+        emptied.change_number += 1;
+        emptied.render(faults);
+        emptied
+    });
+    let outcome = match &emptied {
+        // The answer is built from the emptied copy before anyone remembers the 204.
+        Some(emptied) if faults.has(Fault::LastLeaveAnswers200) => WriteOutcome::Session {
+            created: false,
+            document: emptied.document.clone(),
+            etag: emptied.etag.clone(),
+        },
+        _ => WriteOutcome::NoContent,
+    };
+    if !nocommit || faults.has(Fault::NocommitDeletes) {
+        *slot = match emptied {
+            // "Deleting" saves the emptied session; nothing ever removes it.
+            Some(emptied) if faults.has(Fault::DeletedSessionKept) => Some(emptied),
+            _ => None,
+        };
+    }
+    outcome
 }
 
 /// B5, judged on each member as it would be after the write.
@@ -98,7 +171,9 @@ fn check_ready_and_active(
     current: Option<&Content>,
     request: &WriteRequest,
     caller: &str,
+    faults: Faults,
 ) -> Result<(), Reject> {
+    let current = current.filter(|_| !faults.has(Fault::ReadyJudgedOnRequestOnly));
     let existing = |xuid: &str| {
         current
             .and_then(|c| c.member_by_xuid(xuid).and_then(|i| c.members.get(&i)))
@@ -115,7 +190,12 @@ fn check_ready_and_active(
         }
     }
     let both = |s: &Map<String, Value>| {
-        s.get("ready") == Some(&Value::Bool(true)) && s.get("active") == Some(&Value::Bool(true))
+        let active = if faults.has(Fault::ReadyRefusedBesideInactive) {
+            s.contains_key("active")
+        } else {
+            s.get("active") == Some(&Value::Bool(true))
+        };
+        s.get("ready") == Some(&Value::Bool(true)) && active
     };
     if merged.iter().any(both) {
         return Err(Reject::bad_request(
@@ -136,26 +216,42 @@ fn merged_system(mut base: Map<String, Value>, write: &MemberWrite) -> Map<Strin
 fn check_preconditions(
     current: Option<&Session>,
     preconditions: &Preconditions,
+    faults: Faults,
 ) -> Result<Option<WriteOutcome>, Reject> {
     let etag = current.map(|s| s.etag.as_str());
     if let Some(condition) = &preconditions.if_match {
         if !condition.matches(etag) {
             return match (current, condition) {
+                (None, TagCondition::Any) if faults.has(Fault::IfMatchStarCreates) => Ok(None),
                 (None, TagCondition::Any) => Err(Reject::precondition_failed(
                     "If-Match: * but the session does not exist",
                 )),
+                (None, TagCondition::Tags(_))
+                    if faults.has(Fault::IfMatchIgnoredWithoutSession) =>
+                {
+                    Ok(None)
+                }
                 (None, TagCondition::Tags(_)) => Err(Reject::precondition_failed(
                     "If-Match names an ETag but the session does not exist",
                 )),
-                (Some(session), _) => Ok(Some(WriteOutcome::Stale {
+                (Some(_), _) if faults.has(Fault::Stale412WithoutSession) => Err(
+                    Reject::precondition_failed("the session has changed since that ETag"),
+                ),
+                (Some(session), condition) => Ok(Some(WriteOutcome::Stale {
                     document: session.document.clone(),
-                    etag: session.etag.clone(),
+                    etag: match condition {
+                        // The response's ETag is filled from the request's header.
+                        TagCondition::Tags(sent) if faults.has(Fault::Stale412EchoesIfMatch) => {
+                            sent.join(", ")
+                        }
+                        _ => session.etag.clone(),
+                    },
                 })),
             };
         }
     }
     if let Some(condition) = &preconditions.if_none_match {
-        if condition.matches(etag) {
+        if condition.matches(etag) && !faults.has(Fault::IfNoneMatchIgnored) {
             let message = match condition {
                 TagCondition::Any => "If-None-Match: * but the session already exists",
                 TagCondition::Tags(_) => "If-None-Match matches the session's current ETag",
@@ -173,20 +269,21 @@ fn apply(
     request: &WriteRequest,
     caller: &str,
     template: &Template,
+    faults: Faults,
 ) -> Result<Content, Reject> {
-    if request.writes_servers {
+    if request.writes_servers && !faults.has(Fault::ServersWriteIgnored) {
         return Err(Reject::forbidden(
             "only a server principal may write `servers`",
         ));
     }
-    if request.writes_indexed_member {
+    if request.writes_indexed_member && !faults.has(Fault::IndexedMemberIgnored) {
         return Err(Reject::forbidden(
             "a user may not write a member by index; use members.me",
         ));
     }
     if let Some(MeWrite::Upsert(m)) = &request.me {
         if let Some(named) = m.named_xuid() {
-            if named != caller {
+            if named != caller && !faults.has(Fault::XuidUnchecked) {
                 return Err(Reject::forbidden(format!(
                     "members.me names xuid {named}, but the caller is {caller}"
                 )));
@@ -194,47 +291,101 @@ fn apply(
         }
     }
 
-    merge_bag_constants(
-        &mut content.constants,
-        &request.constants,
-        created,
-        "constants",
-    )?;
+    let constants_sent = request.constants.system.is_some() || request.constants.custom.is_some();
+    if !created && constants_sent && faults.has(Fault::ConstantsResend409) {
+        return Err(Reject::conflict(
+            "constants can only be sent when the session is created",
+        ));
+    }
+    if created && faults.has(Fault::TemplateConstantsOverridden) {
+        // Applied over the template's like properties are.
+        patch_bag(&mut content.constants, &request.constants);
+    } else if created || !faults.has(Fault::ConstantsChangeIgnored) {
+        merge_bag_constants(
+            &mut content.constants,
+            &request.constants,
+            created,
+            "constants",
+        )?;
+    }
     patch_bag(&mut content.properties, &request.properties);
 
-    let count_before = content.members.len();
+    let counted = |c: &Content| {
+        if faults.has(Fault::ReservationsIgnoreMax) {
+            c.members.values().filter(|m| !m.reserved).count()
+        } else {
+            c.members.len()
+        }
+    };
+    let count_before = counted(&content);
     match &request.me {
         None => {}
         Some(MeWrite::Leave) => {
-            if let Some(index) = content.member_by_xuid(caller) {
-                content.members.remove(&index);
+            let index = if faults.has(Fault::LeaveUsesPositionAsIndex) {
+                let position = content.members.values().position(|m| m.xuid == caller);
+                position.and_then(|p| u32::try_from(p).ok())
+            } else {
+                content.member_by_xuid(caller)
+            };
+            match index {
+                Some(index) => {
+                    content.members.remove(&index);
+                }
+                None if faults.has(Fault::LeaveByNonMember403) => {
+                    return Err(Reject::forbidden(format!(
+                        "{caller} is not a member of this session"
+                    )))
+                }
+                None => {}
             }
         }
-        Some(MeWrite::Upsert(write)) => match content.member_by_xuid(caller) {
-            Some(index) => {
-                if let Some(member) = content.members.get_mut(&index) {
-                    // A reservation turns into a member here, so its constants are still open.
-                    let allow_new = member.reserved;
-                    merge_bag_constants(
-                        &mut member.constants,
-                        &write.constants,
-                        allow_new,
-                        "members.me.constants",
-                    )?;
-                    member.reserved = false;
-                    patch_bag(&mut member.properties, &write.properties);
+        Some(MeWrite::Upsert(write)) => {
+            // A body that makes the caller active reads like a join, and joins add a member.
+            let joining = faults.has(Fault::RejoinDuplicatesMember)
+                && write
+                    .properties
+                    .system
+                    .as_ref()
+                    .and_then(|s| s.get("active"))
+                    == Some(&Value::Bool(true));
+            let existing = if joining {
+                None
+            } else {
+                content.member_by_xuid(caller)
+            };
+            match existing {
+                Some(index) => {
+                    if let Some(member) = content.members.get_mut(&index) {
+                        // A reservation turns into a member here, so its constants are still open.
+                        let allow_new = member.reserved;
+                        merge_bag_constants(
+                            &mut member.constants,
+                            &write.constants,
+                            allow_new,
+                            "members.me.constants",
+                        )?;
+                        member.reserved = false;
+                        patch_bag(&mut member.properties, &write.properties);
+                    }
                 }
+                None => add_member(&mut content, caller, write, false, faults)?,
             }
-            None => add_member(&mut content, caller, write, false)?,
-        },
+        }
     }
     for reservation in &request.reservations {
         if content.member_by_xuid(&reservation.xuid).is_none() {
-            add_member(&mut content, &reservation.xuid, &reservation.member, true)?;
+            add_member(
+                &mut content,
+                &reservation.xuid,
+                &reservation.member,
+                true,
+                faults,
+            )?;
         }
     }
-    let count = content.members.len();
-    if count > count_before && count > template.max_members as usize {
+    let count = counted(&content);
+    let max = template.max_members as usize + usize::from(faults.has(Fault::MaxMembersOffByOne));
+    if count > count_before && count > max {
         return Err(Reject::forbidden(format!(
             "the session is full: maxMembersCount is {}",
             template.max_members
@@ -248,10 +399,17 @@ fn add_member(
     xuid: &str,
     write: &MemberWrite,
     reserved: bool,
+    faults: Faults,
 ) -> Result<(), Reject> {
     let index = content.next_index;
     let mut constants = Bag::default();
     constants.system.insert("xuid".into(), json!(xuid));
+    if faults.has(Fault::JoinerCopiesFirstMember) {
+        // Starts from an existing member as a template; only the index is set afresh.
+        if let Some(first) = content.members.values().next() {
+            constants = first.constants.clone();
+        }
+    }
     constants.system.insert("index".into(), json!(index));
     merge_bag_constants(&mut constants, &write.constants, true, "members.constants")?;
     let mut properties = Bag::default();
@@ -325,13 +483,15 @@ mod tests {
         let Some(template) = world::template(world::SCID, "lobby") else {
             return Err(0);
         };
-        let request = write_request::parse(body.as_bytes()).map_err(|r| r.status.as_u16())?;
+        let request =
+            write_request::parse(body.as_bytes(), Faults::none()).map_err(|r| r.status.as_u16())?;
         let input = WriteInput {
             request: &request,
             caller: "1",
             template,
             preconditions: &pre,
             nocommit,
+            faults: Faults::none(),
         };
         execute(slot, input).map_err(|r| r.status.as_u16())
     }

@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::errors::Reject;
+use super::faults::{Fault, Faults};
 
 /// The `system` and `custom` objects of `constants` or `properties`, each optional.
 #[derive(Debug, Default, Clone)]
@@ -56,8 +57,11 @@ pub(crate) struct WriteRequest {
     pub writes_servers: bool,
 }
 
-pub(crate) fn parse(bytes: &[u8]) -> Result<WriteRequest, Reject> {
+pub(crate) fn parse(bytes: &[u8], faults: Faults) -> Result<WriteRequest, Reject> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
+        if faults.has(Fault::EmptyBodyServed) {
+            return Ok(WriteRequest::default());
+        }
         return Err(Reject::bad_request(
             "the request body is empty; send a JSON object such as {}",
         ));
@@ -69,18 +73,23 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<WriteRequest, Reject> {
             "the request body must be a JSON object",
         ));
     };
+    if top.is_empty() && faults.has(Fault::EmptyWriteRefused) {
+        return Err(Reject::bad_request("nothing to update"));
+    }
     let mut request = WriteRequest::default();
     for (key, value) in &top {
         match key.as_str() {
             "constants" => request.constants = bag(value, "constants")?,
             "properties" => request.properties = bag(value, "properties")?,
-            "members" => members(value, &mut request)?,
+            "members" => members(value, &mut request, faults)?,
             "servers" => {
                 if !value.is_object() {
                     return Err(Reject::bad_request("`servers` must be an object"));
                 }
                 request.writes_servers = true;
             }
+            // Deserialized into a struct without `deny_unknown_fields`.
+            _ if faults.has(Fault::UnknownFieldIgnored) => {}
             other => {
                 return Err(Reject::bad_request(format!(
                     "unknown top-level field `{other}`; only constants, properties, members and servers are allowed"
@@ -120,7 +129,7 @@ fn bag(value: &Value, path: &str) -> Result<BagPatch, Reject> {
     Ok(patch)
 }
 
-fn members(value: &Value, request: &mut WriteRequest) -> Result<(), Reject> {
+fn members(value: &Value, request: &mut WriteRequest, faults: Faults) -> Result<(), Reject> {
     let Value::Object(map) = value else {
         return Err(Reject::bad_request("`members` must be an object"));
     };
@@ -129,7 +138,7 @@ fn members(value: &Value, request: &mut WriteRequest) -> Result<(), Reject> {
         if key == "me" {
             request.me = Some(match value {
                 Value::Null => MeWrite::Leave,
-                _ => MeWrite::Upsert(Box::new(member(value, "members.me")?)),
+                _ => MeWrite::Upsert(Box::new(member(value, "members.me", faults)?)),
             });
         } else if let Some(n) = key.strip_prefix("reserve_") {
             let Some(n) = canonical_index(n) else {
@@ -137,7 +146,7 @@ fn members(value: &Value, request: &mut WriteRequest) -> Result<(), Reject> {
                     "`members.{key}`: reservations are named reserve_0, reserve_1, …"
                 )));
             };
-            reserved.push((n, reservation(value, key)?));
+            reserved.push((n, reservation(value, key, faults)?));
         } else if !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()) {
             request.writes_indexed_member = true;
         } else {
@@ -148,7 +157,7 @@ fn members(value: &Value, request: &mut WriteRequest) -> Result<(), Reject> {
     }
     reserved.sort_by_key(|(n, _)| *n);
     for (expected, (n, _)) in reserved.iter().enumerate() {
-        if *n as usize != expected {
+        if *n as usize != expected && !faults.has(Fault::ReserveNumberingUnchecked) {
             return Err(Reject::bad_request(
                 "reservations must be numbered reserve_0, reserve_1, … without gaps",
             ));
@@ -158,8 +167,13 @@ fn members(value: &Value, request: &mut WriteRequest) -> Result<(), Reject> {
     Ok(())
 }
 
-fn member(value: &Value, path: &str) -> Result<MemberWrite, Reject> {
+fn member(value: &Value, path: &str, faults: Faults) -> Result<MemberWrite, Reject> {
     let Value::Object(map) = value else {
+        if faults.has(Fault::MemberWrongType500) {
+            return Err(Reject::internal(format!(
+                "internal error: invalid type at `{path}`: expected a map"
+            )));
+        }
         return Err(Reject::bad_request(format!(
             "`{path}` must be an object or null"
         )));
@@ -197,9 +211,9 @@ fn member(value: &Value, path: &str) -> Result<MemberWrite, Reject> {
     Ok(write)
 }
 
-fn reservation(value: &Value, key: &str) -> Result<Reservation, Reject> {
+fn reservation(value: &Value, key: &str, faults: Faults) -> Result<Reservation, Reject> {
     let path = format!("members.{key}");
-    let member = member(value, &path)?;
+    let member = member(value, &path, faults)?;
     let xuid = member.named_xuid().map(str::to_owned);
     match xuid {
         Some(x) if !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit()) => {
@@ -224,8 +238,14 @@ fn canonical_index(text: &str) -> Option<u32> {
 mod tests {
     use super::*;
 
+    fn parse_healthy(bytes: &[u8]) -> Result<WriteRequest, Reject> {
+        parse(bytes, Faults::none())
+    }
+
     fn status(body: &str) -> Option<u16> {
-        parse(body.as_bytes()).err().map(|r| r.status.as_u16())
+        parse(body.as_bytes(), Faults::none())
+            .err()
+            .map(|r| r.status.as_u16())
     }
 
     #[test]
@@ -269,7 +289,7 @@ mod tests {
         ] {
             assert_eq!(status(ok), None, "{ok}");
         }
-        let r = parse(br#"{"members":{"reserve_1":{"constants":{"system":{"xuid":"2"}}},"reserve_0":{"constants":{"system":{"xuid":"1"}}}}}"#);
+        let r = parse_healthy(br#"{"members":{"reserve_1":{"constants":{"system":{"xuid":"2"}}},"reserve_0":{"constants":{"system":{"xuid":"1"}}}}}"#);
         let xuids: Vec<String> = r
             .map(|r| r.reservations.into_iter().map(|r| r.xuid).collect())
             .unwrap_or_default();
@@ -278,7 +298,7 @@ mod tests {
 
     #[test]
     fn flags_for_later_403() {
-        let r = parse(br#"{"servers":{},"members":{"0":{}}}"#);
+        let r = parse_healthy(br#"{"servers":{},"members":{"0":{}}}"#);
         assert!(matches!(
             r,
             Ok(WriteRequest {

@@ -34,6 +34,7 @@ pub use model::{
     CaseReport, ExchangeReport, FailureReport, FileInfo, Report, RunInfo, SuiteInfo, BODY_LIMIT,
     FORMAT,
 };
+pub use output::{check_target, AtomicFile};
 pub use read::{read_report, report_files, FRAGMENTS};
 pub use set::{Format, ReportOptions, ReportSet, Reporter, Written};
 pub use tally::Tally;

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::case::Severity;
 use crate::exchange::Exchange;
-use crate::run::{CaseResult, FailOn, Outcome, Summary, Verdict};
+use crate::run::{step_of, CaseResult, FailOn, Outcome, Summary, Verdict};
 
 use super::curl::curl_command;
 use crate::exchange::Redactor;
@@ -72,7 +72,8 @@ pub struct Report {
 pub struct HarnessInfo {
     pub name: String,
     pub version: String,
-    /// Faults caught / faults of the built-in catalog; null until the catalog exists.
+    /// Faults of the built-in fault catalog the case set catches / faults
+    /// (`mutants::detection_score`); null when the case set was never measured.
     pub detection_score: Option<f64>,
 }
 
@@ -122,6 +123,10 @@ pub struct CaseReport {
     #[serde(default)]
     pub baseline: Option<String>,
     pub duration_ms: u64,
+    /// Requests sent again after a throttled answer (reports written before retries existed
+    /// have none).
+    #[serde(default)]
+    pub retries: u32,
     pub message: Option<String>,
     pub failures: Vec<FailureReport>,
     /// Kept for the cases `--transcripts` names; empty for the others.
@@ -196,6 +201,7 @@ impl CaseReport {
             gating: verdict == Verdict::Fail,
             baseline: baseline.map(|b| redactor.text(b)),
             duration_ms: r.duration.as_millis() as u64,
+            retries: r.retries,
             message: r.message.as_ref().map(|m| redactor.text(m)),
             failures: r
                 .failures
@@ -219,9 +225,9 @@ impl CaseReport {
         }
     }
 
-    /// The exchange the first failure was judged on (for a failure of a whole burst, such as
-    /// its tally, the burst's last copy); for an error, the last one sent before teardown
-    /// (where the steps stopped).
+    /// The exchange the first failure was judged on (the last attempt of a retried step; for a
+    /// failure of a whole burst, such as its tally, the burst's last copy); for an error, the
+    /// last one sent before teardown (where the steps stopped).
     pub fn failed_exchange(&self) -> Option<&ExchangeReport> {
         let step = self.failures.iter().find_map(|f| f.step.as_deref());
         if let Some(step) = step {
@@ -229,7 +235,7 @@ impl CaseReport {
                 .exchanges
                 .iter()
                 .rev()
-                .find(|e| e.step == step)
+                .find(|e| step_of(&e.step) == step)
                 .or_else(|| {
                     self.exchanges
                         .iter()
@@ -247,7 +253,7 @@ impl CaseReport {
                 .filter(|e| e.not_sent().is_none())
         };
         sent()
-            .find(|e| e.step != "teardown")
+            .find(|e| step_of(&e.step) != "teardown")
             .or_else(|| sent().next())
     }
 }

@@ -28,6 +28,7 @@ pub struct AreaTally {
 impl Tally {
     pub fn add(&mut self, case: &CaseReport) {
         self.summary.add(case.verdict);
+        self.summary.retries += u64::from(case.retries);
         let area = self.areas.entry(case.area.clone()).or_default();
         area.summary.add(case.verdict);
         area.duration_ms += case.duration_ms;

@@ -206,7 +206,7 @@ pub fn exchange_name(c: &CaseReport, e: &ExchangeReport) -> String {
 
 /// A step as a sentence names it: its label when that is already `step N`, else `step LABEL`.
 pub fn step_name(label: &str) -> String {
-    if label.starts_with("step ") || label == "teardown" {
+    if label.starts_with("step ") || crate::run::step_of(label) == "teardown" {
         label.to_string()
     } else {
         format!("step {label}")

@@ -8,7 +8,11 @@ use tokio::task::JoinSet;
 use crate::exchange::{RequestData, TransportError};
 use crate::http::HttpClient;
 
-use super::send::Sent;
+/// What one copy got, and how long it took.
+pub type Sent = (
+    Result<crate::exchange::ResponseData, TransportError>,
+    Duration,
+);
 
 /// Sends every request at once; the answers come back in the requests' order. Never retried.
 pub async fn send_all(client: &HttpClient, requests: &[RequestData]) -> Vec<Sent> {

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::check::{check_global, judge, judge_tally, judge_unchanged, Failure, Recorded};
 use crate::exchange::{Exchange, RequestData, ResponseData, TransportError, BODY_LIMIT};
+use crate::http::{Interrupts, RetryEnd};
 use crate::plan::{
     Action, CaptureFrom, CasePlan, Guard, RenderError, RequestPlan, RequestStep, Snapshot,
     StepPlan, UnchangedForm, UnchangedStep,
@@ -18,7 +19,7 @@ use super::burst::send_all;
 use super::context::RunContext;
 use super::outcome::{CaseResult, Outcome};
 use super::request::{build, path_of, BuildError, Built};
-use super::send::send;
+use super::retrying::{attempt_exchanges, send_retrying};
 use super::teardown::Teardown;
 use super::vars::CaseVars;
 
@@ -45,6 +46,7 @@ pub async fn run_case(ctx: &RunContext, case: &CasePlan) -> CaseResult {
         failures: Vec::new(),
         teardown: Teardown::default(),
         throttled: None,
+        retries: 0,
     };
     let ending = match run.steps().await {
         ControlFlow::Continue(()) => Ending::Done,
@@ -55,12 +57,15 @@ pub async fn run_case(ctx: &RunContext, case: &CasePlan) -> CaseResult {
         mut failures,
         teardown,
         throttled,
+        mut retries,
         ..
     } = run;
     // Teardown runs whatever happened, and its server failures still count (O13).
-    for exchange in teardown.run(ctx).await {
+    let (torn_down, teardown_retries) = teardown.run(ctx).await;
+    retries += teardown_retries;
+    for exchange in torn_down {
         if let Some(resp) = &exchange.response {
-            let found = check_global(resp).failures;
+            let found = check_global(&exchange.request.method, resp).failures;
             failures.extend(found.into_iter().map(|f| f.at_step(&exchange.step)));
         }
         exchanges.push(exchange);
@@ -91,6 +96,7 @@ pub async fn run_case(ctx: &RunContext, case: &CasePlan) -> CaseResult {
         exchanges,
         duration: started.elapsed(),
         in_baseline: false,
+        retries,
     }
 }
 
@@ -114,8 +120,11 @@ struct CaseRun<'a> {
     exchanges: Vec<Exchange>,
     failures: Vec<Failure>,
     teardown: Teardown,
-    /// Why the case cannot be judged: a well-formed 429/503 outside a burst.
+    /// Why the case cannot be judged: a well-formed 429/503 outside a burst, still there after
+    /// the retries the policy allows.
     throttled: Option<String>,
+    /// Requests sent again after a throttled answer.
+    retries: u32,
 }
 
 impl CaseRun<'_> {
@@ -180,7 +189,8 @@ impl CaseRun<'_> {
         let built = self.build(step, &r.request)?;
         let (response, duration) = self.send(step, &built).await?;
         let flow = heavy(&response, || self.judge_request(step, r, &built, &response));
-        self.record(&step.label, built.data, Some(response), None, duration);
+        let label = self.attempt_label(step);
+        self.record(&label, built.data, Some(response), None, duration);
         flow
     }
 
@@ -193,8 +203,9 @@ impl CaseRun<'_> {
         built: &Built,
         response: &ResponseData,
     ) -> Flow {
-        self.teardown.track(built, r.request.joins, response);
-        let broke_globally = self.global(step, response)?;
+        self.teardown
+            .track(&self.ctx.base_url, built, r.request.joins, response);
+        let broke_globally = self.global(step, &built.data, response)?;
         if let Some(slot) = r.status_slot {
             self.statuses[slot] = Some(response.status);
         }
@@ -245,7 +256,7 @@ impl CaseRun<'_> {
         let requests: Vec<RequestData> = built.iter().map(|b| b.data.clone()).collect();
         let sent = tokio::select! {
             biased;
-            _ = self.ctx.interrupt.interrupted() => None,
+            _ = self.ctx.interruption() => None,
             r = send_all(&self.ctx.client, &requests) => Some(r),
         };
         drop(requests);
@@ -297,8 +308,9 @@ impl CaseRun<'_> {
         built: &Built,
         response: &ResponseData,
     ) -> Flow {
-        self.teardown.track(built, r.request.joins, response);
-        let global = check_global(response);
+        self.teardown
+            .track(&self.ctx.base_url, built, r.request.joins, response);
+        let global = check_global(&built.data.method, response);
         let broke_globally = !global.failures.is_empty();
         self.failures
             .extend(global.failures.into_iter().map(|f| labelled(label, f)));
@@ -328,7 +340,7 @@ impl CaseRun<'_> {
         let built = self.build(step, request)?;
         let (response, duration) = self.send(step, &built).await?;
         let flow = (|| {
-            if self.global(step, &response)? {
+            if self.global(step, &built.data, &response)? {
                 return ControlFlow::Continue(());
             }
             if !matches!(response.status, 200 | 204) {
@@ -346,7 +358,8 @@ impl CaseRun<'_> {
             }
             ControlFlow::Continue(())
         })();
-        self.record(&step.label, built.data, Some(response), None, duration);
+        let label = self.attempt_label(step);
+        self.record(&label, built.data, Some(response), None, duration);
         flow
     }
 
@@ -383,7 +396,7 @@ impl CaseRun<'_> {
         let built = self.build(step, &u.request)?;
         let (response, duration) = self.send(step, &built).await?;
         let flow = (|| {
-            self.global(step, &response)?;
+            self.global(step, &built.data, &response)?;
             let recorded = match &recorded {
                 Some((etag, change_number)) => Recorded::Session {
                     etag,
@@ -396,7 +409,8 @@ impl CaseRun<'_> {
                 .extend(found.into_iter().map(|f| f.at_step(&step.label)));
             ControlFlow::Continue(())
         })();
-        self.record(&step.label, built.data, Some(response), None, duration);
+        let label = self.attempt_label(step);
+        self.record(&label, built.data, Some(response), None, duration);
         flow
     }
 
@@ -421,18 +435,51 @@ impl CaseRun<'_> {
         }
     }
 
-    /// Sends one request; no answer is recorded at once and ends the case as an error.
+    /// Sends one request (again while the target throttles it and the policy allows); every
+    /// attempt but the answer is recorded at once, the answer once judged. No answer ends the
+    /// case as an error, throttling that outlasts the policy as one that cannot be judged.
     async fn send(&mut self, step: &StepPlan, built: &Built) -> Flow<(ResponseData, Duration)> {
-        let Some((result, duration)) = send(self.ctx, &built.data).await else {
-            return ControlFlow::Break(Ending::Interrupted);
+        let retried = send_retrying(self.ctx, &built.data, Interrupts::SendsAndWaits).await;
+        self.retries += retried.retries();
+        let mut attempts = retried.attempts;
+        let answer = match retried.end {
+            RetryEnd::Answered => attempts.pop(),
+            _ => None,
         };
-        match result {
-            Ok(r) => ControlFlow::Continue((r, duration)),
-            Err(e) => {
-                let why = format!("{} ({} {}): {e}", step.label, built.data.method, built.path);
-                self.record(&step.label, built.data.clone(), None, Some(e), duration);
-                ControlFlow::Break(Ending::Error(why))
+        self.exchanges.extend(attempt_exchanges(
+            self.ctx,
+            &step.label,
+            &built.data,
+            attempts,
+        ));
+        match (retried.end, answer) {
+            (RetryEnd::GaveUp(why), _) => {
+                self.throttled = Some(why);
+                ControlFlow::Break(Ending::Done)
             }
+            (RetryEnd::Answered, Some(attempt)) => match attempt.result {
+                Ok(response) => ControlFlow::Continue((response, attempt.duration)),
+                Err(e) => {
+                    let why = format!("{} ({} {}): {e}", step.label, built.data.method, built.path);
+                    let label = self.attempt_label(step);
+                    self.record(&label, built.data.clone(), None, Some(e), attempt.duration);
+                    ControlFlow::Break(Ending::Error(why))
+                }
+            },
+            _ => ControlFlow::Break(Ending::Interrupted),
+        }
+    }
+
+    /// The label of a step's next exchange: its label, or `<label> (attempt N)` after retries.
+    fn attempt_label(&self, step: &StepPlan) -> String {
+        let before = self
+            .exchanges
+            .iter()
+            .filter(|e| super::retrying::step_of(&e.step) == &*step.label)
+            .count();
+        match before {
+            0 => step.label.to_string(),
+            n => format!("{} (attempt {})", step.label, n + 1),
         }
     }
 
@@ -456,8 +503,13 @@ impl CaseRun<'_> {
 
     /// The checks every answer gets. A well-formed 429/503 says nothing about the rules: the
     /// case cannot be judged. Continues with whether a global check failed.
-    fn global(&mut self, step: &StepPlan, response: &ResponseData) -> Flow<bool> {
-        let global = check_global(response);
+    fn global(
+        &mut self,
+        step: &StepPlan,
+        data: &RequestData,
+        response: &ResponseData,
+    ) -> Flow<bool> {
+        let global = check_global(&data.method, response);
         let broke = !global.failures.is_empty();
         self.failures
             .extend(global.failures.into_iter().map(|f| f.at_step(&step.label)));
@@ -526,7 +578,8 @@ fn labelled(label: &str, mut f: Failure) -> Failure {
     f.at_step(label)
 }
 
-fn excerpt(response: &ResponseData) -> String {
+/// The start of an answer's body, as messages quote it (`: text`), or nothing.
+pub(super) fn excerpt(response: &ResponseData) -> String {
     let head = &response.body[..response.body.len().min(800)];
     let text: String = String::from_utf8_lossy(head).chars().take(200).collect();
     let text = text.trim();

@@ -41,4 +41,35 @@ impl RunContext {
     pub fn is_interrupted(&self) -> bool {
         self.interrupt.is_interrupted()
     }
+
+    /// The path of the base URL (`/mpsd` of `https://host/mpsd`), empty at the root.
+    pub fn base_path(&self) -> &str {
+        url_path(&self.base_url)
+    }
+
+    /// Resolves once the run is interrupted: what waits and sends race against.
+    pub async fn interruption(&self) {
+        self.interrupt.interrupted().await
+    }
+}
+
+/// The path of an absolute URL, with its query (empty when it has none); a path stays itself.
+pub fn url_path(url: &str) -> &str {
+    match url.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("", |i| &rest[i..]),
+        None => url,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_path_of_a_url() {
+        assert_eq!(url_path("https://host/mpsd"), "/mpsd");
+        assert_eq!(url_path("http://127.0.0.1:8080"), "");
+        assert_eq!(url_path("http://h/a/b?c=1"), "/a/b?c=1");
+        assert_eq!(url_path("/already/a/path"), "/already/a/path");
+    }
 }

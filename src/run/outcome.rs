@@ -59,6 +59,8 @@ pub struct CaseResult {
     pub duration: Duration,
     /// Listed in the baseline: a gating failure here is expected.
     pub in_baseline: bool,
+    /// Requests sent again after a throttled answer (steps and teardown).
+    pub retries: u32,
 }
 
 impl CaseResult {
@@ -247,6 +249,9 @@ pub struct Summary {
     pub warnings: usize,
     pub expected_failures: usize,
     pub unexpected_passes: usize,
+    /// Requests sent again after a throttled answer, over every case (not a verdict).
+    #[serde(default)]
+    pub retries: u64,
 }
 
 impl Summary {
@@ -254,6 +259,7 @@ impl Summary {
         let mut s = Summary::default();
         for r in results {
             s.add(r.verdict(fail_on));
+            s.retries += u64::from(r.retries);
         }
         s
     }
@@ -359,6 +365,7 @@ mod tests {
             exchanges: vec![],
             duration: Duration::ZERO,
             in_baseline,
+            retries: 0,
         }
     }
 

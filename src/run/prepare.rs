@@ -132,6 +132,7 @@ pub fn prepare(
     let run_id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
     let vars = RunVars {
         run_id,
+        base_path: super::context::url_path(&base_url).to_string(),
         world: env.world(&set.suite),
         xuids: identities
             .iter()

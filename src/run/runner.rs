@@ -156,5 +156,6 @@ pub fn not_run(case: &CasePlan, outcome: Outcome, why: &str) -> CaseResult {
         exchanges: vec![],
         duration: std::time::Duration::ZERO,
         in_baseline: false,
+        retries: 0,
     }
 }

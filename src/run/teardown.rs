@@ -3,17 +3,16 @@
 //! (except a server failure, O13). Once the run is interrupted it has a grace period, and a
 //! second signal ends it at once.
 
-use std::time::Instant;
-
 use bytes::Bytes;
 use serde_json::Value;
 
 use crate::exchange::{Exchange, RequestData, ResponseData};
+use crate::http::Interrupts;
 use crate::plan::{joins_value, Joins};
 
-use super::context::RunContext;
+use super::context::{url_path, RunContext};
 use super::request::Built;
-use super::send::send_until;
+use super::retrying::{attempt_exchanges, send_retrying};
 
 #[derive(Debug, Default)]
 pub struct Teardown {
@@ -26,8 +25,8 @@ pub struct Teardown {
 const LEAVE: &[u8] = br#"{"members":{"me":null}}"#;
 
 impl Teardown {
-    /// Notes what an accepted request created.
-    pub fn track(&mut self, built: &Built, joins: Joins, response: &ResponseData) {
+    /// Notes what an accepted request created; `base_url` is the run's target.
+    pub fn track(&mut self, base_url: &str, built: &Built, joins: Joins, response: &ResponseData) {
         if !(200..300).contains(&response.status) {
             return;
         }
@@ -46,7 +45,7 @@ impl Teardown {
                     // Prefer the session's own URI: the handle may be gone by teardown time.
                     let target = response
                         .header("content-location")
-                        .and_then(session_path)
+                        .and_then(|v| session_path(v, base_url))
                         .unwrap_or_else(|| path.split('?').next().unwrap_or(path).to_string());
                     let auth = auth();
                     if !self.joined.iter().any(|(a, p)| *a == auth && *p == target) {
@@ -63,53 +62,51 @@ impl Teardown {
         }
     }
 
-    /// Sends the leaves and deletes, in order, until done or cut short by interruption.
-    pub async fn run(self, ctx: &RunContext) -> Vec<Exchange> {
+    /// Sends the leaves and deletes, in order, each retried while throttled, until done or cut
+    /// short: once the run is interrupted teardown has its grace, and a second signal ends it.
+    /// Every exchange it had, and how many were retries.
+    pub async fn run(self, ctx: &RunContext) -> (Vec<Exchange>, u32) {
         let mut requests = Vec::with_capacity(self.joined.len() + self.handles.len());
         for (auth, path) in self.joined {
-            requests.push(request(
-                ctx,
-                "PUT",
-                &path,
-                auth.as_deref(),
-                Bytes::from_static(LEAVE),
-            ));
+            let leave = Bytes::from_static(LEAVE);
+            requests.push(request(ctx, "PUT", &path, auth.as_deref(), leave));
         }
         for (auth, id) in self.handles {
             let path = format!("/handles/{id}");
             requests.push(request(ctx, "DELETE", &path, auth.as_deref(), Bytes::new()));
         }
         let mut out = Vec::with_capacity(requests.len());
+        let mut retries = 0;
         let cut = ctx.interrupt.teardown_cut(ctx.teardown_grace);
         tokio::pin!(cut);
         let mut pending = requests.into_iter();
         for request in pending.by_ref() {
-            let started = Instant::now();
-            let sent = send_until(ctx, &request, &mut cut).await;
-            let Some((result, _)) = sent else {
-                out.push(cut_short(ctx, request));
+            // Once the run is interrupted a request goes at once, without waiting out a
+            // throttled answer's Retry-After; the grace bounds it all.
+            let sent = tokio::select! {
+                biased;
+                _ = &mut cut => None,
+                retried = send_retrying(ctx, &request, Interrupts::Waits) => Some(retried),
+            };
+            let Some(retried) = sent else {
+                out.push(cut_short_exchange(ctx, request));
                 break;
             };
-            let (response, error) = match result {
-                Ok(r) => (Some(r), None),
-                Err(e) => (None, Some(e)),
-            };
-            out.push(Exchange::record(
-                "teardown".into(),
-                request,
-                response,
-                error,
-                started.elapsed(),
-                &ctx.redactor,
+            retries += retried.retries();
+            out.extend(attempt_exchanges(
+                ctx,
+                "teardown",
+                &request,
+                retried.attempts,
             ));
         }
-        out.extend(pending.map(|r| cut_short(ctx, r)));
-        out
+        out.extend(pending.map(|r| cut_short_exchange(ctx, r)));
+        (out, retries)
     }
 }
 
 /// A teardown request that was not sent, or not answered, because the run was interrupted.
-fn cut_short(ctx: &RunContext, request: RequestData) -> Exchange {
+fn cut_short_exchange(ctx: &RunContext, request: RequestData) -> Exchange {
     Exchange::record(
         "teardown (cut short: the run was interrupted)".into(),
         request,
@@ -136,11 +133,48 @@ fn request(
     }
 }
 
-/// The path of a Content-Location (a path, or an absolute URL).
-fn session_path(value: &str) -> Option<String> {
-    if value.starts_with('/') {
-        return Some(value.to_string());
+/// The path of a Content-Location (a path, or an absolute URL) under the base URL: a server
+/// whose API lives under a prefix (`https://host/mpsd`) names its sessions with it.
+fn session_path(value: &str, base_url: &str) -> Option<String> {
+    if !value.starts_with('/') && !value.contains("://") {
+        return None;
     }
-    let (_, rest) = value.split_once("://")?;
-    rest.find('/').map(|i| rest[i..].to_string())
+    let path = url_path(value);
+    let prefix = url_path(base_url);
+    match path.strip_prefix(prefix) {
+        Some(rest) if !prefix.is_empty() && rest.starts_with('/') => Some(rest.to_string()),
+        _ => Some(path.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::session_path;
+
+    #[test]
+    fn a_content_location_is_read_under_the_base_urls_prefix() {
+        let at = |v, base| session_path(v, base).unwrap_or_default();
+        assert_eq!(
+            at("/serviceconfigs/s/x", "http://h:1"),
+            "/serviceconfigs/s/x"
+        );
+        assert_eq!(
+            at("http://h:1/serviceconfigs/s/x", "http://h:1"),
+            "/serviceconfigs/s/x"
+        );
+        assert_eq!(
+            at("/mpsd/serviceconfigs/s/x", "https://h/mpsd"),
+            "/serviceconfigs/s/x"
+        );
+        assert_eq!(
+            at("https://h/mpsd/serviceconfigs/s/x", "https://h/mpsd"),
+            "/serviceconfigs/s/x"
+        );
+        // A gateway that strips its prefix names the session without it.
+        assert_eq!(
+            at("/serviceconfigs/s/x", "https://h/mpsd"),
+            "/serviceconfigs/s/x"
+        );
+        assert_eq!(at("/mpsdx/a", "https://h/mpsd"), "/mpsdx/a");
+    }
 }

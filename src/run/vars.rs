@@ -10,6 +10,8 @@ use crate::plan::{Env, Made, VarTable};
 #[derive(Clone)]
 pub struct RunVars {
     pub run_id: String,
+    /// The path of the target's base URL (`/mpsd`), empty at the root.
+    pub base_path: String,
     pub world: BTreeMap<String, String>,
     /// Xuids of every identity, available or not (a case may name a xuid it does not act as).
     pub xuids: BTreeMap<String, String>,
@@ -27,6 +29,7 @@ impl std::fmt::Debug for RunVars {
             .collect();
         f.debug_struct("RunVars")
             .field("run_id", &self.run_id)
+            .field("base_path", &self.base_path)
             .field("world", &self.world)
             .field("xuids", &self.xuids)
             .field("authorizations_given", &given)
@@ -109,6 +112,10 @@ impl Env for CaseVars<'_> {
     fn slot_name(&self, slot: usize) -> &str {
         self.names.get(slot).map_or("?", |n| n)
     }
+
+    fn base_path(&self) -> &str {
+        &self.run.base_path
+    }
 }
 
 #[cfg(test)]
@@ -118,6 +125,7 @@ mod tests {
     fn run() -> RunVars {
         RunVars {
             run_id: "r1".into(),
+            base_path: String::new(),
             world: BTreeMap::from([("scid".to_string(), "S".to_string())]),
             xuids: BTreeMap::new(),
             authorizations: BTreeMap::from([

@@ -2,7 +2,7 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
@@ -23,8 +23,8 @@ pub enum Behaviour {
     Echo,
     /// Echoes the request head as the body and each request header as an `X-Echo-*` header.
     EchoEverywhere,
-    /// Answers the first request it gets (the reachability probe) with 404, then never answers.
-    AnswerOnceThenHang,
+    /// Answers reads (the reachability probe, the preflight) with 204, never answers a write.
+    AnswerReadsThenHang,
 }
 
 /// Starts a fake target; returns its base URL. The thread lives as long as the test process.
@@ -38,12 +38,10 @@ pub fn start_counting(behaviour: Behaviour) -> (String, Arc<AtomicUsize>) {
     let addr = listener.local_addr().expect("addr");
     let count = Arc::new(AtomicUsize::new(0));
     let counted = Arc::clone(&count);
-    let answered = Arc::new(AtomicBool::new(false));
     thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             counted.fetch_add(1, Ordering::SeqCst);
-            let answered = Arc::clone(&answered);
-            thread::spawn(move || serve(stream, behaviour, &answered));
+            thread::spawn(move || serve(stream, behaviour));
         }
     });
     (format!("http://{addr}"), count)
@@ -57,7 +55,7 @@ pub fn closed_port() -> String {
     format!("http://{addr}")
 }
 
-fn serve(mut stream: TcpStream, behaviour: Behaviour, answered: &AtomicBool) {
+fn serve(mut stream: TcpStream, behaviour: Behaviour) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
     loop {
         let Some(head) = read_request(&mut stream) else {
@@ -91,12 +89,12 @@ fn serve(mut stream: TcpStream, behaviour: Behaviour, answered: &AtomicBool) {
                 r.push_str(&format!("Content-Length: {}\r\n\r\n{head}", head.len()));
                 r.into_bytes()
             }
-            Behaviour::AnswerOnceThenHang => {
-                if answered.swap(true, Ordering::SeqCst) {
+            Behaviour::AnswerReadsThenHang => {
+                if !head.starts_with("GET ") {
                     thread::sleep(Duration::from_secs(60));
                     return;
                 }
-                b"HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nno".to_vec()
+                b"HTTP/1.1 204 No Content\r\n\r\n".to_vec()
             }
             Behaviour::Echo => {
                 let mut r = format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n", head.len()).into_bytes();

@@ -181,6 +181,42 @@ pub async fn raw(addr: SocketAddr, request: &[u8], head: bool) -> Reply {
     })
 }
 
+/// Reads one response (with a Content-Length) from a keep-alive connection.
+pub async fn read_one(stream: &mut TcpStream) -> Reply {
+    let mut data = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
+            let len = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if data.len() >= end + 4 + len {
+                return parse_reply(&data[..end + 4 + len], false).expect("an HTTP reply");
+            }
+        }
+        let n = stream.read(&mut chunk).await.expect("read the reply");
+        assert!(
+            n > 0,
+            "connection closed early: {:?}",
+            String::from_utf8_lossy(&data)
+        );
+        data.extend_from_slice(&chunk[..n]);
+    }
+}
+
+pub fn keep_alive(req: &Req) -> Vec<u8> {
+    let text = req.bytes();
+    let marker = b"Connection: close\r\n";
+    let at = text
+        .windows(marker.len())
+        .position(|w| w == marker)
+        .expect("the support client always closes");
+    [&text[..at], &text[at + marker.len()..]].concat()
+}
+
 /// Parses one HTTP/1.1 response with a Content-Length (or none) from `data`.
 pub fn parse_reply(data: &[u8], head: bool) -> Option<Reply> {
     let end = data.windows(4).position(|w| w == b"\r\n\r\n")?;

@@ -1,0 +1,300 @@
+//! The fault catalog: bugs a vendor under deadline really writes, each switchable at start.
+//!
+//! Each fault is a few lines beside the handler code it breaks, behind one check of its flag
+//! (`faults.has(Fault::…)`). `mpsd-conformance mutants` runs the case catalog against the server
+//! with each fault alone: a fault that no gating case catches, with one of the rules listed
+//! here, is a hole in the catalog. The rules are the ids of `cases/rules.json` the bug breaks.
+
+use std::fmt;
+
+/// The per-caller rate the limiter runs at when a limiter fault switches it on.
+pub(crate) const FAULTY_RATE_LIMIT: u32 = 10;
+/// The in-flight limit the shedder runs at when a shedder fault switches it on.
+pub(crate) const FAULTY_MAX_INFLIGHT: usize = 4;
+
+macro_rules! catalog {
+    ($( $variant:ident = $name:literal, [$($rule:literal),+ $(,)?], $description:literal; )+) => {
+        /// One bug of the catalog.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Fault {
+            $( $variant, )+
+        }
+
+        impl Fault {
+            /// Every fault, in catalog order.
+            pub const ALL: &'static [Fault] = &[ $( Fault::$variant, )+ ];
+
+            /// Kebab-case, as `serve --fault` takes it.
+            pub fn name(self) -> &'static str {
+                match self { $( Fault::$variant => $name, )+ }
+            }
+
+            /// The ids of the contract rules the bug breaks.
+            pub fn rules(self) -> &'static [&'static str] {
+                match self { $( Fault::$variant => &[ $( $rule, )+ ], )+ }
+            }
+
+            /// What the server does wrong, in one line.
+            pub fn description(self) -> &'static str {
+                match self { $( Fault::$variant => $description, )+ }
+            }
+        }
+    };
+}
+
+catalog! {
+    // H1: the contract version.
+    VersionMissingServed = "version-missing-served", ["H1.b", "O7"],
+        "a request without X-Xbl-Contract-Version is served as version 107 instead of refused";
+    VersionOldServed = "version-old-served", ["H1.c"],
+        "only the upper bound of the contract version is checked: 103, 1 and 0 are served";
+    VersionFloatParse = "version-float-parse", ["H1.d", "O7"],
+        "the contract version is parsed as a float and truncated, so 107.5 is served as 107";
+    VersionOverflow500 = "version-overflow-500", ["O13"],
+        "an all-digit contract version too large for 32 bits fails its parse unhandled: 500";
+    VersionOnly107 = "version-only-107", ["H1.a"],
+        "only the newest contract version is served: 104, 105 and 106 get 406";
+    VersionUncheckedOnReads = "version-unchecked-on-reads", ["H1.b", "H1.c", "H1.d", "O7"],
+        "GET requests skip the contract-version check; only writes are versioned";
+    // H2: Authorization.
+    AuthUncheckedOnReads = "auth-unchecked-on-reads", ["H2", "O9"],
+        "GET requests are served without Authorization, as if reads were public";
+    AuthSchemeCaseSensitive = "auth-scheme-case-sensitive", ["H2"],
+        "the XBL3.0 scheme is compared case-sensitively, so `xbl3.0` gets 401";
+    AuthTokenUnchecked = "auth-token-unchecked", ["H2", "O9"],
+        "only the `XBL3.0 x=<userhash>` prefix is checked: a missing or empty token is accepted";
+    AuthMissing403 = "auth-missing-403", ["H2", "O9"],
+        "a request without Authorization is answered 403 instead of 401";
+    // H3: content types.
+    CharsetRefused = "charset-refused", ["H3.a"],
+        "a Content-Type with parameters (`application/json; charset=utf-8`) is refused with 415";
+    // H4: preconditions, and O16's conditional read.
+    IfNoneMatchIgnored = "if-none-match-ignored", ["H4.a", "O5"],
+        "If-None-Match: * is ignored on writes: a create-only write updates an existing session";
+    IfMatchStarCreates = "if-match-star-creates", ["H4.b", "O5"],
+        "If-Match: * on a session that does not exist creates it instead of answering 412";
+    Stale412WithoutSession = "stale-412-without-session", ["H4.c", "O5"],
+        "a stale If-Match gets a text/plain 412 instead of the whole current session";
+    Stale412EchoesIfMatch = "stale-412-echoes-if-match", ["H4.c", "O5"],
+        "the stale-If-Match 412 carries the client's stale tag as ETag, not the current one";
+    IfMatchIgnoredWithoutSession = "if-match-ignored-without-session", ["H4.d", "O5"],
+        "If-Match: <etag> is compared only when the session exists; otherwise the write creates it";
+    LeaveSkipsIfMatch = "leave-skips-if-match", ["H4.c", "O5", "B4.a"],
+        "a leave (`\"me\": null`) takes a fast path that skips If-Match: a stale leave still removes";
+    NocommitSkipsPreconditions = "nocommit-skips-preconditions", ["B10", "H4.a", "H4.b", "H4.c", "H4.d", "O5"],
+        "?nocommit=true takes a dry-run path without preconditions: a stale If-Match gets 200";
+    NotModifiedOnAnyEtag = "not-modified-on-any-etag", ["O16"],
+        "a GET with any If-None-Match is answered 304, a stale tag included";
+    NotModifiedWithoutEtag = "not-modified-without-etag", ["O16.a"],
+        "a 304 carries no ETag";
+    LongIfMatch500 = "long-if-match-500", ["O13"],
+        "an If-Match longer than 8 KiB overflows the tag buffer: 500";
+    // G: handle ids.
+    HandleIdCaseSensitiveOnSession = "handle-id-case-sensitive-on-session", ["G2"],
+        "on /handles/{id}/session the id is looked up as sent: an upper-case GUID gets 404 there only";
+    HandleIdLenientParse = "handle-id-lenient-parse", ["G4"],
+        "handle ids go through a lenient GUID parser: braces, `urn:uuid:` and 32 bare digits are served";
+    HandleIdInvalid500 = "handle-id-invalid-500", ["G4", "O13"],
+        "a handle id that is not a GUID fails its parse unhandled: 500";
+    HandleDeleteNoop = "handle-delete-noop", ["R4", "G3", "O4"],
+        "DELETE /handles/{id} answers 204 but keeps the handle, which still serves its session";
+    NotFoundEmptyBody = "not-found-empty-body", ["G3", "O4", "SH4"],
+        "404 answers (an unknown handle among them) have an empty body, not a text/plain message";
+    // B: the request body.
+    UnknownFieldIgnored = "unknown-field-ignored", ["B1", "O7"],
+        "unknown top-level fields of the body are ignored instead of refused with 400";
+    MemberWrongType500 = "member-wrong-type-500", ["B1", "O7", "O13"],
+        "a member that is not an object (`\"me\": 5`) fails deep in deserialization: 500";
+    EmptyBodyServed = "empty-body-served", ["B2", "O7"],
+        "an empty body is taken for `{}` and served";
+    EmptyWriteRefused = "empty-write-refused", ["B3"],
+        "a write with nothing in it (`{}`) is refused with 400 as an empty update";
+    LeaveUsesPositionAsIndex = "leave-uses-position-as-index", ["B4.a", "SH2"],
+        "a leave removes the member at the caller's position in the list: after a gap, someone else";
+    LeaveByNonMember403 = "leave-by-non-member-403", ["B4.a"],
+        "a leave from a caller who is not a member is refused with 403 instead of changing nothing";
+    XuidUnchecked = "xuid-unchecked", ["B4.b", "O8"],
+        "members.me.constants.system.xuid is never compared with the caller's: a mismatch gets 409, not 403";
+    JoinerCopiesFirstMember = "joiner-copies-first-member", ["B4.a", "SH2"],
+        "a joiner's constants start as a copy of the first member's, so it shows that member's xuid";
+    ReadyJudgedOnRequestOnly = "ready-judged-on-request-only", ["B5", "O7"],
+        "ready+active is judged on the request, not the merged member: ready on an active member passes";
+    ReadyRefusedBesideInactive = "ready-refused-beside-inactive", ["B5"],
+        "ready: true is refused whenever the member has an `active` key, even `active: false`";
+    IndexedMemberIgnored = "indexed-member-ignored", ["B7", "O8"],
+        "members written by index are dropped silently instead of refused with 403";
+    ServersWriteIgnored = "servers-write-ignored", ["B8", "O8"],
+        "a user's write to `servers` is dropped silently instead of refused with 403";
+    ReserveNumberingUnchecked = "reserve-numbering-unchecked", ["B6", "O7"],
+        "reservations are accepted under any reserve_<n> numbering (gaps, not starting at 0)";
+    ReservedCountedAsAccepted = "reserved-counted-as-accepted", ["SH2.a"],
+        "membersInfo.accepted counts reserved members too";
+    ReservationsIgnoreMax = "reservations-ignore-max", ["B6.a", "B12"],
+        "reservations do not count toward maxMembersCount: only accepted members are counted";
+    ConstantsChangeIgnored = "constants-change-ignored", ["B9", "O6"],
+        "constants sent to an existing session are dropped silently instead of refused with 409";
+    ConstantsResend409 = "constants-resend-409", ["B9", "O15"],
+        "any constants in a write to an existing session get 409, even the stored values resent";
+    TemplateConstantsOverridden = "template-constants-overridden", ["B9", "O6"],
+        "at creation, the body's constants overwrite the template's instead of conflicting";
+    NocommitDeletes = "nocommit-deletes", ["B10"],
+        "?nocommit=true still deletes the session when the write would (the 204 path stores)";
+    NocommitCreates = "nocommit-creates", ["B10"],
+        "?nocommit=true still stores a session that the write creates (the 201 path stores)";
+    NocommitBumpsChangeNumber = "nocommit-bumps-change-number", ["B10"],
+        "?nocommit=true on an update stores nothing but still bumps the stored changeNumber and ETag";
+    NocommitTwice500 = "nocommit-twice-500", ["O13"],
+        "a query with `nocommit` twice fails the query parser's duplicate-key check unhandled: 500";
+    OversizedBody500 = "oversized-body-500", ["B11", "O13"],
+        "a body over the size limit is answered 500 instead of 413";
+    MaxMembersOffByOne = "max-members-off-by-one", ["B12", "O8"],
+        "the maxMembersCount check is off by one: one member more than the maximum may join";
+    // O: outcomes.
+    CreateAnswers200 = "create-answers-200", ["O2"],
+        "a write that creates the session answers 200 instead of 201";
+    LastLeaveAnswers200 = "last-leave-answers-200", ["O3"],
+        "the last member's leave deletes the session but answers 200 with it instead of 204";
+    EmptyPersistentDeleted = "empty-persistent-deleted", ["O17"],
+        "an empty session is deleted (204) even under a template that keeps empty sessions";
+    DeletedSessionKept = "deleted-session-kept", ["O3", "O16", "O2", "SH1"],
+        "the last leave answers 204 but the session stays stored: reads still find it, a join revives it";
+    EtagMissingOnCreate = "etag-missing-on-create", ["O2"],
+        "a 201 carries no ETag";
+    EtagFromBeforeWrite = "etag-from-before-write", ["O1", "O16"],
+        "a 200 carries the ETag the session had before the write";
+    ContentLocationMissingViaHandle = "content-location-missing-via-handle", ["O14"],
+        "Content-Location is sent by the by-name PUT only, not by a write through a handle";
+    ContentLocationRequestPath = "content-location-request-path", ["O14"],
+        "Content-Location is the request's own path instead of the session's path";
+    WrongVerb404 = "wrong-verb-404", ["O10"],
+        "POST, DELETE and PATCH on /handles/{id}/session get 404 (no route) instead of 405";
+    AllowHeaderMissing = "allow-header-missing", ["O10.a"],
+        "405 answers carry no Allow header";
+    ChangeNumberMembersOnly = "change-number-members-only", ["SH1"],
+        "changeNumber grows only when members change, not on property writes";
+    UnchangedWriteNewEtag = "unchanged-write-new-etag", ["O15.a"],
+        "a write that changes nothing still gets a new changeNumber and ETag";
+    RejoinDuplicatesMember = "rejoin-duplicates-member", ["O15", "B4.a", "SH2"],
+        "a write of `me` with `active: true` is taken for a join and adds a member already there again";
+    RateLimitWithoutRetryAfter = "rate-limit-without-retry-after", ["O11"],
+        "the rate limiter (on at 10 requests per second per caller) answers 429 without Retry-After";
+    OverloadWithoutRetryAfter = "overload-without-retry-after", ["O12"],
+        "the load shedder (on at 4 requests in flight) answers 503 without Retry-After";
+    ReadMissingSession404 = "read-missing-session-404", ["O16", "R2", "R5"],
+        "a read of a session that does not exist answers 404 instead of 204";
+    SessionTemplatesExactCase = "session-templates-exact-case", ["R5.a"],
+        "the by-name route matches `sessionTemplates` as written: the documented `sessiontemplates` gets 404";
+    // SH: document shapes and error bodies.
+    MemberNextIndexPlusOne = "member-next-index-plus-one", ["SH2"],
+        "each member's `next` is its own index + 1 instead of the next member's index";
+    BranchNewOnEveryWrite = "branch-new-on-every-write", ["SH1.a"],
+        "every stored write draws a new `branch` GUID";
+    EmptyCustomOmitted = "empty-custom-omitted", ["SH1", "SH2"],
+        "empty `custom` objects are left out of the session document";
+    EmptyMembersOmitted = "empty-members-omitted", ["SH2", "O17"],
+        "`members` is left out of the session document when there are none";
+    OwnerXuidNumber = "owner-xuid-number", ["SH3"],
+        "the handle document's ownerXuid is a JSON number instead of a decimal string";
+    InviteWithoutInvitedXuid = "invite-without-invited-xuid", ["R3"],
+        "an invite handle without invitedXuid is created instead of refused with 400";
+    BadRequestJsonBody = "bad-request-json-body", ["SH4", "O7"],
+        "400 answers carry a JSON error object instead of a text/plain message";
+}
+
+impl Fault {
+    pub fn from_name(name: &str) -> Option<Fault> {
+        Fault::ALL.iter().copied().find(|f| f.name() == name)
+    }
+
+    fn bit(self) -> u128 {
+        1 << (self as u32)
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A set of active faults; empty (a healthy server) by default. Checking one is a single AND.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub struct Faults(u128);
+
+impl Faults {
+    pub fn none() -> Faults {
+        Faults(0)
+    }
+
+    pub fn has(self, fault: Fault) -> bool {
+        self.0 & fault.bit() != 0
+    }
+
+    pub fn with(self, fault: Fault) -> Faults {
+        Faults(self.0 | fault.bit())
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Fault> {
+        Fault::ALL.iter().copied().filter(move |f| self.has(*f))
+    }
+}
+
+impl FromIterator<Fault> for Faults {
+    fn from_iter<I: IntoIterator<Item = Fault>>(iter: I) -> Self {
+        iter.into_iter().fold(Faults::none(), Faults::with)
+    }
+}
+
+impl fmt::Debug for Faults {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter().map(Fault::name)).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalog_fits_the_set_and_names_are_unique_kebab_case() {
+        assert!(Fault::ALL.len() <= 128);
+        assert!(Fault::ALL.len() >= 40);
+        let mut names: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
+        for name in &names {
+            let kebab = name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !name.starts_with('-')
+                && !name.ends_with('-')
+                && !name.contains("--");
+            assert!(kebab, "{name}");
+        }
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Fault::ALL.len());
+        for (i, f) in Fault::ALL.iter().enumerate() {
+            assert_eq!(*f as usize, i);
+            assert_eq!(Fault::from_name(f.name()), Some(*f));
+            assert!(!f.rules().is_empty() && !f.description().is_empty());
+        }
+    }
+
+    #[test]
+    fn sets_hold_what_was_put_in() {
+        let set: Faults = [Fault::WrongVerb404, Fault::BadRequestJsonBody]
+            .into_iter()
+            .collect();
+        assert!(set.has(Fault::WrongVerb404) && set.has(Fault::BadRequestJsonBody));
+        assert!(!set.has(Fault::VersionOldServed));
+        assert_eq!(set.iter().count(), 2);
+        assert!(Faults::default().is_empty());
+        assert_eq!(
+            format!("{set:?}"),
+            r#"{"wrong-verb-404", "bad-request-json-body"}"#
+        );
+    }
+}

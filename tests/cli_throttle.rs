@@ -1,0 +1,310 @@
+//! A throttling target at the command line: the catalog passes against the reference behind a
+//! rate limit and against a proxy that throttles every request once; `--rate` keeps a limited
+//! server from throttling at all; `--max-retry-wait` and Ctrl-C end a wait.
+
+mod common;
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use common::tamper::{self, Answer, Forward, Tamper};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
+
+fn command(args: &[&str], report_dir: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    // Every case's transcript, to count its attempts.
+    cmd.arg("run")
+        .args(args)
+        .args(["--transcripts", "all", "--report-dir"])
+        .arg(report_dir)
+        .env("NO_COLOR", "1");
+    for name in [
+        "CONFORMANCE_TARGET",
+        "CONFORMANCE_AUTH_A",
+        "CONFORMANCE_AUTH_B",
+        "CONFORMANCE_SCID",
+        "CONFORMANCE_TEMPLATE",
+        "CONFORMANCE_TEMPLATE_PERSISTENT",
+        "CONFORMANCE_TEMPLATE_SOLO",
+        "CONFORMANCE_REPORT_DIR",
+    ] {
+        cmd.env_remove(name);
+    }
+    cmd
+}
+
+fn run(args: &[&str], report_dir: &Path) -> Output {
+    command(args, report_dir).output().expect("the binary runs")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn report(dir: &Path) -> Value {
+    let bytes = std::fs::read(dir.join("report.json")).expect("report.json is written");
+    serde_json::from_slice(&bytes).expect("report.json is JSON")
+}
+
+/// `serve --rate-limit N`, killed when dropped.
+struct Served {
+    child: Child,
+    url: String,
+}
+
+impl Served {
+    fn start(rate_limit: u32) -> Served {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--addr", "127.0.0.1:0", "--rate-limit"])
+            .arg(rate_limit.to_string())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("serve starts");
+        let url = common::announced_url(&mut child);
+        Served { child, url }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Every case passed; every retry counted is an attempt in its case's transcript; the report
+/// holds to its schema. Returns the summary's retries and the number of exchanges.
+fn assert_all_pass_with_retries_accounted(doc: &Value, out: &Output) -> (u64, u64) {
+    let errors = common::report_schema_errors(doc);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let summary = &doc["summary"];
+    assert_eq!(
+        summary["passed"],
+        summary["total"],
+        "{summary}\n{}",
+        text(out)
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(out));
+    let cases = doc["cases"].as_array().expect("cases");
+    let mut exchanges = 0;
+    let mut counted = 0;
+    for case in cases {
+        let steps: Vec<&str> = case["exchanges"]
+            .as_array()
+            .expect("exchanges")
+            .iter()
+            .map(|e| e["step"].as_str().unwrap_or_default())
+            .collect();
+        exchanges += steps.len() as u64;
+        let attempts = steps.iter().filter(|s| s.contains(" (attempt ")).count() as u64;
+        assert_eq!(case["retries"].as_u64(), Some(attempts), "{}", case["id"]);
+        counted += attempts;
+    }
+    assert_eq!(summary["retries"].as_u64(), Some(counted), "{summary}");
+    (counted, exchanges)
+}
+
+#[test]
+fn the_catalog_passes_against_a_reference_that_throttles() {
+    // The reference allows 80 requests per caller in any second and asks for `Retry-After: 1`
+    // (delay-seconds allow nothing finer). Each throttled request costs a second, so a limit
+    // that throttles most of the catalog's ~900 requests would take minutes: this one throttles
+    // dozens, in seconds. The proxy below throttles every request.
+    let served = Served::start(80);
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = run(&["--target", &served.url, "--jobs", "16"], dir.path());
+    let doc = report(dir.path());
+    let (retries, _) = assert_all_pass_with_retries_accounted(&doc, &out);
+    assert!(retries > 0, "the limit never throttled: {}", doc["summary"]);
+}
+
+/// Throttles every request the first time it sees it (by method, path, caller and body) and lets
+/// it through the next time: 429s and 503s, asking for no wait in delay-seconds or with a date.
+#[derive(Default)]
+struct ThrottleEachOnce {
+    waiting: Mutex<HashSet<String>>,
+    throttled: AtomicUsize,
+}
+
+impl Tamper for ThrottleEachOnce {
+    fn request(&self, req: &mut Forward) -> Option<Answer> {
+        let key = format!(
+            "{} {} {:?} {}",
+            req.method,
+            req.path,
+            req.header("authorization"),
+            String::from_utf8_lossy(&req.body)
+        );
+        let mut waiting = self.waiting.lock().expect("lock");
+        if waiting.remove(&key) {
+            return None;
+        }
+        waiting.insert(key);
+        let n = self.throttled.fetch_add(1, Ordering::SeqCst);
+        let retry_after = match n % 2 {
+            0 => "0".to_string(),
+            _ => "Tue, 01 Jan 2002 00:00:00 GMT".to_string(),
+        };
+        let mut answer = match n % 3 {
+            0 => Answer::text(503, "overloaded"),
+            _ => Answer {
+                status: 429,
+                headers: vec![("Content-Type".into(), "application/json".into())],
+                body: br#"{"version":1,"currentRequests":2,"maxRequests":1,"periodInSeconds":1,"limitType":"Rolling"}"#.to_vec(),
+            },
+        };
+        answer.set_header("Retry-After", &retry_after);
+        Some(answer)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_catalog_passes_when_every_request_is_throttled_once() {
+    let server = mpsd_conformance::reference::start(Default::default())
+        .await
+        .expect("the reference starts");
+    let proxy = tamper::start(server, ThrottleEachOnce::default()).await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().to_path_buf();
+    let url = proxy.url.clone();
+    let out = tokio::task::spawn_blocking(move || run(&["--target", &url], &path))
+        .await
+        .expect("the run ends");
+    let doc = report(dir.path());
+    let (retries, exchanges) = assert_all_pass_with_retries_accounted(&doc, &out);
+    // Every request was throttled once: about half the exchanges are retries.
+    assert!(
+        retries * 5 >= exchanges * 2,
+        "{retries} retries of {exchanges} exchanges"
+    );
+}
+
+#[test]
+fn rate_keeps_a_limited_server_from_throttling() {
+    let served = Served::start(8);
+    let selection = ["--filter", "contract-version/valid"];
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut args = vec!["--target", served.url.as_str()];
+    args.extend(selection);
+    // At full speed the limit throttles these cases' requests…
+    let out = run(&args, dir.path());
+    let doc = report(dir.path());
+    let (retries, _) = assert_all_pass_with_retries_accounted(&doc, &out);
+    assert!(retries > 0, "{}", doc["summary"]);
+    // …which, six a second over the whole run, it never does.
+    std::thread::sleep(Duration::from_millis(1100));
+    args.extend(["--rate", "6"]);
+    let started = Instant::now();
+    let out = run(&args, dir.path());
+    let elapsed = started.elapsed();
+    let doc = report(dir.path());
+    let (retries, exchanges) = assert_all_pass_with_retries_accounted(&doc, &out);
+    assert_eq!(retries, 0, "{}", doc["summary"]);
+    let least = Duration::from_secs_f64((exchanges - 1) as f64 / 6.0);
+    assert!(elapsed >= least, "{exchanges} requests in {elapsed:?}");
+}
+
+#[test]
+fn a_longer_retry_after_than_max_retry_wait_is_not_waited_for() {
+    let served = Served::start(1);
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = run(
+        &[
+            "--target",
+            &served.url,
+            "--filter",
+            "body/join",
+            "--exact",
+            "--max-retry-wait",
+            "0.5",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let doc = report(dir.path());
+    let message = doc["cases"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("(Retry-After: 1), longer than --max-retry-wait (0.5 s)"),
+        "{message}"
+    );
+    assert_eq!(doc["summary"]["retries"], 0);
+    assert_eq!(doc["options"]["max_retry_wait"], 0.5);
+    assert_eq!(doc["options"]["retries"], 3);
+}
+
+/// Asks fixtures' session writes to come back in 30 s.
+struct SlowDown;
+impl Tamper for SlowDown {
+    fn request(&self, req: &mut Forward) -> Option<Answer> {
+        if req.method != "PUT" || !req.path.starts_with("/serviceconfigs/") {
+            return None;
+        }
+        let mut answer = Answer::text(503, "overloaded");
+        answer.set_header("Retry-After", "30");
+        Some(answer)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_ends_a_retry_wait_at_once() {
+    let server = mpsd_conformance::reference::start(Default::default())
+        .await
+        .expect("the reference starts");
+    let proxy = tamper::start(server, SlowDown).await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let args = [
+        "--target",
+        &proxy.url,
+        "--filter",
+        "body/join",
+        "--exact",
+        "--max-retry-wait",
+        "60",
+    ];
+    let mut child = command(&args, dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run starts");
+    // Once the write is throttled, the case waits its 30 s.
+    let started = Instant::now();
+    while !proxy
+        .seen
+        .lock()
+        .expect("lock")
+        .iter()
+        .any(|f| f.method == "PUT")
+    {
+        assert!(started.elapsed() < Duration::from_secs(20), "no write came");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let interrupted = Instant::now();
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let exit = tokio::task::spawn_blocking(move || child.wait().expect("wait"))
+        .await
+        .expect("joined");
+    assert!(
+        interrupted.elapsed() < Duration::from_secs(5),
+        "the wait was not cut short: {:?}",
+        interrupted.elapsed()
+    );
+    assert_eq!(exit.code(), Some(130));
+    let doc = report(dir.path());
+    assert_eq!(doc["summary"]["interrupted"], 1, "{}", doc["summary"]);
+}
