@@ -188,7 +188,9 @@ impl CaseRun<'_> {
     async fn request(&mut self, step: &StepPlan, r: &RequestStep) -> Flow {
         let built = self.build(step, &r.request)?;
         let (response, duration) = self.send(step, &built).await?;
-        let flow = heavy(&response, || self.judge_request(step, r, &built, &response));
+        let reads_json = r.expect.as_ref().is_some_and(|e| e.reads_json());
+        let response = parsed_if_big(response, reads_json).await;
+        let flow = self.judge_request(step, r, &built, &response);
         let label = self.attempt_label(step);
         self.record(&label, built.data, Some(response), None, duration);
         flow
@@ -267,7 +269,7 @@ impl CaseRun<'_> {
         let mut flow = ControlFlow::Continue(());
         for (i, ((result, duration), built)) in results.into_iter().zip(built).enumerate() {
             let label = format!("{}[{i}]", step.label);
-            let response = match result {
+            let mut response = match result {
                 Ok(response) => response,
                 Err(e) => {
                     if flow.is_continue() {
@@ -280,9 +282,9 @@ impl CaseRun<'_> {
             };
             if flow.is_continue() {
                 statuses.push(response.status);
-                let judged = heavy(&response, || {
-                    self.judge_copy(step, r, i, &label, &built, &response)
-                });
+                let reads_json = r.expect.as_ref().is_some_and(|e| e.reads_json());
+                response = parsed_if_big(response, reads_json).await;
+                let judged = self.judge_copy(step, r, i, &label, &built, &response);
                 if judged.is_break() {
                     flow = judged;
                 }
@@ -395,6 +397,7 @@ impl CaseRun<'_> {
         };
         let built = self.build(step, &u.request)?;
         let (response, duration) = self.send(step, &built).await?;
+        let response = parsed_if_big(response, true).await;
         let flow = (|| {
             self.global(step, &built.data, &response)?;
             let recorded = match &recorded {
@@ -521,18 +524,26 @@ impl CaseRun<'_> {
     }
 }
 
-/// Judging a big answer (parsing it, diffing it, validating a schema over it) is moved off the
-/// runtime's I/O threads, so the other cases in flight keep being served meanwhile.
-fn heavy<T>(response: &ResponseData, judge: impl FnOnce() -> T) -> T {
-    use tokio::runtime::{Handle, RuntimeFlavor};
-    let big = response.body.len() > BODY_LIMIT;
-    let threaded =
-        Handle::try_current().is_ok_and(|h| h.runtime_flavor() == RuntimeFlavor::MultiThread);
-    if big && threaded {
-        tokio::task::block_in_place(judge)
-    } else {
-        judge()
+/// A big answer that will be read as JSON is parsed on the blocking pool: not on the runtime's
+/// thread, which serves every other case in flight meanwhile. Checks then read the parse.
+async fn parsed_if_big(response: ResponseData, reads_json: bool) -> ResponseData {
+    if !reads_json || response.body.len() <= BODY_LIMIT {
+        return response;
     }
+    // Kept to rebuild the answer should the parsing task not come back (the runtime shutting
+    // down): the body is shared, not copied.
+    let (status, headers, body) = (
+        response.status,
+        response.headers.clone(),
+        response.body.clone(),
+    );
+    let parsing = tokio::task::spawn_blocking(move || {
+        let _ = response.json();
+        response
+    });
+    parsing
+        .await
+        .unwrap_or_else(|_| ResponseData::new(status, headers, body))
 }
 
 fn missing_caller(who: &str) -> Ending {
@@ -587,5 +598,24 @@ pub(super) fn excerpt(response: &ResponseData) -> String {
         String::new()
     } else {
         format!(": {text}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_big_answer_read_as_json_is_parsed_before_it_is_judged() {
+        let big = format!("{{\"pad\": \"{}\"}}", "x".repeat(BODY_LIMIT));
+        let parsed = parsed_if_big(ResponseData::new(200, vec![], big.clone()), true).await;
+        assert!(parsed.json_parsed() && parsed.json().is_some());
+        let unread = parsed_if_big(ResponseData::new(200, vec![], big), false).await;
+        assert!(!unread.json_parsed(), "a body no check reads is not parsed");
+        let small = parsed_if_big(ResponseData::new(200, vec![], "{}"), true).await;
+        assert!(
+            !small.json_parsed(),
+            "a small body is parsed where it is read"
+        );
     }
 }
