@@ -300,7 +300,7 @@ Content-Type: application/json
 {{"members":{{"me":{{"properties":{{"system":{{"active":true}}}}}}}}}}
 HTTP 200
 [Asserts]
-jsonpath "$.members" count == 2
+jsonpath "$.members.*" count == 2
 jsonpath "$.membersInfo.count" == 2
 jsonpath "$.membersInfo.first" exists
 jsonpath "$.membersInfo.next" exists
