@@ -1,5 +1,7 @@
 //! A step as it runs: the request to build (templates bound), what to capture, what to judge.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use serde_json::Value;
 
@@ -46,8 +48,9 @@ pub enum Action {
 #[derive(Debug)]
 pub struct RequestStep {
     pub request: RequestPlan,
-    /// `None`: a set-up step, whose non-2xx answer makes the case `error`.
-    pub expect: Option<ExpectPlan>,
+    /// `None`: a set-up step, whose non-2xx answer makes the case `error`. Shared, so a big
+    /// answer can be judged on another thread.
+    pub expect: Option<Arc<ExpectPlan>>,
     pub captures: Box<[Capture]>,
     /// Sent this many times at once.
     pub burst: Option<u16>,

@@ -3,6 +3,7 @@
 //! teardown; the exchange is recorded after them, its bodies cut.
 
 use std::ops::ControlFlow;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -11,8 +12,8 @@ use crate::check::{check_global, judge, judge_tally, judge_unchanged, Failure, R
 use crate::exchange::{Exchange, RequestData, ResponseData, TransportError, BODY_LIMIT};
 use crate::http::{Interrupts, RetryEnd};
 use crate::plan::{
-    Action, CaptureFrom, CasePlan, Guard, RenderError, RequestPlan, RequestStep, Snapshot,
-    StepPlan, UnchangedForm, UnchangedStep,
+    Action, CaptureFrom, CasePlan, ExpectPlan, Guard, RenderError, RequestPlan, RequestStep,
+    Snapshot, StepPlan, UnchangedForm, UnchangedStep,
 };
 
 use super::burst::send_all;
@@ -188,23 +189,55 @@ impl CaseRun<'_> {
     async fn request(&mut self, step: &StepPlan, r: &RequestStep) -> Flow {
         let built = self.build(step, &r.request)?;
         let (response, duration) = self.send(step, &built).await?;
-        let reads_json = r.expect.as_ref().is_some_and(|e| e.reads_json());
-        let response = parsed_if_big(response, reads_json).await;
-        let flow = self.judge_request(step, r, &built, &response);
+        let (response, flow) = self.answer(step, r, &built, response).await;
         let label = self.attempt_label(step);
         self.record(&label, built.data, Some(response), None, duration);
         flow
     }
 
-    /// Everything one answer of a request step says: teardown, global checks, captures,
-    /// expectations.
-    fn judge_request(
+    /// Everything one answer of a request step says: teardown, global checks, captures, then
+    /// the step's expectations.
+    async fn answer(
+        &mut self,
+        step: &StepPlan,
+        r: &RequestStep,
+        built: &Built,
+        response: ResponseData,
+    ) -> (ResponseData, Flow) {
+        let broke_globally = match self.before_judging(step, r, built, &response) {
+            ControlFlow::Continue(broke) => broke,
+            ControlFlow::Break(ending) => return (response, ControlFlow::Break(ending)),
+        };
+        let Some(expect) = &r.expect else {
+            let flow = if !(200..300).contains(&response.status) && !broke_globally {
+                ControlFlow::Break(set_up_refused(step, &built.data, &response))
+            } else {
+                ControlFlow::Continue(())
+            };
+            return (response, flow);
+        };
+        let (response, judged) = judged(expect, response, &self.vars).await;
+        let flow = match judged {
+            Ok(found) => {
+                self.failures
+                    .extend(found.into_iter().map(|f| f.at_step(&step.label)));
+                ControlFlow::Continue(())
+            }
+            Err(e) => ControlFlow::Break(render_ending(step, e)),
+        };
+        (response, flow)
+    }
+
+    /// What an answer says before it is judged: what it created (teardown), the global checks,
+    /// its status (for `onlyIf`), its captures — which the step's own expectations may read.
+    /// Continues with whether a global check failed.
+    fn before_judging(
         &mut self,
         step: &StepPlan,
         r: &RequestStep,
         built: &Built,
         response: &ResponseData,
-    ) -> Flow {
+    ) -> Flow<bool> {
         self.teardown
             .track(&self.ctx.base_url, built, r.request.joins, response);
         let broke_globally = self.global(step, &built.data, response)?;
@@ -229,19 +262,7 @@ impl CaseRun<'_> {
                 self.vars.set(capture.slot, v);
             }
         }
-        match &r.expect {
-            Some(expect) => match judge(expect, response, &self.vars) {
-                Ok(found) => self
-                    .failures
-                    .extend(found.into_iter().map(|f| f.at_step(&step.label))),
-                Err(e) => return ControlFlow::Break(render_ending(step, e)),
-            },
-            None if !(200..300).contains(&response.status) && !broke_globally => {
-                return ControlFlow::Break(set_up_refused(step, &built.data, response));
-            }
-            None => {}
-        }
-        ControlFlow::Continue(())
+        ControlFlow::Continue(broke_globally)
     }
 
     /// N copies of a request, sent at once. Each answer gets the global checks and the step's
@@ -282,9 +303,8 @@ impl CaseRun<'_> {
             };
             if flow.is_continue() {
                 statuses.push(response.status);
-                let reads_json = r.expect.as_ref().is_some_and(|e| e.reads_json());
-                response = parsed_if_big(response, reads_json).await;
-                let judged = self.judge_copy(step, r, i, &label, &built, &response);
+                let judged;
+                (response, judged) = self.judge_copy(step, r, i, &label, &built, response).await;
                 if judged.is_break() {
                     flow = judged;
                 }
@@ -301,39 +321,41 @@ impl CaseRun<'_> {
     }
 
     /// One answer of a burst.
-    fn judge_copy(
+    async fn judge_copy(
         &mut self,
         step: &StepPlan,
         r: &RequestStep,
         i: usize,
         label: &str,
         built: &Built,
-        response: &ResponseData,
-    ) -> Flow {
+        response: ResponseData,
+    ) -> (ResponseData, Flow) {
         self.teardown
-            .track(&self.ctx.base_url, built, r.request.joins, response);
-        let global = check_global(&built.data.method, response);
+            .track(&self.ctx.base_url, built, r.request.joins, &response);
+        let global = check_global(&built.data.method, &response);
         let broke_globally = !global.failures.is_empty();
         self.failures
             .extend(global.failures.into_iter().map(|f| labelled(label, f)));
-        match &r.expect {
-            Some(expect) => {
-                self.vars.set_burst_index(Some(i));
-                let judged = judge(expect, response, &self.vars);
-                self.vars.set_burst_index(None);
-                match judged {
-                    Ok(found) => self
-                        .failures
-                        .extend(found.into_iter().map(|f| labelled(label, f))),
-                    Err(e) => return ControlFlow::Break(render_ending(step, e)),
-                }
+        let Some(expect) = &r.expect else {
+            let flow = if !(200..300).contains(&response.status) && !broke_globally {
+                ControlFlow::Break(set_up_refused(step, &built.data, &response))
+            } else {
+                ControlFlow::Continue(())
+            };
+            return (response, flow);
+        };
+        self.vars.set_burst_index(Some(i));
+        let (response, judged) = judged(expect, response, &self.vars).await;
+        self.vars.set_burst_index(None);
+        let flow = match judged {
+            Ok(found) => {
+                self.failures
+                    .extend(found.into_iter().map(|f| labelled(label, f)));
+                ControlFlow::Continue(())
             }
-            None if !(200..300).contains(&response.status) && !broke_globally => {
-                return ControlFlow::Break(set_up_refused(step, &built.data, response));
-            }
-            None => {}
-        }
-        ControlFlow::Continue(())
+            Err(e) => ControlFlow::Break(render_ending(step, e)),
+        };
+        (response, flow)
     }
 
     /// Reads a path and records what it found: `path`, `status`, and on 200 `etag` and
@@ -397,7 +419,6 @@ impl CaseRun<'_> {
         };
         let built = self.build(step, &u.request)?;
         let (response, duration) = self.send(step, &built).await?;
-        let response = parsed_if_big(response, true).await;
         let flow = (|| {
             self.global(step, &built.data, &response)?;
             let recorded = match &recorded {
@@ -524,26 +545,37 @@ impl CaseRun<'_> {
     }
 }
 
-/// A big answer that will be read as JSON is parsed on the blocking pool: not on the runtime's
-/// thread, which serves every other case in flight meanwhile. Checks then read the parse.
-async fn parsed_if_big(response: ResponseData, reads_json: bool) -> ResponseData {
-    if !reads_json || response.body.len() <= BODY_LIMIT {
-        return response;
+/// Judges `response` against `expect`. A big answer is judged on the blocking pool — its parse,
+/// schema validation and diffs — against a snapshot of the variables, so the runtime's thread
+/// goes on serving every other case meanwhile.
+async fn judged(
+    expect: &Arc<ExpectPlan>,
+    response: ResponseData,
+    vars: &CaseVars<'_>,
+) -> (ResponseData, Result<Vec<Failure>, RenderError>) {
+    if response.body.len() <= BODY_LIMIT {
+        let found = judge(expect, &response, vars);
+        return (response, found);
     }
-    // Kept to rebuild the answer should the parsing task not come back (the runtime shutting
-    // down): the body is shared, not copied.
+    let (expect, env) = (Arc::clone(expect), vars.snapshot());
+    // Kept to rebuild the answer should the task not come back (the runtime shutting down):
+    // the body is shared, not copied.
     let (status, headers, body) = (
         response.status,
         response.headers.clone(),
         response.body.clone(),
     );
-    let parsing = tokio::task::spawn_blocking(move || {
-        let _ = response.json();
-        response
+    let judging = tokio::task::spawn_blocking(move || {
+        let found = judge(&expect, &response, &env);
+        (response, found)
     });
-    parsing
-        .await
-        .unwrap_or_else(|_| ResponseData::new(status, headers, body))
+    judging.await.unwrap_or_else(|e| {
+        let why = format!("judging the answer failed: {e}");
+        (
+            ResponseData::new(status, headers, body),
+            Err(RenderError::Unset(why)),
+        )
+    })
 }
 
 fn missing_caller(who: &str) -> Ending {
@@ -604,18 +636,32 @@ pub(super) fn excerpt(response: &ResponseData) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::compile_expect;
+    use crate::run::vars::RunVars;
 
     #[tokio::test]
-    async fn a_big_answer_read_as_json_is_parsed_before_it_is_judged() {
+    async fn big_and_small_answers_are_judged_alike() {
+        let case: crate::case::Expect = serde_json::from_value(serde_json::json!({
+            "json": [ { "pointer": "/pad", "type": "string" } ]
+        }))
+        .expect("an expectation");
+        let expect = Arc::new(compile_expect(&case, &["O1".into()]).expect("compiles"));
+        let run = RunVars {
+            run_id: "r".into(),
+            base_path: String::new(),
+            world: Default::default(),
+            xuids: Default::default(),
+            authorizations: Default::default(),
+        };
+        let table = crate::plan::VarTable::default();
+        let vars = CaseVars::new(&run, &table);
         let big = format!("{{\"pad\": \"{}\"}}", "x".repeat(BODY_LIMIT));
-        let parsed = parsed_if_big(ResponseData::new(200, vec![], big.clone()), true).await;
-        assert!(parsed.json_parsed() && parsed.json().is_some());
-        let unread = parsed_if_big(ResponseData::new(200, vec![], big), false).await;
-        assert!(!unread.json_parsed(), "a body no check reads is not parsed");
-        let small = parsed_if_big(ResponseData::new(200, vec![], "{}"), true).await;
-        assert!(
-            !small.json_parsed(),
-            "a small body is parsed where it is read"
-        );
+        // The big one goes to the blocking pool and comes back judged, with its parse.
+        let (response, found) = judged(&expect, ResponseData::new(200, vec![], big), &vars).await;
+        assert!(found.expect("renders").is_empty());
+        assert!(response.json_parsed());
+        let (small, found) = judged(&expect, ResponseData::new(200, vec![], "{}"), &vars).await;
+        assert_eq!(found.expect("renders").len(), 1, "/pad is missing");
+        assert!(small.json_parsed());
     }
 }

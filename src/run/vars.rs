@@ -84,6 +84,60 @@ impl<'a> CaseVars<'a> {
     }
 }
 
+impl CaseVars<'_> {
+    /// The variables as they are now, owned: to judge a big answer on another thread.
+    pub fn snapshot(&self) -> VarsSnapshot {
+        VarsSnapshot {
+            run: self.run.clone(),
+            names: self.names.to_vec().into(),
+            slots: self.slots.clone(),
+            burst_index: self.burst_index,
+        }
+    }
+}
+
+/// A case's variables at one moment, owned (see [`CaseVars::snapshot`]).
+pub struct VarsSnapshot {
+    run: RunVars,
+    names: Box<[Box<str>]>,
+    slots: Vec<Option<Value>>,
+    burst_index: Option<usize>,
+}
+
+impl Env for VarsSnapshot {
+    fn world(&self, key: &str) -> Option<&str> {
+        self.run.world.get(key).map(String::as_str)
+    }
+
+    fn xuid(&self, caller: &str) -> Option<&str> {
+        self.run.xuids.get(caller).map(String::as_str)
+    }
+
+    fn authorization(&self, caller: &str) -> Option<&str> {
+        self.run.authorizations.get(caller)?.as_deref()
+    }
+
+    fn burst_index(&self) -> Option<usize> {
+        self.burst_index
+    }
+
+    fn run_id(&self) -> &str {
+        &self.run.run_id
+    }
+
+    fn slot(&self, slot: usize) -> Option<&Value> {
+        self.slots.get(slot).and_then(Option::as_ref)
+    }
+
+    fn slot_name(&self, slot: usize) -> &str {
+        self.names.get(slot).map_or("?", |n| n)
+    }
+
+    fn base_path(&self) -> &str {
+        &self.run.base_path
+    }
+}
+
 impl Env for CaseVars<'_> {
     fn world(&self, key: &str) -> Option<&str> {
         self.run.world.get(key).map(String::as_str)

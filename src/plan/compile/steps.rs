@@ -124,7 +124,7 @@ impl CaseCompiler<'_> {
                 self.vars.own.extend(names);
                 let expect = expect
                     .as_ref()
-                    .map(|e| self.expect(&format!("{p}/expect"), e, None, false));
+                    .map(|e| Arc::new(self.expect(&format!("{p}/expect"), e, None, false)));
                 self.vars.own.clear();
                 self.in_burst = false;
                 let captures = self.captures(step, captures);
