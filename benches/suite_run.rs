@@ -7,10 +7,12 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use mpsd_conformance::case::{load, CaseSource};
-use mpsd_conformance::plan::expand;
+use mpsd_conformance::case::CaseSource;
+use mpsd_conformance::cli::EmbeddedServer;
+use mpsd_conformance::plan::load;
 use mpsd_conformance::run::{
-    prepare, run_cases, Environment, FailOn, NoEvents, Outcome, PrepareOptions, RunnerOptions,
+    prepare, run_cases, Environment, FailOn, NoEvents, PrepareOptions, RunnerOptions, Target,
+    Transcripts,
 };
 
 const ROUNDS: usize = 7;
@@ -25,15 +27,13 @@ fn main() {
 fn bench() -> Result<(), String> {
     let load_started = Instant::now();
     let set = load(&CaseSource::embedded(), None).map_err(|e| e.to_string())?;
-    let cases = expand(&set);
+    let cases = set.cases.clone();
     let load_time = load_started.elapsed();
+    let server = EmbeddedServer::start().map_err(|e| e.to_string())?;
     let prepared = prepare(
         &set,
         &Environment::default(),
-        PrepareOptions {
-            target: None,
-            ..PrepareOptions::default()
-        },
+        PrepareOptions::new(Target::Started(Box::new(server))),
     )
     .map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -45,25 +45,22 @@ fn bench() -> Result<(), String> {
         fail_fast: false,
         fail_on: FailOn::Should,
         baseline: Default::default(),
+        transcripts: Transcripts::Failures,
     };
     let mut times = Vec::with_capacity(ROUNDS);
     for _ in 0..ROUNDS {
         let started = Instant::now();
-        let results = runtime.block_on(run_cases(
+        let summary = runtime.block_on(run_cases(
             Arc::clone(&prepared.ctx),
             cases.clone(),
             &options,
             &mut NoEvents,
         ));
         times.push(started.elapsed());
-        let passed = results
-            .iter()
-            .filter(|r| r.outcome == Outcome::Pass)
-            .count();
-        if passed != results.len() {
+        if summary.passed != summary.total {
             return Err(format!(
-                "{passed} of {} cases passed: the bench measures a healthy run",
-                results.len()
+                "{} of {} cases passed: the bench measures a healthy run",
+                summary.passed, summary.total
             ));
         }
     }
@@ -72,9 +69,9 @@ fn bench() -> Result<(), String> {
     println!(
         "suite_run: {} cases ({} files) against the embedded reference, --jobs 8, {ROUNDS} rounds",
         cases.len(),
-        set.cases.len()
+        set.file_count
     );
-    println!("  load + validate: {:.1} ms", load_time.as_secs_f64() * 1e3);
+    println!("  load + compile: {:.1} ms", load_time.as_secs_f64() * 1e3);
     println!(
         "  run: median {:.1} ms (min {:.1}, max {:.1}), {:.0} cases/s",
         median.as_secs_f64() * 1e3,

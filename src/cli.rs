@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::exit::Exit;
 
 mod common;
+mod embedded;
 mod help;
 mod list;
 mod mutants;
@@ -19,6 +20,8 @@ mod select;
 mod serve;
 mod signals;
 mod validate;
+
+pub use embedded::EmbeddedServer;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -341,6 +344,8 @@ pub enum ArgError {
     Header(String),
     #[error("`{0}` is not a header name")]
     HeaderName(String),
+    #[error("the value of `{0}` holds a control character (CR, LF, …), which cannot be sent")]
+    HeaderValue(String),
 }
 
 fn positive_seconds(s: &str) -> Result<f64, ArgError> {
@@ -377,7 +382,12 @@ fn header_arg(s: &str) -> Result<(String, String), ArgError> {
     if !valid {
         return Err(ArgError::HeaderName(name.to_string()));
     }
-    Ok((name.to_string(), value.trim().to_string()))
+    let value = value.trim();
+    // A header value with CR, LF or another control character could not be sent.
+    if value.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+        return Err(ArgError::HeaderValue(name.to_string()));
+    }
+    Ok((name.to_string(), value.to_string()))
 }
 
 /// Runs the command line; returns how it ended.

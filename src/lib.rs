@@ -1,13 +1,16 @@
 //! mpsd-conformance: a contract-conformance harness for the Xbox Live MPSD "write session by
 //! handle" API (`PUT /handles/{handleId}/session`), with an embedded reference server.
 //!
-//! Data flows one way: `case` (files → model) → `plan` (variants, fixtures, selection) → `run`
-//! (orchestration, using `http` and `check`) → `report` (writers over outcomes). The `reference`
-//! server shares no types with any of them.
+//! Data flows one way: `case` (files → model) → `plan` (compiled plans, selection) → `run`
+//! (orchestration, sending through `http`, judging with `check`) → `report` (writers over
+//! outcomes and events). `exchange` is the plain data of a request and its answer, which `http`
+//! produces and `check`, `run` and `report` read. The `reference` server shares no types with any
+//! of them, and the engine does not start it: the front ends (`cli`, the test harness) do.
 
 pub mod case;
 pub mod check;
 pub mod cli;
+pub mod exchange;
 pub mod exit;
 pub mod http;
 pub mod mutants;

@@ -119,3 +119,95 @@ fn sigterm_while_cases_run_writes_the_reports_and_exits_143() {
     let interrupted = doc["summary"]["interrupted"].as_u64().unwrap_or(0);
     assert!(interrupted > 0, "{}", doc["summary"]);
 }
+
+/// A case whose step never gets an answer, after a fixture whose teardown never gets one either.
+const HANGING: &str = r#"{
+  "$schema": "../case.schema.json",
+  "title": "hangs",
+  "rules": ["O1"],
+  "severity": "must",
+  "steps": [
+    { "use": "session", "name": "s" },
+    { "request": { "method": "GET", "path": "/hang" }, "expect": { "status": 200 } }
+  ]
+}
+"#;
+
+/// The reference behind a proxy that never answers the case's step nor teardown, on a runtime
+/// of its own (kept alive by the caller).
+fn hanging_target() -> (tokio::runtime::Runtime, common::tamper::Proxy) {
+    use common::tamper::{self, HangsOn};
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let proxy = runtime.block_on(async {
+        let server = mpsd_conformance::reference::start(Default::default())
+            .await
+            .expect("the reference starts");
+        tamper::start(server, HangsOn(tamper::step_and_teardown)).await
+    });
+    (runtime, proxy)
+}
+
+fn until_seen(proxy: &common::tamper::Proxy, is: fn(&common::tamper::Forward) -> bool) {
+    let started = Instant::now();
+    while !proxy.seen.lock().is_ok_and(|s| s.iter().any(is)) {
+        assert!(started.elapsed() < Duration::from_secs(20), "never seen");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn run_hanging(proxy: &common::tamper::Proxy, reports: &Path) -> (Child, tempfile::TempDir) {
+    let cases = common::case_dir(&[("area/hang.json", HANGING)]);
+    let cases_arg = cases.path().display().to_string();
+    let (child, first) = start(
+        &proxy.url,
+        &["--timeout", "120", "--cases", &cases_arg],
+        reports,
+    );
+    assert!(first.starts_with("mpsd-conformance "), "{first}");
+    until_seen(proxy, |f| f.path == "/hang");
+    (child, cases)
+}
+
+#[test]
+fn a_second_ctrl_c_cuts_teardown_short_and_the_reports_are_still_written() {
+    let (_runtime, proxy) = hanging_target();
+    let dir = tempfile::tempdir().expect("tmp");
+    let (child, _cases) = run_hanging(&proxy, dir.path());
+    signal(&child, "INT");
+    // Teardown starts: the member's leave goes out and is never answered.
+    until_seen(&proxy, common::tamper::is_leave);
+    let second = Instant::now();
+    signal(&child, "INT");
+    let (exit, stderr) = finish(child, Duration::from_secs(8));
+    assert!(
+        second.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        second.elapsed()
+    );
+    assert_eq!(exit, Some(130), "{stderr}");
+    assert!(stderr.contains("teardown is cut short"), "{stderr}");
+    let doc = report(dir.path());
+    assert_eq!(doc["summary"]["interrupted"], 1, "{}", doc["summary"]);
+}
+
+#[test]
+fn after_one_ctrl_c_teardown_gets_at_most_its_grace() {
+    let (_runtime, proxy) = hanging_target();
+    let dir = tempfile::tempdir().expect("tmp");
+    let (child, _cases) = run_hanging(&proxy, dir.path());
+    let first = Instant::now();
+    signal(&child, "INT");
+    let (exit, stderr) = finish(child, Duration::from_secs(30));
+    let took = first.elapsed();
+    assert_eq!(exit, Some(130), "{stderr}");
+    let grace = mpsd_conformance::run::TEARDOWN_GRACE;
+    assert!(
+        took >= grace && took < grace + Duration::from_secs(8),
+        "teardown ran {took:?}, its grace is {grace:?}"
+    );
+    assert!(report(dir.path())["summary"]["interrupted"] == 1);
+}

@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 
 use common::certs::{self, Ca};
 use common::relay::tls_front;
-use mpsd_conformance::run::EmbeddedServer;
+use mpsd_conformance::cli::EmbeddedServer;
 
 const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
 

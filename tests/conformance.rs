@@ -20,16 +20,17 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Instant, SystemTime};
 
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
-use mpsd_conformance::case::{load, CaseSet, CaseSource, Severity};
+use mpsd_conformance::case::{CaseSource, Severity};
+use mpsd_conformance::cli::EmbeddedServer;
 use mpsd_conformance::errln;
 use mpsd_conformance::exit::Exit;
-use mpsd_conformance::plan::{expand, fnv1a64, CaseInstance, Selection};
+use mpsd_conformance::plan::{fnv1a64, load, CasePlan, PlanSet, Selection};
 use mpsd_conformance::report::{
     explain, FileInfo, Format, Redactor, ReportOptions, ReportSet, RunInfo, SuiteInfo, Transcripts,
 };
 use mpsd_conformance::run::{
     not_run, preflight, prepare, probe, run_case, url_userinfo, Environment, FailOn, Outcome,
-    PrepareOptions, Prepared,
+    PrepareOptions, Prepared, Target,
 };
 
 /// The target and runtime, started once before the first trial (never by `--list`).
@@ -78,7 +79,7 @@ fn main() -> ExitCode {
             .filter(|d| !d.is_empty() && !args.list)
             .map(|dir| report_options(dir.into(), fragment)),
     );
-    let mut cases = expand(&set);
+    let mut cases = set.cases.clone();
     if let (Some(filter), true) = (&args.filter, args.exact) {
         // libtest's --exact compares whole names, which would drop a file id's variants.
         let selection = Selection {
@@ -95,7 +96,7 @@ fn main() -> ExitCode {
         let ignored = case.severity == Severity::May;
         let trial = {
             let set = Arc::clone(&set);
-            let case = case.clone();
+            let case = Arc::clone(&case);
             Trial::ignorable_test(case.id.clone(), move || run_trial(&set, &case))
                 .with_ignored_flag(ignored)
         };
@@ -179,7 +180,7 @@ fn record(result: &mpsd_conformance::run::CaseResult) {
 
 /// Writes the report files, when there are any; a file that could not be written is exit 2.
 fn finish_reports(
-    set: &CaseSet,
+    set: &PlanSet,
     shared: &Shared,
     started_at: String,
     clock: Instant,
@@ -218,7 +219,7 @@ fn finish_reports(
     }
 }
 
-fn shared(set: &CaseSet) -> &'static Result<Shared, String> {
+fn shared(set: &PlanSet) -> &'static Result<Shared, String> {
     SHARED.get_or_init(|| {
         let env = Environment::from_process();
         // Until the run is prepared, only the environment's secrets are known.
@@ -232,26 +233,21 @@ fn shared(set: &CaseSet) -> &'static Result<Shared, String> {
             .enable_all()
             .build()
             .map_err(|e| format!("failed to start the runtime: {e}"))?;
-        let prepared = prepare(
-            set,
-            &env,
-            PrepareOptions {
-                target: env.target.clone(),
-                ..PrepareOptions::default()
-            },
-        )
-        .map_err(|e| early.text(&e.to_string()))?;
+        let target = match &env.target {
+            Some(url) => Target::Url(url.clone()),
+            None => {
+                Target::Started(Box::new(EmbeddedServer::start().map_err(|e| {
+                    format!("failed to start the embedded reference server: {e}")
+                })?))
+            }
+        };
+        let prepared = prepare(set, &env, PrepareOptions::new(target))
+            .map_err(|e| early.text(&e.to_string()))?;
         for warning in &prepared.warnings {
             errln!("warning: {warning}");
         }
         let ctx = Arc::clone(&prepared.ctx);
-        let mut redactor =
-            Redactor::new(prepared.secrets.iter().cloned().chain(ctx.client.secrets()));
-        for (name, identity) in &ctx.identities {
-            if let Some(auth) = &identity.authorization {
-                redactor = redactor.with_caller(name, auth);
-            }
-        }
+        let redactor = ctx.redactor.clone();
         // Every report path is checked before anything is sent.
         if let Some(Some(options)) = REPORT_TO.get() {
             let reports = ReportSet::create(options.clone(), redactor.clone(), Default::default())
@@ -260,15 +256,12 @@ fn shared(set: &CaseSet) -> &'static Result<Shared, String> {
                 *slot = Some(reports);
             }
         }
-        let unreachable = runtime
-            .block_on(probe(&ctx.client, &ctx.base_url, &ctx.headers))
-            .err()
-            .map(|e| {
-                redactor.text(&format!(
-                    "target {} cannot be tested: {e}",
-                    prepared.target_label
-                ))
-            });
+        let unreachable = runtime.block_on(probe(&ctx)).err().map(|e| {
+            redactor.text(&format!(
+                "target {} cannot be tested: {e}",
+                prepared.target_label
+            ))
+        });
         Ok(Shared {
             prepared,
             runtime,
@@ -278,7 +271,7 @@ fn shared(set: &CaseSet) -> &'static Result<Shared, String> {
     })
 }
 
-fn run_trial(set: &CaseSet, case: &CaseInstance) -> Result<Completion, Failed> {
+fn run_trial(set: &PlanSet, case: &CasePlan) -> Result<Completion, Failed> {
     let shared = match shared(set) {
         Ok(s) => s,
         Err(e) => return Err(format!("could not start: {e}").into()),

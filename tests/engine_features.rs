@@ -6,11 +6,13 @@ mod common;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use common::tamper::{self, Answer, Forward, Honest, Proxy, Tamper};
-use mpsd_conformance::case::{load, CaseSource};
-use mpsd_conformance::plan::expand;
+use common::tamper::{self, Answer, Forward, HangsOn, Honest, Proxy, Tamper};
+use mpsd_conformance::case::CaseSource;
+use mpsd_conformance::plan::{load, PlanSet};
 use mpsd_conformance::report::{explain, Redactor};
-use mpsd_conformance::run::{prepare, run_case, CaseResult, Environment, Outcome, PrepareOptions};
+use mpsd_conformance::run::{
+    prepare, run_case, CaseResult, Environment, Outcome, PrepareOptions, Prepared, Target,
+};
 use serde_json::Value;
 
 /// The reference server, and a proxy in front of it that plants `bug`.
@@ -29,16 +31,13 @@ async fn run_with(case: &str, proxy: &Proxy, env: Environment) -> (Vec<CaseResul
     let prepared = prepare(
         &set,
         &env,
-        PrepareOptions {
-            target: Some(proxy.url.clone()),
-            ..PrepareOptions::default()
-        },
+        PrepareOptions::new(Target::Url(proxy.url.clone())),
     )
     .expect("prepared");
     let redactor = Redactor::new(prepared.secrets.clone());
     let mut results = Vec::new();
-    for instance in expand(&set) {
-        results.push(run_case(&prepared.ctx, &instance).await);
+    for case in &set.cases {
+        results.push(run_case(&prepared.ctx, case).await);
     }
     (results, redactor)
 }
@@ -525,4 +524,183 @@ async fn matches_and_less_than_judge_json_values() {
     let r = run(&case(r#"["SH1"]"#, SHAPE), &target(OddShapes).await).await;
     assert_fails(&r, "SH1", "/branch is \"main\", which does not match");
     assert_fails(&r, "SH1", "/changeNumber is 1000, expected less than 100");
+}
+
+// --- the headers a request carries -----------------------------------------------------------
+
+/// Loads one case file and prepares a run against `proxy`, with `options` adjusted.
+async fn prepared(
+    case: &str,
+    proxy: &Proxy,
+    adjust: impl FnOnce(&mut PrepareOptions),
+) -> (Prepared, PlanSet) {
+    let dir = common::case_dir(&[("area/case.json", case)]);
+    let source = CaseSource::directory(dir.path()).expect("readable");
+    let set = load(&source, None).unwrap_or_else(|e| panic!("{e}"));
+    let mut options = PrepareOptions::new(Target::Url(proxy.url.clone()));
+    adjust(&mut options);
+    let prepared = prepare(&set, &Environment::default(), options).expect("prepared");
+    (prepared, set)
+}
+
+const AUTH_A: &str = "XBL3.0 x=2533274790395904;mpsdc-token-a-0f3c9b";
+
+/// b joins (the case sets its own Accept), then reads as nobody; teardown makes the members
+/// leave and deletes the handle.
+const HEADERS: &str = r#"    { "request": { "method": "PUT", "path": "/handles/{{s.handle}}/session", "as": "b",
+                   "headers": { "Accept": "application/json" },
+                   "body": { "members": { "me": { "properties": { "system": { "active": true } } } } } } },
+    { "request": { "method": "GET", "path": "/handles/{{s.handle}}/session", "as": "none" },
+      "expect": { "status": 401 } }"#;
+
+fn values<'a>(req: &'a Forward, name: &str) -> Vec<&'a str> {
+    req.headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn header_flags_win_over_suite_body_and_caller_headers_in_steps_and_teardown() {
+    let proxy = target(Honest).await;
+    let (prepared, set) = prepared(&case(r#"["O1"]"#, HEADERS), &proxy, |o| {
+        o.headers = vec![
+            ("accept".into(), "*/*".into()),
+            (
+                "Content-Type".into(),
+                "application/json; charset=utf-8".into(),
+            ),
+            ("authorization".into(), AUTH_A.into()),
+        ];
+    })
+    .await;
+    let r = run_case(&prepared.ctx, &set.cases[0]).await;
+    assert_pass(&r);
+    let seen = proxy.seen.lock().map(|s| s.clone()).unwrap_or_default();
+    let create = seen
+        .iter()
+        .find(|f| f.is("PUT", "/sessions/"))
+        .expect("the fixture's create");
+    let join = seen
+        .iter()
+        .find(|f| f.is("PUT", "/handles/"))
+        .expect("the join");
+    let read = seen
+        .iter()
+        .find(|f| f.is("GET", "/handles/"))
+        .expect("the read");
+    let delete = seen
+        .iter()
+        .find(|f| f.is("DELETE", "/handles/"))
+        .expect("teardown's delete");
+    let leaves: Vec<&Forward> = seen.iter().filter(|f| tamper::is_leave(f)).collect();
+    assert!(
+        !leaves.is_empty(),
+        "teardown made the members leave: {seen:#?}"
+    );
+    // Over the suite's Accept, its body Content-Type and the caller's Authorization…
+    for req in [create, delete].into_iter().chain(leaves.iter().copied()) {
+        assert_eq!(values(req, "accept"), ["*/*"], "{req:?}");
+        assert_eq!(values(req, "authorization"), [AUTH_A], "{req:?}");
+    }
+    for req in [create, join].into_iter().chain(leaves.iter().copied()) {
+        assert_eq!(
+            values(req, "content-type"),
+            ["application/json; charset=utf-8"],
+            "{req:?}"
+        );
+    }
+    // …including caller b's, in a step and in teardown…
+    assert_eq!(values(join, "authorization"), [AUTH_A]);
+    // …but a case's own header wins, and `as: none` removes Authorization, `--header` included.
+    assert_eq!(values(join, "accept"), ["application/json"]);
+    assert_eq!(values(read, "authorization"), Vec::<&str>::new());
+    assert_eq!(values(read, "accept"), ["*/*"]);
+}
+
+// --- interruption ------------------------------------------------------------------------------
+
+const HANGING_STEP: &str =
+    r#"    { "request": { "method": "GET", "path": "/hang" }, "expect": { "status": 200 } }"#;
+
+/// Waits until the proxy has seen a request that `is` (at most 10 s).
+async fn until_seen(proxy: &Proxy, is: impl Fn(&Forward) -> bool) {
+    for _ in 0..1000 {
+        if proxy.seen.lock().is_ok_and(|s| s.iter().any(&is)) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the proxy never saw the request");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupt_ends_the_step_at_once_and_teardown_after_its_grace() {
+    use std::time::{Duration, Instant};
+    let proxy = target(HangsOn(tamper::step_and_teardown)).await;
+    let (prepared, set) = prepared(&case(r#"["O1"]"#, HANGING_STEP), &proxy, |o| {
+        o.client.timeout = Duration::from_secs(60);
+        o.teardown_grace = Duration::from_millis(400);
+    })
+    .await;
+    let ctx = prepared.ctx.clone();
+    let case = set.cases[0].clone();
+    let running = tokio::spawn({
+        let ctx = ctx.clone();
+        async move { run_case(&ctx, &case).await }
+    });
+    until_seen(&proxy, |f| f.path == "/hang").await;
+    let interrupted = Instant::now();
+    ctx.interrupt.signal();
+    let r = running.await.expect("the case ends");
+    let took = interrupted.elapsed();
+    assert_eq!(r.outcome, Outcome::Interrupted);
+    assert!(
+        took >= Duration::from_millis(400) && took < Duration::from_secs(5),
+        "teardown had its grace and no more: {took:?}"
+    );
+    let cut: Vec<&str> = r
+        .exchanges
+        .iter()
+        .filter(|e| e.step.contains("cut short"))
+        .map(|e| e.request.method.as_str())
+        .collect();
+    assert_eq!(
+        cut,
+        ["PUT", "DELETE"],
+        "the leave and the delete were cut short"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_interrupt_cuts_teardown_short_at_once() {
+    use std::time::{Duration, Instant};
+    let proxy = target(HangsOn(tamper::step_and_teardown)).await;
+    let (prepared, set) = prepared(&case(r#"["O1"]"#, HANGING_STEP), &proxy, |o| {
+        o.client.timeout = Duration::from_secs(60);
+    })
+    .await;
+    assert_eq!(
+        prepared.ctx.teardown_grace,
+        mpsd_conformance::run::TEARDOWN_GRACE
+    );
+    let ctx = prepared.ctx.clone();
+    let case = set.cases[0].clone();
+    let running = tokio::spawn({
+        let ctx = ctx.clone();
+        async move { run_case(&ctx, &case).await }
+    });
+    until_seen(&proxy, |f| f.path == "/hang").await;
+    ctx.interrupt.signal();
+    until_seen(&proxy, tamper::is_leave).await;
+    let second = Instant::now();
+    ctx.interrupt.signal();
+    let r = running.await.expect("the case ends");
+    assert!(
+        second.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        second.elapsed()
+    );
+    assert_eq!(r.outcome, Outcome::Interrupted);
 }

@@ -5,18 +5,16 @@
 mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::tamper::{self, Answer, Forward, Proxy, Tamper};
-use mpsd_conformance::case::{load, CaseSource};
-use mpsd_conformance::http::{
-    ClientOptions, HttpClient, Interrupts, RequestData, ResponseData, RetryPolicy,
-};
-use mpsd_conformance::plan::expand;
+use mpsd_conformance::case::CaseSource;
+use mpsd_conformance::exchange::{RequestData, ResponseData};
+use mpsd_conformance::http::{ClientOptions, HttpClient, Interrupts, RetryPolicy};
+use mpsd_conformance::plan::load;
 use mpsd_conformance::report::{explain, CaseReport, Redactor};
 use mpsd_conformance::run::{
-    prepare, run_case, CaseResult, Environment, FailOn, Outcome, PrepareOptions,
+    prepare, run_case, CaseResult, Environment, FailOn, Outcome, PrepareOptions, Target,
 };
 
 const BODY_429: &[u8] =
@@ -113,25 +111,23 @@ async fn run(
         &set,
         &Environment::default(),
         PrepareOptions {
-            target: Some(proxy.url.clone()),
             client: ClientOptions {
                 retry: policy,
                 ..ClientOptions::default()
             },
-            ..PrepareOptions::default()
+            ..PrepareOptions::new(Target::Url(proxy.url.clone()))
         },
     )
     .expect("prepared");
     if let Some(after) = interrupt_after {
-        let flag = Arc::clone(&prepared.ctx.interrupted);
+        let interrupt = prepared.ctx.interrupt.clone();
         tokio::spawn(async move {
             tokio::time::sleep(after).await;
-            flag.store(true, Ordering::SeqCst);
+            interrupt.signal();
         });
     }
-    let mut cases = expand(&set);
-    assert_eq!(cases.len(), 1);
-    run_case(&prepared.ctx, &cases.remove(0)).await
+    assert_eq!(set.cases.len(), 1);
+    run_case(&prepared.ctx, &set.cases[0]).await
 }
 
 fn policy(retries: u32, max_wait_secs: u64) -> RetryPolicy {

@@ -2,7 +2,8 @@
 
 mod common;
 
-use mpsd_conformance::case::{load, CaseSource, LoadError};
+use mpsd_conformance::case::{CaseSource, LoadError};
+use mpsd_conformance::plan::load;
 
 fn problems(files: &[(&str, &str)]) -> Vec<String> {
     let dir = common::case_dir(files);
@@ -131,7 +132,7 @@ fn the_catalog_loads_and_covers_every_rule() {
     let source = CaseSource::directory(&common::catalog()).expect("readable");
     let set = load(&source, None).unwrap_or_else(|e| panic!("{e}"));
     assert!(set.case_count() >= 30);
-    let cases = mpsd_conformance::plan::expand(&set);
+    let cases = &set.cases;
     for rule in &set.rule_order {
         assert!(
             cases.iter().any(|c| c.rules.contains(rule)),
@@ -478,10 +479,10 @@ const UNGATED_FOR_NOW: &[&str] = &["H3"];
 
 #[test]
 fn every_rule_but_the_may_rules_has_a_gating_case() {
-    use mpsd_conformance::plan::{coverage, expand, ungated};
+    use mpsd_conformance::plan::{coverage, ungated};
     let source = CaseSource::directory(&common::catalog()).expect("readable");
     let set = load(&source, None).unwrap_or_else(|e| panic!("{e}"));
-    let covered = coverage(&expand(&set));
+    let covered = coverage(&set.cases);
     let missing = ungated(&set, &covered);
     let new_gaps: Vec<&String> = missing
         .iter()
@@ -517,4 +518,33 @@ fn rules_have_one_basis_and_may_forms() {
         err.contains("rules.json:") && err.contains("unknown field `partly`"),
         "{err}"
     );
+}
+
+#[test]
+fn a_fixture_used_the_same_way_is_compiled_once_and_shared() {
+    let other = common::GOOD_CASE.replace("\"status\": 200", "\"status\": [200]");
+    let with_param = common::GOOD_CASE.replace(
+        "{ \"use\": \"session\", \"name\": \"s\" }",
+        "{ \"use\": \"session\", \"name\": \"s\", \"with\": { \"template\": \"{{world.persistent}}\" } }",
+    );
+    let dir = common::case_dir(&[
+        ("area/a.json", common::GOOD_CASE),
+        ("area/b.json", &other),
+        ("area/c.json", &with_param),
+    ]);
+    let source = CaseSource::directory(dir.path()).expect("readable");
+    let set = load(&source, None).unwrap_or_else(|e| panic!("{e}"));
+    let [a, b, c] = [0, 1, 2].map(|i| std::sync::Arc::clone(&set.cases[i]));
+    // The session fixture's create, handle and exports: one plan for a and b…
+    for i in 0..3 {
+        assert!(std::sync::Arc::ptr_eq(&a.steps[i], &b.steps[i]), "step {i}");
+        // …another for a use with other parameters.
+        assert!(
+            !std::sync::Arc::ptr_eq(&a.steps[i], &c.steps[i]),
+            "step {i}"
+        );
+    }
+    // Each case's own step is its own.
+    assert!(!std::sync::Arc::ptr_eq(&a.steps[3], &b.steps[3]));
+    assert_eq!(a.vars.names, b.vars.names);
 }

@@ -10,15 +10,17 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use mpsd_conformance::case::{load, CaseSource};
+use mpsd_conformance::case::CaseSource;
 use mpsd_conformance::mutants::{measure, DetectionRecord, Measurement, MutantsOptions};
+use mpsd_conformance::plan::load;
 use mpsd_conformance::reference::Fault;
 
 /// The measurement, made once for every test of this file.
 fn measurement() -> &'static Measurement {
     static MEASURED: OnceLock<Result<Measurement, String>> = OnceLock::new();
     let measured = MEASURED.get_or_init(|| {
-        let set = load(&CaseSource::embedded(), None).map_err(|e| e.to_string())?;
+        let set =
+            std::sync::Arc::new(load(&CaseSource::embedded(), None).map_err(|e| e.to_string())?);
         let options = MutantsOptions {
             jobs: std::thread::available_parallelism().map_or(2, usize::from),
             faults: Fault::ALL.to_vec(),

@@ -8,7 +8,7 @@ use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Unexpected, Visitor};
 
 use super::model::{
-    HeaderValueSpec, InvariantFull, InvariantRef, StatusExpect, StatusFull, StatusSet,
+    HeaderValueSpec, InvariantFull, InvariantRef, Severity, StatusExpect, StatusFull, StatusSet,
 };
 
 const STATUSES: &str = "a status code or a list of them (200, [400, 404])";
@@ -130,6 +130,60 @@ impl<'de> Deserialize<'de> for InvariantRef {
         }
         d.deserialize_any(V)
     }
+}
+
+impl<'de> Deserialize<'de> for Severity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const NAMES: &[&str] = &["must", "should", "may"];
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Severity;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("one of `must`, `should`, `may`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Severity, E> {
+                match v {
+                    "must" => Ok(Severity::Must),
+                    "should" => Ok(Severity::Should),
+                    "may" => Ok(Severity::May),
+                    other => Err(E::unknown_variant(other, NAMES)),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// An object, and nothing else: serde reads a struct from a list too (`"expect": []` would be an
+/// expectation that checks nothing), and `null` would read as an absent field.
+pub fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            T::deserialize(MapAccessDeserializer::new(map))
+        }
+    }
+    d.deserialize_map(V(std::marker::PhantomData))
+}
+
+/// A whole file that must be an object (a case, suite.json, rules.json).
+pub struct Object<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        object(d).map(Object)
+    }
+}
+
+/// [`object`] for an optional field: present means an object (`null` is refused, not absent).
+pub fn some_object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    object(d).map(Some)
 }
 
 /// serde's "invalid type: string \"200\", expected a status code …" as "`status` must be a status

@@ -1,17 +1,20 @@
-//! Loading a case set: every file parsed and checked, every problem listed, before anything runs.
+//! Reading a case set: every file parsed and checked on its own, every problem listed. What the
+//! steps mean (fixtures, variables, expectations) is checked when `plan` compiles them.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::error::{LoadError, Position, Problem};
+use super::de::Object;
+use super::dupes::first_duplicate;
+use super::error::{Position, Problem};
 use super::fingerprint::{file_sha256, fingerprint};
 use super::model::{CaseFile, Suite};
 use super::rules::{Rule, RulesFile};
-use super::source::CaseSource;
+use super::source::{CaseSource, SourceFile};
 use super::validate::{validate_case, Context};
 
-/// A loaded, valid case set.
+/// A case set as read: suite, rules, schemas and case files, each parsed.
 #[derive(Clone, Debug)]
 pub struct CaseSet {
     /// `embedded` or the directory read.
@@ -23,9 +26,8 @@ pub struct CaseSet {
     pub rules: BTreeMap<String, Rule>,
     /// Rules in the order of rules.json.
     pub rule_order: Vec<String>,
-    /// Response schemas by file name under `schemas/`.
+    /// Response schemas by file name under `schemas/`, parsed (`plan` compiles them).
     pub schemas: BTreeMap<String, Value>,
-    pub cases: Vec<LoadedCase>,
 }
 
 /// One case file.
@@ -33,20 +35,24 @@ pub struct CaseSet {
 pub struct LoadedCase {
     /// Path under the case directory, `/` separators.
     pub path: String,
+    /// How the path is shown in messages.
+    pub shown: String,
     /// The id of the case (variants add `::<name>`).
     pub id: String,
     pub file: CaseFile,
 }
 
-impl CaseSet {
-    /// How many cases the set holds, variants counted.
-    pub fn case_count(&self) -> usize {
-        self.cases
-            .iter()
-            .map(|c| c.file.variants.len().max(1))
-            .sum()
-    }
+/// What reading the set's own files found: the set (`None` when suite.json or rules.json could
+/// not be read) and every problem. Case files are read one at a time by [`read_case`], so a large
+/// set is never held in memory as models all at once.
+#[derive(Debug)]
+pub struct Read {
+    pub set: Option<CaseSet>,
+    pub problems: Vec<Problem>,
 }
+
+/// The files at the top of a case directory that are not cases.
+const TOP_FILES: &[&str] = &["suite.json", "rules.json", "case.schema.json"];
 
 /// Whether a file of the set is a case file: inside an area folder, `.json`, not a schema.
 pub fn is_case_file(path: &str) -> bool {
@@ -58,11 +64,31 @@ pub fn case_id(path: &str) -> &str {
     path.strip_suffix(".json").unwrap_or(path)
 }
 
-/// Loads and checks the whole set. `only`, when given, limits parsing to these case files (the
-/// one-case fast path under nextest); the fingerprint still covers every file.
-pub fn load(source: &CaseSource, only: Option<&BTreeSet<String>>) -> Result<CaseSet, LoadError> {
+/// Reads the set's own files (suite, rules, schemas) and refuses files that are not part of a case
+/// set; the fingerprint covers every file.
+pub fn read(source: &CaseSource) -> Read {
     let mut problems = Vec::new();
     let shown = |rel: &str| source.display_path(rel);
+    problems.extend(source.problems.iter().cloned());
+
+    for file in &source.files {
+        let p = file.path.as_str();
+        let known = TOP_FILES.contains(&p)
+            || (p.starts_with("schemas/") && p.ends_with(".json"))
+            || is_case_file(p);
+        if !known {
+            problems.push(Problem {
+                path: shown(p),
+                at: Position::File,
+                message:
+                    "not part of a case set, yet it would count in the fingerprint: case files \
+                          live in area folders (`<area>/<name>.json`), response schemas in \
+                          `schemas/` (`.json`); the top holds only suite.json, rules.json and \
+                          case.schema.json"
+                        .into(),
+            });
+        }
+    }
 
     let rules_file: Option<RulesFile> = parse_required(source, "rules.json", &mut problems);
     let suite: Option<Suite> = parse_required(source, "suite.json", &mut problems);
@@ -102,74 +128,66 @@ pub fn load(source: &CaseSource, only: Option<&BTreeSet<String>>) -> Result<Case
     for file in source
         .files
         .iter()
-        .filter(|f| f.path.starts_with("schemas/"))
+        .filter(|f| f.path.starts_with("schemas/") && f.path.ends_with(".json"))
     {
         let name = file.path.trim_start_matches("schemas/").to_string();
-        match serde_json::from_slice::<Value>(&file.bytes) {
-            Err(e) => problems.push(Problem::from_serde(&shown(&file.path), &e, None)),
-            Ok(schema) => match jsonschema::validator_for(&schema) {
-                Ok(_) => {
-                    schemas.insert(name, schema);
-                }
-                Err(e) => problems.push(Problem {
-                    path: shown(&file.path),
-                    at: Position::File,
-                    message: format!("not a valid JSON Schema: {e}"),
-                }),
-            },
-        }
-    }
-    let schema_names: BTreeSet<String> = schemas.keys().cloned().collect();
-
-    let mut cases = Vec::new();
-    for file in source.files.iter().filter(|f| is_case_file(&f.path)) {
-        if only.is_some_and(|o| !o.contains(&file.path)) {
-            continue;
-        }
-        match parse::<CaseFile>(&shown(&file.path), &file.bytes) {
+        match parse::<Value>(&shown(&file.path), &file.bytes) {
             Err(p) => problems.push(p),
-            Ok(case) => cases.push(LoadedCase {
-                id: case_id(&file.path).to_string(),
-                path: file.path.clone(),
-                file: case,
-            }),
-        }
-    }
-
-    if let Some(suite) = &suite {
-        let ctx = Context {
-            suite,
-            rules: &rules,
-            schemas: &schema_names,
-        };
-        for case in &cases {
-            for mut p in validate_case(&shown(&case.path), &case.file, &ctx) {
-                if p.path == "suite.json" {
-                    p.path = shown("suite.json");
-                }
-                if !problems.contains(&p) {
-                    problems.push(p);
-                }
+            Ok(schema) => {
+                schemas.insert(name, schema);
             }
         }
     }
 
-    match (suite, problems.is_empty()) {
-        (Some(suite), true) => Ok(CaseSet {
-            origin: source.origin.clone(),
-            fingerprint: fingerprint(&source.files),
-            files: source
-                .files
-                .iter()
-                .map(|f| (f.path.clone(), file_sha256(&f.bytes)))
-                .collect(),
-            suite,
-            rules,
-            rule_order,
-            schemas,
-            cases,
-        }),
-        _ => Err(LoadError::Invalid(problems)),
+    let set = suite.map(|suite| CaseSet {
+        origin: source.origin.clone(),
+        fingerprint: fingerprint(&source.files),
+        files: source
+            .files
+            .iter()
+            .map(|f| (f.path.clone(), file_sha256(&f.bytes)))
+            .collect(),
+        suite,
+        rules,
+        rule_order,
+        schemas,
+    });
+    let set = if rules_file.is_some() { set } else { None };
+    Read { set, problems }
+}
+
+/// The case files of the set, in path order; `only`, when given, limits them to these (the
+/// one-case fast path under nextest).
+pub fn case_files<'a>(
+    source: &'a CaseSource,
+    only: Option<&'a BTreeSet<String>>,
+) -> impl Iterator<Item = &'a SourceFile> + 'a {
+    source
+        .files
+        .iter()
+        .filter(move |f| is_case_file(&f.path) && only.is_none_or(|o| o.contains(&f.path)))
+}
+
+/// One case file, parsed and checked on its own against the set's rules: the case (when it
+/// parses) and its problems.
+pub fn read_case(
+    source: &CaseSource,
+    file: &SourceFile,
+    rules: &BTreeMap<String, Rule>,
+) -> (Option<LoadedCase>, Vec<Problem>) {
+    let shown = source.display_path(&file.path);
+    match parse::<Object<CaseFile>>(&shown, &file.bytes) {
+        Err(p) => (None, vec![p]),
+        Ok(Object(case)) => {
+            let problems = validate_case(&shown, &case, &Context { rules });
+            let case = LoadedCase {
+                id: case_id(&file.path).to_string(),
+                path: file.path.clone(),
+                shown,
+                file: case,
+            };
+            (Some(case), problems)
+        }
     }
 }
 
@@ -180,15 +198,18 @@ fn parse_required<T: serde::de::DeserializeOwned>(
 ) -> Option<T> {
     let shown = source.display_path(rel);
     let Some(file) = source.file(rel) else {
-        problems.push(Problem {
-            path: shown,
-            at: Position::File,
-            message: "missing: a case set needs suite.json and rules.json at its top".into(),
-        });
+        // A file refused for what it is (a FIFO, too large) is reported already.
+        if !source.problems.iter().any(|p| p.path == shown) {
+            problems.push(Problem {
+                path: shown,
+                at: Position::File,
+                message: "missing: a case set needs suite.json and rules.json at its top".into(),
+            });
+        }
         return None;
     };
-    match parse(&shown, &file.bytes) {
-        Ok(v) => Some(v),
+    match parse::<Object<T>>(&shown, &file.bytes) {
+        Ok(Object(v)) => Some(v),
         Err(p) => {
             problems.push(p);
             None
@@ -196,14 +217,35 @@ fn parse_required<T: serde::de::DeserializeOwned>(
     }
 }
 
-/// Parses one file; a syntax or type error names its line, column and field.
+/// Parses one file; a syntax or type error, or a key given twice, names its line, column and
+/// field.
 fn parse<T: serde::de::DeserializeOwned>(shown: &str, bytes: &[u8]) -> Result<T, Problem> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let field = field_of(e.path());
-        Problem::from_serde(shown, e.inner(), field.as_deref())
-    })?;
-    de.end().map_err(|e| Problem::from_serde(shown, &e, None))?;
+    // Most files are right: the path to a mistake is tracked only when there is one to name.
+    let value = match serde_json::from_slice::<T>(bytes) {
+        Ok(value) => value,
+        Err(plain) => {
+            let mut de = serde_json::Deserializer::from_slice(bytes);
+            let tracked: Result<T, _> = serde_path_to_error::deserialize(&mut de);
+            return Err(match tracked {
+                Err(e) => {
+                    let field = field_of(e.path());
+                    Problem::from_serde(shown, e.inner(), field.as_deref())
+                }
+                Ok(_) => Problem::from_serde(shown, &plain, None),
+            });
+        }
+    };
+    // serde keeps the last of two equal keys in a map or a JSON value without a word.
+    if let Some(d) = first_duplicate(bytes) {
+        return Err(Problem {
+            path: shown.to_string(),
+            at: Position::LineCol(d.line, d.column),
+            message: format!(
+                "duplicate key `{}`: an object names each key once (the first would be dropped)",
+                d.key
+            ),
+        });
+    }
     Ok(value)
 }
 

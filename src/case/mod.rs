@@ -1,10 +1,10 @@
-//! The case-file format: model, loading with positioned errors, meaning checks, fingerprint.
-//! It knows nothing of HTTP.
+//! The case-file format: model, reading with positioned errors, what a file means on its own,
+//! the fingerprint, and the `{{template}}` language's parser. It knows nothing of HTTP.
 
 mod de;
+mod dupes;
 mod error;
 mod fingerprint;
-mod flatten;
 mod hex;
 mod load;
 mod model;
@@ -16,11 +16,9 @@ mod validate;
 
 pub use error::{LoadError, Position, Problem};
 pub use fingerprint::{file_sha256, fingerprint};
-pub use flatten::{flatten, Action, FlatStep, UnchangedForm};
 pub use hex::decode_hex;
-pub use load::{case_id, is_case_file, load, CaseSet, LoadedCase};
+pub use load::{case_files, case_id, is_case_file, read, read_case, CaseSet, LoadedCase, Read};
 pub use model::*;
 pub use rules::{severity_agrees, Basis, MayForm, Rule, RulesFile};
 pub use scope::{Scope, VarRef};
-pub use source::{CaseSource, SourceFile};
-pub use validate::INVARIANTS;
+pub use source::{CaseSource, SourceFile, MAX_FILE_BYTES};

@@ -59,7 +59,8 @@ impl Variant {
     }
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// (Deserialized in `de`, so a number says what the field must be.)
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Must,
@@ -93,11 +94,19 @@ pub struct Step {
     /// Parameters of the fixture (`{{param.<key>}}` inside it).
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub with: Map<String, Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::de::some_object",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub request: Option<RequestSpec>,
     /// Present: the step is judged (even `{}`: the global checks only). Absent: a set-up step,
-    /// whose non-2xx answer makes the case `error`, not `fail`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// whose non-2xx answer makes the case `error`, not `fail`. An object, never `null` or `[]`.
+    #[serde(
+        default,
+        deserialize_with = "super::de::some_object",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub expect: Option<Expect>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub capture: BTreeMap<String, Capture>,
@@ -185,7 +194,11 @@ pub struct Expect {
     /// Keyed by header name (case-insensitive).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, HeaderExpect>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::de::some_object",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub body: Option<BodyExpect>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub json: Vec<JsonAssert>,
@@ -382,6 +395,7 @@ pub struct TallyExpect {
 #[serde(deny_unknown_fields)]
 pub struct WhenBranch {
     pub status: StatusSet,
+    #[serde(deserialize_with = "super::de::object")]
     pub expect: Expect,
 }
 

@@ -1,8 +1,8 @@
 //! The `{{variable | filter}}` language of case files.
 //!
-//! It knows nothing of HTTP or of where values come from: parsing is done at load time (so a
-//! reference to a variable nobody sets is refused before any request is sent), rendering takes a
-//! lookup function supplied by the runner.
+//! It knows nothing of HTTP or of where values come from: this is the parser. `plan` binds each
+//! variable to where its value comes from at load time (so a reference to a variable nobody sets
+//! is refused before any request is sent) and renders the bound form.
 
 use serde_json::Value;
 
@@ -79,26 +79,6 @@ impl Template {
             _ => None,
         })
     }
-
-    /// Renders to a JSON value. A template that is exactly one expression keeps the variable's
-    /// JSON type (so `"{{w.changeNumber}}"` is a number and `"{{variant.body}}"` an object);
-    /// anything else renders to a string.
-    pub fn render(
-        &self,
-        lookup: &mut dyn FnMut(&str) -> Result<Value, String>,
-    ) -> Result<Value, String> {
-        if let [Segment::Expr(expr)] = self.segments.as_slice() {
-            return eval(expr, lookup);
-        }
-        let mut out = String::new();
-        for segment in &self.segments {
-            match segment {
-                Segment::Text(t) => out.push_str(t),
-                Segment::Expr(expr) => out.push_str(&as_text(&eval(expr, lookup)?)),
-            }
-        }
-        Ok(Value::String(out))
-    }
 }
 
 /// Text form of a value as it is spliced into a string.
@@ -109,49 +89,37 @@ pub fn as_text(value: &Value) -> String {
     }
 }
 
-fn eval(
-    expr: &Expr,
-    lookup: &mut dyn FnMut(&str) -> Result<Value, String>,
-) -> Result<Value, String> {
-    let mut value = match &expr.source {
-        Source::Var(name) => lookup(name)?,
-        Source::Literal(text) => Value::String(text.clone()),
-    };
-    for filter in &expr.filters {
-        let text = as_text(&value);
-        value = Value::String(apply(*filter, &text));
-    }
-    Ok(value)
-}
-
-fn apply(filter: Filter, text: &str) -> String {
-    match filter {
-        Filter::Upper => text.to_uppercase(),
-        Filter::Lower => text.to_lowercase(),
-        Filter::Mixed => {
-            let mut letter = 0usize;
-            text.chars()
-                .map(|c| {
-                    if !c.is_ascii_alphabetic() {
-                        return c;
-                    }
-                    letter += 1;
-                    if letter % 2 == 0 {
-                        c.to_ascii_uppercase()
-                    } else {
-                        c.to_ascii_lowercase()
-                    }
-                })
-                .collect()
+impl Filter {
+    /// The filter applied to a value's text.
+    pub fn apply(self, text: &str) -> String {
+        match self {
+            Filter::Upper => text.to_uppercase(),
+            Filter::Lower => text.to_lowercase(),
+            Filter::Mixed => {
+                let mut letter = 0usize;
+                text.chars()
+                    .map(|c| {
+                        if !c.is_ascii_alphabetic() {
+                            return c;
+                        }
+                        letter += 1;
+                        if letter % 2 == 0 {
+                            c.to_ascii_uppercase()
+                        } else {
+                            c.to_ascii_lowercase()
+                        }
+                    })
+                    .collect()
+            }
+            Filter::DropFirst => text.chars().skip(1).collect(),
+            Filter::DropLast => {
+                let mut s = text.to_string();
+                s.pop();
+                s
+            }
+            Filter::NoHyphens => text.replace('-', ""),
+            Filter::Repeat(n) => text.repeat(n),
         }
-        Filter::DropFirst => text.chars().skip(1).collect(),
-        Filter::DropLast => {
-            let mut s = text.to_string();
-            s.pop();
-            s
-        }
-        Filter::NoHyphens => text.replace('-', ""),
-        Filter::Repeat(n) => text.repeat(n),
     }
 }
 
@@ -222,35 +190,6 @@ pub fn strings_in<'a>(value: &'a Value, pointer: String, out: &mut Vec<(String, 
     }
 }
 
-/// Renders every template string inside a JSON value.
-pub fn render_value(
-    value: &Value,
-    lookup: &mut dyn FnMut(&str) -> Result<Value, String>,
-) -> Result<Value, String> {
-    Ok(match value {
-        Value::String(s) if s.contains("{{") => Template::parse(s)?.render(lookup)?,
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .map(|v| render_value(v, lookup))
-                .collect::<Result<_, _>>()?,
-        ),
-        Value::Object(map) => {
-            let mut out = serde_json::Map::with_capacity(map.len());
-            for (key, item) in map {
-                let key = if key.contains("{{") {
-                    as_text(&Template::parse(key)?.render(lookup)?)
-                } else {
-                    key.clone()
-                };
-                out.insert(key, render_value(item, lookup)?);
-            }
-            Value::Object(out)
-        }
-        other => other.clone(),
-    })
-}
-
 /// RFC 6901 escaping of one reference token.
 pub fn escape_pointer(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
@@ -259,38 +198,38 @@ pub fn escape_pointer(token: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    fn lookup(name: &str) -> Result<Value, String> {
-        match name {
-            "h.id" => Ok(json!("0a1b2c3d-0000-4000-8000-00000000abcd")),
-            "w.n" => Ok(json!(7)),
-            _ => Err(format!("no {name}")),
-        }
-    }
-
     #[test]
-    fn a_lone_expression_keeps_its_json_type() {
-        let t = Template::parse("{{w.n}}").unwrap();
-        assert_eq!(t.render(&mut lookup).unwrap(), json!(7));
-        let t = Template::parse("n={{w.n}}").unwrap();
-        assert_eq!(t.render(&mut lookup).unwrap(), json!("n=7"));
-    }
-
-    #[test]
-    fn filters_apply_in_order() {
+    fn expressions_parse_into_sources_and_filters() {
         let t = Template::parse("%7B{{h.id | upper | drop_last}}%7D").unwrap();
         assert_eq!(
-            t.render(&mut lookup).unwrap(),
-            json!("%7B0A1B2C3D-0000-4000-8000-00000000ABC%7D")
+            t.segments,
+            vec![
+                Segment::Text("%7B".into()),
+                Segment::Expr(Expr {
+                    source: Source::Var("h.id".into()),
+                    filters: vec![Filter::Upper, Filter::DropLast]
+                }),
+                Segment::Text("%7D".into()),
+            ]
         );
         let t = Template::parse("{{'ab' | repeat(3)}}").unwrap();
-        assert_eq!(t.render(&mut lookup).unwrap(), json!("ababab"));
-        let t = Template::parse("{{h.id|mixed}}").unwrap();
         assert_eq!(
-            t.render(&mut lookup).unwrap(),
-            json!("0a1B2c3D-0000-4000-8000-00000000aBcD")
+            t.segments,
+            vec![Segment::Expr(Expr {
+                source: Source::Literal("ab".into()),
+                filters: vec![Filter::Repeat(3)]
+            })]
         );
+    }
+
+    #[test]
+    fn filters_transform_text() {
+        assert_eq!(Filter::Mixed.apply("0a1b2c3d-abcd"), "0a1B2c3D-aBcD");
+        assert_eq!(Filter::DropFirst.apply("xab"), "ab");
+        assert_eq!(Filter::DropLast.apply("abx"), "ab");
+        assert_eq!(Filter::NoHyphens.apply("a-b-c"), "abc");
+        assert_eq!(Filter::Repeat(2).apply("ab"), "abab");
+        assert_eq!(Filter::Upper.apply("ab"), "AB");
     }
 
     #[test]

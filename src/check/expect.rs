@@ -1,142 +1,93 @@
-//! Judging one response against one step's (rendered) expectations.
+//! Judging one response against one step's compiled expectations. Expected values that hold
+//! templates are rendered here, when judged; the response body is parsed at most once, and only
+//! when a check reads it.
+
+use std::borrow::Cow;
 
 use serde_json::Value;
 
-use crate::case::{BodyExpect, Expect, HeaderExpect, JsonAssert};
-use crate::http::ResponseData;
+use crate::exchange::ResponseData;
+use crate::plan::{
+    BodyCheck, Env, ExpectPlan, HeaderCheck, JsonCheck, JsonType, Pattern, RenderError,
+};
 
 use super::diff::{json_diff, text_diff};
 use super::failure::Failure;
 use super::invariants;
 use super::members;
-use super::schemas::Schemas;
 
 /// Every broken expectation of `expect` on `response`. (A burst step's `tally` is judged over
-/// all its answers by `judge_tally`.)
+/// all its answers by `judge_tally`.) An expected value that cannot be rendered is an error of
+/// the harness, not a failure of the target.
 pub fn judge(
-    expect: &Expect,
-    case_rules: &[String],
+    expect: &ExpectPlan,
     response: &ResponseData,
-    schemas: &Schemas,
-) -> Vec<Failure> {
+    env: &dyn Env,
+) -> Result<Vec<Failure>, RenderError> {
     let mut out = Vec::new();
-    let mut body = Body {
-        response,
-        parsed: None,
-    };
-    let judge = Judge {
-        case_rules,
-        response,
-        schemas,
-    };
-    judge.block(expect, None, &mut body, &mut out);
-    out
+    block(expect, response, env, &mut out)?;
+    Ok(out)
 }
 
-/// The response body as JSON, parsed at most once.
-struct Body<'a> {
-    response: &'a ResponseData,
-    parsed: Option<Option<serde_json::Value>>,
-}
-
-impl Body<'_> {
-    fn json(&mut self) -> Option<&Value> {
-        self.parsed
-            .get_or_insert_with(|| self.response.json())
-            .as_ref()
+fn block(
+    expect: &ExpectPlan,
+    response: &ResponseData,
+    env: &dyn Env,
+    out: &mut Vec<Failure>,
+) -> Result<(), RenderError> {
+    if let Some(status) = &expect.status {
+        if !status.allowed.contains(&response.status) {
+            out.push(
+                Failure::new(
+                    &status.rule,
+                    format!("status in {:?}", status.allowed),
+                    format!(
+                        "expected status {}, got {}",
+                        one_of(&status.allowed),
+                        response.status
+                    ),
+                )
+                .with_diff(body_excerpt(response)),
+            );
+        }
     }
-}
-
-struct Judge<'a> {
-    case_rules: &'a [String],
-    response: &'a ResponseData,
-    schemas: &'a Schemas,
-}
-
-impl Judge<'_> {
-    /// One expectation block; `parent` is the rule of the block it is nested in (a `when`
-    /// branch inherits its step's).
-    fn block(
-        &self,
-        expect: &Expect,
-        parent: Option<&str>,
-        body: &mut Body<'_>,
-        out: &mut Vec<Failure>,
-    ) {
-        let response = self.response;
-        let block = expect.rule.as_deref().or(parent);
-        let rule = |own: Option<&str>| -> String {
-            own.or(block)
-                .or_else(|| self.case_rules.first().map(String::as_str))
-                .unwrap_or("?")
-                .to_string()
-        };
-        if let Some(status) = &expect.status {
-            let allowed = status.allowed();
-            if !allowed.contains(&response.status) {
-                let expectation = format!("status in {allowed:?}");
-                out.push(
-                    Failure::new(
-                        &rule(status.rule()),
-                        expectation,
-                        format!(
-                            "expected status {}, got {}",
-                            one_of(&allowed),
-                            response.status
-                        ),
-                    )
+    for h in expect.headers.iter() {
+        header(h, response, env, out)?;
+    }
+    if let Some(b) = &expect.body {
+        body(b, response, out);
+    }
+    if let Some(rule) = &expect.json_rule {
+        match response.json() {
+            None => out.push(
+                Failure::new(rule, "a JSON body", "the body is not JSON")
                     .with_diff(body_excerpt(response)),
-                );
-            }
-        }
-        for (name, h) in &expect.headers {
-            header(name, h, response, &rule(h.rule.as_deref()), out);
-        }
-        if let Some(b) = &expect.body {
-            self::body(b, response, self.schemas, &rule(b.rule.as_deref()), out);
-        }
-        if !expect.json.is_empty() || !expect.invariants.is_empty() || !expect.members.is_empty() {
-            match body.json() {
-                None => {
-                    let r = expect
-                        .json
-                        .first()
-                        .map(|a| rule(a.rule.as_deref()))
-                        .or_else(|| expect.invariants.first().map(|i| rule(i.rule())))
-                        .or_else(|| expect.members.first().map(|m| rule(m.rule.as_deref())))
-                        .unwrap_or_else(|| rule(None));
-                    out.push(
-                        Failure::new(&r, "a JSON body", "the body is not JSON")
-                            .with_diff(body_excerpt(response)),
-                    );
+            ),
+            Some(doc) => {
+                for a in expect.json.iter() {
+                    json_assert(a, doc, "", env, out)?;
                 }
-                Some(doc) => {
-                    for a in &expect.json {
-                        json_assert(a, doc, "", &rule(a.rule.as_deref()), out);
-                    }
-                    for inv in &expect.invariants {
-                        let r = rule(inv.rule());
-                        for message in invariants::check(inv.name(), doc) {
-                            out.push(Failure::new(
-                                &r,
-                                format!("invariant {}", inv.name()),
-                                message,
-                            ));
-                        }
-                    }
-                    for m in &expect.members {
-                        let member_rule = m.rule.as_deref().or(block);
-                        members::check(m, doc, &|own| rule(own.or(member_rule)), out);
+                for inv in expect.invariants.iter() {
+                    for message in invariants::check(inv.invariant, doc) {
+                        out.push(Failure::new(
+                            &inv.rule,
+                            format!("invariant {}", inv.invariant.name()),
+                            message,
+                        ));
                     }
                 }
-            }
-        }
-        for branch in &expect.when {
-            if branch.status.contains(response.status) {
-                self.block(&branch.expect, block, body, out);
+                for m in expect.members.iter() {
+                    members::check(m, doc, env, out)?;
+                }
             }
         }
     }
+    for branch in expect.when.iter() {
+        if branch.status.contains(response.status) {
+            block(&branch.expect, response, env, out)?;
+        }
+    }
+    Ok(())
 }
 
 pub(super) fn one_of(allowed: &[u16]) -> String {
@@ -154,25 +105,32 @@ pub(super) fn one_of(allowed: &[u16]) -> String {
 
 /// The start of a body, to show what a server said when the status was wrong.
 pub(super) fn body_excerpt(response: &ResponseData) -> Option<String> {
+    const SHOWN: usize = 600;
     if response.body.is_empty() {
         return None;
     }
-    let text = String::from_utf8_lossy(&response.body);
-    let cut: String = text.chars().take(600).collect();
-    let more = if cut.len() < text.len() { "\n…" } else { "" };
+    // A character is at most 4 bytes: this many bytes hold the characters shown.
+    let head = &response.body[..response.body.len().min(SHOWN * 4)];
+    let text = String::from_utf8_lossy(head);
+    let cut: String = text.chars().take(SHOWN).collect();
+    let more = if cut.len() < response.body.len() {
+        "\n…"
+    } else {
+        ""
+    };
     Some(format!("response body:\n{cut}{more}"))
 }
 
 fn header(
-    name: &str,
-    h: &HeaderExpect,
+    h: &HeaderCheck,
     response: &ResponseData,
-    rule: &str,
+    env: &dyn Env,
     out: &mut Vec<Failure>,
-) {
+) -> Result<(), RenderError> {
+    let name = &*h.name;
     let value = response.header(name);
     let mut fail = |expectation: String, message: String, diff: Option<String>| {
-        out.push(Failure::new(rule, expectation, message).with_diff(diff));
+        out.push(Failure::new(&h.rule, expectation, message).with_diff(diff));
     };
     if let Some(present) = h.present {
         match (present, value) {
@@ -189,22 +147,18 @@ fn header(
             _ => {}
         }
     }
-    let needs_value = h.equals.is_some()
-        || h.media.is_some()
-        || h.matches.is_some()
-        || !h.includes.is_empty()
-        || h.path_equals.is_some();
     let Some(value) = value else {
-        if needs_value {
+        if h.needs_value() {
             fail(
                 format!("header {name}"),
                 format!("no `{name}` header"),
                 None,
             );
         }
-        return;
+        return Ok(());
     };
     if let Some(expected) = &h.equals {
+        let expected = expected.render(env)?;
         if value != expected {
             fail(
                 format!("header {name} equals {expected:?}"),
@@ -214,6 +168,7 @@ fn header(
         }
     }
     if let Some(other) = &h.not_equals {
+        let other = other.render(env)?;
         if value == other {
             fail(
                 format!("header {name} differs from {other:?}"),
@@ -223,8 +178,9 @@ fn header(
         }
     }
     if let Some(media) = &h.media {
+        let media = media.render(env)?;
         let actual = media_type(value);
-        if !actual.eq_ignore_ascii_case(media) {
+        if !actual.eq_ignore_ascii_case(&media) {
             fail(
                 format!("header {name} media type {media}"),
                 format!("`{name}` is {value:?}: media type {actual:?}, expected {media:?}"),
@@ -233,15 +189,16 @@ fn header(
         }
     }
     if let Some(pattern) = &h.matches {
-        match regex::Regex::new(pattern) {
-            Ok(re) if re.is_match(value) => {}
-            Ok(_) => fail(
-                format!("header {name} matches /{pattern}/"),
-                format!("`{name}` is {value:?}, which does not match /{pattern}/"),
+        let (shown, matched) = matches(pattern, value, env)?;
+        match matched {
+            Ok(true) => {}
+            Ok(false) => fail(
+                format!("header {name} matches /{shown}/"),
+                format!("`{name}` is {value:?}, which does not match /{shown}/"),
                 None,
             ),
             Err(e) => fail(
-                format!("header {name} matches /{pattern}/"),
+                format!("header {name} matches /{shown}/"),
                 format!("invalid pattern: {e}"),
                 None,
             ),
@@ -253,21 +210,31 @@ fn header(
             .flat_map(|v| v.split(','))
             .map(|t| t.trim().to_ascii_uppercase())
             .collect();
-        let missing: Vec<&String> = h
-            .includes
+        let mut wanted = Vec::with_capacity(h.includes.len());
+        for t in h.includes.iter() {
+            wanted.push(t.render(env)?.into_owned());
+        }
+        let missing: Vec<&String> = wanted
             .iter()
             .filter(|want| !tokens.contains(&want.to_ascii_uppercase()))
             .collect();
         if !missing.is_empty() {
             fail(
-                format!("header {name} includes {:?}", h.includes),
+                format!("header {name} includes {wanted:?}"),
                 format!("`{name}` is {value:?}; it lacks {missing:?}"),
                 None,
             );
         }
     }
     if let Some(path) = &h.path_equals {
-        if !same_path(value, path) {
+        let path = path.render(env)?;
+        let path = match env.base_path() {
+            base if !base.is_empty() && path.starts_with('/') => {
+                Cow::Owned(format!("{base}{path}"))
+            }
+            _ => path,
+        };
+        if !same_path(value, &path) {
             fail(
                 format!("header {name} names {path}"),
                 format!("`{name}` is {value:?}, which does not name {path:?} (compared case-insensitively after percent-decoding)"),
@@ -275,6 +242,24 @@ fn header(
             );
         }
     }
+    Ok(())
+}
+
+/// Whether `text` matches `pattern`, and the pattern as shown in messages. A pattern written with
+/// a template is compiled once rendered; it may then be invalid.
+fn matches<'a>(
+    pattern: &'a Pattern,
+    text: &str,
+    env: &'a dyn Env,
+) -> Result<(Cow<'a, str>, Result<bool, regex::Error>), RenderError> {
+    Ok(match pattern {
+        Pattern::Compiled(re) => (Cow::Borrowed(re.as_str()), Ok(re.is_match(text))),
+        Pattern::Tmpl(t) => {
+            let rendered = t.render(env)?;
+            let matched = regex::Regex::new(&rendered).map(|re| re.is_match(text));
+            (rendered, matched)
+        }
+    })
 }
 
 /// `application/json; charset=utf-8` → `application/json`.
@@ -318,13 +303,8 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn body(
-    b: &BodyExpect,
-    response: &ResponseData,
-    schemas: &Schemas,
-    rule: &str,
-    out: &mut Vec<Failure>,
-) {
+fn body(b: &BodyCheck, response: &ResponseData, out: &mut Vec<Failure>) {
+    let rule = &b.rule;
     let blank = response.body.iter().all(u8::is_ascii_whitespace);
     match b.empty {
         Some(true) if !response.body.is_empty() => out.push(
@@ -342,7 +322,8 @@ fn body(
         )),
         _ => {}
     }
-    if let Some(name) = &b.schema {
+    if let Some(schema) = &b.schema {
+        let name = &schema.name;
         match response.json() {
             None => out.push(
                 Failure::new(
@@ -353,7 +334,7 @@ fn body(
                 .with_diff(body_excerpt(response)),
             ),
             Some(doc) => {
-                let errors = schemas.errors(name, &doc);
+                let errors = super::schemas::errors(&schema.validator, doc);
                 if !errors.is_empty() {
                     let listed = errors
                         .iter()
@@ -380,29 +361,25 @@ fn body(
 /// Checks one JSON-pointer assertion on `doc`; `context` names what `doc` is when it is not the
 /// whole body (`member with xuid 25… `).
 pub(super) fn json_assert(
-    a: &JsonAssert,
+    a: &JsonCheck,
     doc: &Value,
     context: &str,
-    rule: &str,
+    env: &dyn Env,
     out: &mut Vec<Failure>,
-) {
-    let p = &a.pointer;
-    let found = doc.pointer(p);
+) -> Result<(), RenderError> {
+    let p = a.pointer.render(env)?;
+    let found = doc.pointer(&p);
     let mut fail = |expectation: String, message: String, diff: Option<String>| {
         out.push(
             Failure::new(
-                rule,
+                &a.rule,
                 format!("{context}{expectation}"),
                 format!("{context}{message}"),
             )
             .with_diff(diff),
         );
     };
-    let shown = if p.is_empty() {
-        "the document"
-    } else {
-        p.as_str()
-    };
+    let shown = if p.is_empty() { "the document" } else { &p };
     if let Some(exists) = a.exists {
         if exists != found.is_some() {
             let msg = if exists { "is missing" } else { "is present" };
@@ -413,78 +390,69 @@ pub(super) fn json_assert(
             );
         }
     }
-    let needs_value = a.equals.is_some()
-        || a.not_equals.is_some()
-        || a.greater_than.is_some()
-        || a.less_than.is_some()
-        || a.matches.is_some()
-        || a.count.is_some()
-        || a.json_type.is_some();
     let Some(value) = found else {
-        if needs_value {
+        if a.needs_value() {
             fail(shown.to_string(), format!("{shown} is missing"), None);
         }
-        return;
+        return Ok(());
     };
     if let Some(expected) = &a.equals {
-        if !json_equal(expected, value) {
+        let expected = expected.render(env)?;
+        if !json_equal(&expected, value) {
             fail(
-                format!("{shown} equals {}", short(expected)),
-                format!("{shown} is {}, expected {}", short(value), short(expected)),
-                json_diff(expected, value),
+                format!("{shown} equals {}", short(&expected)),
+                format!("{shown} is {}, expected {}", short(value), short(&expected)),
+                json_diff(&expected, value),
             );
         }
     }
     if let Some(other) = &a.not_equals {
-        if json_equal(other, value) {
+        let other = other.render(env)?;
+        if json_equal(&other, value) {
             fail(
-                format!("{shown} differs from {}", short(other)),
+                format!("{shown} differs from {}", short(&other)),
                 format!("{shown} is still {}", short(value)),
                 None,
             );
         }
     }
-    if let Some(bound) = &a.greater_than {
-        match (as_number(bound), as_number(value)) {
-            (Some(b), Some(v)) if v > b => {}
-            _ => fail(
-                format!("{shown} > {}", short(bound)),
+    for (bound, more) in [(&a.greater_than, true), (&a.less_than, false)] {
+        let Some(bound) = bound else {
+            continue;
+        };
+        let bound = bound.render(env)?;
+        let (sign, word) = if more { (">", "more") } else { ("<", "less") };
+        let holds = match (as_number(&bound), as_number(value)) {
+            (Some(b), Some(v)) => (more && v > b) || (!more && v < b),
+            _ => false,
+        };
+        if !holds {
+            fail(
+                format!("{shown} {sign} {}", short(&bound)),
                 format!(
-                    "{shown} is {}, expected more than {}",
+                    "{shown} is {}, expected {word} than {}",
                     short(value),
-                    short(bound)
+                    short(&bound)
                 ),
                 None,
-            ),
-        }
-    }
-    if let Some(bound) = &a.less_than {
-        match (as_number(bound), as_number(value)) {
-            (Some(b), Some(v)) if v < b => {}
-            _ => fail(
-                format!("{shown} < {}", short(bound)),
-                format!(
-                    "{shown} is {}, expected less than {}",
-                    short(value),
-                    short(bound)
-                ),
-                None,
-            ),
+            );
         }
     }
     if let Some(pattern) = &a.matches {
-        let expectation = format!("{shown} matches /{pattern}/");
-        match (value.as_str(), regex::Regex::new(pattern)) {
+        let text = value.as_str();
+        let (pattern_shown, matched) = matches(pattern, text.unwrap_or_default(), env)?;
+        let expectation = format!("{shown} matches /{pattern_shown}/");
+        match (text, matched) {
             (_, Err(e)) => fail(expectation, format!("invalid pattern: {e}"), None),
             (None, _) => fail(
                 expectation,
                 format!("{shown} is {}, not a string", short(value)),
                 None,
             ),
-            (Some(text), Ok(re)) if !re.is_match(text) => fail(
+            (Some(_), Ok(false)) => fail(
                 expectation,
                 format!(
-                    "{shown} is {}, which does not match /{pattern}/",
+                    "{shown} is {}, which does not match /{pattern_shown}/",
                     short(value)
                 ),
                 None,
@@ -510,17 +478,20 @@ pub(super) fn json_assert(
             );
         }
     }
-    if let Some(t) = &a.json_type {
-        let actual = type_name(value);
-        let ok = actual == t || (t == "number" && actual == "integer");
-        if !ok {
+    if let Some(t) = a.json_type {
+        if !t.holds(value) {
             fail(
-                format!("{shown} is {t}"),
-                format!("{shown} is {actual}: {}", short(value)),
+                format!("{shown} is {}", t.as_str()),
+                format!(
+                    "{shown} is {}: {}",
+                    JsonType::of(value).as_str(),
+                    short(value)
+                ),
                 None,
             );
         }
     }
+    Ok(())
 }
 
 /// Numbers compare by value (`1` equals `1.0`); everything else structurally.
@@ -547,18 +518,6 @@ pub(super) fn as_number(v: &Value) -> Option<f64> {
     }
 }
 
-pub fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
 /// A value in one short line.
 pub(super) fn short(v: &Value) -> String {
     let text = v.to_string();
@@ -569,38 +528,42 @@ pub(super) fn short(v: &Value) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
-    use crate::case::StatusExpect;
+    use crate::plan::compile_expect;
+    use crate::plan::template::tests::TestEnv;
     use serde_json::json;
 
-    fn response(status: u16, headers: &[(&str, &str)], body: &str) -> ResponseData {
-        ResponseData {
-            status,
-            headers: headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
-            body: body.as_bytes().to_vec(),
+    pub fn response(status: u16, headers: &[(&str, &str)], body: &str) -> ResponseData {
+        let headers = headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        ResponseData::new(status, headers, body.as_bytes().to_vec())
+    }
+
+    /// An expectation compiled for a case over `rules`.
+    pub fn expect(v: Value, rules: &[&str]) -> ExpectPlan {
+        let rules: Vec<String> = rules.iter().map(|r| r.to_string()).collect();
+        let e = serde_json::from_value(v).expect("an expectation");
+        compile_expect(&e, &rules).unwrap_or_else(|p| panic!("{p:?}"))
+    }
+
+    pub fn env() -> TestEnv {
+        TestEnv {
+            slots: vec![],
+            burst: None,
         }
     }
 
-    fn expect(v: Value) -> Expect {
-        serde_json::from_value(v).unwrap()
+    fn judged(e: &ExpectPlan, r: &ResponseData) -> Vec<Failure> {
+        judge(e, r, &env()).expect("renders")
     }
 
     #[test]
     fn a_status_outside_the_set_fails_under_its_rule() {
-        let e = Expect {
-            status: Some(StatusExpect::Set(vec![400, 406])),
-            ..Default::default()
-        };
-        let f = judge(
-            &e,
-            &["H1.b".into()],
-            &response(500, &[], "boom"),
-            &Schemas::default(),
-        );
+        let e = expect(json!({ "status": [400, 406] }), &["H1.b"]);
+        let f = judged(&e, &response(500, &[], "boom"));
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].rule, "H1.b");
         assert!(
@@ -608,25 +571,22 @@ mod tests {
             "{}",
             f[0].message
         );
-        assert!(judge(
-            &e,
-            &["H1.b".into()],
-            &response(406, &[], ""),
-            &Schemas::default()
-        )
-        .is_empty());
+        assert!(judged(&e, &response(406, &[], "")).is_empty());
     }
 
     #[test]
     fn header_checks_compare_media_types_tokens_and_paths() {
-        let e = expect(json!({
-            "rule": "O1",
-            "headers": {
-                "content-type": { "media": "application/json" },
-                "allow": { "includes": ["get", "PUT"] },
-                "content-location": { "pathEquals": "/serviceconfigs/X/sessionTemplates/lobby/sessions/n%2D1" }
-            }
-        }));
+        let e = expect(
+            json!({
+                "rule": "O1",
+                "headers": {
+                    "content-type": { "media": "application/json" },
+                    "allow": { "includes": ["get", "PUT"] },
+                    "content-location": { "pathEquals": "/serviceconfigs/X/sessionTemplates/lobby/sessions/n%2D1" }
+                }
+            }),
+            &["O1", "O2"],
+        );
         let good = response(
             200,
             &[
@@ -639,29 +599,45 @@ mod tests {
             ],
             "{}",
         );
-        assert!(judge(&e, &[], &good, &Schemas::default()).is_empty());
+        assert!(judged(&e, &good).is_empty());
         let bad = response(
             200,
             &[("Content-Type", "text/plain"), ("Allow", "GET")],
             "{}",
         );
-        let f = judge(&e, &[], &bad, &Schemas::default());
+        let f = judged(&e, &bad);
         assert_eq!(f.len(), 3, "{f:#?}");
         assert!(f.iter().all(|x| x.rule == "O1"));
     }
 
     #[test]
+    fn a_header_pattern_is_compiled_once_at_load() {
+        let e = expect(
+            json!({ "headers": { "etag": { "matches": "^\"[0-9a-f]+\"$" } } }),
+            &["O5"],
+        );
+        assert!(matches!(
+            e.headers.first().and_then(|h| h.matches.as_ref()),
+            Some(Pattern::Compiled(_))
+        ));
+        assert!(judged(&e, &response(200, &[("ETag", "\"ab12\"")], "")).is_empty());
+        let f = judged(&e, &response(200, &[("ETag", "W/\"ab12\"")], ""));
+        assert!(f[0].message.contains("does not match"), "{f:?}");
+    }
+
+    #[test]
     fn json_assertions_show_a_diff() {
-        let e = expect(json!({ "rule": "O16", "json": [
-            { "pointer": "/o", "equals": { "a": 1, "b": [1, 2] } },
-            { "pointer": "/n", "greaterThan": 3 },
-            { "pointer": "/b", "count": 2 }
-        ]}));
-        let f = judge(
+        let e = expect(
+            json!({ "rule": "O16", "json": [
+                { "pointer": "/o", "equals": { "a": 1, "b": [1, 2] } },
+                { "pointer": "/n", "greaterThan": 3 },
+                { "pointer": "/b", "count": 2 }
+            ]}),
+            &["O16"],
+        );
+        let f = judged(
             &e,
-            &[],
             &response(200, &[], r#"{"o":{"a":1,"b":[1,3]},"b":[1,3],"n":3}"#),
-            &Schemas::default(),
         );
         assert_eq!(f.len(), 2, "{f:#?}");
         assert!(
@@ -669,60 +645,74 @@ mod tests {
             "{:?}",
             f[0].diff
         );
-        let ok = judge(
+        let ok = judged(
             &e,
-            &[],
             &response(200, &[], r#"{"o":{"a":1.0,"b":[1,2]},"b":[1,2],"n":4}"#),
-            &Schemas::default(),
         );
         assert!(ok.is_empty(), "{ok:#?}");
     }
 
     #[test]
     fn empty_and_non_empty_bodies() {
-        let e = expect(json!({ "rule": "SH4", "body": { "empty": false } }));
-        assert_eq!(
-            judge(&e, &[], &response(400, &[], " \n"), &Schemas::default()).len(),
-            1
+        let e = expect(
+            json!({ "rule": "SH4", "body": { "empty": false } }),
+            &["SH4"],
         );
-        assert!(judge(&e, &[], &response(400, &[], "bad id"), &Schemas::default()).is_empty());
+        assert_eq!(judged(&e, &response(400, &[], " \n")).len(), 1);
+        assert!(judged(&e, &response(400, &[], "bad id")).is_empty());
+    }
+
+    #[test]
+    fn a_body_nothing_reads_is_never_parsed() {
+        let e = expect(
+            json!({ "status": 200, "headers": { "etag": { "present": true } } }),
+            &["O5"],
+        );
+        let r = response(200, &[("ETag", "\"1\"")], r#"{"big": "json"}"#);
+        assert!(judged(&e, &r).is_empty());
+        assert!(!r.json_parsed());
+        let reads = expect(
+            json!({ "json": [ { "pointer": "/big", "exists": true } ] }),
+            &["O5"],
+        );
+        assert!(judged(&reads, &r).is_empty());
+        assert!(r.json_parsed());
     }
 
     #[test]
     fn when_branches_apply_by_the_status_answered_and_inherit_the_block_rule() {
-        let e = expect(json!({ "rule": "B10", "status": [200, 400], "when": [
-            { "status": [200], "expect": { "json": [ { "pointer": "/k", "equals": 1 } ] } },
-            { "status": [400], "expect": { "rule": "SH4", "body": { "empty": false } } }
-        ]}));
-        let s = Schemas::default();
-        assert!(judge(&e, &[], &response(200, &[], r#"{"k":1}"#), &s).is_empty());
-        assert!(judge(&e, &[], &response(400, &[], "bad"), &s).is_empty());
-        let wrong = judge(&e, &[], &response(200, &[], r#"{"k":2}"#), &s);
+        let e = expect(
+            json!({ "rule": "B10", "status": [200, 400], "when": [
+                { "status": [200], "expect": { "json": [ { "pointer": "/k", "equals": 1 } ] } },
+                { "status": [400], "expect": { "rule": "SH4", "body": { "empty": false } } }
+            ]}),
+            &["B10", "SH4"],
+        );
+        assert!(judged(&e, &response(200, &[], r#"{"k":1}"#)).is_empty());
+        assert!(judged(&e, &response(400, &[], "bad")).is_empty());
+        let wrong = judged(&e, &response(200, &[], r#"{"k":2}"#));
         assert_eq!(wrong.len(), 1, "{wrong:?}");
         assert_eq!(wrong[0].rule, "B10");
-        let empty = judge(&e, &[], &response(400, &[], ""), &s);
+        let empty = judged(&e, &response(400, &[], ""));
         assert_eq!(empty.len(), 1, "{empty:?}");
         assert_eq!(empty[0].rule, "SH4");
         // A status no branch guards: only the block's own status check speaks.
-        let other = judge(&e, &[], &response(409, &[], ""), &s);
+        let other = judged(&e, &response(409, &[], ""));
         assert_eq!(other.len(), 1);
         assert!(other[0].message.contains("got 409"));
     }
 
     #[test]
     fn matches_needs_a_matching_string_and_less_than_a_smaller_number() {
-        let e = expect(json!({ "rule": "SH1", "json": [
-            { "pointer": "/id", "matches": "^[0-9a-f]{4}$" },
-            { "pointer": "/n", "lessThan": "{{never rendered here}}" },
-            { "pointer": "/m", "lessThan": 3 }
-        ]}));
-        let s = Schemas::default();
-        let f = judge(
-            &e,
-            &[],
-            &response(200, &[], r#"{"id":"ab12","n":1,"m":2}"#),
-            &s,
+        let e = expect(
+            json!({ "rule": "SH1", "json": [
+                { "pointer": "/id", "matches": "^[0-9a-f]{4}$" },
+                { "pointer": "/n", "lessThan": "not a number" },
+                { "pointer": "/m", "lessThan": 3 }
+            ]}),
+            &["SH1"],
         );
+        let f = judged(&e, &response(200, &[], r#"{"id":"ab12","n":1,"m":2}"#));
         // `lessThan` a value that is no number never holds.
         assert_eq!(f.len(), 1, "{f:?}");
         assert!(
@@ -730,7 +720,7 @@ mod tests {
             "{}",
             f[0].message
         );
-        let f = judge(&e, &[], &response(200, &[], r#"{"id":12,"n":1,"m":3}"#), &s);
+        let f = judged(&e, &response(200, &[], r#"{"id":12,"n":1,"m":3}"#));
         let messages: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
         assert!(
             messages.contains(&"/id is 12, not a string"),
@@ -740,12 +730,7 @@ mod tests {
             messages.contains(&"/m is 3, expected less than 3"),
             "{messages:?}"
         );
-        let f = judge(
-            &e,
-            &[],
-            &response(200, &[], r#"{"id":"ABCD","n":1,"m":0}"#),
-            &s,
-        );
+        let f = judged(&e, &response(200, &[], r#"{"id":"ABCD","n":1,"m":0}"#));
         assert!(
             f.iter()
                 .any(|f| f.message.contains("does not match /^[0-9a-f]{4}$/")),

@@ -1,6 +1,7 @@
 //! Checks that run on every exchange of every case, fixtures included (O11, O12, O13).
 
-use crate::http::{ResponseData, RetryAfter};
+use crate::exchange::ResponseData;
+use crate::http::RetryAfter;
 
 use super::expect::media_type;
 use super::failure::Failure;
@@ -20,10 +21,8 @@ pub fn check_global(method: &str, response: &ResponseData) -> GlobalVerdict {
     let mut v = GlobalVerdict::default();
     let status = response.status;
     if status >= 500 && status != 503 {
-        let excerpt: String = String::from_utf8_lossy(&response.body)
-            .chars()
-            .take(300)
-            .collect();
+        let head = &response.body[..response.body.len().min(1200)];
+        let excerpt: String = String::from_utf8_lossy(head).chars().take(300).collect();
         v.failures.push(
             Failure::new(
                 "O13",
@@ -124,14 +123,11 @@ mod tests {
     use super::*;
 
     fn response(status: u16, headers: &[(&str, &str)], body: &str) -> ResponseData {
-        ResponseData {
-            status,
-            headers: headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
-            body: body.as_bytes().to_vec(),
-        }
+        let headers = headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        ResponseData::new(status, headers, body.as_bytes().to_vec())
     }
 
     #[test]

@@ -2,12 +2,13 @@
 
 use serde_json::Value;
 
-/// What is wrong with `doc` under invariant `name` (empty when it holds).
-pub fn check(name: &str, doc: &Value) -> Vec<String> {
-    match name {
-        "member-list" => member_list(doc),
-        "members-info" => members_info(doc),
-        other => vec![format!("unknown invariant `{other}`")],
+use crate::plan::Invariant;
+
+/// What is wrong with `doc` under an invariant (empty when it holds).
+pub fn check(invariant: Invariant, doc: &Value) -> Vec<String> {
+    match invariant {
+        Invariant::MemberList => member_list(doc),
+        Invariant::MembersInfo => members_info(doc),
     }
 }
 
@@ -134,19 +135,19 @@ mod tests {
         let doc = json!({ "members": { "0": member(0, 4), "4": member(4, 5) },
                           "membersInfo": { "first": 0, "next": 5, "count": 2, "accepted": 2 } });
         assert!(
-            check("member-list", &doc).is_empty(),
+            check(Invariant::MemberList, &doc).is_empty(),
             "{:?}",
-            check("member-list", &doc)
+            check(Invariant::MemberList, &doc)
         );
         assert!(
-            check("members-info", &doc).is_empty(),
+            check(Invariant::MembersInfo, &doc).is_empty(),
             "{:?}",
-            check("members-info", &doc)
+            check(Invariant::MembersInfo, &doc)
         );
         let empty =
             json!({ "members": {}, "membersInfo": { "next": 3, "count": 0, "accepted": 0 } });
-        assert!(check("member-list", &empty).is_empty());
-        assert!(check("members-info", &empty).is_empty());
+        assert!(check(Invariant::MemberList, &empty).is_empty());
+        assert!(check(Invariant::MembersInfo, &empty).is_empty());
     }
 
     #[test]
@@ -154,13 +155,13 @@ mod tests {
         let doc = json!({ "members": { "0": member(0, 5), "4": member(4, 5), "x": member(1, 1) },
                           "membersInfo": { "first": 0, "next": 5, "count": 2, "accepted": 2 } });
         assert_eq!(
-            check("member-list", &doc),
+            check(Invariant::MemberList, &doc),
             vec!["member key \"x\" is not a decimal index"]
         );
         let doc = json!({ "members": { "0": member(0, 5), "4": member(4, 5) },
                           "membersInfo": { "first": 4, "next": 5, "count": 3, "accepted": 2 } });
-        assert_eq!(check("member-list", &doc).len(), 1);
-        assert_eq!(check("members-info", &doc).len(), 2);
+        assert_eq!(check(Invariant::MemberList, &doc).len(), 1);
+        assert_eq!(check(Invariant::MembersInfo, &doc).len(), 2);
     }
 
     #[test]
@@ -170,12 +171,12 @@ mod tests {
         let doc = json!({ "members": { "3": member(3, 7), "7": reserved },
                           "membersInfo": { "first": 3, "next": 2, "count": 2, "accepted": 1 } });
         assert!(
-            check("members-info", &doc).is_empty(),
+            check(Invariant::MembersInfo, &doc).is_empty(),
             "{:?}",
-            check("members-info", &doc)
+            check(Invariant::MembersInfo, &doc)
         );
         let mut doc = doc;
         doc["membersInfo"]["accepted"] = json!(2);
-        assert_eq!(check("members-info", &doc).len(), 1);
+        assert_eq!(check(Invariant::MembersInfo, &doc).len(), 1);
     }
 }

@@ -3,21 +3,22 @@
 
 use serde_json::Value;
 
-use crate::case::MemberExpect;
+use crate::plan::{Env, MemberCheck, RenderError};
 
 use super::expect::json_assert;
 use super::failure::Failure;
 
-/// Judges one member expectation on a session document. `rule` resolves an assertion's own
-/// rule (`None`: the member expectation's).
+/// Judges one member expectation on a session document.
 pub fn check(
-    m: &MemberExpect,
+    m: &MemberCheck,
     doc: &Value,
-    rule: &dyn Fn(Option<&str>) -> String,
+    env: &dyn Env,
     out: &mut Vec<Failure>,
-) {
-    let xuid = &m.xuid;
-    let present = m.present.unwrap_or(true);
+) -> Result<(), RenderError> {
+    let xuid = m.xuid.render(env)?;
+    let xuid = xuid.as_ref();
+    let present = m.present;
+    let rule = &m.rule;
     let expectation = if present {
         format!("one member with xuid {xuid}")
     } else {
@@ -25,11 +26,11 @@ pub fn check(
     };
     let Some(members) = doc.pointer("/members").and_then(Value::as_object) else {
         out.push(Failure::new(
-            &rule(None),
+            rule,
             expectation,
             "the body has no `/members` object",
         ));
-        return;
+        return Ok(());
     };
     let found: Vec<(&String, &Value)> = members
         .iter()
@@ -37,7 +38,7 @@ pub fn check(
             member
                 .pointer("/constants/system/xuid")
                 .and_then(Value::as_str)
-                == Some(xuid.as_str())
+                == Some(xuid)
         })
         .collect();
     let indexes = || {
@@ -49,18 +50,18 @@ pub fn check(
     };
     match (present, found.as_slice()) {
         (true, []) => out.push(Failure::new(
-            &rule(None),
+            rule,
             expectation,
             format!("no member has xuid {xuid} (members: {})", xuids_of(members)),
         )),
         (true, [(index, member)]) => {
             let context = format!("member with xuid {xuid} (index {index}): ");
-            for a in &m.json {
-                json_assert(a, member, &context, &rule(a.rule.as_deref()), out);
+            for a in m.json.iter() {
+                json_assert(a, member, &context, env, out)?;
             }
         }
         (true, many) => out.push(Failure::new(
-            &rule(None),
+            rule,
             expectation,
             format!(
                 "xuid {xuid} appears {} times (indexes {})",
@@ -70,11 +71,12 @@ pub fn check(
         )),
         (false, []) => {}
         (false, _) => out.push(Failure::new(
-            &rule(None),
+            rule,
             expectation,
             format!("xuid {xuid} is a member (index {})", indexes()),
         )),
     }
+    Ok(())
 }
 
 /// `0: 2533…904, 1: 2533…905`, for messages.
@@ -96,14 +98,16 @@ fn xuids_of(members: &serde_json::Map<String, Value>) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::expect::tests::{env, expect};
     use super::*;
     use serde_json::json;
 
     fn judge(m: Value, doc: Value) -> Vec<Failure> {
-        let m: MemberExpect = serde_json::from_value(m).unwrap();
+        let plan = expect(json!({ "members": [m] }), &["B4.a", "SH2"]);
         let mut out = Vec::new();
-        let rule = |own: Option<&str>| own.unwrap_or("B4.a").to_string();
-        check(&m, &doc, &rule, &mut out);
+        for m in plan.members.iter() {
+            check(m, &doc, &env(), &mut out).expect("renders");
+        }
         out
     }
 
@@ -116,12 +120,12 @@ mod tests {
     fn a_member_is_found_by_xuid_wherever_its_index_is() {
         let doc = json!({ "members": { "4": member("1", false), "7": member("2", true) } });
         let ok = judge(
-            json!({ "xuid": "2", "json": [ { "pointer": "/properties/system/active", "equals": true } ] }),
+            json!({ "xuid": "2", "rule": "B4.a", "json": [ { "pointer": "/properties/system/active", "equals": true } ] }),
             doc.clone(),
         );
         assert!(ok.is_empty(), "{ok:?}");
         let wrong = judge(
-            json!({ "xuid": "1", "json": [ { "pointer": "/properties/system/active", "equals": true, "rule": "SH2" } ] }),
+            json!({ "xuid": "1", "rule": "B4.a", "json": [ { "pointer": "/properties/system/active", "equals": true, "rule": "SH2" } ] }),
             doc.clone(),
         );
         assert_eq!(wrong.len(), 1, "{wrong:?}");
@@ -133,23 +137,34 @@ mod tests {
             "{}",
             wrong[0].message
         );
-        assert!(judge(json!({ "xuid": "3", "present": false }), doc.clone()).is_empty());
+        assert!(judge(
+            json!({ "xuid": "3", "present": false, "rule": "B4.a" }),
+            doc
+        )
+        .is_empty());
     }
 
     #[test]
     fn missing_duplicated_and_unwanted_members_are_named() {
         let doc = json!({ "members": { "0": member("1", true), "3": member("1", true) } });
-        let dup = judge(json!({ "xuid": "1" }), doc.clone());
+        let dup = judge(json!({ "xuid": "1", "rule": "B4.a" }), doc.clone());
         assert_eq!(dup[0].message, "xuid 1 appears 2 times (indexes 0, 3)");
-        let none = judge(json!({ "xuid": "2" }), doc.clone());
+        assert_eq!(dup[0].rule, "B4.a");
+        let none = judge(json!({ "xuid": "2", "rule": "B4.a" }), doc.clone());
         assert!(
             none[0].message.starts_with("no member has xuid 2"),
             "{}",
             none[0].message
         );
-        let unwanted = judge(json!({ "xuid": "1", "present": false }), doc);
+        let unwanted = judge(
+            json!({ "xuid": "1", "present": false, "rule": "B4.a" }),
+            doc,
+        );
         assert_eq!(unwanted[0].message, "xuid 1 is a member (index 0, 3)");
-        let shapeless = judge(json!({ "xuid": "1" }), json!({ "members": [] }));
+        let shapeless = judge(
+            json!({ "xuid": "1", "rule": "B4.a" }),
+            json!({ "members": [] }),
+        );
         assert_eq!(shapeless[0].message, "the body has no `/members` object");
     }
 }

@@ -1,5 +1,6 @@
 //! Assertions over plain data: status sets, headers, JSON Schema shapes, JSON pointers,
-//! invariants, diffs. No I/O.
+//! invariants, diffs. It judges compiled expectations (`plan`) against exchange data
+//! (`exchange`), and does no I/O.
 
 mod diff;
 mod expect;
@@ -16,6 +17,5 @@ pub use expect::{judge, media_type};
 pub use failure::Failure;
 pub use global::{check_global, GlobalVerdict};
 pub use invariants::check as check_invariant;
-pub use schemas::Schemas;
 pub use tally::judge_tally;
 pub use unchanged::{judge_unchanged, Recorded};

@@ -1,16 +1,12 @@
 //! `expect.tally`: counts over the answers of a burst step, by status.
 
-use crate::case::TallyExpect;
+use crate::plan::TallyCheck;
 
 use super::expect::one_of;
 use super::failure::Failure;
 
-/// Every tally that the statuses of a burst's answers break. `rule` resolves a tally's own rule.
-pub fn judge_tally(
-    tally: &[TallyExpect],
-    statuses: &[u16],
-    rule: &dyn Fn(Option<&str>) -> String,
-) -> Vec<Failure> {
+/// Every tally that the statuses of a burst's answers break.
+pub fn judge_tally(tally: &[TallyCheck], statuses: &[u16]) -> Vec<Failure> {
     let mut out = Vec::new();
     for t in tally {
         let n = statuses.iter().filter(|s| t.status.contains(**s)).count();
@@ -31,7 +27,7 @@ pub fn judge_tally(
         if !holds {
             out.push(
                 Failure::new(
-                    &rule(t.rule.as_deref()),
+                    &t.rule,
                     expectation.clone(),
                     format!(
                         "{n} of {} answers had status {set}; expected {expectation}",
@@ -61,20 +57,32 @@ fn histogram(statuses: &[u16]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::case::StatusSet;
 
-    fn tally(v: serde_json::Value) -> Vec<TallyExpect> {
-        serde_json::from_value(v).unwrap()
+    fn tally(
+        status: &[u16],
+        count: Option<usize>,
+        min: Option<usize>,
+        max: Option<usize>,
+        rule: &str,
+    ) -> TallyCheck {
+        TallyCheck {
+            status: StatusSet(status.to_vec()),
+            count,
+            min,
+            max,
+            rule: rule.into(),
+        }
     }
 
     #[test]
     fn exactly_one_winner_per_etag() {
-        let t = tally(
-            json!([ { "status": [200], "count": 1, "rule": "H4.c" }, { "status": [412], "min": 1 } ]),
-        );
-        let rule = |own: Option<&str>| own.unwrap_or("O5").to_string();
-        assert!(judge_tally(&t, &[412, 200, 412, 412], &rule).is_empty());
-        let two_winners = judge_tally(&t, &[200, 200, 412, 412], &rule);
+        let t = [
+            tally(&[200], Some(1), None, None, "H4.c"),
+            tally(&[412], None, Some(1), None, "O5"),
+        ];
+        assert!(judge_tally(&t, &[412, 200, 412, 412]).is_empty());
+        let two_winners = judge_tally(&t, &[200, 200, 412, 412]);
         assert_eq!(two_winners.len(), 1);
         assert_eq!(two_winners[0].rule, "H4.c");
         assert!(
@@ -88,17 +96,16 @@ mod tests {
             two_winners[0].diff.as_deref(),
             Some("statuses: 200 ×2, 412 ×2")
         );
-        let no_loser = judge_tally(&t, &[200], &rule);
+        let no_loser = judge_tally(&t, &[200]);
         assert_eq!(no_loser.len(), 1);
         assert_eq!(no_loser[0].rule, "O5");
     }
 
     #[test]
     fn bounds_are_inclusive() {
-        let t = tally(json!([ { "status": [429, 503], "min": 1, "max": 3 } ]));
-        let rule = |_: Option<&str>| "O11".to_string();
-        assert!(judge_tally(&t, &[200, 429, 503, 429], &rule).is_empty());
-        assert_eq!(judge_tally(&t, &[200, 200], &rule).len(), 1);
-        assert_eq!(judge_tally(&t, &[429, 429, 503, 503], &rule).len(), 1);
+        let t = [tally(&[429, 503], None, Some(1), Some(3), "O11")];
+        assert!(judge_tally(&t, &[200, 429, 503, 429]).is_empty());
+        assert_eq!(judge_tally(&t, &[200, 200]).len(), 1);
+        assert_eq!(judge_tally(&t, &[429, 429, 503, 503]).len(), 1);
     }
 }

@@ -26,7 +26,7 @@ Exit codes:
 
 pub fn mutants(args: MutantsArgs) -> Exit {
     let set = match load_cases(&args.cases) {
-        Ok(s) => s,
+        Ok(s) => std::sync::Arc::new(s),
         Err(code) => return code,
     };
     let faults: Vec<Fault> = if args.faults.is_empty() {

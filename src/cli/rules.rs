@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use crate::exit::Exit;
-use crate::plan::{coverage, expand, RuleCoverage};
+use crate::plan::{coverage, RuleCoverage};
 use crate::{errln, outln};
 
 use super::common::load_cases;
@@ -15,7 +15,7 @@ pub fn rules(args: RulesArgs) -> Exit {
         Ok(s) => s,
         Err(exit) => return exit,
     };
-    let covered = coverage(&expand(&set));
+    let covered = coverage(&set.cases);
     let none = RuleCoverage::default();
     let rows = set
         .rule_order

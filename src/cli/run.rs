@@ -1,7 +1,7 @@
 //! `run`: load → select → check the report files → prepare the target → probe → preflight →
 //! run, the console and the report files fed as cases finish → write → exit code.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -11,18 +11,19 @@ use serde_json::json;
 
 use crate::exit::Exit;
 use crate::http::{ClientIdentity, ClientOptions, ProxyChoice, RetryPolicy, TlsOptions};
-use crate::plan::{expand, CaseInstance};
+use crate::plan::CasePlan;
 use crate::report::{
-    secret_header, Baseline, Console, FileInfo, Format, Redactor, ReportOptions, ReportSet,
-    RunInfo, SuiteInfo, Transcripts, Verbosity, REDACTED,
+    Baseline, Console, FileInfo, Format, Redactor, ReportOptions, ReportSet, RunInfo, SuiteInfo,
+    Transcripts, Verbosity, REDACTED,
 };
 use crate::run::{
     not_run, preflight, prepare, probe, run_cases, url_userinfo, CaseResult, Environment, FailOn,
-    Identity, Outcome, PreflightError, PrepareOptions, RunnerOptions,
+    Outcome, PreflightError, PrepareOptions, RunnerOptions, Target,
 };
 use crate::{errln, outln};
 
 use super::common::load_cases;
+use super::embedded::EmbeddedServer;
 use super::rerun::failed_ids;
 use super::select::select;
 use super::signals::Signals;
@@ -35,7 +36,7 @@ pub fn run(args: RunArgs) -> Exit {
         Ok(s) => s,
         Err(exit) => return exit,
     };
-    let known: BTreeSet<String> = expand(&set).into_iter().map(|c| c.id).collect();
+    let known: BTreeSet<String> = set.cases.iter().map(|c| c.id.clone()).collect();
     let rerun = match rerun_ids(&args, &known) {
         Ok(ids) => ids,
         Err(exit) => return exit,
@@ -78,14 +79,24 @@ pub fn run(args: RunArgs) -> Exit {
              server's TLS"
         );
     }
+    let target = match &args.target {
+        Some(url) => Target::Url(url.clone()),
+        None => match EmbeddedServer::start() {
+            Ok(server) => Target::Started(Box::new(server)),
+            Err(e) => {
+                errln!("error: failed to start the embedded reference server: {e}");
+                return Exit::Usage;
+            }
+        },
+    };
     let prepared = match prepare(
         &set,
         &env,
         PrepareOptions {
-            target: args.target.clone(),
             headers: args.header.clone(),
             secrets: args.secret.clone(),
             client: client_options(&args),
+            ..PrepareOptions::new(target)
         },
     ) {
         Ok(p) => p,
@@ -101,7 +112,7 @@ pub fn run(args: RunArgs) -> Exit {
         errln!("warning: {warning}");
     }
     let ctx = prepared.ctx.clone();
-    let redactor = redactor(&args, &prepared.secrets, &ctx);
+    let redactor = ctx.redactor.clone();
     let mut reports = match ReportSet::create(report_options, redactor.clone(), baseline.clone()) {
         Ok(r) => r,
         Err(e) => {
@@ -122,7 +133,11 @@ pub fn run(args: RunArgs) -> Exit {
     };
     let mut console = Console::new(redactor.clone(), color, fail_on, verbosity);
     console.set_details_at(details_path(&args));
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // One thread drives every case: a case spends its time waiting on the target, and one
+    // thread keeps up with tens of thousands of requests a second; a second worker cost a fifth
+    // more CPU per request in handing tasks between threads. Big answers are parsed on the
+    // blocking pool, not on this thread.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
@@ -153,7 +168,7 @@ pub fn run(args: RunArgs) -> Exit {
 
     let signals = runtime.block_on(async {
         // Listening starts before the first line, so a signal sent after it is always handled.
-        let signals = Signals::listen(ctx.interrupted.clone())?;
+        let signals = Signals::listen(ctx.interrupt.clone())?;
         if verbosity > Verbosity::Quiet {
             outln!("{header}");
         }
@@ -161,7 +176,7 @@ pub fn run(args: RunArgs) -> Exit {
             let probed = tokio::select! {
                 biased;
                 _ = signals.first_signal() => None,
-                r = probe(&ctx.client, &ctx.base_url, &ctx.headers) => Some(r),
+                r = probe(&ctx) => Some(r),
             };
             let interrupted = || {
                 Some((
@@ -201,15 +216,21 @@ pub fn run(args: RunArgs) -> Exit {
             }
         }
         let mut sinks = (&mut console, &mut reports);
+        // The console's -v and -vv print transcripts the report files may not keep.
+        let console_needs = match verbosity {
+            Verbosity::VeryVerbose => Transcripts::All,
+            Verbosity::Verbose => Transcripts::Failures,
+            Verbosity::Normal | Verbosity::Quiet => Transcripts::None,
+        };
         let options = RunnerOptions {
             jobs: args.jobs as usize,
             fail_fast: args.fail_fast,
             fail_on,
             baseline: Arc::new(baseline.ids()),
+            transcripts: transcripts(&args).or(console_needs),
         };
-        // The results come back too, but everything is already in the reporters: this run has
-        // no use for them.
-        drop(run_cases(ctx.clone(), cases, &options, &mut sinks).await);
+        // The counts come back too, but the console has them already.
+        let _ = run_cases(ctx.clone(), cases, &options, &mut sinks).await;
         Ok::<_, std::io::Error>(signals)
     });
     let signals = match signals {
@@ -295,7 +316,7 @@ fn rerun_ids(args: &RunArgs, known: &BTreeSet<String>) -> Result<Option<BTreeSet
 }
 
 /// Every selected case ended the same way without running.
-fn all(cases: &[CaseInstance], outcome: Outcome, message: &str) -> Vec<CaseResult> {
+fn all(cases: &[std::sync::Arc<CasePlan>], outcome: Outcome, message: &str) -> Vec<CaseResult> {
     cases.iter().map(|c| not_run(c, outcome, message)).collect()
 }
 
@@ -307,16 +328,20 @@ fn report_options(args: &RunArgs, fail_on: FailOn) -> ReportOptions {
         dir: args.report_dir.clone(),
         formats,
         fragment_name: None,
-        transcripts: match args.reports.transcripts {
-            TranscriptsArg::Failures => Transcripts::Failures,
-            TranscriptsArg::All => Transcripts::All,
-            TranscriptsArg::None => Transcripts::None,
-        },
+        transcripts: transcripts(args),
         fail_on,
         write_baseline: args.reports.write_baseline.clone(),
         step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from),
+    }
+}
+
+fn transcripts(args: &RunArgs) -> Transcripts {
+    match args.reports.transcripts {
+        TranscriptsArg::Failures => Transcripts::Failures,
+        TranscriptsArg::All => Transcripts::All,
+        TranscriptsArg::None => Transcripts::None,
     }
 }
 
@@ -371,30 +396,6 @@ fn early_redactor(args: &RunArgs, env: &Environment) -> Redactor {
         }
     }
     Redactor::new(secrets)
-}
-
-/// Every secret of the run: the prepared ones (Authorization values, `--secret`, userinfo), the
-/// client's (proxy credentials) and the value of every `--header` whose name marks it secret;
-/// callers' values are named for `curl` commands.
-fn redactor(args: &RunArgs, secrets: &[String], ctx: &crate::run::RunContext) -> Redactor {
-    let mut values = secrets.to_vec();
-    values.extend(ctx.client.secrets());
-    values.extend(
-        args.header
-            .iter()
-            .filter(|(name, _)| secret_header(name))
-            .map(|(_, value)| value.clone()),
-    );
-    with_callers(Redactor::new(values), &ctx.identities)
-}
-
-fn with_callers(mut redactor: Redactor, identities: &BTreeMap<String, Identity>) -> Redactor {
-    for (name, identity) in identities {
-        if let Some(auth) = &identity.authorization {
-            redactor = redactor.with_caller(name, auth);
-        }
-    }
-    redactor
 }
 
 /// The run's flags as report.json records them, secrets redacted.

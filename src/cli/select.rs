@@ -3,9 +3,9 @@
 //! is not (DESIGN.md).
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
-use crate::case::CaseSet;
-use crate::plan::{expand, CaseInstance, Selection};
+use crate::plan::{CasePlan, PlanSet, Selection};
 
 use super::SelectArgs;
 
@@ -30,11 +30,11 @@ fn describe(filters: &[String], exact: bool) -> String {
 
 /// The cases to run or list, sorted by id. `rerun`, when given, limits them to these ids.
 pub fn select(
-    set: &CaseSet,
+    set: &PlanSet,
     args: &SelectArgs,
     rerun: Option<&BTreeSet<String>>,
-) -> Result<Vec<CaseInstance>, SelectError> {
-    let mut cases = expand(set);
+) -> Result<Vec<Arc<CasePlan>>, SelectError> {
+    let mut cases = set.cases.clone();
     if cases.is_empty() {
         return Err(SelectError::NoCases);
     }

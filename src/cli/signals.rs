@@ -1,15 +1,13 @@
-//! Ctrl-C and SIGTERM, handled in one place. The first signal sets the run's interruption (no new
-//! case starts; the probe is abandoned) and decides the exit code: 130 for Ctrl-C, 143 for
-//! SIGTERM, which CI runners send on cancel. Reports are still written. A second signal is
-//! noted, for the parts of the run that can cut their work short (teardown).
-
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+//! Ctrl-C and SIGTERM, handled in one place. Every signal goes to the run's `Interrupt`: the first
+//! stops the run (no new case starts, the steps in flight end, the probe is abandoned; teardown
+//! gets a grace period) and decides the exit code: 130 for Ctrl-C, 143 for SIGTERM, which CI
+//! runners send on cancel. A second signal cuts teardown short. Reports are still written.
 
 use tokio::sync::watch;
 
 use crate::errln;
 use crate::exit::Exit;
+use crate::run::{Interrupt, TEARDOWN_GRACE};
 
 /// A signal that stops a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,8 +50,8 @@ pub struct Signals {
 
 impl Signals {
     /// Starts listening; must be called inside the run's runtime. From then on a signal no longer
-    /// kills the process: it sets `interrupted`.
-    pub fn listen(interrupted: Arc<AtomicBool>) -> std::io::Result<Signals> {
+    /// kills the process: it goes to `interrupt`.
+    pub fn listen(interrupt: Interrupt) -> std::io::Result<Signals> {
         let mut next = Listener::install()?;
         let (tx, state) = watch::channel(Received::default());
         tokio::spawn(async move {
@@ -64,15 +62,16 @@ impl Signals {
                     r.first.get_or_insert(signal);
                     now = *r;
                 });
-                interrupted.store(true, Ordering::SeqCst);
+                interrupt.signal();
                 if now.count == 1 {
                     errln!(
-                        "{}: no new case starts; the cases in flight end, then reports are written",
-                        signal.name()
+                        "{}: no new case starts; the cases in flight end and tear down (at most {} s; a second signal cuts that short), then reports are written",
+                        signal.name(),
+                        TEARDOWN_GRACE.as_secs()
                     );
                 } else {
                     errln!(
-                        "{} again ({} signals): noted; reports are still written",
+                        "{} again ({} signals): teardown is cut short; reports are still written",
                         signal.name(),
                         now.count
                     );

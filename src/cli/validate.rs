@@ -12,7 +12,7 @@ pub fn validate(args: CasesArgs) -> Exit {
             outln!(
                 "ok: {} cases in {} files, {} rules, fingerprint {}",
                 set.case_count(),
-                set.cases.len(),
+                set.file_count,
                 set.rules.len(),
                 set.fingerprint
             );

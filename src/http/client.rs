@@ -4,14 +4,17 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::{Bytes, BytesMut};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
+use crate::exchange::{RequestData, ResponseData, TransportError};
+
 use super::error::ClientError;
-use super::exchange::{RequestData, ResponseData, TransportError};
 use super::proxy::{ProxyChoice, ProxyRules};
 use super::rate::RateLimit;
 use super::retry::{Backoff, RetryPolicy};
 use super::tls::{self, TlsOptions};
+use super::urls::Urls;
 
 pub const USER_AGENT: &str = concat!("mpsd-conformance/", env!("CARGO_PKG_VERSION"));
 
@@ -51,6 +54,7 @@ pub struct HttpClient {
     inner: reqwest::Client,
     options: ClientOptions,
     proxies: ProxyRules,
+    urls: Urls,
     /// Shared by the clones, so the rate holds for the whole run.
     rate: Option<Arc<RateLimit>>,
     /// Shared by the clones: a throttled answer holds the whole run back.
@@ -66,6 +70,9 @@ impl HttpClient {
         let mut builder = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .redirect(reqwest::redirect::Policy::none())
+            // Nothing is ever sent twice behind the harness's back; and without a retry policy the
+            // client does not copy every request's head in case it has to.
+            .retry(reqwest::retry::never().max_retries_per_request(0))
             .connect_timeout(options.timeout)
             .pool_idle_timeout(Duration::from_secs(30));
         // reqwest would read the proxy variables itself, loopback included; the rules decide.
@@ -86,6 +93,7 @@ impl HttpClient {
             inner,
             options,
             proxies,
+            urls: Urls::default(),
             rate,
             backoff: Arc::default(),
         })
@@ -130,24 +138,28 @@ impl HttpClient {
     async fn exchange(&self, request: &RequestData) -> Result<ResponseData, TransportError> {
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|_| TransportError::Request(format!("invalid method `{}`", request.method)))?;
-        let url = reqwest::Url::parse(&request.url)
+        let url = self
+            .urls
+            .parse(&request.url)
             .map_err(|e| TransportError::Request(format!("invalid URL `{}`: {e}", request.url)))?;
         let mut headers = HeaderMap::new();
         for (name, value) in &request.headers {
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| TransportError::Request(format!("invalid header name `{name}`")))?;
-            let value = HeaderValue::from_str(value).map_err(|_| {
+            // Bytes above 0x7F (obs-text) go as written: a case may try them on purpose.
+            let value = HeaderValue::from_bytes(value.as_bytes()).map_err(|_| {
                 TransportError::Request(format!("invalid value for header `{name}`"))
             })?;
             headers.append(name, value);
         }
         let mut builder = self.inner.request(method, url).headers(headers);
         if !request.body.is_empty() || matches!(request.method.as_str(), "PUT" | "POST" | "PATCH") {
+            // `Bytes` is shared, not copied.
             builder = builder.body(request.body.clone());
         }
         let timeout = self.options.timeout;
-        let proxy = self.proxies.shown_for(&request.url);
-        let classify = |e| classify(e, timeout, proxy.as_deref());
+        // Which proxy a request went through matters only to say so in an error.
+        let classify = |e| classify(e, timeout, self.proxies.shown_for(&request.url).as_deref());
         let mut response = builder.send().await.map_err(classify)?;
         let status = response.status().as_u16();
         let headers = response
@@ -161,22 +173,45 @@ impl HttpClient {
             })
             .collect();
         let max = self.options.max_body;
-        if response.content_length().is_some_and(|len| len > max) {
+        let announced = response.content_length();
+        if announced.is_some_and(|len| len > max) {
             return Err(TransportError::BodyTooLarge(max));
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(classify)? {
-            if body.len() as u64 + chunk.len() as u64 > max {
-                return Err(TransportError::BodyTooLarge(max));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(ResponseData {
-            status,
-            headers,
-            body,
-        })
+        let body = read_body(&mut response, max, announced)
+            .await
+            .map_err(|e| e.map_or(TransportError::BodyTooLarge(max), classify))?;
+        Ok(ResponseData::new(status, headers, body))
     }
+}
+
+/// The whole body, at most `max` bytes (`Err(None)` past it). A body that arrives in one chunk is
+/// kept as that chunk; a longer one goes into one buffer of the announced size.
+async fn read_body(
+    response: &mut reqwest::Response,
+    max: u64,
+    announced: Option<u64>,
+) -> Result<Bytes, Option<reqwest::Error>> {
+    let Some(first) = response.chunk().await.map_err(Some)? else {
+        return Ok(Bytes::new());
+    };
+    if first.len() as u64 > max {
+        return Err(None);
+    }
+    let Some(second) = response.chunk().await.map_err(Some)? else {
+        return Ok(first);
+    };
+    let capacity = announced.map_or(first.len() + second.len(), |n| n as usize);
+    let mut body = BytesMut::with_capacity(capacity);
+    body.extend_from_slice(&first);
+    let mut next = Some(second);
+    while let Some(chunk) = next {
+        if body.len() as u64 + chunk.len() as u64 > max {
+            return Err(None);
+        }
+        body.extend_from_slice(&chunk);
+        next = response.chunk().await.map_err(Some)?;
+    }
+    Ok(body.freeze())
 }
 
 fn classify(err: reqwest::Error, timeout: Duration, proxy: Option<&str>) -> TransportError {

@@ -1,16 +1,16 @@
-//! The client side of the wire: one reqwest client per run; exchanges as plain data.
+//! The client side of the wire: one reqwest client per run, turning `exchange` data into requests
+//! and answers back into `exchange` data. No reqwest type leaves this module.
 
 mod client;
 mod error;
-mod exchange;
 mod proxy;
 mod rate;
 mod retry;
 mod tls;
+mod urls;
 
 pub use client::{ClientOptions, HttpClient, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT_SECS, USER_AGENT};
 pub use error::ClientError;
-pub use exchange::{Exchange, RequestData, ResponseData, TransportError};
 pub use proxy::{ProxyChoice, ProxyRules};
 pub use retry::{
     Attempt, Decision, Interrupts, Retried, RetryAfter, RetryEnd, RetryPolicy,

@@ -8,8 +8,9 @@ use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
+use crate::exchange::{RequestData, ResponseData, TransportError};
+
 use super::client::HttpClient;
-use super::exchange::{RequestData, ResponseData, TransportError};
 
 /// Retries of a throttled request unless `--retries` says otherwise.
 pub const DEFAULT_RETRIES: u32 = 3;
@@ -259,13 +260,10 @@ mod tests {
     use super::*;
 
     fn throttled(status: u16, retry_after: Option<&str>) -> ResponseData {
-        ResponseData {
-            status,
-            headers: retry_after
-                .map(|v| vec![("Retry-After".to_string(), v.to_string())])
-                .unwrap_or_default(),
-            body: Vec::new(),
-        }
+        let headers = retry_after
+            .map(|v| vec![("Retry-After".to_string(), v.to_string())])
+            .unwrap_or_default();
+        ResponseData::new(status, headers, Vec::new())
     }
 
     fn policy(retries: u32, max_wait: u64) -> RetryPolicy {

@@ -8,11 +8,11 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::case::CaseSet;
-use crate::plan::{expand, CaseInstance};
+use crate::plan::{CasePlan, PlanSet};
 use crate::reference::{self, Config, Fault, Faults};
 use crate::run::{
-    prepare, run_cases, CaseResult, Environment, FailOn, NoEvents, PrepareOptions, RunnerOptions,
+    prepare, run_cases, CaseResult, Environment, Event, EventSink, FailOn, PrepareOptions,
+    RunnerOptions, Target, Transcripts,
 };
 
 use super::error::MutantsError;
@@ -70,7 +70,7 @@ impl Measurement {
 
 /// Measures `set`. `on_verdict` hears of each fault as its run ends (in no particular order).
 pub fn measure(
-    set: &CaseSet,
+    set: &Arc<PlanSet>,
     options: &MutantsOptions,
     on_verdict: &mut dyn FnMut(&FaultVerdict),
 ) -> Result<Measurement, MutantsError> {
@@ -78,8 +78,8 @@ pub fn measure(
         .enable_all()
         .build()
         .map_err(MutantsError::Runtime)?;
-    let set = Arc::new(set.clone());
-    let cases = Arc::new(expand(&set));
+    let set = Arc::clone(set);
+    let cases = Arc::new(set.cases.clone());
     runtime.block_on(async {
         let healthy = run_against(&set, &cases, Faults::none()).await?;
         let unclean = UncleanCase::of(&healthy);
@@ -115,8 +115,8 @@ pub fn measure(
 
 /// The whole catalog against a fresh reference server with `faults` planted.
 async fn run_against(
-    set: &CaseSet,
-    cases: &[CaseInstance],
+    set: &PlanSet,
+    cases: &[Arc<CasePlan>],
     faults: Faults,
 ) -> Result<Vec<CaseResult>, MutantsError> {
     let server = reference::start(Config {
@@ -130,26 +130,37 @@ async fn run_against(
     let prepared = prepare(
         set,
         &Environment::default(),
-        PrepareOptions {
-            target: Some(server.url()),
-            ..PrepareOptions::default()
-        },
+        PrepareOptions::new(Target::Url(server.url())),
     )?;
     let options = RunnerOptions {
         jobs: CASE_JOBS,
         fail_fast: false,
         fail_on: FailOn::Should,
         baseline: Arc::default(),
+        // A verdict reads outcomes and failures, never transcripts.
+        transcripts: Transcripts::None,
     };
-    let results = run_cases(
+    let mut results = Results(Vec::with_capacity(cases.len()));
+    run_cases(
         Arc::clone(&prepared.ctx),
         cases.to_vec(),
         &options,
-        &mut NoEvents,
+        &mut results,
     )
     .await;
     // The client's pooled keep-alive connections would hold the graceful shutdown open.
     drop(prepared);
     server.shutdown().await;
-    Ok(results)
+    Ok(results.0)
+}
+
+/// The results of a run, as its cases finish (without transcripts).
+struct Results(Vec<CaseResult>);
+
+impl EventSink for Results {
+    fn event(&mut self, event: &Event) {
+        if let Event::CaseFinished { result } = event {
+            self.0.push(CaseResult::clone(result));
+        }
+    }
 }

@@ -3,9 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::case::{Basis, CaseSet, Severity};
+use std::sync::Arc;
 
-use super::instance::CaseInstance;
+use crate::case::{Basis, Severity};
+
+use super::case::CasePlan;
+use super::load::PlanSet;
 
 /// The cases that name one rule.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -17,7 +20,7 @@ pub struct RuleCoverage {
 }
 
 /// Coverage of every rule that some case names, by rule id.
-pub fn coverage(cases: &[CaseInstance]) -> BTreeMap<String, RuleCoverage> {
+pub fn coverage(cases: &[Arc<CasePlan>]) -> BTreeMap<String, RuleCoverage> {
     let mut out: BTreeMap<String, RuleCoverage> = BTreeMap::new();
     for case in cases {
         for rule in &case.rules {
@@ -33,7 +36,7 @@ pub fn coverage(cases: &[CaseInstance]) -> BTreeMap<String, RuleCoverage> {
 
 /// Rules of the set, in its order, that no gating case checks, except the rules whose basis is
 /// `may` (those are never enforced).
-pub fn ungated(set: &CaseSet, coverage: &BTreeMap<String, RuleCoverage>) -> Vec<String> {
+pub fn ungated(set: &PlanSet, coverage: &BTreeMap<String, RuleCoverage>) -> Vec<String> {
     set.rule_order
         .iter()
         .filter(|id| set.rules.get(*id).is_some_and(|r| r.basis != Basis::May))

@@ -1,6 +1,8 @@
 //! Choosing cases: libtest-style filters and hash partitions (shards).
 
-use super::instance::CaseInstance;
+use std::sync::Arc;
+
+use super::case::CasePlan;
 
 /// Which cases of a set to run.
 #[derive(Clone, Debug, Default)]
@@ -69,7 +71,7 @@ impl Selection {
         by_filter && self.partition.is_none_or(|p| p.contains(id))
     }
 
-    pub fn apply(&self, cases: Vec<CaseInstance>) -> Vec<CaseInstance> {
+    pub fn apply(&self, cases: Vec<Arc<CasePlan>>) -> Vec<Arc<CasePlan>> {
         cases.into_iter().filter(|c| self.matches(&c.id)).collect()
     }
 }

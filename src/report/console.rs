@@ -14,10 +14,10 @@ use crate::outln;
 use crate::run::{CaseResult, Event, EventSink, FailOn, Summary, Verdict};
 
 use super::model::CaseReport;
-use super::redact::Redactor;
 use super::terminal::Margined;
 use super::transcript::{request_line, transcript};
 use super::view::exchange_name;
+use crate::exchange::Redactor;
 
 /// Lines of a diff shown per failure; the reports have them all.
 const DIFF_LINES: usize = 24;

@@ -2,9 +2,9 @@
 //! never written: a caller's Authorization value (or its parts) appears as the environment
 //! variable that holds it (`${CONFORMANCE_AUTH_A}`), any other secret as `[REDACTED]`.
 
-use crate::http::RequestData;
+use crate::exchange::RequestData;
 
-use super::redact::{secret_header, Redactor, REDACTED};
+use crate::exchange::{secret_header, Redactor, REDACTED};
 
 /// Bodies larger than this are not spelled out in the command.
 const INLINE_BODY: usize = 16 * 1024;
@@ -123,7 +123,8 @@ mod tests {
                 .iter()
                 .map(|(n, v)| (n.to_string(), v.to_string()))
                 .collect(),
-            body: body.to_vec(),
+            body: body.to_vec().into(),
+            truncated: false,
         }
     }
 

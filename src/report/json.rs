@@ -8,9 +8,9 @@ use serde::Serialize;
 use super::error::ReportError;
 use super::model::{CaseReport, RunInfo};
 use super::output::{AtomicFile, Spool};
-use super::redact::Redactor;
 use super::set::Reporter;
 use super::tally::Tally;
+use crate::exchange::Redactor;
 
 pub struct JsonReporter {
     file: AtomicFile,
@@ -36,11 +36,10 @@ fn pretty(value: &impl Serialize, indent: usize) -> Result<String, ReportError> 
     })?;
     let pad = " ".repeat(indent);
     // Pretty JSON escapes every newline inside strings: each line is a line of structure.
-    Ok(text
-        .lines()
-        .map(|l| format!("{pad}{l}"))
-        .collect::<Vec<_>>()
-        .join("\n"))
+    let mut out = String::with_capacity(text.len() + text.len() / 8 * indent + indent);
+    out.push_str(&pad);
+    out.push_str(&text.replace('\n', &format!("\n{pad}")));
+    Ok(out)
 }
 
 impl Reporter for JsonReporter {

@@ -12,10 +12,10 @@ use crate::run::Verdict;
 use super::error::ReportError;
 use super::model::{CaseReport, RunInfo};
 use super::output::{AtomicFile, Spool};
-use super::redact::Redactor;
 use super::set::Reporter;
 use super::tally::Tally;
 use super::transcript::transcript;
+use crate::exchange::Redactor;
 
 const SUITE_END: &str = "    </testsuite>\n";
 

@@ -9,13 +9,13 @@ use crate::run::{Summary, Verdict};
 use super::error::ReportError;
 use super::model::{CaseReport, RunInfo};
 use super::output::{AtomicFile, Spool};
-use super::redact::Redactor;
 use super::set::Reporter;
 use super::tally::{rule_order, Tally};
 use super::transcript::transcript;
 use super::view::{
     attention_key, columns, duration, exchange_name, facts, headline, severity_scores, without_rule,
 };
+use crate::exchange::Redactor;
 
 /// GitHub takes at most 1 MiB of step summary per step.
 const STEP_SUMMARY_LIMIT: usize = 1024 * 1024 - 4096;

@@ -9,8 +9,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use super::error::ReportError;
 use super::model::RunInfo;
 use super::read::{read_report, report_files};
-use super::redact::Redactor;
 use super::set::{ReportOptions, ReportSet, Written};
+use crate::exchange::Redactor;
 
 /// What a merge did.
 #[derive(Debug)]

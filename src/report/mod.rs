@@ -15,13 +15,14 @@ mod merge;
 mod model;
 mod output;
 mod read;
-mod redact;
 mod set;
 mod tally;
 mod terminal;
 mod transcript;
 mod view;
 
+pub use crate::exchange::{secret_header, Redactor, REDACTED};
+pub use crate::run::Transcripts;
 pub use baseline::{Baseline, BASELINE_FORMAT};
 pub use compare::{comparison, write_comparison, Comparison};
 pub use console::{Console, Verbosity};
@@ -35,7 +36,6 @@ pub use model::{
 };
 pub use output::{check_target, AtomicFile};
 pub use read::{read_report, report_files, FRAGMENTS};
-pub use redact::{secret_header, Redactor, REDACTED};
-pub use set::{Format, ReportOptions, ReportSet, Reporter, Transcripts, Written};
+pub use set::{Format, ReportOptions, ReportSet, Reporter, Written};
 pub use tally::Tally;
 pub use transcript::{explain, explain_report, transcript};

@@ -7,11 +7,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::case::Severity;
-use crate::http::Exchange;
+use crate::exchange::Exchange;
 use crate::run::{step_of, CaseResult, FailOn, Outcome, Summary, Verdict};
 
 use super::curl::curl_command;
-use super::redact::Redactor;
+use crate::exchange::Redactor;
 
 pub const FORMAT: &str = "mpsd-conformance-report/1";
 /// Bodies longer than this are cut in reports.

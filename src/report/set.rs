@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use crate::run::{CaseResult, Event, EventSink, FailOn, Summary, Verdict};
+use crate::run::{CaseResult, Event, EventSink, FailOn, Summary, Transcripts};
 
 use super::baseline::{Baseline, BaselineWriter};
 use super::error::ReportError;
@@ -16,8 +16,8 @@ use super::junit::JunitReporter;
 use super::markdown::MarkdownReporter;
 use super::model::{CaseReport, RunInfo};
 use super::output::check_target;
-use super::redact::Redactor;
 use super::tally::Tally;
+use crate::exchange::Redactor;
 
 /// One report file.
 pub trait Reporter: Send {
@@ -60,34 +60,6 @@ impl FromStr for Format {
             _ => Err(format!(
                 "unknown report format `{s}` (json, junit, md, html)"
             )),
-        }
-    }
-}
-
-/// Which cases keep their request/response transcripts in reports.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Transcripts {
-    /// Failing, erroring and warning cases.
-    #[default]
-    Failures,
-    All,
-    None,
-}
-
-impl Transcripts {
-    pub fn keeps(self, verdict: Verdict) -> bool {
-        match self {
-            Transcripts::Failures => verdict.needs_attention(),
-            Transcripts::All => true,
-            Transcripts::None => false,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Transcripts::Failures => "failures",
-            Transcripts::All => "all",
-            Transcripts::None => "none",
         }
     }
 }

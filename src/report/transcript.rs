@@ -3,7 +3,7 @@
 use crate::run::{CaseResult, FailOn};
 
 use super::model::{CaseReport, ExchangeReport, MessageReport};
-use super::redact::Redactor;
+use crate::exchange::Redactor;
 
 /// Bodies longer than this are cut in text transcripts; report.json keeps 64 KiB.
 const SHOWN: usize = 4096;

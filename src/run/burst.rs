@@ -5,10 +5,14 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 
-use crate::http::{HttpClient, RequestData, ResponseData, TransportError};
+use crate::exchange::{RequestData, TransportError};
+use crate::http::HttpClient;
 
-/// What one copy got.
-pub type Sent = (Result<ResponseData, TransportError>, Duration);
+/// What one copy got, and how long it took.
+pub type Sent = (
+    Result<crate::exchange::ResponseData, TransportError>,
+    Duration,
+);
 
 /// Sends every request at once; the answers come back in the requests' order. Never retried.
 pub async fn send_all(client: &HttpClient, requests: &[RequestData]) -> Vec<Sent> {

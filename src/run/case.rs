@@ -1,24 +1,28 @@
-//! Running one case: its steps in order, captures, judgement, then teardown.
+//! Running one case: its compiled steps in order, captures, judgement, then teardown. Each answer
+//! is parsed at most once (by whichever reader comes first) and shared by captures, checks and
+//! teardown; the exchange is recorded after them, its bodies cut.
 
-use std::collections::BTreeMap;
 use std::ops::ControlFlow;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::case::template::as_text;
-use crate::case::{Action, Capture, Expect, FlatStep, OnlyIf, RequestSpec, Scope, UnchangedForm};
 use crate::check::{check_global, judge, judge_tally, judge_unchanged, Failure, Recorded};
-use crate::http::{Exchange, Interrupts, RequestData, ResponseData, RetryEnd};
-use crate::plan::CaseInstance;
+use crate::exchange::{Exchange, RequestData, ResponseData, TransportError, BODY_LIMIT};
+use crate::http::{Interrupts, RetryEnd};
+use crate::plan::{
+    Action, CaptureFrom, CasePlan, ExpectPlan, Guard, RenderError, RequestPlan, RequestStep,
+    Snapshot, StepPlan, UnchangedForm, UnchangedStep,
+};
 
 use super::burst::send_all;
 use super::context::RunContext;
 use super::outcome::{CaseResult, Outcome};
-use super::request::{build, BuildError};
+use super::request::{build, path_of, BuildError, Built};
 use super::retrying::{attempt_exchanges, send_retrying};
 use super::teardown::Teardown;
-use super::vars::{CaseVars, VarsError};
+use super::vars::CaseVars;
 
 /// How the steps ended, before teardown.
 enum Ending {
@@ -32,17 +36,17 @@ enum Ending {
 /// What a step says about the next one: go on, or stop the case with this ending.
 type Flow<T = ()> = ControlFlow<Ending, T>;
 
-pub async fn run_case(ctx: &RunContext, case: &CaseInstance) -> CaseResult {
+pub async fn run_case(ctx: &RunContext, case: &CasePlan) -> CaseResult {
     let started = Instant::now();
     let mut run = CaseRun {
         ctx,
         case,
-        vars: CaseVars::new(&ctx.vars, case.variant.as_ref()),
+        vars: CaseVars::new(&ctx.vars, &case.vars),
+        statuses: vec![None; case.vars.statuses],
         exchanges: Vec::new(),
         failures: Vec::new(),
         teardown: Teardown::default(),
         throttled: None,
-        statuses: BTreeMap::new(),
         retries: 0,
     };
     let ending = match run.steps().await {
@@ -110,15 +114,16 @@ fn summary(failures: &[Failure]) -> String {
 /// One case while it runs.
 struct CaseRun<'a> {
     ctx: &'a RunContext,
-    case: &'a CaseInstance,
+    case: &'a CasePlan,
     vars: CaseVars<'a>,
+    /// The status each named request step of the case got (what `onlyIf` reads).
+    statuses: Vec<Option<u16>>,
     exchanges: Vec<Exchange>,
     failures: Vec<Failure>,
     teardown: Teardown,
-    /// Why the case cannot be judged: a well-formed 429/503 outside a burst.
+    /// Why the case cannot be judged: a well-formed 429/503 outside a burst, still there after
+    /// the retries the policy allows.
     throttled: Option<String>,
-    /// The status each named request step of the case got (what `onlyIf` reads).
-    statuses: BTreeMap<String, u16>,
     /// Requests sent again after a throttled answer.
     retries: u32,
 }
@@ -130,39 +135,30 @@ impl CaseRun<'_> {
             if self.ctx.is_interrupted() {
                 return ControlFlow::Break(Ending::Interrupted);
             }
-            if let Some(why) = step.only_if.as_ref().and_then(|g| self.guard_fails(g)) {
+            if let Some(why) = step.guard.as_ref().and_then(|g| self.guard_fails(g)) {
                 if !matches!(step.action, Action::Export { .. }) {
                     self.exchanges.push(skipped(step, &why));
                 }
                 continue;
             }
             match &step.action {
-                Action::Export { vars } => self.export(step, vars)?,
-                Action::Request {
-                    request,
-                    expect,
-                    captures,
-                    burst: None,
-                } => {
-                    self.request(step, request, expect.as_deref(), captures)
-                        .await?
+                Action::Export { vars } => {
+                    for (slot, value) in vars.iter() {
+                        let rendered = value.render(&self.vars).map(|v| v.into_owned());
+                        match rendered {
+                            Ok(v) => self.vars.set(*slot, v),
+                            Err(e) => return ControlFlow::Break(render_ending(step, e)),
+                        }
+                    }
                 }
-                Action::Request {
-                    request,
-                    expect,
-                    burst: Some(n),
-                    ..
-                } => self.burst(step, request, expect.as_deref(), *n).await?,
-                Action::Snapshot { request } => self.snapshot(step, request).await?,
-                Action::Unchanged {
-                    request,
-                    ns,
-                    form,
-                    rule,
-                } => {
-                    self.unchanged(step, request, ns, *form, rule.as_deref())
-                        .await?
+                Action::Request(r) => match r.burst {
+                    None => self.request(step, r).await?,
+                    Some(n) => self.burst(step, r, n).await?,
+                },
+                Action::Snapshot { request, records } => {
+                    self.snapshot(step, request, records).await?
                 }
+                Action::Unchanged(u) => self.unchanged(step, u).await?,
             }
             if !self.failures.is_empty() {
                 return ControlFlow::Break(Ending::Done);
@@ -172,7 +168,7 @@ impl CaseRun<'_> {
     }
 
     /// Why a step's guard does not hold, or `None` when it does.
-    fn guard_fails(&self, guard: &OnlyIf) -> Option<String> {
+    fn guard_fails(&self, guard: &Guard) -> Option<String> {
         let wanted = guard
             .status
             .0
@@ -180,8 +176,8 @@ impl CaseRun<'_> {
             .map(u16::to_string)
             .collect::<Vec<_>>()
             .join(", ");
-        match self.statuses.get(&guard.step) {
-            Some(s) if guard.status.contains(*s) => None,
+        match self.statuses.get(guard.slot).copied().flatten() {
+            Some(s) if guard.status.contains(s) => None,
             Some(s) => Some(format!(
                 "`{}` answered {s}, not one of [{wanted}]",
                 guard.step
@@ -190,185 +186,217 @@ impl CaseRun<'_> {
         }
     }
 
-    fn export(&mut self, step: &FlatStep, exports: &serde_json::Map<String, Value>) -> Flow {
-        let Some(ns) = &step.capture_ns else {
-            return ControlFlow::Continue(());
-        };
-        for (key, value) in exports {
-            match self.vars.render(&step.scope, value) {
-                Ok(v) => self.vars.set(format!("{ns}.{key}"), v),
-                Err(e) => return ControlFlow::Break(vars_ending(&step.label, e)),
-            }
-        }
-        ControlFlow::Continue(())
+    async fn request(&mut self, step: &StepPlan, r: &RequestStep) -> Flow {
+        let built = self.build(step, &r.request)?;
+        let (response, duration) = self.send(step, &built).await?;
+        let (response, flow) = self.answer(step, r, &built, response).await;
+        let label = self.attempt_label(step);
+        self.record(&label, built.data, Some(response), None, duration);
+        flow
     }
 
-    async fn request(
+    /// Everything one answer of a request step says: teardown, global checks, captures, then
+    /// the step's expectations.
+    async fn answer(
         &mut self,
-        step: &FlatStep,
-        spec: &RequestSpec,
-        expect: Option<&Expect>,
-        captures: &BTreeMap<String, Capture>,
-    ) -> Flow {
-        let data = self.build(step, &step.scope, spec)?;
-        let response = self.send(step.label.clone(), &data).await?;
-        self.teardown.track(self.ctx, &data, &response);
-        let broke_globally = self.global(step, &data, &response)?;
-        if let (Scope::Case, Some(name)) = (&step.scope, &step.capture_ns) {
-            self.statuses.insert(name.clone(), response.status);
-        }
-        if let Some(ns) = &step.capture_ns {
-            for (key, capture) in captures {
-                if let Some(v) = captured(capture, &response) {
-                    self.vars.set(format!("{ns}.{key}"), v);
-                }
-            }
-        }
-        match expect {
-            Some(expect) => {
-                let expect = self.render_expect(step, expect)?;
-                let found = judge(&expect, &self.case.rules, &response, &self.ctx.schemas);
+        step: &StepPlan,
+        r: &RequestStep,
+        built: &Built,
+        response: ResponseData,
+    ) -> (ResponseData, Flow) {
+        let broke_globally = match self.before_judging(step, r, built, &response) {
+            ControlFlow::Continue(broke) => broke,
+            ControlFlow::Break(ending) => return (response, ControlFlow::Break(ending)),
+        };
+        let Some(expect) = &r.expect else {
+            let flow = if !(200..300).contains(&response.status) && !broke_globally {
+                ControlFlow::Break(set_up_refused(step, &built.data, &response))
+            } else {
+                ControlFlow::Continue(())
+            };
+            return (response, flow);
+        };
+        let (response, judged) = judged(expect, response, &self.vars).await;
+        let flow = match judged {
+            Ok(found) => {
                 self.failures
                     .extend(found.into_iter().map(|f| f.at_step(&step.label)));
+                ControlFlow::Continue(())
             }
-            None if !(200..300).contains(&response.status) && !broke_globally => {
-                return ControlFlow::Break(set_up_refused(step, &data, &response));
-            }
-            None => {}
+            Err(e) => ControlFlow::Break(render_ending(step, e)),
+        };
+        (response, flow)
+    }
+
+    /// What an answer says before it is judged: what it created (teardown), the global checks,
+    /// its status (for `onlyIf`), its captures — which the step's own expectations may read.
+    /// Continues with whether a global check failed.
+    fn before_judging(
+        &mut self,
+        step: &StepPlan,
+        r: &RequestStep,
+        built: &Built,
+        response: &ResponseData,
+    ) -> Flow<bool> {
+        self.teardown
+            .track(&self.ctx.base_url, built, r.request.joins, response);
+        let broke_globally = self.global(step, &built.data, response)?;
+        if let Some(slot) = r.status_slot {
+            self.statuses[slot] = Some(response.status);
         }
-        ControlFlow::Continue(())
+        for capture in r.captures.iter() {
+            let value = match &capture.from {
+                CaptureFrom::Header(name) => {
+                    response.header(name).map(|v| Value::String(v.to_string()))
+                }
+                CaptureFrom::Pointer(pointer) => {
+                    let pointer = match pointer.render(&self.vars) {
+                        Ok(p) => p.into_owned(),
+                        Err(e) => return ControlFlow::Break(render_ending(step, e)),
+                    };
+                    response.pointer(&pointer)
+                }
+                CaptureFrom::Status => Some(Value::from(response.status)),
+            };
+            if let Some(v) = value {
+                self.vars.set(capture.slot, v);
+            }
+        }
+        ControlFlow::Continue(broke_globally)
     }
 
     /// N copies of a request, sent at once. Each answer gets the global checks and the step's
     /// expectations; `tally` counts them all. A well-formed 429/503 is judged like any answer
     /// here: the step provokes throttling on purpose.
-    async fn burst(
-        &mut self,
-        step: &FlatStep,
-        spec: &RequestSpec,
-        expect: Option<&Expect>,
-        n: u16,
-    ) -> Flow {
-        let mut requests = Vec::with_capacity(usize::from(n));
+    async fn burst(&mut self, step: &StepPlan, r: &RequestStep, n: u16) -> Flow {
+        let mut built = Vec::with_capacity(usize::from(n));
         for i in 0..usize::from(n) {
             self.vars.set_burst_index(Some(i));
-            let built = self.build(step, &step.scope, spec);
+            let b = self.build(step, &r.request);
             self.vars.set_burst_index(None);
-            requests.push(built?);
+            built.push(b?);
         }
+        let requests: Vec<RequestData> = built.iter().map(|b| b.data.clone()).collect();
         let sent = tokio::select! {
-            r = send_all(&self.ctx.client, &requests) => Some(r),
+            biased;
             _ = self.ctx.interruption() => None,
+            r = send_all(&self.ctx.client, &requests) => Some(r),
         };
+        drop(requests);
         let Some(results) = sent else {
             return ControlFlow::Break(Ending::Interrupted);
         };
-        let mut responses = Vec::with_capacity(results.len());
-        let mut broken = None;
-        for (i, ((result, duration), data)) in results.into_iter().zip(&requests).enumerate() {
+        let mut statuses = Vec::with_capacity(results.len());
+        let mut flow = ControlFlow::Continue(());
+        for (i, ((result, duration), built)) in results.into_iter().zip(built).enumerate() {
             let label = format!("{}[{i}]", step.label);
-            let (response, error) = match result {
-                Ok(r) => (Some(r), None),
-                Err(e) => (None, Some(e)),
+            let mut response = match result {
+                Ok(response) => response,
+                Err(e) => {
+                    if flow.is_continue() {
+                        let why = format!("{label} ({} {}): {e}", built.data.method, built.path);
+                        flow = ControlFlow::Break(Ending::Error(why));
+                    }
+                    self.record(&label, built.data, None, Some(e), duration);
+                    continue;
+                }
             };
-            if let (Some(e), None) = (&error, &broken) {
-                broken = Some(format!("{label} ({} {}): {e}", data.method, path_of(data)));
-            }
-            self.exchanges.push(Exchange {
-                step: label,
-                request: data.clone(),
-                response: response.clone(),
-                error,
-                duration,
-            });
-            responses.push(response);
-        }
-        if let Some(why) = broken {
-            return ControlFlow::Break(Ending::Error(why));
-        }
-        let mut statuses = Vec::with_capacity(responses.len());
-        for (i, response) in responses.iter().flatten().enumerate() {
-            let label = format!("{}[{i}]", step.label);
-            self.teardown.track(self.ctx, &requests[i], response);
-            statuses.push(response.status);
-            let global = check_global(&requests[i].method, response);
-            let broke_globally = !global.failures.is_empty();
-            self.failures
-                .extend(global.failures.into_iter().map(|f| labelled(&label, f)));
-            match expect {
-                Some(expect) => {
-                    self.vars.set_burst_index(Some(i));
-                    let rendered = self.render_expect(step, expect);
-                    self.vars.set_burst_index(None);
-                    let found = judge(&rendered?, &self.case.rules, response, &self.ctx.schemas);
-                    self.failures
-                        .extend(found.into_iter().map(|f| labelled(&label, f)));
+            if flow.is_continue() {
+                statuses.push(response.status);
+                let judged;
+                (response, judged) = self.judge_copy(step, r, i, &label, &built, response).await;
+                if judged.is_break() {
+                    flow = judged;
                 }
-                None if !(200..300).contains(&response.status) && !broke_globally => {
-                    return ControlFlow::Break(set_up_refused(step, &requests[i], response));
-                }
-                None => {}
             }
+            self.record(&label, built.data, Some(response), None, duration);
         }
-        if let Some(expect) = expect {
-            let rule = |own: Option<&str>| self.rule_for(own.or(expect.rule.as_deref()));
-            let tallied = judge_tally(&expect.tally, &statuses, &rule);
+        flow?;
+        if let Some(expect) = &r.expect {
+            let tallied = judge_tally(&expect.tally, &statuses);
             self.failures
                 .extend(tallied.into_iter().map(|f| f.at_step(&step.label)));
         }
         ControlFlow::Continue(())
     }
 
-    /// Reads a path and records what it found: `path`, `status`, and on 200 `etag` and
-    /// `changeNumber`. Like any set-up step, an answer other than 200 or 204 is an error.
-    async fn snapshot(&mut self, step: &FlatStep, spec: &RequestSpec) -> Flow {
-        let data = self.build(step, &Scope::Case, spec)?;
-        let response = self.send(step.label.clone(), &data).await?;
-        let broke_globally = self.global(step, &data, &response)?;
-        if broke_globally {
-            return ControlFlow::Continue(());
-        }
-        if !matches!(response.status, 200 | 204) {
-            return ControlFlow::Break(set_up_refused(step, &data, &response));
-        }
-        let Some(ns) = &step.capture_ns else {
-            return ControlFlow::Continue(());
+    /// One answer of a burst.
+    async fn judge_copy(
+        &mut self,
+        step: &StepPlan,
+        r: &RequestStep,
+        i: usize,
+        label: &str,
+        built: &Built,
+        response: ResponseData,
+    ) -> (ResponseData, Flow) {
+        self.teardown
+            .track(&self.ctx.base_url, built, r.request.joins, &response);
+        let global = check_global(&built.data.method, &response);
+        let broke_globally = !global.failures.is_empty();
+        self.failures
+            .extend(global.failures.into_iter().map(|f| labelled(label, f)));
+        let Some(expect) = &r.expect else {
+            let flow = if !(200..300).contains(&response.status) && !broke_globally {
+                ControlFlow::Break(set_up_refused(step, &built.data, &response))
+            } else {
+                ControlFlow::Continue(())
+            };
+            return (response, flow);
         };
-        let path = match self.vars.render_text(&Scope::Case, &spec.path) {
-            Ok(p) => p,
-            Err(e) => return ControlFlow::Break(vars_ending(&step.label, e)),
+        self.vars.set_burst_index(Some(i));
+        let (response, judged) = judged(expect, response, &self.vars).await;
+        self.vars.set_burst_index(None);
+        let flow = match judged {
+            Ok(found) => {
+                self.failures
+                    .extend(found.into_iter().map(|f| labelled(label, f)));
+                ControlFlow::Continue(())
+            }
+            Err(e) => ControlFlow::Break(render_ending(step, e)),
         };
-        self.vars.set(format!("{ns}.path"), Value::String(path));
-        self.vars
-            .set(format!("{ns}.status"), Value::from(response.status));
-        if response.status == 200 {
-            if let Some(etag) = response.header("etag") {
-                self.vars
-                    .set(format!("{ns}.etag"), Value::String(etag.to_string()));
-            }
-            if let Some(n) = response.json().and_then(|d| d.get("changeNumber").cloned()) {
-                self.vars.set(format!("{ns}.changeNumber"), n);
-            }
-        }
-        ControlFlow::Continue(())
+        (response, flow)
     }
 
-    /// Reads namespace `ns`'s path back and demands what it recorded.
-    async fn unchanged(
-        &mut self,
-        step: &FlatStep,
-        spec: &RequestSpec,
-        ns: &str,
-        form: UnchangedForm,
-        rule: Option<&str>,
-    ) -> Flow {
-        let session = match form {
+    /// Reads a path and records what it found: `path`, `status`, and on 200 `etag` and
+    /// `changeNumber`. Like any set-up step, an answer other than 200 or 204 is an error.
+    async fn snapshot(&mut self, step: &StepPlan, request: &RequestPlan, slots: &Snapshot) -> Flow {
+        let built = self.build(step, request)?;
+        let (response, duration) = self.send(step, &built).await?;
+        let flow = (|| {
+            if self.global(step, &built.data, &response)? {
+                return ControlFlow::Continue(());
+            }
+            if !matches!(response.status, 200 | 204) {
+                return ControlFlow::Break(set_up_refused(step, &built.data, &response));
+            }
+            self.vars.set(slots.path, Value::String(built.path.clone()));
+            self.vars.set(slots.status, Value::from(response.status));
+            if response.status == 200 {
+                if let Some(etag) = response.header("etag") {
+                    self.vars.set(slots.etag, Value::String(etag.to_string()));
+                }
+                if let Some(n) = response.pointer("/changeNumber") {
+                    self.vars.set(slots.change_number, n);
+                }
+            }
+            ControlFlow::Continue(())
+        })();
+        let label = self.attempt_label(step);
+        self.record(&label, built.data, Some(response), None, duration);
+        flow
+    }
+
+    /// Reads a namespace's path back and demands what it recorded.
+    async fn unchanged(&mut self, step: &StepPlan, u: &UnchangedStep) -> Flow {
+        let ns = &u.ns;
+        let session = match u.form {
             UnchangedForm::Session => true,
             UnchangedForm::Absent => false,
             UnchangedForm::AsSnapshotSaw => {
-                match self
-                    .vars
-                    .get(&format!("{ns}.status"))
+                match u
+                    .status
+                    .and_then(|s| self.vars.get(s))
                     .and_then(Value::as_u64)
                 {
                     Some(200) => true,
@@ -383,32 +411,36 @@ impl CaseRun<'_> {
             }
         };
         let recorded = if session {
-            let etag = self.recorded(step, ns, "etag")?;
-            let change_number = self.recorded(step, ns, "changeNumber")?;
-            Some((as_text(&etag), change_number))
+            let etag = self.recorded(step, ns, "etag", u.etag)?;
+            let change_number = self.recorded(step, ns, "changeNumber", u.change_number)?;
+            Some((crate::case::template::as_text(&etag), change_number))
         } else {
             None
         };
-        let data = self.build(step, &Scope::Case, spec)?;
-        let response = self.send(step.label.clone(), &data).await?;
-        self.global(step, &data, &response)?;
-        let recorded = match &recorded {
-            Some((etag, change_number)) => Recorded::Session {
-                etag,
-                change_number,
-            },
-            None => Recorded::Absent,
-        };
-        let rule = self.rule_for(rule);
-        let found = judge_unchanged(recorded, &response, &rule);
-        self.failures
-            .extend(found.into_iter().map(|f| f.at_step(&step.label)));
-        ControlFlow::Continue(())
+        let built = self.build(step, &u.request)?;
+        let (response, duration) = self.send(step, &built).await?;
+        let flow = (|| {
+            self.global(step, &built.data, &response)?;
+            let recorded = match &recorded {
+                Some((etag, change_number)) => Recorded::Session {
+                    etag,
+                    change_number,
+                },
+                None => Recorded::Absent,
+            };
+            let found = judge_unchanged(recorded, &response, &u.rule);
+            self.failures
+                .extend(found.into_iter().map(|f| f.at_step(&step.label)));
+            ControlFlow::Continue(())
+        })();
+        let label = self.attempt_label(step);
+        self.record(&label, built.data, Some(response), None, duration);
+        flow
     }
 
     /// A value `unchanged` compares with, or an error when the step that records it found none.
-    fn recorded(&self, step: &FlatStep, ns: &str, key: &str) -> Flow<Value> {
-        match self.vars.get(&format!("{ns}.{key}")) {
+    fn recorded(&self, step: &StepPlan, ns: &str, key: &str, slot: Option<usize>) -> Flow<Value> {
+        match slot.and_then(|s| self.vars.get(s)) {
             Some(v) => ControlFlow::Continue(v.clone()),
             None => ControlFlow::Break(Ending::Error(format!(
                 "{}: `{{{{{ns}.{key}}}}}` has no value, so nothing can be compared: the step that records it found none",
@@ -417,78 +449,87 @@ impl CaseRun<'_> {
         }
     }
 
-    /// An expectation's rule: its own, else the case's first (the loader made sure a case
-    /// with several rules names one).
-    fn rule_for(&self, own: Option<&str>) -> String {
-        own.or_else(|| self.case.rules.first().map(String::as_str))
-            .unwrap_or("?")
-            .to_string()
-    }
-
-    fn build(&mut self, step: &FlatStep, scope: &Scope, spec: &RequestSpec) -> Flow<RequestData> {
-        match build(self.ctx, &mut self.vars, scope, spec) {
-            Ok(d) => ControlFlow::Continue(d),
-            Err(BuildError::MissingIdentity(who)) => ControlFlow::Break(missing_caller(&who)),
+    fn build(&self, step: &StepPlan, request: &RequestPlan) -> Flow<Built> {
+        match build(self.ctx, &self.vars, request) {
+            Ok(b) => ControlFlow::Continue(b),
+            Err(BuildError::MissingCaller(who)) => ControlFlow::Break(missing_caller(&who)),
             Err(BuildError::Render(e)) => {
                 ControlFlow::Break(Ending::Error(format!("{}: {e}", step.label)))
             }
         }
     }
 
-    fn render_expect(&mut self, step: &FlatStep, expect: &Expect) -> Flow<Expect> {
-        let rendered = serde_json::to_value(expect)
-            .map_err(|e| VarsError::Render(e.to_string()))
-            .and_then(|raw| self.vars.render(&step.scope, &raw))
-            .and_then(|v| {
-                serde_json::from_value::<Expect>(v).map_err(|e| {
-                    VarsError::Render(format!("the rendered expectation is invalid: {e}"))
-                })
-            });
-        match rendered {
-            Ok(mut e) => {
-                // A path an answer must name is the API's, as a request's is: under the base
-                // URL's path (`https://host/mpsd`).
-                let base = self.ctx.base_path();
-                for header in e.headers.values_mut() {
-                    if let Some(path) = header.path_equals.as_mut().filter(|p| p.starts_with('/')) {
-                        path.insert_str(0, base);
-                    }
-                }
-                ControlFlow::Continue(e)
-            }
-            Err(e) => ControlFlow::Break(vars_ending(&step.label, e)),
-        }
-    }
-
-    /// Sends one request (again while the target throttles it and the policy allows) and
-    /// records every attempt; no answer ends the case as an error, throttling that outlasts the
-    /// policy as one that cannot be judged.
-    async fn send(&mut self, label: String, data: &RequestData) -> Flow<ResponseData> {
-        let retried = send_retrying(self.ctx, data, Interrupts::SendsAndWaits).await;
+    /// Sends one request (again while the target throttles it and the policy allows); every
+    /// attempt but the answer is recorded at once, the answer once judged. No answer ends the
+    /// case as an error, throttling that outlasts the policy as one that cannot be judged.
+    async fn send(&mut self, step: &StepPlan, built: &Built) -> Flow<(ResponseData, Duration)> {
+        let retried = send_retrying(self.ctx, &built.data, Interrupts::SendsAndWaits).await;
         self.retries += retried.retries();
-        let answer = retried.attempts.last().map(|a| a.result.clone());
-        self.exchanges
-            .extend(attempt_exchanges(&label, data, retried.attempts));
+        let mut attempts = retried.attempts;
+        let answer = match retried.end {
+            RetryEnd::Answered => attempts.pop(),
+            _ => None,
+        };
+        self.exchanges.extend(attempt_exchanges(
+            self.ctx,
+            &step.label,
+            &built.data,
+            attempts,
+        ));
         match (retried.end, answer) {
-            (RetryEnd::Interrupted, _) | (_, None) => ControlFlow::Break(Ending::Interrupted),
             (RetryEnd::GaveUp(why), _) => {
                 self.throttled = Some(why);
                 ControlFlow::Break(Ending::Done)
             }
-            (RetryEnd::Answered, Some(Ok(response))) => ControlFlow::Continue(response),
-            (RetryEnd::Answered, Some(Err(e))) => ControlFlow::Break(Ending::Error(format!(
-                "{label} ({} {}): {e}",
-                data.method,
-                path_of(data)
-            ))),
+            (RetryEnd::Answered, Some(attempt)) => match attempt.result {
+                Ok(response) => ControlFlow::Continue((response, attempt.duration)),
+                Err(e) => {
+                    let why = format!("{} ({} {}): {e}", step.label, built.data.method, built.path);
+                    let label = self.attempt_label(step);
+                    self.record(&label, built.data.clone(), None, Some(e), attempt.duration);
+                    ControlFlow::Break(Ending::Error(why))
+                }
+            },
+            _ => ControlFlow::Break(Ending::Interrupted),
         }
+    }
+
+    /// The label of a step's next exchange: its label, or `<label> (attempt N)` after retries.
+    fn attempt_label(&self, step: &StepPlan) -> String {
+        let before = self
+            .exchanges
+            .iter()
+            .filter(|e| super::retrying::step_of(&e.step) == &*step.label)
+            .count();
+        match before {
+            0 => step.label.to_string(),
+            n => format!("{} (attempt {})", step.label, n + 1),
+        }
+    }
+
+    fn record(
+        &mut self,
+        label: &str,
+        request: RequestData,
+        response: Option<ResponseData>,
+        error: Option<TransportError>,
+        duration: Duration,
+    ) {
+        self.exchanges.push(Exchange::record(
+            label.to_string(),
+            request,
+            response,
+            error,
+            duration,
+            &self.ctx.redactor,
+        ));
     }
 
     /// The checks every answer gets. A well-formed 429/503 says nothing about the rules: the
     /// case cannot be judged. Continues with whether a global check failed.
     fn global(
         &mut self,
-        step: &FlatStep,
+        step: &StepPlan,
         data: &RequestData,
         response: &ResponseData,
     ) -> Flow<bool> {
@@ -504,6 +545,39 @@ impl CaseRun<'_> {
     }
 }
 
+/// Judges `response` against `expect`. A big answer is judged on the blocking pool — its parse,
+/// schema validation and diffs — against a snapshot of the variables, so the runtime's thread
+/// goes on serving every other case meanwhile.
+async fn judged(
+    expect: &Arc<ExpectPlan>,
+    response: ResponseData,
+    vars: &CaseVars<'_>,
+) -> (ResponseData, Result<Vec<Failure>, RenderError>) {
+    if response.body.len() <= BODY_LIMIT {
+        let found = judge(expect, &response, vars);
+        return (response, found);
+    }
+    let (expect, env) = (Arc::clone(expect), vars.snapshot());
+    // Kept to rebuild the answer should the task not come back (the runtime shutting down):
+    // the body is shared, not copied.
+    let (status, headers, body) = (
+        response.status,
+        response.headers.clone(),
+        response.body.clone(),
+    );
+    let judging = tokio::task::spawn_blocking(move || {
+        let found = judge(&expect, &response, &env);
+        (response, found)
+    });
+    judging.await.unwrap_or_else(|e| {
+        let why = format!("judging the answer failed: {e}");
+        (
+            ResponseData::new(status, headers, body),
+            Err(RenderError::Unset(why)),
+        )
+    })
+}
+
 fn missing_caller(who: &str) -> Ending {
     Ending::Skip(format!(
         "needs caller `{who}`, who was not given (set CONFORMANCE_AUTH_{} and CONFORMANCE_XUID_{})",
@@ -512,14 +586,14 @@ fn missing_caller(who: &str) -> Ending {
     ))
 }
 
-fn vars_ending(label: &str, e: VarsError) -> Ending {
+fn render_ending(step: &StepPlan, e: RenderError) -> Ending {
     match e {
-        VarsError::MissingCaller(who) => missing_caller(&who),
-        VarsError::Render(why) => Ending::Error(format!("{label}: {why}")),
+        RenderError::MissingCaller(who) => missing_caller(&who),
+        RenderError::Unset(why) => Ending::Error(format!("{}: {why}", step.label)),
     }
 }
 
-fn set_up_refused(step: &FlatStep, data: &RequestData, response: &ResponseData) -> Ending {
+fn set_up_refused(step: &StepPlan, data: &RequestData, response: &ResponseData) -> Ending {
     Ending::Error(format!(
         "set-up step {} ({} {}) got {}: the world this case needs could not be built{}",
         step.label,
@@ -531,7 +605,7 @@ fn set_up_refused(step: &FlatStep, data: &RequestData, response: &ResponseData) 
 }
 
 /// A step whose `onlyIf` did not hold, as the transcript shows it: nothing was sent.
-fn skipped(step: &FlatStep, why: &str) -> Exchange {
+fn skipped(step: &StepPlan, why: &str) -> Exchange {
     Exchange {
         step: format!("{} (skipped: onlyIf {why})", step.label),
         request: RequestData::default(),
@@ -547,41 +621,47 @@ fn labelled(label: &str, mut f: Failure) -> Failure {
     f.at_step(label)
 }
 
-fn captured(capture: &Capture, response: &ResponseData) -> Option<Value> {
-    if let Some(name) = &capture.header {
-        return response.header(name).map(|v| Value::String(v.to_string()));
-    }
-    if let Some(pointer) = &capture.pointer {
-        return response
-            .json()
-            .and_then(|doc| doc.pointer(pointer).cloned());
-    }
-    if capture.status == Some(true) {
-        return Some(Value::from(response.status));
-    }
-    None
-}
-
-fn path_of(data: &RequestData) -> String {
-    match data.url.split_once("://") {
-        Some((_, rest)) => rest
-            .find('/')
-            .map(|i| rest[i..].to_string())
-            .unwrap_or_default(),
-        None => data.url.clone(),
-    }
-}
-
 /// The start of an answer's body, as messages quote it (`: text`), or nothing.
 pub(super) fn excerpt(response: &ResponseData) -> String {
-    let text: String = String::from_utf8_lossy(&response.body)
-        .chars()
-        .take(200)
-        .collect();
+    let head = &response.body[..response.body.len().min(800)];
+    let text: String = String::from_utf8_lossy(head).chars().take(200).collect();
     let text = text.trim();
     if text.is_empty() {
         String::new()
     } else {
         format!(": {text}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::compile_expect;
+    use crate::run::vars::RunVars;
+
+    #[tokio::test]
+    async fn big_and_small_answers_are_judged_alike() {
+        let case: crate::case::Expect = serde_json::from_value(serde_json::json!({
+            "json": [ { "pointer": "/pad", "type": "string" } ]
+        }))
+        .expect("an expectation");
+        let expect = Arc::new(compile_expect(&case, &["O1".into()]).expect("compiles"));
+        let run = RunVars {
+            run_id: "r".into(),
+            base_path: String::new(),
+            world: Default::default(),
+            xuids: Default::default(),
+            authorizations: Default::default(),
+        };
+        let table = crate::plan::VarTable::default();
+        let vars = CaseVars::new(&run, &table);
+        let big = format!("{{\"pad\": \"{}\"}}", "x".repeat(BODY_LIMIT));
+        // The big one goes to the blocking pool and comes back judged, with its parse.
+        let (response, found) = judged(&expect, ResponseData::new(200, vec![], big), &vars).await;
+        assert!(found.expect("renders").is_empty());
+        assert!(response.json_parsed());
+        let (small, found) = judged(&expect, ResponseData::new(200, vec![], "{}"), &vars).await;
+        assert_eq!(found.expect("renders").len(), 1, "/pad is missing");
+        assert!(small.json_parsed());
     }
 }

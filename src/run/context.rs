@@ -1,12 +1,14 @@
-//! What every case of a run shares: the client, the target, identities, defaults.
+//! What every case of a run shares: the client, the target, identities, defaults, interruption.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
-use crate::check::Schemas;
+use crate::exchange::Redactor;
 use crate::http::HttpClient;
 
+use super::headers::DefaultHeaders;
+use super::interrupt::Interrupt;
 use super::vars::RunVars;
 
 /// A caller the harness can act as.
@@ -23,20 +25,21 @@ pub struct RunContext {
     pub base_url: String,
     pub identities: BTreeMap<String, Identity>,
     pub vars: RunVars,
-    /// The suite's default headers, then `--header`s.
-    pub headers: Vec<(String, String)>,
-    /// Added when a request has a body.
-    pub body_headers: Vec<(String, String)>,
-    pub schemas: Schemas,
-    /// Set by Ctrl-C: stop between steps.
-    pub interrupted: Arc<AtomicBool>,
+    /// The suite's headers, body headers and `--header`s.
+    pub headers: DefaultHeaders,
+    /// Every secret of the run: recorded bodies are redacted with it, reports write through it.
+    pub redactor: Redactor,
+    /// Ctrl-C and SIGTERM: stop starting cases, end the steps in flight, cut teardown short.
+    pub interrupt: Interrupt,
+    /// How long teardown may run once the run is interrupted.
+    pub teardown_grace: Duration,
     /// Set by --fail-fast after a gating failure: start nothing new.
-    pub stopping: Arc<AtomicBool>,
+    pub stopping: AtomicBool,
 }
 
 impl RunContext {
     pub fn is_interrupted(&self) -> bool {
-        self.interrupted.load(Ordering::SeqCst)
+        self.interrupt.is_interrupted()
     }
 
     /// The path of the base URL (`/mpsd` of `https://host/mpsd`), empty at the root.
@@ -46,9 +49,7 @@ impl RunContext {
 
     /// Resolves once the run is interrupted: what waits and sends race against.
     pub async fn interruption(&self) {
-        while !self.is_interrupted() {
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+        self.interrupt.interrupted().await
     }
 }
 
@@ -60,25 +61,9 @@ pub fn url_path(url: &str) -> &str {
     }
 }
 
-/// An Authorization value without its scheme and the whitespace after it: the credentials
-/// (`x=<userhash>;<token>` of `XBL3.0 x=<userhash>;<token>`). Empty when there is no scheme.
-pub fn credentials_of(authorization: &str) -> &str {
-    match authorization.trim_start().split_once(char::is_whitespace) {
-        Some((_, rest)) => rest.trim_start(),
-        None => "",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn credentials_are_what_follows_the_scheme() {
-        assert_eq!(credentials_of("XBL3.0 x=1;tok"), "x=1;tok");
-        assert_eq!(credentials_of("XBL3.0 \t x=1;a b"), "x=1;a b");
-        assert_eq!(credentials_of("XBL3.0"), "");
-    }
 
     #[test]
     fn the_path_of_a_url() {

@@ -1,4 +1,4 @@
-//! Why a run could not be set up: the environment, the target, the client, the embedded server.
+//! Why a run could not be set up: the environment, the target, the client.
 
 use crate::http::ClientError;
 
@@ -21,10 +21,6 @@ pub enum PrepareError {
         "the target `{target}` (--target or CONFORMANCE_TARGET) must be an http:// or https:// URL"
     )]
     NotHttp { target: String },
-    #[error("failed to start the embedded reference server: {0}")]
-    Embedded(#[source] std::io::Error),
     #[error(transparent)]
     Client(#[from] ClientError),
-    #[error("failed to compile the response schemas: {0}")]
-    Schemas(String),
 }

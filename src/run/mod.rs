@@ -1,12 +1,14 @@
 //! Orchestration: the run's context, bounded concurrency, one case's steps and teardown,
-//! outcomes and exit codes, events for reporters.
+//! outcomes and exit codes, events for reporters. It executes the plans `plan` compiled, sends
+//! through `http`, judges with `check`.
 
 mod burst;
 mod case;
 mod context;
-mod embedded;
 mod error;
 mod events;
+mod headers;
+mod interrupt;
 mod outcome;
 mod preflight;
 mod prepare;
@@ -20,15 +22,16 @@ mod vars;
 
 pub use case::run_case;
 pub use context::{Identity, RunContext};
-pub use embedded::EmbeddedServer;
 pub use error::{PrepareError, SetupError};
 pub use events::{Event, EventSink, NoEvents};
-pub use outcome::{exit_code, CaseResult, FailOn, Outcome, Summary, Verdict};
+pub use headers::DefaultHeaders;
+pub use interrupt::{Interrupt, TEARDOWN_GRACE};
+pub use outcome::{exit_code, CaseResult, FailOn, Outcome, Summary, Transcripts, Verdict};
 pub use preflight::{preflight, PreflightError};
-pub use prepare::{prepare, PrepareOptions, Prepared};
+pub use prepare::{prepare, PrepareOptions, Prepared, StartedTarget, Target};
 pub use probe::probe;
 pub use request::padded_body;
 pub use retrying::step_of;
 pub use runner::{not_run, run_cases, RunnerOptions};
 pub use setup::{url_userinfo, Environment};
-pub use vars::{RunVars, VarsError};
+pub use vars::{CaseVars, RunVars};

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::case::Severity;
 use crate::check::Failure;
+use crate::exchange::Exchange;
 use crate::exit::Exit;
-use crate::http::Exchange;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -195,6 +195,44 @@ fn severity_gates(severity: Severity, fail_on: FailOn) -> bool {
         Severity::Must => true,
         Severity::Should => fail_on == FailOn::Should,
         Severity::May => false,
+    }
+}
+
+/// Which cases keep their request/response transcripts (`--transcripts`): the runner drops the
+/// others' before any reporter sees them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Transcripts {
+    /// Failing, erroring and warning cases.
+    #[default]
+    Failures,
+    All,
+    None,
+}
+
+impl Transcripts {
+    /// The policy that keeps what both `self` and `other` keep.
+    pub fn or(self, other: Transcripts) -> Transcripts {
+        match (self, other) {
+            (Transcripts::All, _) | (_, Transcripts::All) => Transcripts::All,
+            (Transcripts::Failures, _) | (_, Transcripts::Failures) => Transcripts::Failures,
+            _ => Transcripts::None,
+        }
+    }
+
+    pub fn keeps(self, verdict: Verdict) -> bool {
+        match self {
+            Transcripts::Failures => verdict.needs_attention(),
+            Transcripts::All => true,
+            Transcripts::None => false,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transcripts::Failures => "failures",
+            Transcripts::All => "all",
+            Transcripts::None => "none",
+        }
     }
 }
 

@@ -5,14 +5,16 @@
 
 use std::collections::BTreeSet;
 
-use crate::case::template::{strings_in, Template};
-use crate::case::{Action, FlatStep, Scope, VarRef};
-use crate::http::{Interrupts, RequestData, ResponseData, RetryEnd, TransportError};
-use crate::plan::CaseInstance;
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use crate::exchange::{RequestData, ResponseData, TransportError};
+use crate::http::{Interrupts, RetryEnd};
+use crate::plan::{Action, CasePlan};
 
 use super::case::excerpt;
 use super::context::RunContext;
-use super::request::set;
 use super::retrying::send_retrying;
 
 /// The templates of the world, as the environment configures them.
@@ -62,7 +64,7 @@ fn bullets(lines: &[String]) -> String {
 
 /// Checks the world `cases` need. What cannot be checked is skipped: a caller not given, a
 /// template no selected case uses.
-pub async fn preflight(ctx: &RunContext, cases: &[CaseInstance]) -> Result<(), PreflightError> {
+pub async fn preflight(ctx: &RunContext, cases: &[Arc<CasePlan>]) -> Result<(), PreflightError> {
     let used = world_keys_used(cases);
     let scid = ctx.vars.world.get("scid").cloned().unwrap_or_default();
     let callers: Vec<(&String, &String)> = ctx
@@ -99,7 +101,8 @@ pub async fn preflight(ctx: &RunContext, cases: &[CaseInstance]) -> Result<(), P
                 // there. `{}` with nocommit stores nothing, whatever the template keeps.
                 let what = format!("write with ?nocommit=true under template `{name}`");
                 let write = format!("{path}?nocommit=true");
-                let confirmed = send(ctx, "PUT", &write, first_auth, b"{}", &what).await?;
+                let body = Bytes::from_static(b"{}");
+                let confirmed = send(ctx, "PUT", &write, first_auth, body, &what).await?;
                 if confirmed.status == 404 {
                     unknown.push(format!(
                         "template `{name}` ({variable}: {meaning}): GET {path} and PUT {write} \
@@ -154,7 +157,7 @@ async fn get(
     auth: &str,
     what: &str,
 ) -> Result<ResponseData, PreflightError> {
-    send(ctx, "GET", path, auth, b"", what).await
+    send(ctx, "GET", path, auth, Bytes::new(), what).await
 }
 
 /// One request as `auth`, with the run's headers (and body headers when it has a body).
@@ -163,22 +166,15 @@ async fn send(
     method: &str,
     path: &str,
     auth: &str,
-    body: &[u8],
+    body: Bytes,
     what: &str,
 ) -> Result<ResponseData, PreflightError> {
-    let mut headers = ctx.headers.clone();
-    if !body.is_empty() {
-        set(&mut headers, &ctx.body_headers);
-    }
-    set(
-        &mut headers,
-        &[("Authorization".to_string(), auth.to_string())],
-    );
     let request = RequestData {
         method: method.into(),
         url: format!("{}{path}", ctx.base_url),
-        headers,
-        body: body.to_vec(),
+        headers: ctx.headers.build(!body.is_empty(), Some(auth)),
+        body,
+        truncated: false,
     };
     let retried = send_retrying(ctx, &request, Interrupts::SendsAndWaits).await;
     let last = retried.attempts.into_iter().last().map(|a| a.result);
@@ -209,75 +205,37 @@ fn refusal(caller: &str, path: &str, response: &ResponseData) -> String {
 
 /// The `world.*` keys the requests of `cases` read, directly or through a fixture's parameters
 /// or a variant's values.
-pub fn world_keys_used(cases: &[CaseInstance]) -> BTreeSet<String> {
+pub fn world_keys_used(cases: &[Arc<CasePlan>]) -> BTreeSet<String> {
     let mut keys = BTreeSet::new();
     for case in cases {
-        if let Some(variant) = &case.variant {
-            let value = serde_json::Value::Object(variant.clone());
-            collect(&Scope::Case, &value, &mut keys);
-        }
         for step in case.steps.iter() {
-            collect_step(step, &mut keys);
+            let request = match &step.action {
+                Action::Request(r) => &r.request,
+                Action::Snapshot { request, .. } => request,
+                Action::Unchanged(u) => &u.request,
+                Action::Export { .. } => continue,
+            };
+            request.world_keys(&mut keys);
         }
     }
     keys
 }
 
-fn collect_step(step: &FlatStep, keys: &mut BTreeSet<String>) {
-    let request = match &step.action {
-        Action::Request { request, .. }
-        | Action::Snapshot { request }
-        | Action::Unchanged { request, .. } => request,
-        Action::Export { .. } => return,
-    };
-    let Ok(value) = serde_json::to_value(request) else {
-        return;
-    };
-    collect(&step.scope, &value, keys);
-}
-
-/// Adds the world keys the templates inside `value` read in `scope`.
-fn collect(scope: &Scope, value: &serde_json::Value, keys: &mut BTreeSet<String>) {
-    let mut strings = Vec::new();
-    strings_in(value, String::new(), &mut strings);
-    for (_, text) in strings {
-        let Ok(template) = Template::parse(text) else {
-            continue;
-        };
-        for name in template.variables() {
-            match scope.classify(name) {
-                VarRef::World(key) => {
-                    keys.insert(key);
-                }
-                // A fixture's parameter is a template of the case's scope.
-                VarRef::Param(param) => {
-                    if let Scope::Fixture { params, .. } = scope {
-                        if let Some(value) = params.get(&param) {
-                            collect(&Scope::Case, value, keys);
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::{load, CaseSource};
-    use crate::plan::expand;
+    use crate::case::CaseSource;
+    use crate::plan::load;
 
     #[test]
     fn the_catalog_uses_every_template_and_one_case_file_only_its_own() {
         let set = load(&CaseSource::embedded(), None).expect("the catalog loads");
-        let all = expand(&set);
+        let all = set.cases.clone();
         let used = world_keys_used(&all);
         for key in ["scid", "template", "persistent", "solo"] {
             assert!(used.contains(key), "{key}: {used:?}");
         }
-        let persistent: Vec<CaseInstance> = all
+        let persistent: Vec<Arc<CasePlan>> = all
             .iter()
             .filter(|c| c.id == "outcomes/persistent-leave")
             .cloned()

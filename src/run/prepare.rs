@@ -1,28 +1,56 @@
-//! Everything a run needs before its first case: the target (the embedded reference when none is
-//! given), the client, callers, world and default headers. Shared by the CLI and `cargo test`.
+//! Everything a run needs before its first case: the target, the client, callers, world and
+//! default headers. Shared by the CLI and `cargo test`, which start the embedded reference
+//! themselves when no target is given: the engine does not know the reference server.
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::time::Duration;
 
-use crate::case::CaseSet;
-use crate::check::Schemas;
+use crate::exchange::{secret_header, Redactor};
 use crate::http::{ClientOptions, HttpClient};
+use crate::plan::{credentials_of, PlanSet};
 
-use super::context::{credentials_of, RunContext};
-use super::embedded::EmbeddedServer;
+use super::context::RunContext;
 use super::error::PrepareError;
+use super::headers::DefaultHeaders;
+use super::interrupt::{Interrupt, TEARDOWN_GRACE};
 use super::setup::{url_userinfo, Environment};
 use super::vars::RunVars;
 
-#[derive(Clone, Debug, Default)]
+/// A server started for the run (the embedded reference): it serves at `url` as long as it lives.
+pub trait StartedTarget: Send + Sync {
+    fn url(&self) -> &str;
+}
+
+/// What the run is pointed at.
+pub enum Target {
+    /// `--target` or CONFORMANCE_TARGET.
+    Url(String),
+    /// A server the caller started; reports call it `embedded`.
+    Started(Box<dyn StartedTarget>),
+}
+
 pub struct PrepareOptions {
-    /// `--target` or CONFORMANCE_TARGET; `None` starts the embedded reference.
-    pub target: Option<String>,
+    pub target: Target,
+    /// How long teardown may run once the run is interrupted.
+    pub teardown_grace: Duration,
     /// `--header`s.
     pub headers: Vec<(String, String)>,
     /// `--secret`s.
     pub secrets: Vec<String>,
     pub client: ClientOptions,
+}
+
+impl PrepareOptions {
+    pub fn new(target: Target) -> PrepareOptions {
+        PrepareOptions {
+            target,
+            teardown_grace: TEARDOWN_GRACE,
+            headers: Vec::new(),
+            secrets: Vec::new(),
+            client: ClientOptions::default(),
+        }
+    }
 }
 
 pub struct Prepared {
@@ -34,12 +62,12 @@ pub struct Prepared {
     pub secrets: Vec<String>,
     /// What a person should know about how the run was set up (stderr, once).
     pub warnings: Vec<String>,
-    /// Keeps the embedded server alive as long as the run.
-    pub server: Option<EmbeddedServer>,
+    /// Keeps a started server alive as long as the run.
+    pub server: Option<Box<dyn StartedTarget>>,
 }
 
 pub fn prepare(
-    set: &CaseSet,
+    set: &PlanSet,
     env: &Environment,
     options: PrepareOptions,
 ) -> Result<Prepared, PrepareError> {
@@ -61,8 +89,8 @@ pub fn prepare(
     }
     secrets.extend(options.secrets.iter().cloned());
     let mut warnings = Vec::new();
-    let (base_url, label, server) = match &options.target {
-        Some(url) => {
+    let (base_url, label, server) = match options.target {
+        Target::Url(url) => {
             let trimmed = url.trim_end_matches('/').to_string();
             let mut parsed = reqwest::Url::parse(&trimmed).map_err(|e| PrepareError::NotAUrl {
                 target: url.clone(),
@@ -93,31 +121,18 @@ pub fn prepare(
             }
             (base_url, trimmed, None)
         }
-        None => {
-            let server = EmbeddedServer::start().map_err(PrepareError::Embedded)?;
-            (
-                server.url().to_string(),
-                "embedded".to_string(),
-                Some(server),
-            )
-        }
+        Target::Started(server) => (
+            server.url().trim_end_matches('/').to_string(),
+            "embedded".to_string(),
+            Some(server),
+        ),
     };
-    let mut headers: Vec<(String, String)> = set
-        .suite
-        .headers
-        .iter()
-        .map(|(n, v)| (n.clone(), v.clone()))
-        .collect();
-    super::request::set(&mut headers, &options.headers);
-    let body_headers = set
-        .suite
-        .body_headers
-        .iter()
-        .map(|(n, v)| (n.clone(), v.clone()))
-        .collect();
+    let forced = options.headers;
+    let headers = DefaultHeaders::new(&set.suite, forced.clone());
     let run_id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
     let vars = RunVars {
         run_id,
+        base_path: super::context::url_path(&base_url).to_string(),
         world: env.world(&set.suite),
         xuids: identities
             .iter()
@@ -128,16 +143,18 @@ pub fn prepare(
             .map(|(n, i)| (n.clone(), i.authorization.clone()))
             .collect(),
     };
+    let client = HttpClient::new(options.client)?;
+    let redactor = redactor(&secrets, &client, &forced, &identities);
     let ctx = RunContext {
-        client: HttpClient::new(options.client)?,
+        client,
+        redactor,
         base_url,
         identities,
         vars,
         headers,
-        body_headers,
-        schemas: Schemas::compile(&set.schemas).map_err(PrepareError::Schemas)?,
-        interrupted: Arc::new(AtomicBool::new(false)),
-        stopping: Arc::new(AtomicBool::new(false)),
+        interrupt: Interrupt::new(),
+        teardown_grace: options.teardown_grace,
+        stopping: AtomicBool::new(false),
     };
     Ok(Prepared {
         ctx: Arc::new(ctx),
@@ -147,4 +164,30 @@ pub fn prepare(
         warnings,
         server,
     })
+}
+
+/// Every secret of the run: the callers' Authorization values (named for the commands reports
+/// print), `--secret`s, the target's userinfo, the proxy's credentials, and the value of every
+/// `--header` whose name marks it secret.
+fn redactor(
+    secrets: &[String],
+    client: &HttpClient,
+    forced: &[(String, String)],
+    identities: &std::collections::BTreeMap<String, super::context::Identity>,
+) -> Redactor {
+    let mut values = secrets.to_vec();
+    values.extend(client.secrets());
+    values.extend(
+        forced
+            .iter()
+            .filter(|(name, _)| secret_header(name))
+            .map(|(_, value)| value.clone()),
+    );
+    let mut redactor = Redactor::new(values);
+    for (name, identity) in identities {
+        if let Some(auth) = &identity.authorization {
+            redactor = redactor.with_caller(name, auth);
+        }
+    }
+    redactor
 }

@@ -1,105 +1,106 @@
-//! Turning a step's request spec into the bytes to send.
+//! Turning a step's compiled request into the bytes to send. Nothing is parsed here: templates
+//! were bound at load time, a body without templates is sent from the bytes made then.
 
+use bytes::Bytes;
 use serde_json::Value;
 
 use crate::case::template::as_text;
-use crate::case::{decode_hex, HeaderValueSpec, RequestSpec, Scope};
-use crate::http::RequestData;
+use crate::exchange::RequestData;
+use crate::plan::{BodyPlan, Caller, RenderError, RequestPlan};
 
 use super::context::RunContext;
-use super::vars::{CaseVars, VarsError};
+use super::vars::CaseVars;
+
+/// A request ready to send, with what teardown needs to know of it.
+pub struct Built {
+    pub data: RequestData,
+    /// The path and query as rendered (the URL without the base).
+    pub path: String,
+}
 
 /// Why a request could not be built.
 pub enum BuildError {
     /// The case needs a caller that was not given: skip.
-    MissingIdentity(String),
-    /// A template could not be rendered: error.
+    MissingCaller(String),
+    /// A template could not be rendered, or rendered something that cannot be sent: error.
     Render(String),
 }
 
-impl From<VarsError> for BuildError {
-    fn from(e: VarsError) -> BuildError {
+impl From<RenderError> for BuildError {
+    fn from(e: RenderError) -> BuildError {
         match e {
-            VarsError::MissingCaller(who) => BuildError::MissingIdentity(who),
-            VarsError::Render(why) => BuildError::Render(why),
+            RenderError::MissingCaller(who) => BuildError::MissingCaller(who),
+            RenderError::Unset(why) => BuildError::Render(why),
         }
     }
 }
 
 pub fn build(
     ctx: &RunContext,
-    vars: &mut CaseVars<'_>,
-    scope: &Scope,
-    spec: &RequestSpec,
-) -> Result<RequestData, BuildError> {
-    let render = |vars: &mut CaseVars<'_>, text: &str| {
-        vars.render_text(scope, text).map_err(BuildError::from)
-    };
-    let method = render(vars, &spec.method)?;
-    let path = render(vars, &spec.path)?;
-    let identity = render(vars, spec.identity.as_deref().unwrap_or("a"))?;
-
-    let body = if let Some(body) = &spec.body {
-        let rendered = vars.render(scope, body)?;
-        Some(serde_json::to_vec(&rendered).map_err(|e| BuildError::Render(e.to_string()))?)
-    } else if let Some(raw) = &spec.raw_body {
-        Some(render(vars, raw)?.into_bytes())
-    } else if let Some(hex) = &spec.raw_body_hex {
-        // The loader refused hex that does not decode.
-        Some(decode_hex(hex).map_err(BuildError::Render)?)
-    } else {
-        spec.padded_body.map(padded_body)
-    };
-
-    let mut headers: Vec<(String, String)> = ctx.headers.clone();
-    if body.is_some() {
-        set(&mut headers, &ctx.body_headers);
+    vars: &CaseVars<'_>,
+    plan: &RequestPlan,
+) -> Result<Built, BuildError> {
+    let method = plan.method.render(vars)?.into_owned();
+    let path = plan.path.render(vars)?.into_owned();
+    if let Some(c) = path.chars().find(char::is_ascii_control) {
+        // A URL parser drops CR, LF and tabs without a word: the request would not be as written.
+        return Err(BuildError::Render(format!(
+            "the path rendered to {path:?}, which holds the control character {c:?}"
+        )));
     }
-    if identity != "none" {
-        let auth = ctx
-            .identities
-            .get(&identity)
-            .ok_or_else(|| BuildError::MissingIdentity(identity.clone()))?
-            .authorization
-            .clone()
-            .ok_or_else(|| BuildError::MissingIdentity(identity.clone()))?;
-        set(&mut headers, &[("Authorization".to_string(), auth)]);
+    let caller = match &plan.caller {
+        Caller::Named(name) => Some(std::borrow::Cow::Borrowed(&**name)),
+        Caller::Nobody => None,
+        Caller::Tmpl(t) => Some(t.render(vars)?).filter(|who| who != "none"),
+    };
+    let authorization = match &caller {
+        None => None,
+        Some(who) => Some(
+            ctx.identities
+                .get(who.as_ref())
+                .and_then(|i| i.authorization.as_deref())
+                .ok_or_else(|| BuildError::MissingCaller(who.to_string()))?,
+        ),
+    };
+    let body: Option<Bytes> = match &plan.body {
+        BodyPlan::None => None,
+        BodyPlan::Fixed(bytes) => Some(bytes.clone()),
+        BodyPlan::Json(value) => {
+            let mut out = Vec::with_capacity(256);
+            value.write_json(vars, &mut out)?;
+            Some(out.into())
+        }
+        BodyPlan::Raw(text) => Some(Bytes::from(text.render(vars)?.into_owned())),
+        BodyPlan::Padded(size) => Some(padded_body(*size).into()),
+    };
+    let mut headers = ctx.headers.build(body.is_some(), authorization);
+    if caller.is_none() {
+        // `as: none`: the case itself removes Authorization, `--header` included.
+        headers.retain(|(n, _)| !n.eq_ignore_ascii_case("authorization"));
     }
-    for (name, value) in &spec.headers {
+    for (name, value) in plan.headers.iter() {
         // One rendering of the whole value: a list (written, or from a variant) sends the header
         // once per item, null removes it.
-        let raw = match value {
-            HeaderValueSpec::Remove(()) => Value::Null,
-            HeaderValueSpec::One(v) => Value::String(v.clone()),
-            HeaderValueSpec::Many(vs) => {
-                Value::Array(vs.iter().cloned().map(Value::String).collect())
-            }
-        };
-        let rendered = vars.render(scope, &raw)?;
+        let rendered = value.render(vars)?;
         headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-        let values = match rendered {
-            Value::Null => Vec::new(),
-            Value::Array(items) => items,
-            other => vec![other],
-        };
-        for value in values {
-            headers.push((name.clone(), as_text(&value)));
+        match rendered.as_ref() {
+            Value::Null => {}
+            Value::Array(items) => {
+                headers.extend(items.iter().map(|v| (name.to_string(), as_text(v))));
+            }
+            other => headers.push((name.to_string(), as_text(other))),
         }
     }
-    Ok(RequestData {
-        method,
-        url: format!("{}{path}", ctx.base_url),
-        headers,
-        body: body.unwrap_or_default(),
+    Ok(Built {
+        data: RequestData {
+            method,
+            url: format!("{}{path}", ctx.base_url),
+            headers,
+            body: body.unwrap_or_default(),
+            truncated: false,
+        },
+        path,
     })
-}
-
-/// Replaces headers of the same names (case-insensitive), keeping the others' order.
-pub fn set(headers: &mut Vec<(String, String)>, new: &[(String, String)]) {
-    for (name, value) in new {
-        headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-        headers.push((name.clone(), value.clone()));
-    }
 }
 
 /// A valid JSON object of exactly `size` bytes (at least the smallest such object).
@@ -112,6 +113,14 @@ pub fn padded_body(size: usize) -> Vec<u8> {
     out.resize(HEAD.len() + fill, b'a');
     out.extend_from_slice(TAIL.as_bytes());
     out
+}
+
+/// The path of a request's URL (for messages).
+pub fn path_of(data: &RequestData) -> &str {
+    match data.url.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("", |i| &rest[i..]),
+        None => &data.url,
+    }
 }
 
 #[cfg(test)]

@@ -1,13 +1,15 @@
-//! Sending one request of a case the way every step and teardown does: retried while the target
-//! throttles it politely, each attempt an exchange of the transcript.
+//! Sending one request of a case the way every step and teardown does — the one place requests
+//! go through: retried while the target throttles it politely, each attempt an exchange of the
+//! transcript. (A burst's copies go out at once through `burst`, never retried.)
 
 use crate::check::check_global;
-use crate::http::{Attempt, Exchange, Interrupts, RequestData, ResponseData, Retried};
+use crate::exchange::{Exchange, RequestData, ResponseData};
+use crate::http::{Attempt, Interrupts, Retried};
 
 use super::context::RunContext;
 
-/// Sends `request`, retrying a well-formed 429/503 as the run's policy allows. A malformed one
-/// is the answer, and the global checks fail it.
+/// Sends `request`, retrying a well-formed 429/503 as the run's policy allows, until the run is
+/// interrupted. A malformed one is the answer, and the global checks fail it.
 pub async fn send_retrying(ctx: &RunContext, request: &RequestData, cuts: Interrupts) -> Retried {
     // A 429 or 503 the global checks find well-formed: throttling, not a broken rule.
     let throttled =
@@ -35,9 +37,10 @@ pub fn step_of(exchange_label: &str) -> &str {
     }
 }
 
-/// The exchanges of every attempt: the first under the step's label, the next ones as
-/// `<label> (attempt N)`.
+/// The exchanges of every attempt, as recorded (bodies redacted and cut): the first under the
+/// step's label, the next ones as `<label> (attempt N)`.
 pub fn attempt_exchanges(
+    ctx: &RunContext,
     label: &str,
     request: &RequestData,
     attempts: Vec<Attempt>,
@@ -50,16 +53,19 @@ pub fn attempt_exchanges(
                 Ok(r) => (Some(r), None),
                 Err(e) => (None, Some(e)),
             };
-            Exchange {
-                step: match i {
-                    0 => label.to_string(),
-                    _ => attempt_label(label, i + 1),
-                },
-                request: request.clone(),
+            let step = match i {
+                0 => label.to_string(),
+                _ => attempt_label(label, i + 1),
+            };
+            // The request's body is shared, not copied (`Bytes`).
+            Exchange::record(
+                step,
+                request.clone(),
                 response,
                 error,
-                duration: attempt.duration,
-            }
+                attempt.duration,
+                &ctx.redactor,
+            )
         })
         .collect()
 }

@@ -1,4 +1,6 @@
-//! Running a selection of cases with bounded concurrency.
+//! Running a selection of cases with bounded concurrency. Results flow to the reporters as
+//! events as cases finish, and are dropped then: the runner keeps only the counts, so memory does
+//! not grow with the number of cases.
 
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
@@ -7,12 +9,12 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 
-use crate::plan::CaseInstance;
+use crate::plan::CasePlan;
 
 use super::case::run_case;
 use super::context::RunContext;
 use super::events::{Event, EventSink};
-use super::outcome::{CaseResult, FailOn, Outcome};
+use super::outcome::{CaseResult, FailOn, Outcome, Summary, Transcripts};
 
 pub struct RunnerOptions {
     /// Cases in flight (≥ 1).
@@ -21,74 +23,127 @@ pub struct RunnerOptions {
     pub fail_on: FailOn,
     /// Ids of known failures (`--baseline`): their failures do not gate.
     pub baseline: Arc<BTreeSet<String>>,
+    /// Which finished cases keep their exchanges for the reporters; the others' are dropped
+    /// before any reporter sees them.
+    pub transcripts: Transcripts,
 }
 
-/// Runs every case and returns the results sorted by id. Events go to `sink` in the order
-/// they happen.
+/// Runs every case; events go to `sink` as they happen (each case's `CaseFinished` once it and
+/// its teardown are done). Returns the counts, which is all the exit code needs.
 pub async fn run_cases(
     ctx: Arc<RunContext>,
-    cases: Vec<CaseInstance>,
+    cases: Vec<Arc<CasePlan>>,
     options: &RunnerOptions,
     sink: &mut dyn EventSink,
-) -> Vec<CaseResult> {
+) -> Summary {
     sink.event(&Event::Started { total: cases.len() });
-    let permits = Arc::new(Semaphore::new(options.jobs.max(1)));
-    let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
+    let jobs = options.jobs.max(1);
+    // Bounded: a slow reporter holds the cases back rather than piling their results up.
+    let (tx, mut rx) = mpsc::channel::<Event>(jobs * 2);
+    let feeder = tokio::spawn(feed(
+        ctx,
+        cases,
+        jobs,
+        Settings {
+            fail_fast: options.fail_fast,
+            fail_on: options.fail_on,
+            baseline: Arc::clone(&options.baseline),
+            transcripts: options.transcripts,
+        },
+        tx,
+    ));
+    let mut summary = Summary::default();
+    while let Some(event) = rx.recv().await {
+        if let Event::CaseFinished { result } = &event {
+            summary.add(result.verdict(options.fail_on));
+        }
+        sink.event(&event);
+    }
+    // The feeder ends once every case has finished (the channel closing says so); a feeder that
+    // panicked has already sent what it could.
+    let _ = feeder.await;
+    summary
+}
+
+/// What each case task needs of the runner's options.
+#[derive(Clone)]
+struct Settings {
+    fail_fast: bool,
+    fail_on: FailOn,
+    baseline: Arc<BTreeSet<String>>,
+    transcripts: Transcripts,
+}
+
+/// Starts each case once a slot is free — a case waiting for its turn costs nothing but its place
+/// in the list — and reports the ones that never start.
+async fn feed(
+    ctx: Arc<RunContext>,
+    cases: Vec<Arc<CasePlan>>,
+    jobs: usize,
+    settings: Settings,
+    tx: mpsc::Sender<Event>,
+) {
+    let permits = Arc::new(Semaphore::new(jobs));
     let mut tasks = JoinSet::new();
     for case in cases {
-        let ctx = Arc::clone(&ctx);
-        let permits = Arc::clone(&permits);
-        let tx = tx.clone();
-        let fail_fast = options.fail_fast;
-        let fail_on = options.fail_on;
-        let in_baseline = options.baseline.contains(&case.id);
-        tasks.spawn(async move {
-            // The semaphore is never closed, so acquiring cannot fail.
-            let _permit = permits.acquire_owned().await.ok();
-            let mut result = if ctx.is_interrupted() {
-                not_run(
-                    &case,
-                    Outcome::Interrupted,
-                    "interrupted before the case started",
-                )
-            } else if ctx.stopping.load(Ordering::SeqCst) {
-                not_run(
-                    &case,
-                    Outcome::Skip,
-                    "not run: --fail-fast stopped the run after a gating failure",
-                )
-            } else {
-                let _ = tx.send(Event::CaseStarted {
-                    id: case.id.clone(),
-                });
-                let mut result = run_case(&ctx, &case).await;
-                result.in_baseline = in_baseline;
-                if fail_fast && result.gates(fail_on) {
-                    ctx.stopping.store(true, Ordering::SeqCst);
-                }
-                result
-            };
+        // The semaphore is never closed, so acquiring cannot fail.
+        let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
+            break;
+        };
+        let in_baseline = settings.baseline.contains(&case.id);
+        let not_started = if ctx.is_interrupted() {
+            Some((Outcome::Interrupted, "interrupted before the case started"))
+        } else if ctx.stopping.load(Ordering::SeqCst) {
+            Some((
+                Outcome::Skip,
+                "not run: --fail-fast stopped the run after a gating failure",
+            ))
+        } else {
+            None
+        };
+        if let Some((outcome, why)) = not_started {
+            let mut result = not_run(&case, outcome, why);
             result.in_baseline = in_baseline;
-            let _ = tx.send(Event::CaseFinished {
-                result: Box::new(result),
-            });
-        });
-    }
-    drop(tx);
-    let mut results = Vec::new();
-    while let Some(event) = rx.recv().await {
-        sink.event(&event);
-        if let Event::CaseFinished { result } = event {
-            results.push(*result);
+            drop(permit);
+            let _ = tx
+                .send(Event::CaseFinished {
+                    result: Box::new(result),
+                })
+                .await;
+            continue;
         }
+        let ctx = Arc::clone(&ctx);
+        let tx = tx.clone();
+        let settings = settings.clone();
+        tasks.spawn(async move {
+            let _ = tx
+                .send(Event::CaseStarted {
+                    id: case.id.clone(),
+                })
+                .await;
+            let mut result = run_case(&ctx, &case).await;
+            result.in_baseline = in_baseline;
+            if settings.fail_fast && result.gates(settings.fail_on) {
+                ctx.stopping.store(true, Ordering::SeqCst);
+            }
+            if !settings.transcripts.keeps(result.verdict(settings.fail_on)) {
+                result.exchanges = Vec::new();
+            }
+            drop(permit);
+            let _ = tx
+                .send(Event::CaseFinished {
+                    result: Box::new(result),
+                })
+                .await;
+        });
+        // Finished tasks are reaped as they go, so the set stays as small as the slots.
+        while tasks.try_join_next().is_some() {}
     }
     while tasks.join_next().await.is_some() {}
-    results.sort_by(|a, b| a.id.cmp(&b.id));
-    results
 }
 
 /// The result of a case that was never started: interrupted, stopped, or unjudgeable.
-pub fn not_run(case: &CaseInstance, outcome: Outcome, why: &str) -> CaseResult {
+pub fn not_run(case: &CasePlan, outcome: Outcome, why: &str) -> CaseResult {
     CaseResult {
         id: case.id.clone(),
         area: case.area.clone(),

@@ -1,13 +1,17 @@
 //! Leaving the world as it was found: the members a case added leave, the handles it created
 //! are deleted. It runs even when the case failed; what it gets back does not judge the case
-//! (except a server failure, O13).
+//! (except a server failure, O13). Once the run is interrupted it has a grace period, and a
+//! second signal ends it at once.
 
+use bytes::Bytes;
 use serde_json::Value;
 
-use crate::http::{Exchange, Interrupts, RequestData, ResponseData};
+use crate::exchange::{Exchange, RequestData, ResponseData};
+use crate::http::Interrupts;
+use crate::plan::{joins_value, Joins};
 
 use super::context::{url_path, RunContext};
-use super::request::set;
+use super::request::Built;
 use super::retrying::{attempt_exchanges, send_retrying};
 
 #[derive(Debug, Default)]
@@ -18,67 +22,114 @@ pub struct Teardown {
     handles: Vec<(Option<String>, String)>,
 }
 
+const LEAVE: &[u8] = br#"{"members":{"me":null}}"#;
+
 impl Teardown {
-    /// Notes what an accepted request created.
-    pub fn track(&mut self, ctx: &RunContext, request: &RequestData, response: &ResponseData) {
+    /// Notes what an accepted request created; `base_url` is the run's target.
+    pub fn track(&mut self, base_url: &str, built: &Built, joins: Joins, response: &ResponseData) {
         if !(200..300).contains(&response.status) {
             return;
         }
-        let auth = request
-            .headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case("authorization"))
-            .map(|(_, v)| v.clone());
-        let path = request
-            .url
-            .strip_prefix(&ctx.base_url)
-            .unwrap_or(&request.url);
-        let body: Option<Value> = serde_json::from_slice(&request.body).ok();
+        let request = &built.data;
+        let path = built.path.as_str();
+        let auth = || request.header("authorization").map(str::to_string);
         match request.method.as_str() {
             "PUT" if !path.contains("nocommit=true") => {
-                let joins = body
-                    .as_ref()
-                    .and_then(|b| b.pointer("/members"))
-                    .and_then(Value::as_object)
-                    .is_some_and(|m| m.iter().any(|(_, v)| !v.is_null()));
-                if joins {
+                let joined = match joins {
+                    Joins::No => false,
+                    Joins::Yes => true,
+                    Joins::AsSent => serde_json::from_slice::<Value>(&request.body)
+                        .is_ok_and(|b| joins_value(&b)),
+                };
+                if joined {
                     // Prefer the session's own URI: the handle may be gone by teardown time.
                     let target = response
                         .header("content-location")
-                        .and_then(|v| session_path(v, &ctx.base_url))
+                        .and_then(|v| session_path(v, base_url))
                         .unwrap_or_else(|| path.split('?').next().unwrap_or(path).to_string());
+                    let auth = auth();
                     if !self.joined.iter().any(|(a, p)| *a == auth && *p == target) {
                         self.joined.push((auth, target));
                     }
                 }
             }
             "POST" if path.split('?').next() == Some("/handles") => {
-                if let Some(id) = response
-                    .json()
-                    .as_ref()
-                    .and_then(|d| d.get("id"))
-                    .and_then(Value::as_str)
-                {
-                    self.handles.push((auth, id.to_string()));
+                if let Some(Value::String(id)) = response.pointer("/id") {
+                    self.handles.push((auth(), id));
                 }
             }
             _ => {}
         }
     }
 
-    /// Every exchange teardown had, throttled attempts included, and how many were retries.
+    /// Sends the leaves and deletes, in order, each retried while throttled, until done or cut
+    /// short: once the run is interrupted teardown has its grace, and a second signal ends it.
+    /// Every exchange it had, and how many were retries.
     pub async fn run(self, ctx: &RunContext) -> (Vec<Exchange>, u32) {
-        let mut out = Vec::new();
-        let mut retries = 0;
+        let mut requests = Vec::with_capacity(self.joined.len() + self.handles.len());
         for (auth, path) in self.joined {
-            let body = br#"{"members":{"me":null}}"#.to_vec();
-            retries += send(ctx, "PUT", &path, auth, body, &mut out).await;
+            let leave = Bytes::from_static(LEAVE);
+            requests.push(request(ctx, "PUT", &path, auth.as_deref(), leave));
         }
         for (auth, id) in self.handles {
             let path = format!("/handles/{id}");
-            retries += send(ctx, "DELETE", &path, auth, Vec::new(), &mut out).await;
+            requests.push(request(ctx, "DELETE", &path, auth.as_deref(), Bytes::new()));
         }
+        let mut out = Vec::with_capacity(requests.len());
+        let mut retries = 0;
+        let cut = ctx.interrupt.teardown_cut(ctx.teardown_grace);
+        tokio::pin!(cut);
+        let mut pending = requests.into_iter();
+        for request in pending.by_ref() {
+            // Once the run is interrupted a request goes at once, without waiting out a
+            // throttled answer's Retry-After; the grace bounds it all.
+            let sent = tokio::select! {
+                biased;
+                _ = &mut cut => None,
+                retried = send_retrying(ctx, &request, Interrupts::Waits) => Some(retried),
+            };
+            let Some(retried) = sent else {
+                out.push(cut_short_exchange(ctx, request));
+                break;
+            };
+            retries += retried.retries();
+            out.extend(attempt_exchanges(
+                ctx,
+                "teardown",
+                &request,
+                retried.attempts,
+            ));
+        }
+        out.extend(pending.map(|r| cut_short_exchange(ctx, r)));
         (out, retries)
+    }
+}
+
+/// A teardown request that was not sent, or not answered, because the run was interrupted.
+fn cut_short_exchange(ctx: &RunContext, request: RequestData) -> Exchange {
+    Exchange::record(
+        "teardown (cut short: the run was interrupted)".into(),
+        request,
+        None,
+        None,
+        std::time::Duration::ZERO,
+        &ctx.redactor,
+    )
+}
+
+fn request(
+    ctx: &RunContext,
+    method: &str,
+    path: &str,
+    auth: Option<&str>,
+    body: Bytes,
+) -> RequestData {
+    RequestData {
+        method: method.to_string(),
+        url: format!("{}{path}", ctx.base_url),
+        headers: ctx.headers.build(!body.is_empty(), auth),
+        body,
+        truncated: false,
     }
 }
 
@@ -94,35 +145,6 @@ fn session_path(value: &str, base_url: &str) -> Option<String> {
         Some(rest) if !prefix.is_empty() && rest.starts_with('/') => Some(rest.to_string()),
         _ => Some(path.to_string()),
     }
-}
-
-/// Sends one teardown request; its attempts go to `out`. Returns the retries it took. Only
-/// the waits between attempts give way to an interruption: a request sent gets its answer.
-async fn send(
-    ctx: &RunContext,
-    method: &str,
-    path: &str,
-    auth: Option<String>,
-    body: Vec<u8>,
-    out: &mut Vec<Exchange>,
-) -> u32 {
-    let mut headers = ctx.headers.clone();
-    if !body.is_empty() {
-        set(&mut headers, &ctx.body_headers);
-    }
-    if let Some(auth) = auth {
-        set(&mut headers, &[("Authorization".to_string(), auth)]);
-    }
-    let request = RequestData {
-        method: method.to_string(),
-        url: format!("{}{path}", ctx.base_url),
-        headers,
-        body,
-    };
-    let retried = send_retrying(ctx, &request, Interrupts::Waits).await;
-    let retries = retried.retries();
-    out.extend(attempt_exchanges("teardown", &request, retried.attempts));
-    retries
 }
 
 #[cfg(test)]

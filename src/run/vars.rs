@@ -1,18 +1,17 @@
-//! The variables of one running case: captures, exports, fresh names and GUIDs.
+//! The variables of a run and of one running case: what templates read when they are rendered.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::case::template::render_value;
-use crate::case::{Scope, VarRef};
-
-use super::context::credentials_of;
+use crate::plan::{Env, Made, VarTable};
 
 /// What every case of a run can read.
 #[derive(Clone)]
 pub struct RunVars {
     pub run_id: String,
+    /// The path of the target's base URL (`/mpsd`), empty at the root.
+    pub base_path: String,
     pub world: BTreeMap<String, String>,
     /// Xuids of every identity, available or not (a case may name a xuid it does not act as).
     pub xuids: BTreeMap<String, String>,
@@ -30,6 +29,7 @@ impl std::fmt::Debug for RunVars {
             .collect();
         f.debug_struct("RunVars")
             .field("run_id", &self.run_id)
+            .field("base_path", &self.base_path)
             .field("world", &self.world)
             .field("xuids", &self.xuids)
             .field("authorizations_given", &given)
@@ -37,245 +37,177 @@ impl std::fmt::Debug for RunVars {
     }
 }
 
-/// Why a template could not be rendered.
-#[derive(Debug, PartialEq, Eq, thiserror::Error)]
-pub enum VarsError {
-    /// It reads `auth.<caller>` of a caller who was not given: the case is skipped.
-    #[error("needs caller `{0}`, who was not given")]
-    MissingCaller(String),
-    #[error("{0}")]
-    Render(String),
-}
-
-/// One case's variables.
-#[derive(Debug)]
+/// One case's variables, by slot.
 pub struct CaseVars<'a> {
     run: &'a RunVars,
-    variant: Option<&'a serde_json::Map<String, Value>>,
-    captured: BTreeMap<String, Value>,
-    fresh: BTreeMap<String, String>,
-    guids: BTreeMap<String, String>,
+    names: &'a [Box<str>],
+    slots: Vec<Option<Value>>,
     /// `{{burst.index}}` while a burst step's copies are rendered.
     burst_index: Option<usize>,
-    /// The caller an `auth.*` lookup missed, read by `render`.
-    missing_caller: Option<String>,
 }
 
 impl<'a> CaseVars<'a> {
-    pub fn new(run: &'a RunVars, variant: Option<&'a serde_json::Map<String, Value>>) -> Self {
+    /// The variables of a case about to start: its fresh session names and GUIDs are made now,
+    /// one per key, so every step that names one reads the same value.
+    pub fn new(run: &'a RunVars, table: &'a VarTable) -> CaseVars<'a> {
+        let mut slots = vec![None; table.names.len()];
+        for (slot, made) in table.made.iter() {
+            let value = match made {
+                Made::SessionName => {
+                    format!("mpsdc-{}-{}", run.run_id, uuid::Uuid::new_v4().simple())
+                }
+                Made::Guid => uuid::Uuid::new_v4().hyphenated().to_string(),
+            };
+            slots[*slot] = Some(Value::String(value));
+        }
         CaseVars {
             run,
-            variant,
-            captured: BTreeMap::new(),
-            fresh: BTreeMap::new(),
-            guids: BTreeMap::new(),
+            names: &table.names,
+            slots,
             burst_index: None,
-            missing_caller: None,
         }
     }
 
-    pub fn set(&mut self, name: String, value: Value) {
-        self.captured.insert(name, value);
+    pub fn set(&mut self, slot: usize, value: Value) {
+        if let Some(s) = self.slots.get_mut(slot) {
+            *s = Some(value);
+        }
     }
 
-    pub fn get(&self, name: &str) -> Option<&Value> {
-        self.captured.get(name)
+    pub fn get(&self, slot: usize) -> Option<&Value> {
+        self.slots.get(slot).and_then(Option::as_ref)
     }
 
     /// Sets (or, with `None`, clears) `{{burst.index}}`.
     pub fn set_burst_index(&mut self, index: Option<usize>) {
         self.burst_index = index;
     }
+}
 
-    /// Renders every template in `value`, read in `scope`.
-    pub fn render(&mut self, scope: &Scope, value: &Value) -> Result<Value, VarsError> {
-        self.missing_caller = None;
-        self.render_raw(scope, value)
-            .map_err(|e| match self.missing_caller.take() {
-                Some(caller) => VarsError::MissingCaller(caller),
-                None => VarsError::Render(e),
-            })
-    }
-
-    fn render_raw(&mut self, scope: &Scope, value: &Value) -> Result<Value, String> {
-        render_value(value, &mut |name| self.lookup(scope, name))
-    }
-
-    /// Renders a template string to text.
-    pub fn render_text(&mut self, scope: &Scope, text: &str) -> Result<String, VarsError> {
-        if !text.contains("{{") {
-            return Ok(text.to_string());
+impl CaseVars<'_> {
+    /// The variables as they are now, owned: to judge a big answer on another thread.
+    pub fn snapshot(&self) -> VarsSnapshot {
+        VarsSnapshot {
+            run: self.run.clone(),
+            names: self.names.to_vec().into(),
+            slots: self.slots.clone(),
+            burst_index: self.burst_index,
         }
-        let v = self.render(scope, &Value::String(text.to_string()))?;
-        Ok(crate::case::template::as_text(&v))
+    }
+}
+
+/// A case's variables at one moment, owned (see [`CaseVars::snapshot`]).
+pub struct VarsSnapshot {
+    run: RunVars,
+    names: Box<[Box<str>]>,
+    slots: Vec<Option<Value>>,
+    burst_index: Option<usize>,
+}
+
+impl Env for VarsSnapshot {
+    fn world(&self, key: &str) -> Option<&str> {
+        self.run.world.get(key).map(String::as_str)
     }
 
-    fn lookup(&mut self, scope: &Scope, name: &str) -> Result<Value, String> {
-        match scope.classify(name) {
-            VarRef::World(k) => self
-                .run
-                .world
-                .get(&k)
-                .map(|v| Value::String(v.clone()))
-                .ok_or_else(|| format!("`world.{k}` is not set")),
-            VarRef::Xuid(k) => self
-                .run
-                .xuids
-                .get(&k)
-                .map(|v| Value::String(v.clone()))
-                .ok_or_else(|| format!("no identity `{k}`")),
-            VarRef::Auth {
-                caller,
-                credentials,
-            } => match self.run.authorizations.get(&caller) {
-                Some(Some(value)) if credentials => {
-                    Ok(Value::String(credentials_of(value).to_string()))
-                }
-                Some(Some(value)) => Ok(Value::String(value.clone())),
-                _ => {
-                    let why = format!("caller `{caller}` was not given");
-                    self.missing_caller = Some(caller);
-                    Err(why)
-                }
-            },
-            VarRef::BurstIndex => self
-                .burst_index
-                .map(Value::from)
-                .ok_or_else(|| "`burst.index` outside a burst step".to_string()),
-            VarRef::RunId => Ok(Value::String(self.run.run_id.clone())),
-            VarRef::Fresh(key) => {
-                let run_id = &self.run.run_id;
-                let name = self
-                    .fresh
-                    .entry(key)
-                    .or_insert_with(|| format!("mpsdc-{run_id}-{}", uuid::Uuid::new_v4().simple()));
-                Ok(Value::String(name.clone()))
-            }
-            VarRef::Guid(key) => {
-                let id = self
-                    .guids
-                    .entry(key)
-                    .or_insert_with(|| uuid::Uuid::new_v4().hyphenated().to_string());
-                Ok(Value::String(id.clone()))
-            }
-            VarRef::Param(k) => {
-                let Scope::Fixture { params, .. } = scope else {
-                    return Err(format!("`param.{k}` outside a fixture"));
-                };
-                let raw = params
-                    .get(&k)
-                    .cloned()
-                    .ok_or_else(|| format!("the fixture has no parameter `{k}`"))?;
-                // Parameters are written by the case, so they read the case's scope.
-                self.render_raw(&Scope::Case, &raw)
-            }
-            VarRef::Variant(k) => {
-                let raw = self
-                    .variant
-                    .and_then(|v| v.get(&k))
-                    .cloned()
-                    .ok_or_else(|| format!("the variant sets no `{k}`"))?;
-                // A variant's value may itself read the case's variables (`{{s.handle}}`); the
-                // loader refuses `variant.*` inside variants, so this cannot recurse.
-                self.render_raw(&Scope::Case, &raw)
-            }
-            VarRef::Captured(full) => self.captured.get(&full).cloned().ok_or_else(|| {
-                format!("`{{{{{full}}}}}` has no value: the step that captures it found nothing")
-            }),
-        }
+    fn xuid(&self, caller: &str) -> Option<&str> {
+        self.run.xuids.get(caller).map(String::as_str)
+    }
+
+    fn authorization(&self, caller: &str) -> Option<&str> {
+        self.run.authorizations.get(caller)?.as_deref()
+    }
+
+    fn burst_index(&self) -> Option<usize> {
+        self.burst_index
+    }
+
+    fn run_id(&self) -> &str {
+        &self.run.run_id
+    }
+
+    fn slot(&self, slot: usize) -> Option<&Value> {
+        self.slots.get(slot).and_then(Option::as_ref)
+    }
+
+    fn slot_name(&self, slot: usize) -> &str {
+        self.names.get(slot).map_or("?", |n| n)
+    }
+
+    fn base_path(&self) -> &str {
+        &self.run.base_path
+    }
+}
+
+impl Env for CaseVars<'_> {
+    fn world(&self, key: &str) -> Option<&str> {
+        self.run.world.get(key).map(String::as_str)
+    }
+
+    fn xuid(&self, caller: &str) -> Option<&str> {
+        self.run.xuids.get(caller).map(String::as_str)
+    }
+
+    fn authorization(&self, caller: &str) -> Option<&str> {
+        self.run.authorizations.get(caller)?.as_deref()
+    }
+
+    fn burst_index(&self) -> Option<usize> {
+        self.burst_index
+    }
+
+    fn run_id(&self) -> &str {
+        &self.run.run_id
+    }
+
+    fn slot(&self, slot: usize) -> Option<&Value> {
+        self.get(slot)
+    }
+
+    fn slot_name(&self, slot: usize) -> &str {
+        self.names.get(slot).map_or("?", |n| n)
+    }
+
+    fn base_path(&self) -> &str {
+        &self.run.base_path
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
-    #[test]
-    fn fresh_names_are_stable_per_key_and_scoped_per_fixture_use() {
-        let run = RunVars {
+    fn run() -> RunVars {
+        RunVars {
             run_id: "r1".into(),
-            world: BTreeMap::new(),
-            xuids: BTreeMap::new(),
-            authorizations: BTreeMap::new(),
-        };
-        let mut vars = CaseVars::new(&run, None);
-        let a1 = vars.render_text(&Scope::Case, "{{fresh.x}}").unwrap();
-        let a2 = vars.render_text(&Scope::Case, "{{fresh.x}}").unwrap();
-        assert_eq!(a1, a2);
-        assert!(a1.starts_with("mpsdc-r1-"));
-        let fixture = Scope::Fixture {
-            ns: "s".into(),
-            params: serde_json::Map::from_iter([("t".to_string(), json!("{{fresh.x}}"))]),
-        };
-        let f = vars.render_text(&fixture, "{{fresh.x}}").unwrap();
-        assert_ne!(f, a1);
-        // A parameter reads the case's scope.
-        assert_eq!(vars.render_text(&fixture, "{{param.t}}").unwrap(), a1);
-        vars.set("s.n".into(), json!(3));
-        assert_eq!(
-            vars.render(&fixture, &json!("{{self.n}}")).unwrap(),
-            json!(3)
-        );
-    }
-
-    #[test]
-    fn auth_reads_a_callers_value_or_its_credentials_and_names_a_missing_caller() {
-        let run = RunVars {
-            run_id: "r1".into(),
-            world: BTreeMap::new(),
+            base_path: String::new(),
+            world: BTreeMap::from([("scid".to_string(), "S".to_string())]),
             xuids: BTreeMap::new(),
             authorizations: BTreeMap::from([
-                ("a".to_string(), Some("XBL3.0  x=1;tok-123".to_string())),
+                ("a".to_string(), Some("XBL3.0 x=1;tok".to_string())),
                 ("b".to_string(), None),
             ]),
-        };
-        let mut vars = CaseVars::new(&run, None);
-        assert_eq!(
-            vars.render_text(&Scope::Case, "xbl3.0 {{auth.a.credentials}}"),
-            Ok("xbl3.0 x=1;tok-123".to_string())
-        );
-        assert_eq!(
-            vars.render_text(&Scope::Case, "{{auth.a}}"),
-            Ok("XBL3.0  x=1;tok-123".to_string())
-        );
-        assert_eq!(
-            vars.render(&Scope::Case, &json!({ "h": "{{auth.b.credentials}}" })),
-            Err(VarsError::MissingCaller("b".into()))
-        );
-        // The miss is not remembered by the next rendering.
-        assert!(matches!(
-            vars.render_text(&Scope::Case, "{{nobody.x}}"),
-            Err(VarsError::Render(_))
-        ));
-        assert!(format!("{run:?}").contains("authorizations_given"));
-        assert!(!format!("{run:?}").contains("tok-123"));
+        }
     }
 
     #[test]
-    fn burst_index_is_an_integer_only_while_set() {
-        let run = RunVars {
-            run_id: "r1".into(),
-            world: BTreeMap::new(),
-            xuids: BTreeMap::new(),
-            authorizations: BTreeMap::new(),
+    fn made_values_exist_from_the_start_and_differ_per_slot() {
+        let table = VarTable {
+            names: vec!["fresh.s".into(), "guid.g".into(), "s.x".into()].into(),
+            made: vec![(0, Made::SessionName), (1, Made::Guid)].into(),
+            statuses: 0,
         };
-        let mut vars = CaseVars::new(&run, None);
-        assert!(vars
-            .render(&Scope::Case, &json!("{{burst.index}}"))
-            .is_err());
-        vars.set_burst_index(Some(3));
-        assert_eq!(
-            vars.render(&Scope::Case, &json!("{{burst.index}}")),
-            Ok(json!(3))
-        );
-        assert_eq!(
-            vars.render_text(&Scope::Case, "w{{burst.index}}"),
-            Ok("w3".to_string())
-        );
-        vars.set_burst_index(None);
-        assert!(vars
-            .render(&Scope::Case, &json!("{{burst.index}}"))
-            .is_err());
+        let run = run();
+        let mut vars = CaseVars::new(&run, &table);
+        let name = vars.get(0).and_then(Value::as_str).unwrap_or_default();
+        assert!(name.starts_with("mpsdc-r1-"), "{name}");
+        let guid = vars.get(1).and_then(Value::as_str).unwrap_or_default();
+        assert_eq!(guid.len(), 36);
+        assert!(vars.get(2).is_none());
+        vars.set(2, Value::from(3));
+        assert_eq!(vars.slot(2), Some(&Value::from(3)));
+        assert_eq!(vars.slot_name(2), "s.x");
+        assert_eq!(vars.authorization("a"), Some("XBL3.0 x=1;tok"));
+        assert_eq!(vars.authorization("b"), None);
+        assert!(!format!("{run:?}").contains("tok"));
     }
 }

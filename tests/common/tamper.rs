@@ -9,7 +9,8 @@ use std::time::Duration;
 use axum::body::{to_bytes, Body};
 use axum::http::{HeaderName, HeaderValue, Request, Response, StatusCode};
 use axum::Router;
-use mpsd_conformance::http::{ClientOptions, HttpClient, RequestData};
+use mpsd_conformance::exchange::RequestData;
+use mpsd_conformance::http::{ClientOptions, HttpClient};
 use mpsd_conformance::reference::RunningServer;
 
 /// A request as the proxy sees it: path with query, headers in order.
@@ -74,11 +75,33 @@ pub trait Tamper: Send + Sync + 'static {
     fn hold(&self, _req: &Forward) -> Option<Arc<tokio::sync::Barrier>> {
         None
     }
+    /// Requests for which this is true are never answered (a target that hangs).
+    fn hangs(&self, _req: &Forward) -> bool {
+        false
+    }
 }
 
 /// No bug at all.
 pub struct Honest;
 impl Tamper for Honest {}
+
+/// Never answers the requests its function picks: a target that hangs there.
+pub struct HangsOn(pub fn(&Forward) -> bool);
+impl Tamper for HangsOn {
+    fn hangs(&self, req: &Forward) -> bool {
+        (self.0)(req)
+    }
+}
+
+/// A case's `GET /hang…`, and teardown's leaves and deletes.
+pub fn step_and_teardown(req: &Forward) -> bool {
+    req.path.starts_with("/hang") || req.method == "DELETE" || is_leave(req)
+}
+
+/// A write that makes its caller leave (`"me": null`), as teardown sends.
+pub fn is_leave(req: &Forward) -> bool {
+    req.method == "PUT" && String::from_utf8_lossy(&req.body).contains("\"me\":null")
+}
 
 pub struct Proxy {
     pub url: String,
@@ -152,6 +175,9 @@ async fn handle(
     if let Ok(mut all) = seen.lock() {
         all.push(forward.clone());
     }
+    if tamper.hangs(&forward) {
+        std::future::pending::<()>().await;
+    }
     if let Some(barrier) = tamper.hold(&forward) {
         if tokio::time::timeout(Duration::from_secs(5), barrier.wait())
             .await
@@ -170,7 +196,8 @@ async fn handle(
         method: forward.method.clone(),
         url: format!("{upstream}{}", forward.path),
         headers: forward.headers.clone(),
-        body: forward.body.clone(),
+        body: forward.body.clone().into(),
+        truncated: false,
     };
     let (result, _) = client.send(&data).await;
     let mut answer = match result {
@@ -181,7 +208,7 @@ async fn handle(
                 .into_iter()
                 .filter(|(n, _)| !HOP_BY_HOP.contains(&n.to_ascii_lowercase().as_str()))
                 .collect(),
-            body: r.body,
+            body: r.body.to_vec(),
         },
         Err(e) => Answer::text(502, &format!("the proxy could not reach the server: {e}")),
     };

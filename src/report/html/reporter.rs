@@ -8,12 +8,12 @@ use crate::run::Verdict;
 use super::super::error::ReportError;
 use super::super::model::{CaseReport, RunInfo};
 use super::super::output::{AtomicFile, Spool};
-use super::super::redact::Redactor;
 use super::super::set::Reporter;
 use super::super::tally::Tally;
 use super::super::view::attention_key;
 use super::case::{area_row, attention_row, details, has_details};
 use super::page;
+use crate::exchange::Redactor;
 
 pub struct HtmlReporter {
     file: AtomicFile,

@@ -1,5 +1,10 @@
 //! Secrets never leave the process: by value (every Authorization value the run uses, every
-//! `--secret`, the target's userinfo) wherever they appear, and by header name.
+//! `--secret`, the target's userinfo) wherever they appear, and by header name. The run redacts
+//! bodies when it records an exchange; reports redact everything they write.
+
+use std::sync::Arc;
+
+use memchr::memmem::Finder;
 
 pub const REDACTED: &str = "[REDACTED]";
 
@@ -12,6 +17,9 @@ pub struct Redactor {
     values: Vec<String>,
     /// Secrets that a shell command can name instead (`${CONFORMANCE_AUTH_A}`), longest first.
     placeholders: Vec<(String, String)>,
+    /// A searcher per value, built once (a handful of SIMD scans beats one automaton whose
+    /// prefilter trips on every digit of a body full of xuids).
+    finders: Arc<[Finder<'static>]>,
 }
 
 impl Redactor {
@@ -29,9 +37,14 @@ impl Redactor {
         values.extend(parts);
         values.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         values.dedup();
+        let finders = values
+            .iter()
+            .map(|v| Finder::new(v.as_bytes()).into_owned())
+            .collect();
         Redactor {
             values,
             placeholders: Vec::new(),
+            finders,
         }
     }
 
@@ -106,25 +119,60 @@ impl Redactor {
     }
 
     pub fn text(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for v in &self.values {
-            if out.contains(v.as_str()) {
-                out = out.replace(v.as_str(), REDACTED);
-            }
+        match self.redacted(text.as_bytes()) {
+            None => text.to_string(),
+            // Whole values (UTF-8) are replaced by ASCII: the text stays UTF-8.
+            Some(bytes) => String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
         }
-        out
     }
 
     pub fn bytes(&self, bytes: &[u8]) -> Vec<u8> {
-        // Text (nearly always) takes the fast substring search of `str`.
-        if let Ok(text) = std::str::from_utf8(bytes) {
-            return self.text(text).into_bytes();
+        self.redacted(bytes).unwrap_or_else(|| bytes.to_vec())
+    }
+
+    /// `bytes` with every secret replaced, or `None` when it holds none (nothing is copied).
+    /// Where secrets overlap, everything any of them covers is replaced.
+    pub fn redacted(&self, bytes: &[u8]) -> Option<Vec<u8>> {
+        let spans = self.spans(bytes);
+        if spans.is_empty() {
+            return None;
         }
-        let mut out = bytes.to_vec();
-        for v in &self.values {
-            out = replace_bytes(&out, v.as_bytes(), REDACTED.as_bytes());
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut at = 0;
+        for (start, end) in spans {
+            out.extend_from_slice(&bytes[at..start]);
+            out.extend_from_slice(REDACTED.as_bytes());
+            at = end;
         }
-        out
+        out.extend_from_slice(&bytes[at..]);
+        Some(out)
+    }
+
+    /// The byte ranges covered by secrets, sorted, overlapping ones merged.
+    fn spans(&self, bytes: &[u8]) -> Vec<(usize, usize)> {
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        for finder in self.finders.iter() {
+            let len = finder.needle().len();
+            // Overlapping occurrences of one value too: step one byte past each start.
+            let mut at = 0;
+            while let Some(i) = finder.find(&bytes[at..]) {
+                found.push((at + i, at + i + len));
+                at += i + 1;
+            }
+        }
+        if found.is_empty() {
+            return found;
+        }
+        found.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(found.len());
+        for (start, end) in found {
+            match merged.last_mut() {
+                Some(last) if start < last.1 => last.1 = last.1.max(end),
+                _ => merged.push((start, end)),
+            }
+        }
+        merged
     }
 
     /// A header: by name, then by value.
@@ -158,24 +206,6 @@ pub fn secret_header(name: &str) -> bool {
     ) || n.contains("token")
         || n.contains("secret")
         || n.contains("key")
-}
-
-fn replace_bytes(haystack: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
-    if needle.is_empty() || haystack.len() < needle.len() {
-        return haystack.to_vec();
-    }
-    let mut out = Vec::with_capacity(haystack.len());
-    let mut i = 0;
-    while i < haystack.len() {
-        if haystack[i..].starts_with(needle) {
-            out.extend_from_slice(with);
-            i += needle.len();
-        } else {
-            out.push(haystack[i]);
-            i += 1;
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -225,6 +255,13 @@ mod tests {
             r.split_for_shell("xbl3.0 x=2533274790395904;tok-3f9a-SECRET")[1],
             Err("${CONFORMANCE_AUTH_A#* }".to_string())
         );
+    }
+
+    #[test]
+    fn overlapping_secrets_leave_no_tail_behind() {
+        let r = Redactor::new(["abcdefgh12".to_string(), "efgh12345678".to_string()]);
+        assert_eq!(r.text("<abcdefgh12345678>"), "<[REDACTED]>");
+        assert_eq!(r.redacted(b"nothing here"), None);
     }
 
     #[test]

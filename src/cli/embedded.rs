@@ -1,10 +1,12 @@
 //! The embedded reference server as a default target: started on a free loopback port, in
-//! its own runtime thread, for callers that are not async themselves (the libtest harness).
+//! its own runtime thread, for callers that are not async themselves (the libtest harness). It
+//! lives on the front ends' side: the engine only sees a `StartedTarget`.
 
 use std::sync::mpsc;
 use std::thread;
 
 use crate::reference;
+use crate::run::StartedTarget;
 
 /// The reference server running on a thread of its own until dropped.
 pub struct EmbeddedServer {
@@ -55,6 +57,12 @@ impl EmbeddedServer {
     }
 
     pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+impl StartedTarget for EmbeddedServer {
+    fn url(&self) -> &str {
         &self.url
     }
 }

@@ -5,11 +5,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
-use super::model::{Capture, CaseFile, Expect, OnlyIf, RequestSpec, Step, Suite};
-use super::scope::Scope;
+use crate::case::{Capture, CaseFile, Expect, OnlyIf, RequestSpec, Scope, Step, Suite};
+
+use super::step::UnchangedForm;
 
 #[derive(Clone, Debug)]
-pub struct FlatStep {
+pub(super) struct FlatStep {
     /// How the step is named in messages and reports: its `name`, `<ns>#<n>` inside a fixture,
     /// or `step <n>`.
     pub label: String,
@@ -20,11 +21,17 @@ pub struct FlatStep {
     pub capture_ns: Option<String>,
     /// The guard of the case step this comes from (a fixture's steps share their `use`'s).
     pub only_if: Option<OnlyIf>,
+    /// Inside a fixture: where each parameter's value is written (the case's `with`, or the
+    /// fixture's default), for messages about it.
+    pub param_at: BTreeMap<String, String>,
+    /// Inside a fixture: the fixture's name and the index of the case step that uses it (its
+    /// steps and exports share it).
+    pub fixture: Option<(String, usize)>,
     pub action: Action,
 }
 
 #[derive(Clone, Debug)]
-pub enum Action {
+pub(super) enum Action {
     Request {
         request: Box<RequestSpec>,
         expect: Option<Box<Expect>>,
@@ -46,19 +53,8 @@ pub enum Action {
     Export { vars: Map<String, Value> },
 }
 
-/// What an `unchanged` step demands, decided by what its namespace recorded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UnchangedForm {
-    /// 200 with the recorded `etag` and `changeNumber`.
-    Session,
-    /// 204: there was no session, and there still is none.
-    Absent,
-    /// Whichever the snapshot saw: 200 (a session) or 204 (none).
-    AsSnapshotSaw,
-}
-
 /// Namespaces the template language owns; a step cannot capture into them.
-pub const RESERVED: &[&str] = &[
+const RESERVED: &[&str] = &[
     "world", "xuid", "auth", "burst", "run", "fresh", "guid", "param", "self", "variant",
 ];
 
@@ -68,14 +64,16 @@ enum Namespace {
     Vars(BTreeSet<String>),
 }
 
-type FlattenError = (String, String);
+pub(super) type FlattenError = (String, String);
 
 /// Inlines fixtures. Errors are `(JSON pointer, message)` in the case file.
-pub fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, FlattenError> {
+pub(super) fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, FlattenError> {
     let mut out = Vec::new();
     let mut namespaces: BTreeMap<String, Namespace> = BTreeMap::new();
     // Request steps by name, and whether each is a burst: what `onlyIf` may name.
     let mut requests: BTreeMap<String, bool> = BTreeMap::new();
+    // Every namespace a step names (its `name`, or the fixture it uses), and which step did.
+    let mut used: BTreeMap<String, usize> = BTreeMap::new();
     for (i, step) in case.steps.iter().enumerate() {
         let pointer = format!("/steps/{i}");
         if let Some(name) = step.name.as_deref().filter(|n| RESERVED.contains(n)) {
@@ -88,6 +86,27 @@ pub fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, FlattenE
             ));
         }
         check_fields(step, &pointer)?;
+        // A namespace named twice would have its variables overwritten halfway through the case.
+        let ns = step
+            .name
+            .as_deref()
+            .or(step.use_fixture.as_deref().filter(|_| step.name.is_none()));
+        if let Some(ns) = ns {
+            if let Some(first) = used.insert(ns.to_string(), i) {
+                let (field, why) = if step.name.is_some() {
+                    ("/name", "step names are unique within a case")
+                } else {
+                    (
+                        "/use",
+                        "give this step a `name` (its variables are `{{<name>.<key>}}`)",
+                    )
+                };
+                return Err((
+                    format!("{pointer}{field}"),
+                    format!("namespace `{ns}` is already step {}'s: {why}", first + 1),
+                ));
+            }
+        }
         if let Some(guard) = &step.only_if {
             match requests.get(&guard.step) {
                 None => {
@@ -126,6 +145,8 @@ pub fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, FlattenE
             scope: Scope::Case,
             capture_ns: step.name.clone(),
             only_if: step.only_if.clone(),
+            param_at: BTreeMap::new(),
+            fixture: None,
             action,
         };
         if let Some(request) = &step.request {
@@ -193,6 +214,11 @@ pub fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, FlattenE
                 )
             })?;
             let mut params = fixture.params.clone();
+            let mut param_at: BTreeMap<String, String> = fixture
+                .params
+                .keys()
+                .map(|k| (k.clone(), format!("suite.json#/fixtures/{name}/params/{k}")))
+                .collect();
             for (key, value) in &step.with {
                 if !fixture.params.contains_key(key) {
                     return Err((
@@ -204,6 +230,7 @@ pub fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, FlattenE
                     ));
                 }
                 params.insert(key.clone(), value.clone());
+                param_at.insert(key.clone(), format!("{pointer}/with/{key}"));
             }
             let ns = step.name.clone().unwrap_or_else(|| name.clone());
             let scope = Scope::Fixture {
@@ -215,6 +242,8 @@ pub fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, FlattenE
                 keys.extend(fstep.capture.keys().cloned());
                 let mut flat = fixture_step(name, &ns, j, fstep, &scope)?;
                 flat.only_if = step.only_if.clone();
+                flat.param_at = param_at.clone();
+                flat.fixture = Some((name.clone(), i));
                 out.push(flat);
             }
             namespaces.insert(ns.clone(), Namespace::Vars(keys));
@@ -224,6 +253,8 @@ pub fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, FlattenE
                 scope,
                 capture_ns: Some(ns),
                 only_if: step.only_if.clone(),
+                param_at,
+                fixture: Some((name.clone(), i)),
                 action: Action::Export {
                     vars: fixture.exports.clone(),
                 },
@@ -357,6 +388,8 @@ fn fixture_step(
         scope: scope.clone(),
         capture_ns: Some(ns.to_string()),
         only_if: None,
+        param_at: BTreeMap::new(),
+        fixture: None,
         action: Action::Request {
             request: Box::new(request.clone()),
             expect: None,

@@ -1,0 +1,116 @@
+//! A request and a response as plain data. Bodies are `Bytes`: every consumer shares one buffer.
+
+use std::sync::OnceLock;
+
+use bytes::Bytes;
+use serde_json::Value;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RequestData {
+    pub method: String,
+    pub url: String,
+    /// In the order sent; a header sent twice appears twice.
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+    /// `body` holds only the first bytes of what was sent (a recorded exchange).
+    pub truncated: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ResponseData {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+    /// `body` holds only the first bytes of what was received (a recorded exchange).
+    pub truncated: bool,
+    /// The body as JSON, parsed the first time someone asks: captures, checks, invariants and
+    /// teardown share one parse, and a body nothing reads is never parsed.
+    json: OnceLock<Option<Value>>,
+}
+
+impl PartialEq for ResponseData {
+    fn eq(&self, other: &Self) -> bool {
+        self.status == other.status
+            && self.headers == other.headers
+            && self.body == other.body
+            && self.truncated == other.truncated
+    }
+}
+
+impl RequestData {
+    /// The first value of a header, by name, case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        first(&self.headers, name)
+    }
+}
+
+impl ResponseData {
+    pub fn new(status: u16, headers: Vec<(String, String)>, body: impl Into<Bytes>) -> Self {
+        ResponseData {
+            status,
+            headers,
+            body: body.into(),
+            truncated: false,
+            json: OnceLock::new(),
+        }
+    }
+
+    /// The first value of a header, by name, case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        first(&self.headers, name)
+    }
+
+    /// Every value of a header, in order.
+    pub fn header_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON, if it is JSON; parsed once, on first use.
+    pub fn json(&self) -> Option<&Value> {
+        self.json
+            .get_or_init(|| serde_json::from_slice(&self.body).ok())
+            .as_ref()
+    }
+
+    /// The value at a JSON pointer of the body: from the parsed document when something parsed
+    /// it already, else read off the bytes without building the rest.
+    pub fn pointer(&self, pointer: &str) -> Option<Value> {
+        match self.json.get() {
+            Some(doc) => doc.as_ref()?.pointer(pointer).cloned(),
+            None => super::pointer::extract(&self.body, pointer),
+        }
+    }
+
+    /// Whether the body has been parsed already (for tests of laziness).
+    pub fn json_parsed(&self) -> bool {
+        self.json.get().is_some()
+    }
+}
+
+fn first<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_body_is_parsed_once_and_only_when_asked() {
+        let r = ResponseData::new(200, vec![], &b"{\"a\": 1}"[..]);
+        assert!(!r.json_parsed());
+        let first = r.json().map(|v| v as *const Value);
+        assert!(r.json_parsed());
+        assert_eq!(first, r.json().map(|v| v as *const Value));
+        assert_eq!(r.json().and_then(|v| v.get("a")), Some(&Value::from(1)));
+        assert!(ResponseData::new(200, vec![], &b"nope"[..])
+            .json()
+            .is_none());
+    }
+}

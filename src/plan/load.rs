@@ -1,0 +1,149 @@
+//! Loading: read a case set, compile every case into its plan. Any problem anywhere refuses the
+//! whole set (exit 2), with every problem listed; nothing has been sent.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::case::{case_files, read, read_case, CaseSource, LoadError, Problem, Rule, Suite};
+
+use super::case::CasePlan;
+use super::compile::{header_name, header_value, Compiler, Context};
+use super::expect::SchemaRef;
+
+/// A case set, loaded and compiled: what a run needs and nothing more (the files' text and
+/// models are gone).
+#[derive(Debug)]
+pub struct PlanSet {
+    /// `embedded` or the directory read.
+    pub origin: String,
+    pub fingerprint: String,
+    /// Every file of the set with its SHA-256 (as the fingerprint reads it).
+    pub files: Vec<(String, String)>,
+    pub suite: Suite,
+    pub rules: BTreeMap<String, Rule>,
+    /// Rules in the order of rules.json.
+    pub rule_order: Vec<String>,
+    /// How many case files were compiled.
+    pub file_count: usize,
+    /// Every case (a file, or each of its variants), sorted by id.
+    pub cases: Vec<Arc<CasePlan>>,
+}
+
+impl PlanSet {
+    /// How many cases the set holds, variants counted.
+    pub fn case_count(&self) -> usize {
+        self.cases.len()
+    }
+}
+
+/// Loads and compiles the whole set. `only`, when given, limits it to these case files (the
+/// one-case fast path under nextest); the fingerprint still covers every file.
+pub fn load(source: &CaseSource, only: Option<&BTreeSet<String>>) -> Result<PlanSet, LoadError> {
+    let read = read(source);
+    let mut problems = read.problems;
+    let Some(set) = read.set else {
+        return Err(LoadError::Invalid(problems));
+    };
+    let suite_path = source.display_path("suite.json");
+    suite_problems(&set.suite, &suite_path, &mut problems);
+    let schemas = compile_schemas(&set.schemas, source, &mut problems);
+    let mut compiler = Compiler::new(Context {
+        suite: &set.suite,
+        suite_path,
+        schemas: &schemas,
+    });
+    let mut cases = Vec::new();
+    let mut file_count = 0;
+    // One file at a time: its model is dropped once compiled.
+    for file in case_files(source, only) {
+        file_count += 1;
+        let (case, mut found) = read_case(source, file, &set.rules);
+        if let Some(case) = case {
+            match compiler.file(&case) {
+                Ok(plans) => cases.extend(plans.into_iter().map(Arc::new)),
+                Err(more) => found.extend(more),
+            }
+        }
+        for p in found {
+            if !problems.contains(&p) {
+                problems.push(p);
+            }
+        }
+    }
+    drop(compiler);
+    if !problems.is_empty() {
+        return Err(LoadError::Invalid(problems));
+    }
+    cases.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(PlanSet {
+        origin: set.origin,
+        fingerprint: set.fingerprint,
+        files: set.files,
+        file_count,
+        suite: set.suite,
+        rules: set.rules,
+        rule_order: set.rule_order,
+        cases,
+    })
+}
+
+/// The suite's headers go on every request: they must be sendable as written.
+fn suite_problems(suite: &Suite, path: &str, problems: &mut Vec<Problem>) {
+    let groups = [
+        ("headers", &suite.headers),
+        ("bodyHeaders", &suite.body_headers),
+    ];
+    for (field, headers) in groups {
+        for (name, value) in headers {
+            let at = format!("/{field}/{}", crate::case::template::escape_pointer(name));
+            if let Some(why) = header_name(name) {
+                problems.push(Problem::at_pointer(path, &at, why));
+            }
+            if let Some(why) = header_value(value) {
+                problems.push(Problem::at_pointer(path, at, why));
+            }
+        }
+    }
+    for (name, identity) in &suite.identities {
+        if let Some(why) = header_value(&identity.authorization) {
+            let at = format!("/identities/{name}/authorization");
+            problems.push(Problem::at_pointer(path, at, why));
+        }
+    }
+}
+
+/// Every response schema compiled. A broken one is reported once, at the pointer of what is
+/// wrong in it, and maps to `None` so the cases that name it are not told it does not exist.
+fn compile_schemas(
+    schemas: &BTreeMap<String, Value>,
+    source: &CaseSource,
+    problems: &mut Vec<Problem>,
+) -> BTreeMap<String, Option<SchemaRef>> {
+    let mut out = BTreeMap::new();
+    for (name, schema) in schemas {
+        let compiled = match jsonschema::validator_for(schema) {
+            Ok(v) => Some(SchemaRef {
+                name: name.as_str().into(),
+                validator: Arc::new(v),
+            }),
+            Err(e) => {
+                problems.push(Problem::at_pointer(
+                    &source.display_path(&format!("schemas/{name}")),
+                    e.instance_path().to_string(),
+                    format!("not a valid JSON Schema: {e}"),
+                ));
+                None
+            }
+        };
+        out.insert(name.clone(), compiled);
+    }
+    // A schema file that could not even be parsed is reported by the reader; it is still known.
+    for file in source.files.iter() {
+        if let Some(name) = file.path.strip_prefix("schemas/") {
+            out.entry(name.to_string()).or_insert(None);
+        }
+    }
+    out
+}
