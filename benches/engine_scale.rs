@@ -15,10 +15,13 @@
 //! writes the equivalent Hurl files (3 requests each, no teardown) and times `hurl --test
 //! --jobs N` on them when `hurl` is on PATH.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+
+#[path = "support/process.rs"]
+mod process;
+
+use process::{load_average, measure, start_server, ServerGuard};
 
 /// Requests one generated case sends: create, handle, join, b leaves, a leaves, delete handle.
 const REQUESTS_PER_CASE: u64 = 6;
@@ -94,7 +97,8 @@ fn bench(o: &Options) -> Result<(), String> {
     let target = match &o.target {
         Some(url) => url.clone(),
         None => {
-            let (child, url) = start_server(Path::new(env!("CARGO_BIN_EXE_mpsd-conformance")))?;
+            let (child, url) =
+                start_server(Path::new(env!("CARGO_BIN_EXE_mpsd-conformance")), &[])?;
             server = Some(ServerGuard(child));
             url
         }
@@ -170,97 +174,6 @@ fn generate_cases(catalog: &Path, dir: &Path, count: usize) -> Result<(), String
             .map_err(|e| io("write a case", e))?;
     }
     Ok(())
-}
-
-/// The 1, 5 and 15 minute load averages, as `uptime` shows them (Linux).
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
-}
-
-/// Kills the server when the bench ends, however it ends.
-struct ServerGuard(Child);
-
-impl Drop for ServerGuard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `serve` on a free loopback port; its first stdout line names the URL.
-fn start_server(binary: &Path) -> Result<(Child, String), String> {
-    let mut child = Command::new(binary)
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
-    let stdout = child.stdout.take().ok_or("serve has no stdout")?;
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .map_err(|e| format!("serve said nothing: {e}"))?;
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .ok_or_else(|| format!("unexpected first line from serve: {line:?}"))?
-        .to_string();
-    Ok((child, url))
-}
-
-struct Measured {
-    exit: i32,
-    wall: Duration,
-    user: Duration,
-    sys: Duration,
-    max_rss_kib: i64,
-    stderr: String,
-}
-
-/// Runs a command to its end and reads that one process's resource use (wait4), so the
-/// server's CPU, a separate process, is never counted.
-fn measure(mut command: Command) -> Result<Measured, String> {
-    let started = Instant::now();
-    let mut child = command
-        .spawn()
-        .map_err(|e| format!("cannot start the run: {e}"))?;
-    // Drain stderr on a thread so a chatty run cannot block on a full pipe.
-    let stderr = child.stderr.take();
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        if let Some(mut s) = stderr {
-            let _ = std::io::Read::read_to_string(&mut s, &mut text);
-        }
-        text
-    });
-    let pid = child.id() as libc::pid_t;
-    let mut status: libc::c_int = 0;
-    // SAFETY: an all-zero rusage is a valid value of that plain C struct.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: wait4 writes only into the two out-pointers, which live for the call.
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let wall = started.elapsed();
-    if waited != pid {
-        return Err(format!("wait4 failed: {}", std::io::Error::last_os_error()));
-    }
-    let exit = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -1
-    };
-    let time = |t: libc::timeval| {
-        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
-    };
-    Ok(Measured {
-        exit,
-        wall,
-        user: time(usage.ru_utime),
-        sys: time(usage.ru_stime),
-        max_rss_kib: usage.ru_maxrss,
-        stderr: reader.join().unwrap_or_default(),
-    })
 }
 
 /// The same workload through Hurl: per file, create a session, create an invite handle to it,

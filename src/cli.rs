@@ -309,6 +309,10 @@ pub struct ServeArgs {
     /// List the fault catalog (name, rules, description) and exit.
     #[arg(long)]
     pub list_faults: bool,
+    /// Append BYTES of whitespace to every JSON answer: the same documents, made big, to
+    /// measure a client's memory against a target that sends megabytes.
+    #[arg(long, value_name = "BYTES")]
+    pub pad_answers: Option<usize>,
 }
 
 #[derive(Debug, Clone, Args)]

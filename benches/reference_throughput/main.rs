@@ -15,6 +15,8 @@
 //!   `… -- --wrk-check http://HOST:PORT OUT.lua` then prints how many writes were stored.
 
 mod client;
+#[path = "../support/process.rs"]
+mod process;
 mod wrk;
 
 use std::net::SocketAddr;

@@ -1,12 +1,12 @@
 //! The same workload through `wrk`: prepare it against a running server, check it afterwards, or
 //! run the whole procedure against a `serve` this bench starts and measures.
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use crate::client::{self, CONNECTIONS, XUID};
+use crate::process::{start_server, ServerGuard};
 
 /// Creates the sessions on the server at `url` and writes a wrk script that drives them: wrk's
 /// threads each take their share of the handles and count up a custom property, so every write
@@ -94,7 +94,7 @@ pub struct RunOptions {
 pub async fn run(o: &RunOptions) -> Result<(), String> {
     let scratch = tempfile::tempdir().map_err(|e| format!("no temporary directory: {e}"))?;
     let script = scratch.path().join("r1.lua");
-    let (server, url) = start_server(&o.binary)?;
+    let (server, url) = start_server(&o.binary, &[])?;
     let server = ServerGuard(server);
     setup(&url, &script, o.threads).await?;
     let before = cpu_ticks(server.0.id());
@@ -168,36 +168,6 @@ async fn resolve(url: &str) -> Result<SocketAddr, String> {
         .map_err(|e| format!("resolve {hostport}: {e}"))?
         .next()
         .ok_or_else(|| format!("{hostport} resolves to no address"))
-}
-
-/// `serve` on a free loopback port; its first stdout line names the URL.
-fn start_server(binary: &Path) -> Result<(Child, String), String> {
-    let mut child = Command::new(binary)
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
-    let stdout = child.stdout.take().ok_or("serve has no stdout")?;
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .map_err(|e| format!("serve said nothing: {e}"))?;
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .ok_or_else(|| format!("unexpected first line from serve: {line:?}"))?
-        .to_string();
-    Ok((child, url))
-}
-
-struct ServerGuard(Child);
-
-impl Drop for ServerGuard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// User and system clock ticks a process has used so far (Linux `/proc`; `None` elsewhere).

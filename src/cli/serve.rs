@@ -42,6 +42,7 @@ pub fn serve(args: ServeArgs) -> Exit {
         max_inflight: args.max_inflight.map(|n| n as usize),
         timeouts,
         faults,
+        pad_answers: args.pad_answers,
     };
     if !faults.is_empty() {
         let names: Vec<&str> = faults.iter().map(Fault::name).collect();

@@ -2,10 +2,11 @@
 //! that covers the whole answer, a cap on the body read, the run's proxies and TLS settings.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use tokio::time::Instant;
 
 use crate::exchange::{RequestData, ResponseData, TransportError};
 
@@ -123,19 +124,50 @@ impl HttpClient {
         &self,
         request: &RequestData,
     ) -> (Result<ResponseData, TransportError>, Duration) {
-        if let Some(rate) = &self.rate {
-            rate.turn().await;
-        }
-        let started = Instant::now();
-        let result = match tokio::time::timeout(self.options.timeout, self.exchange(request)).await
-        {
-            Ok(r) => r,
-            Err(_) => Err(TransportError::Timeout(self.options.timeout)),
+        let started = self.start().await;
+        let deadline = started + self.options.timeout;
+        let result = match self.head_until(request, deadline).await {
+            Ok(head) => head.body_until(deadline).await,
+            Err(e) => Err(e),
         };
         (result, started.elapsed())
     }
 
-    async fn exchange(&self, request: &RequestData) -> Result<ResponseData, TransportError> {
+    /// Sends one request and waits for the head of its answer only, within the timeout; the
+    /// body stays on the wire until [`Head::body`] reads it. A burst reads its copies' bodies
+    /// one at a time this way, so 32 answers of megabytes are never all held at once.
+    pub async fn send_head<'a>(
+        &'a self,
+        request: &'a RequestData,
+    ) -> (Result<Head<'a>, TransportError>, Duration) {
+        let started = self.start().await;
+        let result = self
+            .head_until(request, started + self.options.timeout)
+            .await;
+        (result, started.elapsed())
+    }
+
+    /// When a request may go: at once, or when `--rate` lets it.
+    async fn start(&self) -> Instant {
+        if let Some(rate) = &self.rate {
+            rate.turn().await;
+        }
+        Instant::now()
+    }
+
+    async fn head_until<'a>(
+        &'a self,
+        request: &'a RequestData,
+        deadline: Instant,
+    ) -> Result<Head<'a>, TransportError> {
+        match tokio::time::timeout_at(deadline, self.head(request)).await {
+            Ok(r) => r,
+            Err(_) => Err(TransportError::Timeout(self.options.timeout)),
+        }
+    }
+
+    /// Sends `request` and reads the status and headers of its answer.
+    async fn head<'a>(&'a self, request: &'a RequestData) -> Result<Head<'a>, TransportError> {
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|_| TransportError::Request(format!("invalid method `{}`", request.method)))?;
         let url = self
@@ -160,7 +192,7 @@ impl HttpClient {
         let timeout = self.options.timeout;
         // Which proxy a request went through matters only to say so in an error.
         let classify = |e| classify(e, timeout, self.proxies.shown_for(&request.url).as_deref());
-        let mut response = builder.send().await.map_err(classify)?;
+        let response = builder.send().await.map_err(classify)?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -173,14 +205,51 @@ impl HttpClient {
             })
             .collect();
         let max = self.options.max_body;
-        let announced = response.content_length();
-        if announced.is_some_and(|len| len > max) {
+        if response.content_length().is_some_and(|len| len > max) {
             return Err(TransportError::BodyTooLarge(max));
         }
-        let body = read_body(&mut response, max, announced)
-            .await
-            .map_err(|e| e.map_or(TransportError::BodyTooLarge(max), classify))?;
-        Ok(ResponseData::new(status, headers, body))
+        Ok(Head {
+            client: self,
+            url: &request.url,
+            response,
+            status,
+            headers,
+        })
+    }
+}
+
+/// An answer whose status and headers have arrived, its body not yet read.
+pub struct Head<'a> {
+    client: &'a HttpClient,
+    url: &'a str,
+    response: reqwest::Response,
+    status: u16,
+    headers: Vec<(String, String)>,
+}
+
+impl Head<'_> {
+    /// Reads the body, within a timeout of its own that starts now: the head may have waited
+    /// its turn.
+    pub async fn body(self) -> (Result<ResponseData, TransportError>, Duration) {
+        let started = Instant::now();
+        let deadline = started + self.client.options.timeout;
+        (self.body_until(deadline).await, started.elapsed())
+    }
+
+    async fn body_until(mut self, deadline: Instant) -> Result<ResponseData, TransportError> {
+        let (max, timeout) = (self.client.options.max_body, self.client.options.timeout);
+        let announced = self.response.content_length();
+        let read = tokio::time::timeout_at(deadline, read_body(&mut self.response, max, announced));
+        let body = match read.await {
+            Ok(Ok(body)) => body,
+            Ok(Err(None)) => return Err(TransportError::BodyTooLarge(max)),
+            Ok(Err(Some(e))) => {
+                let proxy = self.client.proxies.shown_for(self.url);
+                return Err(classify(e, timeout, proxy.as_deref()));
+            }
+            Err(_) => return Err(TransportError::Timeout(timeout)),
+        };
+        Ok(ResponseData::new(self.status, self.headers, body))
     }
 }
 

@@ -9,7 +9,9 @@ mod retry;
 mod tls;
 mod urls;
 
-pub use client::{ClientOptions, HttpClient, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT_SECS, USER_AGENT};
+pub use client::{
+    ClientOptions, Head, HttpClient, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT_SECS, USER_AGENT,
+};
 pub use error::ClientError;
 pub use proxy::{ProxyChoice, ProxyRules};
 pub use retry::{

@@ -16,6 +16,9 @@ pub struct Config {
     pub timeouts: Timeouts,
     /// Bugs to plant (the fault catalog); none by default.
     pub faults: Faults,
+    /// Bytes of whitespace appended to every JSON answer (`serve --pad-answers`): the same
+    /// documents, made big, to measure a client's memory.
+    pub pad_answers: Option<usize>,
 }
 
 /// How long a connection may hold a file descriptor without making progress, as a real server

@@ -13,6 +13,7 @@ mod handles;
 mod headers;
 mod inflight;
 mod merge;
+mod padding;
 mod rate_limit;
 mod request_body;
 mod route;

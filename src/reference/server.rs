@@ -17,7 +17,7 @@ use super::connection::{self, Settings};
 use super::dispatch::{dispatch, App, AppState};
 use super::faults::{self, Fault};
 use super::rate_limit::{self, RateLimiter};
-use super::{inflight, store::Store};
+use super::{inflight, padding, store::Store};
 
 /// How long `RunningServer::shutdown` waits for open connections before it stops waiting.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -47,6 +47,9 @@ pub fn app(config: Config) -> Router {
         let on = config.faults.has(Fault::OverloadWithoutRetryAfter);
         on.then_some(faults::FAULTY_MAX_INFLIGHT)
     });
+    if let Some(pad) = config.pad_answers {
+        router = router.layer(from_fn_with_state(pad, padding::layer));
+    }
     // Added last so it is outermost: shedding costs the least when it happens first.
     if let Some(max) = max_inflight {
         let slots = Arc::new(Semaphore::new(max.min(Semaphore::MAX_PERMITS)));

@@ -276,28 +276,33 @@ impl CaseRun<'_> {
             self.vars.set_burst_index(None);
             built.push(b?);
         }
-        let requests: Vec<RequestData> = built.iter().map(|b| b.data.clone()).collect();
-        let sent = tokio::select! {
-            biased;
-            _ = self.ctx.interruption() => None,
-            r = send_all(&self.ctx.client, &requests) => Some(r),
-        };
-        drop(requests);
-        let Some(results) = sent else {
-            return ControlFlow::Break(Ending::Interrupted);
-        };
-        let mut statuses = Vec::with_capacity(results.len());
+        let mut burst = send_all(
+            &self.ctx.client,
+            built.iter().map(|b| b.data.clone()).collect(),
+        );
+        let mut built: Vec<Option<Built>> = built.into_iter().map(Some).collect();
+        let mut statuses = Vec::with_capacity(built.len());
         let mut flow = ControlFlow::Continue(());
-        for (i, ((result, duration), built)) in results.into_iter().zip(built).enumerate() {
+        loop {
+            let arrived = tokio::select! {
+                biased;
+                _ = self.ctx.interruption() => return ControlFlow::Break(Ending::Interrupted),
+                arrived = burst.next() => arrived,
+            };
+            let Some(arrived) = arrived else { break };
+            let i = arrived.index;
+            let Some(built) = built.get_mut(i).and_then(Option::take) else {
+                continue;
+            };
             let label = format!("{}[{i}]", step.label);
-            let mut response = match result {
+            let mut response = match arrived.result {
                 Ok(response) => response,
                 Err(e) => {
                     if flow.is_continue() {
                         let why = format!("{label} ({} {}): {e}", built.data.method, built.path);
                         flow = ControlFlow::Break(Ending::Error(why));
                     }
-                    self.record(&label, built.data, None, Some(e), duration);
+                    self.record(&label, built.data, None, Some(e), arrived.duration);
                     continue;
                 }
             };
@@ -309,7 +314,20 @@ impl CaseRun<'_> {
                     flow = judged;
                 }
             }
-            self.record(&label, built.data, Some(response), None, duration);
+            // Recorded, the body is cut: the next copy may read its own.
+            self.record(&label, built.data, Some(response), None, arrived.duration);
+            drop(arrived.turn);
+        }
+        // A copy whose sending task failed (a panic inside the client) never answered.
+        for (i, built) in built.into_iter().enumerate() {
+            let Some(built) = built else { continue };
+            let label = format!("{}[{i}]", step.label);
+            let e = TransportError::Request("the sending task failed".into());
+            if flow.is_continue() {
+                let why = format!("{label} ({} {}): {e}", built.data.method, built.path);
+                flow = ControlFlow::Break(Ending::Error(why));
+            }
+            self.record(&label, built.data, None, Some(e), Duration::ZERO);
         }
         flow?;
         if let Some(expect) = &r.expect {
