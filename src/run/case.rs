@@ -281,8 +281,9 @@ impl CaseRun<'_> {
             built.iter().map(|b| b.data.clone()).collect(),
         );
         let mut built: Vec<Option<Built>> = built.into_iter().map(Some).collect();
-        let mut statuses = Vec::with_capacity(built.len());
-        let mut flow = ControlFlow::Continue(());
+        // Judged and recorded as they arrive; then taken in the copies' order, as if judged in
+        // turn: what follows the first copy that ends the case is only recorded.
+        let mut copies = Vec::with_capacity(built.len());
         loop {
             let arrived = tokio::select! {
                 biased;
@@ -295,27 +296,26 @@ impl CaseRun<'_> {
                 continue;
             };
             let label = format!("{}[{i}]", step.label);
-            let mut response = match arrived.result {
-                Ok(response) => response,
-                Err(e) => {
-                    if flow.is_continue() {
-                        let why = format!("{label} ({} {}): {e}", built.data.method, built.path);
-                        flow = ControlFlow::Break(Ending::Error(why));
+            let copy = match arrived.result {
+                Ok(response) => {
+                    let status = response.status;
+                    let before = self.failures.len();
+                    let (response, flow) =
+                        self.judge_copy(step, r, i, &label, &built, response).await;
+                    // Recorded, the body is cut: the next copy may read its own.
+                    let exchange =
+                        self.exchange(&label, built.data, Some(response), None, arrived.duration);
+                    Copy {
+                        index: i,
+                        exchange,
+                        failures: self.failures.split_off(before),
+                        status: Some(status),
+                        flow,
                     }
-                    self.record(&label, built.data, None, Some(e), arrived.duration);
-                    continue;
                 }
+                Err(e) => self.failed_copy(i, &label, built, e, arrived.duration),
             };
-            if flow.is_continue() {
-                statuses.push(response.status);
-                let judged;
-                (response, judged) = self.judge_copy(step, r, i, &label, &built, response).await;
-                if judged.is_break() {
-                    flow = judged;
-                }
-            }
-            // Recorded, the body is cut: the next copy may read its own.
-            self.record(&label, built.data, Some(response), None, arrived.duration);
+            copies.push(copy);
             drop(arrived.turn);
         }
         // A copy whose sending task failed (a panic inside the client) never answered.
@@ -323,11 +323,18 @@ impl CaseRun<'_> {
             let Some(built) = built else { continue };
             let label = format!("{}[{i}]", step.label);
             let e = TransportError::Request("the sending task failed".into());
+            copies.push(self.failed_copy(i, &label, built, e, Duration::ZERO));
+        }
+        copies.sort_by_key(|c| c.index);
+        let mut statuses = Vec::with_capacity(copies.len());
+        let mut flow = ControlFlow::Continue(());
+        for copy in copies {
+            self.exchanges.push(copy.exchange);
             if flow.is_continue() {
-                let why = format!("{label} ({} {}): {e}", built.data.method, built.path);
-                flow = ControlFlow::Break(Ending::Error(why));
+                self.failures.extend(copy.failures);
+                statuses.extend(copy.status);
+                flow = copy.flow;
             }
-            self.record(&label, built.data, None, Some(e), Duration::ZERO);
         }
         flow?;
         if let Some(expect) = &r.expect {
@@ -336,6 +343,25 @@ impl CaseRun<'_> {
                 .extend(tallied.into_iter().map(|f| f.at_step(&step.label)));
         }
         ControlFlow::Continue(())
+    }
+
+    /// A copy of a burst that got no answer: it ends the case as an error.
+    fn failed_copy(
+        &self,
+        index: usize,
+        label: &str,
+        built: Built,
+        e: TransportError,
+        duration: Duration,
+    ) -> Copy {
+        let why = format!("{label} ({} {}): {e}", built.data.method, built.path);
+        Copy {
+            index,
+            exchange: self.exchange(label, built.data, None, Some(e), duration),
+            failures: Vec::new(),
+            status: None,
+            flow: ControlFlow::Break(Ending::Error(why)),
+        }
     }
 
     /// One answer of a burst.
@@ -533,14 +559,27 @@ impl CaseRun<'_> {
         error: Option<TransportError>,
         duration: Duration,
     ) {
-        self.exchanges.push(Exchange::record(
+        let exchange = self.exchange(label, request, response, error, duration);
+        self.exchanges.push(exchange);
+    }
+
+    /// An exchange as the transcript keeps it: bodies cut and redacted.
+    fn exchange(
+        &self,
+        label: &str,
+        request: RequestData,
+        response: Option<ResponseData>,
+        error: Option<TransportError>,
+        duration: Duration,
+    ) -> Exchange {
+        Exchange::record(
             label.to_string(),
             request,
             response,
             error,
             duration,
             &self.ctx.redactor,
-        ));
+        )
     }
 
     /// The checks every answer gets. A well-formed 429/503 says nothing about the rules: the
@@ -561,6 +600,15 @@ impl CaseRun<'_> {
         }
         ControlFlow::Continue(broke)
     }
+}
+
+/// One copy of a burst, judged and recorded.
+struct Copy {
+    index: usize,
+    exchange: Exchange,
+    failures: Vec<Failure>,
+    status: Option<u16>,
+    flow: Flow,
 }
 
 /// Judges `response` against `expect`. A big answer is judged on the blocking pool — its parse,
