@@ -12,10 +12,10 @@ use crate::run::{step_of, CaseResult, FailOn, Outcome, Summary, Verdict};
 
 use super::curl::curl_command;
 use crate::exchange::Redactor;
+/// Bodies longer than this are cut in reports: where exchanges are recorded.
+pub use crate::exchange::BODY_LIMIT;
 
 pub const FORMAT: &str = "mpsd-conformance-report/1";
-/// Bodies longer than this are cut in reports.
-pub const BODY_LIMIT: usize = 64 * 1024;
 pub const HARNESS_NAME: &str = "mpsd-conformance";
 
 /// What a run was, besides its cases: everything of report.json but `cases`. A run fills it in

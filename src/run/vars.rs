@@ -1,5 +1,6 @@
 //! The variables of a run and of one running case: what templates read when they are rendered.
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 use serde_json::Value;
@@ -37,10 +38,19 @@ impl std::fmt::Debug for RunVars {
     }
 }
 
-/// One case's variables, by slot.
-pub struct CaseVars<'a> {
-    run: &'a RunVars,
-    names: &'a [Box<str>],
+/// One case's variables, by slot, read where the case runs: the run's and the plan's parts
+/// borrowed.
+pub type CaseVars<'a> = Vars<&'a RunVars, &'a [Box<str>]>;
+
+/// A case's variables at one moment, owned, to judge a big answer on another thread (see
+/// [`CaseVars::snapshot`]).
+pub type VarsSnapshot = Vars<RunVars, Box<[Box<str>]>>;
+
+/// A case's variables: the run's, and the case's own by slot.
+pub struct Vars<R, N> {
+    run: R,
+    /// Each slot's name, for messages.
+    names: N,
     slots: Vec<Option<Value>>,
     /// `{{burst.index}}` while a burst step's copies are rendered.
     burst_index: Option<usize>,
@@ -66,6 +76,12 @@ impl<'a> CaseVars<'a> {
             slots,
             burst_index: None,
         }
+    }
+}
+
+impl<R: Borrow<RunVars>, N> Vars<R, N> {
+    fn run(&self) -> &RunVars {
+        self.run.borrow()
     }
 
     pub fn set(&mut self, slot: usize, value: Value) {
@@ -96,25 +112,17 @@ impl CaseVars<'_> {
     }
 }
 
-/// A case's variables at one moment, owned (see [`CaseVars::snapshot`]).
-pub struct VarsSnapshot {
-    run: RunVars,
-    names: Box<[Box<str>]>,
-    slots: Vec<Option<Value>>,
-    burst_index: Option<usize>,
-}
-
-impl Env for VarsSnapshot {
+impl<R: Borrow<RunVars>, N: Borrow<[Box<str>]>> Env for Vars<R, N> {
     fn world(&self, key: &str) -> Option<&str> {
-        self.run.world.get(key).map(String::as_str)
+        self.run().world.get(key).map(String::as_str)
     }
 
     fn xuid(&self, caller: &str) -> Option<&str> {
-        self.run.xuids.get(caller).map(String::as_str)
+        self.run().xuids.get(caller).map(String::as_str)
     }
 
     fn authorization(&self, caller: &str) -> Option<&str> {
-        self.run.authorizations.get(caller)?.as_deref()
+        self.run().authorizations.get(caller)?.as_deref()
     }
 
     fn burst_index(&self) -> Option<usize> {
@@ -122,41 +130,7 @@ impl Env for VarsSnapshot {
     }
 
     fn run_id(&self) -> &str {
-        &self.run.run_id
-    }
-
-    fn slot(&self, slot: usize) -> Option<&Value> {
-        self.slots.get(slot).and_then(Option::as_ref)
-    }
-
-    fn slot_name(&self, slot: usize) -> &str {
-        self.names.get(slot).map_or("?", |n| n)
-    }
-
-    fn base_path(&self) -> &str {
-        &self.run.base_path
-    }
-}
-
-impl Env for CaseVars<'_> {
-    fn world(&self, key: &str) -> Option<&str> {
-        self.run.world.get(key).map(String::as_str)
-    }
-
-    fn xuid(&self, caller: &str) -> Option<&str> {
-        self.run.xuids.get(caller).map(String::as_str)
-    }
-
-    fn authorization(&self, caller: &str) -> Option<&str> {
-        self.run.authorizations.get(caller)?.as_deref()
-    }
-
-    fn burst_index(&self) -> Option<usize> {
-        self.burst_index
-    }
-
-    fn run_id(&self) -> &str {
-        &self.run.run_id
+        &self.run().run_id
     }
 
     fn slot(&self, slot: usize) -> Option<&Value> {
@@ -164,11 +138,11 @@ impl Env for CaseVars<'_> {
     }
 
     fn slot_name(&self, slot: usize) -> &str {
-        self.names.get(slot).map_or("?", |n| n)
+        self.names.borrow().get(slot).map_or("?", |n| n)
     }
 
     fn base_path(&self) -> &str {
-        &self.run.base_path
+        &self.run().base_path
     }
 }
 
