@@ -21,7 +21,7 @@ use std::process::{Command, Stdio};
 #[path = "support/process.rs"]
 mod process;
 
-use process::{load_average, measure, start_server, ServerGuard};
+use process::{cpu_ticks, load_average, measure, start_server, ticks_per_second, ServerGuard};
 
 /// Requests one generated case sends: create, handle, join, b leaves, a leaves, delete handle.
 const REQUESTS_PER_CASE: u64 = 6;
@@ -124,7 +124,10 @@ fn bench(o: &Options) -> Result<(), String> {
         .arg(&reports)
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
+    let server_pid = server.as_ref().map(|s| s.0.id());
+    let server_before = server_pid.and_then(cpu_ticks);
     let measured = measure(run)?;
+    let server_after = server_pid.and_then(cpu_ticks);
     if measured.exit != 0 {
         return Err(format!(
             "the run exited {} (every generated case must pass):\n{}",
@@ -144,6 +147,18 @@ fn bench(o: &Options) -> Result<(), String> {
         measured.sys.as_secs_f64(),
         measured.max_rss_kib as f64 / 1024.0,
     );
+    if let (Some(before), Some(after)) = (server_before, server_after) {
+        // Both share the machine: what one request costs the two of them bounds requests/s.
+        let ticks = (after.0 + after.1).saturating_sub(before.0 + before.1);
+        let server_us = ticks as f64 / ticks_per_second() * 1e6 / requests as f64;
+        let harness_us = (measured.user + measured.sys).as_secs_f64() * 1e6 / requests as f64;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        println!(
+            "server CPU per request: {server_us:.1} µs; ceiling on {cores} cores at these costs \
+             (harness + server): {:.0} requests/s",
+            cores as f64 * 1e6 / (harness_us + server_us)
+        );
+    }
 
     println!("load average after: {}", load_average());
     if o.hurl {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::client::{self, CONNECTIONS, XUID};
-use crate::process::{start_server, ServerGuard};
+use crate::process::{cpu_ticks, start_server, ticks_per_second, ServerGuard};
 
 /// Creates the sessions on the server at `url` and writes a wrk script that drives them: wrk's
 /// threads each take their share of the handles and count up a custom property, so every write
@@ -168,26 +168,6 @@ async fn resolve(url: &str) -> Result<SocketAddr, String> {
         .map_err(|e| format!("resolve {hostport}: {e}"))?
         .next()
         .ok_or_else(|| format!("{hostport} resolves to no address"))
-}
-
-/// User and system clock ticks a process has used so far (Linux `/proc`; `None` elsewhere).
-fn cpu_ticks(pid: u32) -> Option<(u64, u64)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = rest.split(' ').collect();
-    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
-    Some((fields.get(11)?.parse().ok()?, fields.get(12)?.parse().ok()?))
-}
-
-fn ticks_per_second() -> f64 {
-    // SAFETY: sysconf only reads a configuration value.
-    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    if ticks > 0 {
-        ticks as f64
-    } else {
-        100.0
-    }
 }
 
 /// User plus system seconds of this process's ended and waited-for children.

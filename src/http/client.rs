@@ -125,11 +125,9 @@ impl HttpClient {
         request: &RequestData,
     ) -> (Result<ResponseData, TransportError>, Duration) {
         let started = self.start().await;
-        let deadline = started + self.options.timeout;
-        let result = match self.head_until(request, deadline).await {
-            Ok(head) => head.body_until(deadline).await,
-            Err(e) => Err(e),
-        };
+        // One timer for the whole answer: the common path pays for one.
+        let exchange = async { self.head(request).await?.read().await };
+        let result = self.within_timeout(exchange).await;
         (result, started.elapsed())
     }
 
@@ -141,9 +139,7 @@ impl HttpClient {
         request: &'a RequestData,
     ) -> (Result<Head<'a>, TransportError>, Duration) {
         let started = self.start().await;
-        let result = self
-            .head_until(request, started + self.options.timeout)
-            .await;
+        let result = self.within_timeout(self.head(request)).await;
         (result, started.elapsed())
     }
 
@@ -155,12 +151,11 @@ impl HttpClient {
         Instant::now()
     }
 
-    async fn head_until<'a>(
-        &'a self,
-        request: &'a RequestData,
-        deadline: Instant,
-    ) -> Result<Head<'a>, TransportError> {
-        match tokio::time::timeout_at(deadline, self.head(request)).await {
+    async fn within_timeout<T>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, TransportError>>,
+    ) -> Result<T, TransportError> {
+        match tokio::time::timeout(self.options.timeout, work).await {
             Ok(r) => r,
             Err(_) => Err(TransportError::Timeout(self.options.timeout)),
         }
@@ -232,22 +227,21 @@ impl Head<'_> {
     /// its turn.
     pub async fn body(self) -> (Result<ResponseData, TransportError>, Duration) {
         let started = Instant::now();
-        let deadline = started + self.client.options.timeout;
-        (self.body_until(deadline).await, started.elapsed())
+        let client = self.client;
+        (client.within_timeout(self.read()).await, started.elapsed())
     }
 
-    async fn body_until(mut self, deadline: Instant) -> Result<ResponseData, TransportError> {
+    /// Reads the body, however long it takes (the caller bounds it).
+    async fn read(mut self) -> Result<ResponseData, TransportError> {
         let (max, timeout) = (self.client.options.max_body, self.client.options.timeout);
         let announced = self.response.content_length();
-        let read = tokio::time::timeout_at(deadline, read_body(&mut self.response, max, announced));
-        let body = match read.await {
-            Ok(Ok(body)) => body,
-            Ok(Err(None)) => return Err(TransportError::BodyTooLarge(max)),
-            Ok(Err(Some(e))) => {
+        let body = match read_body(&mut self.response, max, announced).await {
+            Ok(body) => body,
+            Err(None) => return Err(TransportError::BodyTooLarge(max)),
+            Err(Some(e)) => {
                 let proxy = self.client.proxies.shown_for(self.url);
                 return Err(classify(e, timeout, proxy.as_deref()));
             }
-            Err(_) => return Err(TransportError::Timeout(timeout)),
         };
         Ok(ResponseData::new(self.status, self.headers, body))
     }
