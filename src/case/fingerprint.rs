@@ -12,7 +12,7 @@ pub fn fingerprint(files: &[SourceFile]) -> String {
     for file in sorted {
         hasher.update(file.path.as_bytes());
         hasher.update([0u8]);
-        hasher.update(normalize_newlines(&file.bytes));
+        update_without_cr(&mut hasher, &file.bytes);
         hasher.update([0u8]);
     }
     format!("sha256:{}", hex(&hasher.finalize()))
@@ -20,25 +20,31 @@ pub fn fingerprint(files: &[SourceFile]) -> String {
 
 /// SHA-256 of one file's bytes (CRLF as LF, like the fingerprint), hex.
 pub fn file_sha256(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(normalize_newlines(bytes)))
+    let mut hasher = Sha256::new();
+    update_without_cr(&mut hasher, bytes);
+    hex(&hasher.finalize())
 }
 
-fn normalize_newlines(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
-            i += 1;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
+/// Hashes `bytes` with each CRLF as LF, without copying them: a checkout with Windows line
+/// endings has the same fingerprint.
+fn update_without_cr(hasher: &mut Sha256, bytes: &[u8]) {
+    let mut rest = bytes;
+    while let Some(at) = memchr::memmem::find(rest, b"\r\n") {
+        hasher.update(&rest[..at]);
+        // The CR is left out; the LF starts what follows.
+        rest = &rest[at + 1..];
     }
-    out
+    hasher.update(rest);
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -72,5 +78,16 @@ mod tests {
             fingerprint(&[file("a.json", b"1")]),
             fingerprint(&[file("a.json", b"2")])
         );
+    }
+
+    #[test]
+    fn only_crlf_loses_its_cr_and_the_digest_is_lower_case_hex() {
+        assert_eq!(
+            file_sha256(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(file_sha256(b"a\r\n\r\nb\r"), file_sha256(b"a\n\nb\r"));
+        assert_ne!(file_sha256(b"a\rb"), file_sha256(b"ab"), "a lone CR stays");
+        assert_eq!(file_sha256(b"\r\n"), file_sha256(b"\n"));
     }
 }
