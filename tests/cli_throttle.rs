@@ -1,6 +1,7 @@
 //! A throttling target at the command line: the catalog passes against the reference behind a
-//! rate limit and against a proxy that throttles every request once; `--rate` keeps a limited
-//! server from throttling at all; `--max-retry-wait` and Ctrl-C end a wait.
+//! rate limit, behind one that throttles most requests, and against a proxy that throttles every
+//! request once; `--rate` keeps a limited server from throttling at all; `--max-retry-wait` and
+//! Ctrl-C end a wait.
 
 mod common;
 
@@ -127,6 +128,35 @@ fn the_catalog_passes_against_a_reference_that_throttles() {
     let doc = report(dir.path());
     let (retries, _) = assert_all_pass_with_retries_accounted(&doc, &out);
     assert!(retries > 0, "the limit never throttled: {}", doc["summary"]);
+}
+
+/// A limit that throttles most requests: one a second, with eight cases in flight. Each pause
+/// used to end with every waiting request sent again at once, where one won and the others spent
+/// a retry; within three retries, some cases ran out (`error`, exit 3). While throttling lasts,
+/// requests now go one at a time and are throttled about once each.
+#[test]
+fn a_limit_that_throttles_most_requests_is_passed_without_running_out_of_retries() {
+    let served = Served::start(1);
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = run(
+        &[
+            "--target",
+            &served.url,
+            "--filter",
+            "contract-version/valid",
+            "--jobs",
+            "8",
+        ],
+        dir.path(),
+    );
+    let doc = report(dir.path());
+    let (retries, exchanges) = assert_all_pass_with_retries_accounted(&doc, &out);
+    assert_eq!(doc["summary"]["total"], 4, "{}", doc["summary"]);
+    // Most requests were throttled once: about as many retries as first attempts.
+    assert!(
+        retries * 3 >= exchanges,
+        "{retries} retries of {exchanges} exchanges"
+    );
 }
 
 /// Throttles every request the first time it sees it (by method, path, caller and body) and lets
