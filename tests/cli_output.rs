@@ -8,16 +8,13 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use common::fake::{self, Behaviour};
+use common::isolated;
 
 const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
 
 fn command(args: &[&str]) -> Command {
     let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_remove("CONFORMANCE_TARGET")
-        .env_remove("CONFORMANCE_AUTH_A")
-        .env_remove("CONFORMANCE_AUTH_B")
-        .env("NO_COLOR", "1");
+    isolated(&mut cmd).args(args).env("NO_COLOR", "1");
     cmd
 }
 

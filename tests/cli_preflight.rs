@@ -10,7 +10,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::tamper::{self, Answer, Forward, Proxy, Tamper};
-use serde_json::Value;
+use common::{isolated, read_report, text};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
 const TOKEN_A: &str = "tok-a-preflight-5f1e2d";
@@ -23,20 +23,7 @@ fn command(args: &[&str], env: &[(&str, &str)], report_dir: &Path) -> Command {
         .arg("--report-dir")
         .arg(report_dir)
         .env("NO_COLOR", "1");
-    for name in [
-        "CONFORMANCE_TARGET",
-        "CONFORMANCE_AUTH_A",
-        "CONFORMANCE_AUTH_B",
-        "CONFORMANCE_XUID_A",
-        "CONFORMANCE_XUID_B",
-        "CONFORMANCE_SCID",
-        "CONFORMANCE_TEMPLATE",
-        "CONFORMANCE_TEMPLATE_PERSISTENT",
-        "CONFORMANCE_TEMPLATE_SOLO",
-        "CONFORMANCE_REPORT_DIR",
-    ] {
-        cmd.env_remove(name);
-    }
+    isolated(&mut cmd);
     for (name, value) in env {
         cmd.env(name, value);
     }
@@ -66,20 +53,6 @@ async fn run_async(args: &[&str], env: &[(&str, &str)], report_dir: &Path) -> Ou
     .expect("the run ends")
 }
 
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn report(dir: &Path) -> Value {
-    let bytes = std::fs::read(dir.join("report.json")).expect("report.json is written");
-    serde_json::from_slice(&bytes).expect("report.json is JSON")
-}
-
 /// Exit 3, the message once on stderr and nowhere on stdout, and every case an error that sent
 /// nothing. Returns stderr.
 fn assert_stopped_by_preflight(out: &Output, dir: &Path, says: &str) -> String {
@@ -90,7 +63,7 @@ fn assert_stopped_by_preflight(out: &Output, dir: &Path, says: &str) -> String {
     assert_eq!(stderr.matches("error:").count(), 1, "{}", text(out));
     assert!(!stdout.contains(says), "{}", text(out));
     assert!(!stdout.contains("set-up step"), "{}", text(out));
-    let doc = report(dir);
+    let doc = read_report(dir);
     let errors = common::report_schema_errors(&doc);
     assert!(errors.is_empty(), "{}", errors.join("\n"));
     assert_eq!(doc["summary"]["errored"], doc["summary"]["total"]);
@@ -175,7 +148,7 @@ async fn a_refused_caller_is_named_and_a_caller_not_given_is_not_checked() {
     // Without b, nothing of b's is checked: the cases that need b skip.
     let out = run_async(&args, &a, dir.path()).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let doc = report(dir.path());
+    let doc = read_report(dir.path());
     assert!(doc["summary"]["skipped"].as_u64().unwrap_or(0) > 0);
 }
 
@@ -303,7 +276,7 @@ async fn ctrl_c_during_the_preflight_stops_the_run_at_once() {
         .expect("joined");
     assert!(interrupted.elapsed() < Duration::from_secs(5));
     assert_eq!(exit.code(), Some(130));
-    let doc = report(dir.path());
+    let doc = read_report(dir.path());
     assert_eq!(doc["summary"]["interrupted"], doc["summary"]["total"]);
 }
 

@@ -10,19 +10,10 @@ use std::process::{Command, Output};
 
 use common::certs::{self, Ca};
 use common::relay::{tls_front, Proxy};
+use common::{isolated, text};
 use mpsd_conformance::cli::EmbeddedServer;
 
 const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
-const PROXY_VARS: [&str; 8] = [
-    "HTTP_PROXY",
-    "http_proxy",
-    "HTTPS_PROXY",
-    "https_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-    "NO_PROXY",
-    "no_proxy",
-];
 
 /// `run` of one quick case with only the given proxy variables set.
 fn run(args: &[&str], env: &[(&str, &str)], reports: &Path) -> Output {
@@ -37,26 +28,12 @@ fn run(args: &[&str], env: &[(&str, &str)], reports: &Path) -> Output {
     ])
     .args(args)
     .arg("--report-dir")
-    .arg(reports)
-    .env_remove("CONFORMANCE_TARGET")
-    .env_remove("CONFORMANCE_AUTH_A")
-    .env_remove("CONFORMANCE_AUTH_B");
-    for name in PROXY_VARS {
-        cmd.env_remove(name);
-    }
+    .arg(reports);
+    isolated(&mut cmd);
     for (name, value) in env {
         cmd.env(name, value);
     }
     cmd.output().expect("the binary runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 fn upstream(server: &EmbeddedServer) -> String {

@@ -6,30 +6,19 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use common::fake::{self, Behaviour};
+use common::{isolated, text};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
 
 fn run(args: &[&str], reports: &Path) -> Output {
-    Command::new(BIN)
+    isolated(&mut Command::new(BIN))
         .arg("run")
         .args(args)
         .arg("--report-dir")
         .arg(reports)
-        .env_remove("CONFORMANCE_TARGET")
-        .env_remove("CONFORMANCE_AUTH_A")
-        .env_remove("CONFORMANCE_AUTH_B")
         .env("NO_COLOR", "1")
         .output()
         .expect("the binary runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 fn ids(report: &Path) -> Vec<String> {

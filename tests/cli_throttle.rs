@@ -13,6 +13,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use common::tamper::{self, Answer, Forward, Tamper};
+use common::{isolated, read_report, text};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
@@ -25,37 +26,12 @@ fn command(args: &[&str], report_dir: &Path) -> Command {
         .args(["--transcripts", "all", "--report-dir"])
         .arg(report_dir)
         .env("NO_COLOR", "1");
-    for name in [
-        "CONFORMANCE_TARGET",
-        "CONFORMANCE_AUTH_A",
-        "CONFORMANCE_AUTH_B",
-        "CONFORMANCE_SCID",
-        "CONFORMANCE_TEMPLATE",
-        "CONFORMANCE_TEMPLATE_PERSISTENT",
-        "CONFORMANCE_TEMPLATE_SOLO",
-        "CONFORMANCE_REPORT_DIR",
-    ] {
-        cmd.env_remove(name);
-    }
+    isolated(&mut cmd);
     cmd
 }
 
 fn run(args: &[&str], report_dir: &Path) -> Output {
     command(args, report_dir).output().expect("the binary runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn report(dir: &Path) -> Value {
-    let bytes = std::fs::read(dir.join("report.json")).expect("report.json is written");
-    serde_json::from_slice(&bytes).expect("report.json is JSON")
 }
 
 /// `serve --rate-limit N`, killed when dropped.
@@ -125,7 +101,7 @@ fn the_catalog_passes_against_a_reference_that_throttles() {
     let served = Served::start(80);
     let dir = tempfile::tempdir().expect("tmp");
     let out = run(&["--target", &served.url, "--jobs", "16"], dir.path());
-    let doc = report(dir.path());
+    let doc = read_report(dir.path());
     let (retries, _) = assert_all_pass_with_retries_accounted(&doc, &out);
     assert!(retries > 0, "the limit never throttled: {}", doc["summary"]);
 }
@@ -149,7 +125,7 @@ fn a_limit_that_throttles_most_requests_is_passed_without_running_out_of_retries
         ],
         dir.path(),
     );
-    let doc = report(dir.path());
+    let doc = read_report(dir.path());
     let (retries, exchanges) = assert_all_pass_with_retries_accounted(&doc, &out);
     assert_eq!(doc["summary"]["total"], 4, "{}", doc["summary"]);
     // Most requests were throttled once: about as many retries as first attempts.
@@ -211,7 +187,7 @@ async fn the_catalog_passes_when_every_request_is_throttled_once() {
     let out = tokio::task::spawn_blocking(move || run(&["--target", &url], &path))
         .await
         .expect("the run ends");
-    let doc = report(dir.path());
+    let doc = read_report(dir.path());
     let (retries, exchanges) = assert_all_pass_with_retries_accounted(&doc, &out);
     // Every request was throttled once: about half the exchanges are retries.
     assert!(
@@ -229,7 +205,7 @@ fn rate_keeps_a_limited_server_from_throttling() {
     args.extend(selection);
     // At full speed the limit throttles these cases' requests…
     let out = run(&args, dir.path());
-    let doc = report(dir.path());
+    let doc = read_report(dir.path());
     let (retries, _) = assert_all_pass_with_retries_accounted(&doc, &out);
     assert!(retries > 0, "{}", doc["summary"]);
     // …which, six a second over the whole run, it never does.
@@ -238,7 +214,7 @@ fn rate_keeps_a_limited_server_from_throttling() {
     let started = Instant::now();
     let out = run(&args, dir.path());
     let elapsed = started.elapsed();
-    let doc = report(dir.path());
+    let doc = read_report(dir.path());
     let (retries, exchanges) = assert_all_pass_with_retries_accounted(&doc, &out);
     assert_eq!(retries, 0, "{}", doc["summary"]);
     let least = Duration::from_secs_f64((exchanges - 1) as f64 / 6.0);
@@ -262,7 +238,7 @@ fn a_longer_retry_after_than_max_retry_wait_is_not_waited_for() {
         dir.path(),
     );
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
-    let doc = report(dir.path());
+    let doc = read_report(dir.path());
     let message = doc["cases"][0]["message"].as_str().unwrap_or_default();
     assert!(
         message.contains("(Retry-After: 1), longer than --max-retry-wait (0.5 s)"),
@@ -335,6 +311,6 @@ async fn ctrl_c_ends_a_retry_wait_at_once() {
         interrupted.elapsed()
     );
     assert_eq!(exit.code(), Some(130));
-    let doc = report(dir.path());
+    let doc = read_report(dir.path());
     assert_eq!(doc["summary"]["interrupted"], 1, "{}", doc["summary"]);
 }

@@ -8,6 +8,7 @@ use std::process::{Command, Output};
 
 use common::certs::{self, Ca};
 use common::relay::tls_front;
+use common::{isolated, text};
 use mpsd_conformance::cli::EmbeddedServer;
 
 const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
@@ -20,32 +21,11 @@ fn run(port: u16, args: &[&str], env: &[(&str, &Path)], reports: &Path) -> Outpu
         .args(args)
         .arg("--report-dir")
         .arg(reports);
-    for name in [
-        "CONFORMANCE_TARGET",
-        "CONFORMANCE_AUTH_A",
-        "CONFORMANCE_AUTH_B",
-        "SSL_CERT_FILE",
-        "SSL_CERT_DIR",
-        "HTTPS_PROXY",
-        "https_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-    ] {
-        cmd.env_remove(name);
-    }
+    isolated(&mut cmd);
     for (name, value) in env {
         cmd.env(name, value);
     }
     cmd.output().expect("the binary runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 /// The reference behind a TLS front presenting `config`'s certificate.

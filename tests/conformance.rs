@@ -26,7 +26,7 @@ use mpsd_conformance::errln;
 use mpsd_conformance::exit::Exit;
 use mpsd_conformance::plan::{fnv1a64, load, CasePlan, PlanSet, Selection};
 use mpsd_conformance::report::{
-    explain, FileInfo, Format, Redactor, ReportOptions, ReportSet, RunInfo, SuiteInfo, Transcripts,
+    explain, Format, Redactor, ReportOptions, ReportSet, RunInfo, SuiteInfo, Transcripts,
 };
 use mpsd_conformance::run::{
     not_run, preflight, prepare, probe, run_case, url_userinfo, Environment, FailOn, Outcome,
@@ -191,18 +191,7 @@ fn finish_reports(
     let mut info = RunInfo::new(
         shared.redactor.text(&shared.prepared.target_label),
         shared.prepared.embedded,
-        SuiteInfo {
-            cases: set.case_count(),
-            fingerprint: set.fingerprint.clone(),
-            files: set
-                .files
-                .iter()
-                .map(|(path, sha256)| FileInfo {
-                    path: path.clone(),
-                    sha256: sha256.clone(),
-                })
-                .collect(),
-        },
+        SuiteInfo::new(set.case_count(), &set.fingerprint, &set.files),
         serde_json::json!({ "via": "cargo test" }),
         started_at,
     );

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use common::fake;
+use common::{isolated, text};
 
 /// The conformance test binary cargo built beside this one. Cargo names no other test binary to
 /// a test, so it is found in this binary's folder: the newest `conformance-<hash>`.
@@ -34,37 +35,11 @@ fn conformance_binary() -> PathBuf {
 fn harness(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(conformance_binary());
     cmd.args(args);
-    for name in [
-        "CONFORMANCE_TARGET",
-        "CONFORMANCE_AUTH_A",
-        "CONFORMANCE_AUTH_B",
-        "CONFORMANCE_XUID_A",
-        "CONFORMANCE_XUID_B",
-        "CONFORMANCE_SCID",
-        "CONFORMANCE_TEMPLATE",
-        "CONFORMANCE_TEMPLATE_PERSISTENT",
-        "CONFORMANCE_TEMPLATE_SOLO",
-        "CONFORMANCE_REPORT_DIR",
-        "HTTP_PROXY",
-        "http_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-    ] {
-        cmd.env_remove(name);
-    }
+    isolated(&mut cmd);
     for (name, value) in env {
         cmd.env(name, value);
     }
     cmd.output().expect("the harness runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 /// The number in libtest's closing line `test result: ok. N passed; …`.

@@ -7,6 +7,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+use common::isolated;
 use mpsd_conformance::reference::Fault;
 use serde_json::Value;
 
@@ -15,13 +16,10 @@ const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
 /// A command with no CONFORMANCE_* from the caller's environment and its cache in `cache`.
 fn command(args: &[&str], cache: &Path) -> Command {
     let mut cmd = Command::new(BIN);
-    cmd.args(args)
+    isolated(&mut cmd)
+        .args(args)
         .env("XDG_CACHE_HOME", cache)
-        .env("NO_COLOR", "1")
-        .env_remove("CONFORMANCE_TARGET")
-        .env_remove("CONFORMANCE_AUTH_A")
-        .env_remove("CONFORMANCE_AUTH_B")
-        .env_remove("CONFORMANCE_REPORT_DIR");
+        .env("NO_COLOR", "1");
     cmd
 }
 

@@ -9,6 +9,7 @@ use std::process::{Command, Output};
 use std::sync::atomic::Ordering;
 
 use common::fake::{self, Behaviour};
+use common::{isolated, text};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
@@ -38,18 +39,7 @@ fn command() -> Command {
 
 /// Without the variables that would change a run.
 fn clean(mut cmd: Command) -> Command {
-    for var in [
-        "CONFORMANCE_TARGET",
-        "CONFORMANCE_AUTH_A",
-        "CONFORMANCE_AUTH_B",
-        "CONFORMANCE_XUID_A",
-        "CONFORMANCE_XUID_B",
-        "CONFORMANCE_REPORT_DIR",
-        "GITHUB_STEP_SUMMARY",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("NO_COLOR", "1");
+    isolated(&mut cmd).env("NO_COLOR", "1");
     cmd
 }
 
@@ -61,15 +51,6 @@ fn run(args: &[&str], report_dir: &Path) -> Output {
         .arg(report_dir)
         .output()
         .expect("the binary runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 fn last_line(out: &Output) -> String {

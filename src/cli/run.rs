@@ -13,8 +13,8 @@ use crate::exit::Exit;
 use crate::http::{ClientIdentity, ClientOptions, ProxyChoice, RetryPolicy, TlsOptions};
 use crate::plan::CasePlan;
 use crate::report::{
-    Baseline, Console, FileInfo, Format, Redactor, ReportOptions, ReportSet, RunInfo, SuiteInfo,
-    Transcripts, Verbosity, REDACTED,
+    Baseline, Console, Format, Redactor, ReportOptions, ReportSet, RunInfo, SuiteInfo, Transcripts,
+    Verbosity, REDACTED,
 };
 use crate::run::{
     not_run, preflight, prepare, probe, run_cases, url_userinfo, CaseResult, Environment, FailOn,
@@ -245,18 +245,7 @@ pub fn run(args: RunArgs) -> Exit {
     let mut info = RunInfo::new(
         target_label,
         prepared.embedded,
-        SuiteInfo {
-            cases: set.case_count(),
-            fingerprint: set.fingerprint.clone(),
-            files: set
-                .files
-                .iter()
-                .map(|(path, sha256)| FileInfo {
-                    path: path.clone(),
-                    sha256: sha256.clone(),
-                })
-                .collect(),
-        },
+        SuiteInfo::new(set.case_count(), &set.fingerprint, &set.files),
         options_json(&args, &redactor),
         started_at,
     );

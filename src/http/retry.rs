@@ -184,8 +184,7 @@ pub enum Interrupts {
 #[derive(Debug, Default)]
 pub struct Backoff {
     until: Mutex<Option<Instant>>,
-    /// Requests go one at a time until then.
-    serial_until: Mutex<Option<Instant>>,
+    /// Held by the request whose turn it is while requests go one at a time.
     turn: tokio::sync::Mutex<()>,
 }
 
@@ -194,9 +193,9 @@ const SERIAL_AFTER_THROTTLING: Duration = Duration::from_secs(5);
 
 impl Backoff {
     fn hold_for(&self, wait: Duration) {
+        let mut until = self.until.lock().unwrap_or_else(PoisonError::into_inner);
         let end = Instant::now() + wait;
-        extend(&self.until, end);
-        extend(&self.serial_until, end + SERIAL_AFTER_THROTTLING);
+        *until = Some(until.map_or(end, |u| u.max(end)));
     }
 
     fn remaining(&self) -> Duration {
@@ -206,20 +205,11 @@ impl Backoff {
         })
     }
 
-    /// Whether requests go one at a time now.
+    /// Whether requests go one at a time now: until a while after the last wait ended.
     fn serial(&self) -> bool {
-        let until = self
-            .serial_until
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        until.is_some_and(|u| Instant::now() < u)
+        let until = self.until.lock().unwrap_or_else(PoisonError::into_inner);
+        until.is_some_and(|u| Instant::now() < u + SERIAL_AFTER_THROTTLING)
     }
-}
-
-/// Moves `at` to `end` unless it is already later.
-fn extend(at: &Mutex<Option<Instant>>, end: Instant) {
-    let mut at = at.lock().unwrap_or_else(PoisonError::into_inner);
-    *at = Some(at.map_or(end, |u| u.max(end)));
 }
 
 impl HttpClient {

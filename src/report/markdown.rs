@@ -13,7 +13,8 @@ use super::set::Reporter;
 use super::tally::{rule_order, Tally};
 use super::transcript::transcript;
 use super::view::{
-    attention_key, columns, duration, exchange_name, facts, headline, severity_scores, without_rule,
+    attention_cells, attention_key, columns, duration, exchange_name, facts, has_details, headline,
+    severity_scores,
 };
 use crate::exchange::Redactor;
 
@@ -87,18 +88,7 @@ fn anchor_id(id: &str) -> String {
 }
 
 fn attention_row(c: &CaseReport) -> String {
-    let rule = c
-        .failures
-        .first()
-        .map(|f| f.rule.clone())
-        .unwrap_or_else(|| c.rules.join(", "));
-    let why = match c.verdict {
-        Verdict::UnexpectedPass => format!(
-            "passes, but the baseline says: {}",
-            c.baseline.as_deref().unwrap_or("")
-        ),
-        _ => without_rule(c.message.as_deref().unwrap_or_default(), &rule).to_string(),
-    };
+    let (rule, why) = attention_cells(c);
     format!(
         "| {} | {} | {} | {} | {} |\n",
         verdict_cell(c.verdict),
@@ -260,7 +250,7 @@ impl Reporter for MarkdownReporter {
             format!("{}\0{}", c.area, c.id),
             r.text(&area_row(c)).as_bytes(),
         )?;
-        if c.verdict.needs_attention() || c.verdict == Verdict::UnexpectedPass {
+        if has_details(c.verdict) {
             let key = attention_key(c.verdict, &c.id);
             self.attention
                 .push(key.clone(), r.text(&attention_row(c)).as_bytes())?;

@@ -100,6 +100,23 @@ pub struct SuiteInfo {
     pub files: Vec<FileInfo>,
 }
 
+impl SuiteInfo {
+    /// A case set's count, fingerprint and files (path, SHA-256).
+    pub fn new(cases: usize, fingerprint: &str, files: &[(String, String)]) -> SuiteInfo {
+        SuiteInfo {
+            cases,
+            fingerprint: fingerprint.to_string(),
+            files: files
+                .iter()
+                .map(|(path, sha256)| FileInfo {
+                    path: path.clone(),
+                    sha256: sha256.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FileInfo {
     pub path: String,

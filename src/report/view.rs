@@ -221,6 +221,30 @@ pub fn without_rule<'a>(message: &'a str, rule: &str) -> &'a str {
         .unwrap_or(message)
 }
 
+/// Whether a case gets a details section: everything that needs attention, and unexpected
+/// passes (their baseline entry can go).
+pub fn has_details(v: Verdict) -> bool {
+    v.needs_attention() || v == Verdict::UnexpectedPass
+}
+
+/// What the table of cases that need attention says of one: the rule (its first failure's,
+/// else the case's) and why, without repeating the rule.
+pub fn attention_cells(c: &CaseReport) -> (String, String) {
+    let rule = c
+        .failures
+        .first()
+        .map(|f| f.rule.clone())
+        .unwrap_or_else(|| c.rules.join(", "));
+    let why = match c.verdict {
+        Verdict::UnexpectedPass => format!(
+            "passes, but the baseline says: {}",
+            c.baseline.as_deref().unwrap_or("")
+        ),
+        _ => without_rule(c.message.as_deref().unwrap_or_default(), &rule).to_string(),
+    };
+    (rule, why)
+}
+
 /// Sort key of a case among the ones that need attention: gating failures first.
 pub fn attention_key(verdict: Verdict, id: &str) -> String {
     let rank = Verdict::ALL.iter().position(|v| *v == verdict).unwrap_or(9);

@@ -209,11 +209,7 @@ impl CaseRun<'_> {
             ControlFlow::Break(ending) => return (response, ControlFlow::Break(ending)),
         };
         let Some(expect) = &r.expect else {
-            let flow = if !(200..300).contains(&response.status) && !broke_globally {
-                ControlFlow::Break(set_up_refused(step, &built.data, &response))
-            } else {
-                ControlFlow::Continue(())
-            };
+            let flow = set_up_answered(step, built, &response, broke_globally);
             return (response, flow);
         };
         let (response, judged) = judged(expect, response, &self.vars).await;
@@ -305,7 +301,7 @@ impl CaseRun<'_> {
                     // Recorded, the body is cut: the next copy may read its own.
                     let exchange =
                         self.exchange(&label, built.data, Some(response), None, arrived.duration);
-                    Copy {
+                    BurstCopy {
                         index: i,
                         exchange,
                         failures: self.failures.split_off(before),
@@ -353,9 +349,9 @@ impl CaseRun<'_> {
         built: Built,
         e: TransportError,
         duration: Duration,
-    ) -> Copy {
+    ) -> BurstCopy {
         let why = format!("{label} ({} {}): {e}", built.data.method, built.path);
-        Copy {
+        BurstCopy {
             index,
             exchange: self.exchange(label, built.data, None, Some(e), duration),
             failures: Vec::new(),
@@ -381,11 +377,7 @@ impl CaseRun<'_> {
         self.failures
             .extend(global.failures.into_iter().map(|f| labelled(label, f)));
         let Some(expect) = &r.expect else {
-            let flow = if !(200..300).contains(&response.status) && !broke_globally {
-                ControlFlow::Break(set_up_refused(step, &built.data, &response))
-            } else {
-                ControlFlow::Continue(())
-            };
+            let flow = set_up_answered(step, built, &response, broke_globally);
             return (response, flow);
         };
         self.vars.set_burst_index(Some(i));
@@ -603,7 +595,7 @@ impl CaseRun<'_> {
 }
 
 /// One copy of a burst, judged and recorded.
-struct Copy {
+struct BurstCopy {
     index: usize,
     exchange: Exchange,
     failures: Vec<Failure>,
@@ -642,6 +634,21 @@ async fn judged(
             Err(RenderError::Unset(why)),
         )
     })
+}
+
+/// A set-up step's answer: anything but 2xx ends the case as an error, unless a global check
+/// already failed it (then the failure says more).
+fn set_up_answered(
+    step: &StepPlan,
+    built: &Built,
+    response: &ResponseData,
+    broke_globally: bool,
+) -> Flow {
+    if !(200..300).contains(&response.status) && !broke_globally {
+        ControlFlow::Break(set_up_refused(step, &built.data, response))
+    } else {
+        ControlFlow::Continue(())
+    }
 }
 
 fn missing_caller(who: &str) -> Ending {

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 /// The repository's case directory.
 pub fn catalog() -> PathBuf {
@@ -59,6 +60,56 @@ pub fn report_schema_errors(report: &serde_json::Value) -> Vec<String> {
         .take(10)
         .map(|e| format!("{}: {e}", e.instance_path()))
         .collect()
+}
+
+/// What in a developer's environment would change a run of the binary: the target, callers and
+/// world, where reports go, proxies and CA files. A test sees only what it sets.
+pub const ENVIRONMENT_OF_A_RUN: &[&str] = &[
+    "CONFORMANCE_TARGET",
+    "CONFORMANCE_AUTH_A",
+    "CONFORMANCE_AUTH_B",
+    "CONFORMANCE_XUID_A",
+    "CONFORMANCE_XUID_B",
+    "CONFORMANCE_SCID",
+    "CONFORMANCE_TEMPLATE",
+    "CONFORMANCE_TEMPLATE_PERSISTENT",
+    "CONFORMANCE_TEMPLATE_SOLO",
+    "CONFORMANCE_REPORT_DIR",
+    "GITHUB_STEP_SUMMARY",
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+];
+
+/// `cmd` without [`ENVIRONMENT_OF_A_RUN`].
+pub fn isolated(cmd: &mut Command) -> &mut Command {
+    for name in ENVIRONMENT_OF_A_RUN {
+        cmd.env_remove(name);
+    }
+    cmd
+}
+
+/// A finished command's exit code and output, for assertion messages.
+pub fn text(out: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// `DIR/report.json`, parsed.
+pub fn read_report(dir: &Path) -> serde_json::Value {
+    let bytes = std::fs::read(dir.join("report.json")).expect("report.json is written");
+    serde_json::from_slice(&bytes).expect("report.json is JSON")
 }
 
 /// The URL a server announces on its first stdout line (`listening on http://HOST:PORT`).

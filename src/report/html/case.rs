@@ -5,14 +5,8 @@ use crate::run::Verdict;
 
 use super::super::model::{CaseReport, ExchangeReport, MessageReport};
 use super::super::transcript::not_sent;
-use super::super::view::{duration, exchange_name, without_rule};
+use super::super::view::{attention_cells, duration, exchange_name, has_details};
 use super::markup::{anchor, badge, class, diff, escape};
-
-/// Whether a case gets a details section: everything that needs attention, and unexpected
-/// passes (their baseline entry can go).
-pub fn has_details(v: Verdict) -> bool {
-    v.needs_attention() || v == Verdict::UnexpectedPass
-}
 
 fn id_cell(c: &CaseReport) -> String {
     if has_details(c.verdict) {
@@ -42,18 +36,7 @@ pub fn area_row(c: &CaseReport) -> String {
 
 /// The case's row in the table of cases that need attention.
 pub fn attention_row(c: &CaseReport) -> String {
-    let rule = c
-        .failures
-        .first()
-        .map(|f| f.rule.clone())
-        .unwrap_or_else(|| c.rules.join(", "));
-    let why = match c.verdict {
-        Verdict::UnexpectedPass => format!(
-            "passes, but the baseline says: {}",
-            c.baseline.as_deref().unwrap_or("")
-        ),
-        _ => without_rule(c.message.as_deref().unwrap_or_default(), &rule).to_string(),
-    };
+    let (rule, why) = attention_cells(c);
     format!(
         "<tr class=\"{}\"><td>{}</td><td class=\"id\">{}</td><td class=\"sev\">{}</td><td>{}</td><td class=\"why\">{}</td></tr>\n",
         class(c.verdict),

@@ -10,8 +10,8 @@ use super::super::model::{CaseReport, RunInfo};
 use super::super::output::{AtomicFile, Spool};
 use super::super::set::Reporter;
 use super::super::tally::Tally;
-use super::super::view::attention_key;
-use super::case::{area_row, attention_row, details, has_details};
+use super::super::view::{attention_key, has_details};
+use super::case::{area_row, attention_row, details};
 use super::page;
 use crate::exchange::Redactor;
 
