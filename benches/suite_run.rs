@@ -11,9 +11,9 @@ use mpsd_conformance::case::CaseSource;
 use mpsd_conformance::cli::EmbeddedServer;
 use mpsd_conformance::plan::load;
 use mpsd_conformance::run::{
-    prepare, run_cases, Environment, FailOn, NoEvents, PrepareOptions, RunnerOptions, Target,
-    Transcripts,
+    prepare, run_cases, Environment, NoEvents, PrepareOptions, RunnerOptions, Target,
 };
+use mpsd_conformance::verdict::{FailOn, Transcripts};
 
 const ROUNDS: usize = 7;
 

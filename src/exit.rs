@@ -52,6 +52,20 @@ Exit codes:
   130  interrupted by Ctrl-C (reports still written)
   143  stopped by SIGTERM (reports still written)";
 
+impl Exit {
+    /// The exit code of `run` for what its counts conclude, as DESIGN.md pins it (2 is decided
+    /// before anything runs; which signal stopped the run is the CLI's to say).
+    pub fn of_run(conclusion: crate::verdict::Conclusion) -> Exit {
+        use crate::verdict::Conclusion;
+        match conclusion {
+            Conclusion::Interrupted => Exit::Interrupted,
+            Conclusion::NotConformant => Exit::Failed,
+            Conclusion::Inconclusive => Exit::Errored,
+            Conclusion::Conformant => Exit::Ok,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,3 +19,4 @@ pub mod plan;
 pub mod reference;
 pub mod report;
 pub mod run;
+pub mod verdict;

@@ -45,9 +45,11 @@ fn maximal() -> Value {
                                    "json": [ { "pointer": "/next", "type": "integer" } ] } ],
                     "when": [ { "status": [200], "expect": { "rule": "SH2", "invariants": ["member-list"] } } ]
                 },
-                "capture": { "etag": { "header": "etag" } }
+                "capture": { "etag": { "header": "etag" } },
+                "noReadBack": "why"
             },
-            { "request": { "method": "PUT", "path": "/x", "rawBody": "{" } },
+            { "request": { "method": "PUT", "path": "/x", "rawBody": "{",
+                           "wire": { "chunked": true, "expectContinue": true, "version": "1.1" } } },
             { "request": { "method": "PUT", "path": "/x", "paddedBody": 10 } },
             {
                 "burst": 8,
@@ -126,7 +128,7 @@ fn closed_objects_of_the_schema_list_exactly_the_model_fields() {
     };
     // Each closed object of the schema, and where the maximal case shows its fields (the union
     // of several places where fields exclude each other).
-    let pairs: [(&str, &[&str]); 12] = [
+    let pairs: [(&str, &[&str]); 13] = [
         ("/properties", &[""]),
         (
             "/$defs/step/properties",
@@ -168,6 +170,10 @@ fn closed_objects_of_the_schema_list_exactly_the_model_fields() {
             &["/steps/1/expect/body"],
         ),
         ("/$defs/jsonAssert/properties", &["/steps/1/expect/json/0"]),
+        (
+            "/$defs/request/properties/wire/properties",
+            &["/steps/2/request/wire"],
+        ),
     ];
     for (schema_ptr, doc_ptrs) in pairs {
         let mut expected = BTreeSet::new();

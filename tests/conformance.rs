@@ -29,9 +29,10 @@ use mpsd_conformance::report::{
     explain, Format, Redactor, ReportOptions, ReportSet, RunInfo, SuiteInfo, Transcripts,
 };
 use mpsd_conformance::run::{
-    not_run, preflight, prepare, probe, run_case, url_userinfo, Environment, FailOn, Outcome,
+    not_run, preflight, prepare, probe, run_case, url_userinfo, Environment, Outcome,
     PrepareOptions, Prepared, Target,
 };
+use mpsd_conformance::verdict::FailOn;
 
 /// The target and runtime, started once before the first trial (never by `--list`).
 struct Shared {

@@ -161,14 +161,32 @@ async fn unchanged_catches_a_refused_write_that_was_stored() {
     .await;
     assert_fails(&r, "B1", "ETag changed from");
     assert_fails(&r, "B1", "changeNumber grew from 1 to 2");
-    // It stops at the first step that failed: one read back, by the session's name.
+    // The oracle reads the refused write back at once, and the case stops there: the written
+    // `unchanged` steps are never reached.
     let reads: Vec<&str> = r
         .exchanges
         .iter()
         .filter(|e| e.request.method == "GET")
         .map(|e| e.step.as_str())
         .collect();
-    assert_eq!(reads, vec!["before", "step 4"], "{reads:?}");
+    assert_eq!(reads.len(), 4, "{reads:?}");
+    assert_eq!(
+        reads[..2],
+        ["s#handle (read-back R4)", "before"],
+        "{reads:?}"
+    );
+    assert!(
+        reads[2].starts_with("step 3 (unchanged mpsdc-"),
+        "{reads:?}"
+    );
+    assert!(
+        reads[3].starts_with("step 3 (unchanged handle "),
+        "{reads:?}"
+    );
+    assert!(r
+        .failures
+        .iter()
+        .all(|f| f.step.as_deref() == Some(reads[2])));
 }
 
 /// A handle to no session; a refused write that would have created one; still nothing there.
@@ -586,10 +604,15 @@ async fn header_flags_win_over_suite_body_and_caller_headers_in_steps_and_teardo
         .iter()
         .find(|f| f.is("PUT", "/handles/"))
         .expect("the join");
+    // The case's read (the oracle reads the handle back before it, with Authorization).
     let read = seen
         .iter()
-        .find(|f| f.is("GET", "/handles/"))
+        .find(|f| f.is("GET", "/session") && values(f, "authorization").is_empty())
         .expect("the read");
+    let oracle = seen
+        .iter()
+        .find(|f| f.is("GET", "/handles/") && !f.path.ends_with("/session"))
+        .expect("the oracle's read-back of the handle");
     let delete = seen
         .iter()
         .find(|f| f.is("DELETE", "/handles/"))
@@ -600,7 +623,10 @@ async fn header_flags_win_over_suite_body_and_caller_headers_in_steps_and_teardo
         "teardown made the members leave: {seen:#?}"
     );
     // Over the suite's Accept, its body Content-Type and the caller's Authorization…
-    for req in [create, delete].into_iter().chain(leaves.iter().copied()) {
+    for req in [create, delete, oracle]
+        .into_iter()
+        .chain(leaves.iter().copied())
+    {
         assert_eq!(values(req, "accept"), ["*/*"], "{req:?}");
         assert_eq!(values(req, "authorization"), [AUTH_A], "{req:?}");
     }

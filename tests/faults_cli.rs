@@ -209,12 +209,12 @@ fn mutants_reports_caught_and_surviving_faults_and_exits_by_them() {
         "--jobs",
         "2",
         "--fault",
-        "wrong-verb-404,create-answers-200",
+        "wrong-verb-404,version-old-served",
     ];
     let out = output(&args, cache.path());
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains("SURVIVED  create-answers-200"),
+        String::from_utf8_lossy(&out.stdout).contains("SURVIVED  version-old-served"),
         "{}",
         text(&out)
     );
@@ -224,11 +224,11 @@ fn mutants_reports_caught_and_surviving_faults_and_exits_by_them() {
         (Some(1), Some(2))
     );
     assert_eq!(doc["score"], 0.5);
-    let create = doc["faults"]
+    let survivor = doc["faults"]
         .as_array()
-        .and_then(|faults| faults.iter().find(|f| f["name"] == "create-answers-200"))
+        .and_then(|faults| faults.iter().find(|f| f["name"] == "version-old-served"))
         .expect("the fault is reported");
-    assert_eq!(create["caught"], false);
+    assert_eq!(survivor["caught"], false);
     // Only a measurement of the whole fault catalog is cached as a detection score.
     assert!(!cache.path().join("mpsd-conformance").exists());
 }

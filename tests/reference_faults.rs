@@ -583,6 +583,274 @@ async fn probe(fault: Fault, w: &World) -> Seen {
                 "400 application/json",
             )
         }
+        _ => layer_probe(fault, w).await,
+    }
+}
+
+/// A write's raw body to the session behind `h`, as A.
+async fn put_raw(w: &World, h: &str, body: &[u8]) -> Reply {
+    let req = Req::new("PUT", &session_path(h))
+        .set("Content-Type", b"application/json")
+        .body(body.to_vec());
+    w.send(req).await
+}
+
+/// The value of custom property `k` as the session behind `h` shows it after writing `raw`.
+async fn round_trip(w: &World, raw: &str) -> Value {
+    let h = w.joined("lobby").await;
+    let body = format!(r#"{{"properties": {{"custom": {{"k": {raw}}}}}}}"#);
+    put_raw(w, &h, body.as_bytes()).await;
+    w.get(&h).await.json()["properties"]["custom"]["k"].clone()
+}
+
+fn by_name(template: &str, name: &str) -> String {
+    format!("/serviceconfigs/{SCID}/sessionTemplates/{template}/sessions/{name}")
+}
+
+/// The faults of the layer around the handler (`reference::faulty`).
+async fn layer_probe(fault: Fault, w: &World) -> Seen {
+    let servers = json!({"servers": {"x": {}}});
+    match fault {
+        Fault::RefusedWriteBumpsVersion => {
+            let h = w.joined("lobby").await;
+            let before = w.get(&h).await.etag();
+            w.put(&h, A, servers).await.assert_refused(403);
+            seen(w.get(&h).await.etag() == before, "true", "false")
+        }
+        Fault::RefusedWriteKeepsProperties => {
+            let h = w.joined("lobby").await;
+            let body = json!({"properties": {"custom": {"k": 1}}, "servers": {"x": {}}});
+            w.put(&h, A, body).await.assert_refused(403);
+            let kept = w.get(&h).await.json()["properties"]["custom"]
+                .get("k")
+                .is_some();
+            seen(kept, "false", "true")
+        }
+        Fault::StaleWriteStored => {
+            let h = w.joined("lobby").await;
+            let stale = w.get(&h).await.etag();
+            w.put(&h, A, custom("first")).await.assert_json(200);
+            let req =
+                Req::put(&session_path(&h), custom("second")).set("If-Match", stale.as_bytes());
+            w.send(req).await.assert_json(412);
+            let stored = w.get(&h).await.json()["properties"]["custom"]
+                .get("second")
+                .is_some();
+            seen(stored, "false", "true")
+        }
+        Fault::RefusedCreateLeavesSession => {
+            let h = w.handle("lobby").await;
+            w.put(&h, A, json!({"bogus": 1})).await.assert_refused(400);
+            seen(status(&w.get(&h).await), "204", "200")
+        }
+        Fault::UnknownFieldAcceptedOnCreate => {
+            let h = w.handle("lobby").await;
+            let r = w
+                .put(&h, A, json!({"members": {"me": {}}, "bogus": 1}))
+                .await;
+            seen(status(&r), "400", "201")
+        }
+        Fault::ReadyActiveUncheckedOnCreate => {
+            let h = w.handle("lobby").await;
+            let r = w
+                .put(&h, A, me(json!({"ready": true, "active": true})))
+                .await;
+            seen(status(&r), "400", "201")
+        }
+        Fault::IndexWriteIgnoredByName => {
+            let name = w.name();
+            let h = w.handle_to("lobby", &name).await;
+            w.join(&h, A).await.assert_json(201);
+            let r = w
+                .send(Req::put(
+                    &by_name("lobby", &name),
+                    json!({"members": {"0": {}}}),
+                ))
+                .await;
+            seen(status(&r), "403", "200")
+        }
+        Fault::ReadByNameCached => {
+            let name = w.name();
+            let h = w.handle_to("lobby", &name).await;
+            w.join(&h, A).await.assert_json(201);
+            w.send(Req::get(&by_name("lobby", &name)))
+                .await
+                .assert_json(200);
+            w.put(&h, A, custom("k")).await.assert_json(200);
+            let read = w.send(Req::get(&by_name("lobby", &name))).await.json();
+            seen(
+                read["properties"]["custom"].get("k").is_some(),
+                "true",
+                "false",
+            )
+        }
+        Fault::ReadByHandleWithoutMembersInfo => {
+            let h = w.joined("lobby").await;
+            seen(
+                w.get(&h).await.json().get("membersInfo").is_some(),
+                "true",
+                "false",
+            )
+        }
+        Fault::ConstantsDroppedViaHandle => {
+            let h = w.handle("lobby").await;
+            let body = json!({"members": {"me": {}}, "constants": {"custom": {"k": 1}}});
+            let doc = w.put(&h, A, body).await.assert_json(201);
+            seen(&doc["constants"]["custom"]["k"], "1", "null")
+        }
+        Fault::TopLevelNull500 => {
+            let h = w.joined("lobby").await;
+            seen(status(&put_raw(w, &h, b"null").await), "400", "500")
+        }
+        Fault::LenientJsonLiterals => {
+            let h = w.joined("lobby").await;
+            let r = put_raw(w, &h, br#"{"properties": {"custom": {"k": NaN}}}"#).await;
+            seen(status(&r), "400", "200")
+        }
+        Fault::ReservationShorthand => {
+            let h = w.joined("lobby").await;
+            let r = w.put(&h, A, json!({"members": {"reserve_0": B}})).await;
+            seen(status(&r), "400", "200")
+        }
+        Fault::MemberSystemWrongType500 => {
+            let h = w.joined("lobby").await;
+            seen(status(&w.put(&h, A, me(json!([]))).await), "400", "500")
+        }
+        Fault::NonDecimalUserhash500 => {
+            let h = w.joined("lobby").await;
+            let req = Req::get(&session_path(&h)).set("Authorization", b"XBL3.0 x=abc;token");
+            seen(status(&w.send(req).await), "401", "500")
+        }
+        Fault::ByteOrderMark500 => {
+            let h = w.joined("lobby").await;
+            seen(
+                status(&put_raw(w, &h, b"\xef\xbb\xbf{}").await),
+                "400",
+                "500",
+            )
+        }
+        Fault::ChunkedBodyDropped => {
+            let h = w.joined("lobby").await;
+            let body = br#"{"properties": {"custom": {"k": 1}}}"#;
+            let mut request = format!(
+                "PUT {} HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\nX-Xbl-Contract-Version: 107\r\n\
+                 Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+                session_path(&h),
+                auth(A)
+            )
+            .into_bytes();
+            for chunk in body.chunks(7) {
+                request.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+                request.extend_from_slice(chunk);
+                request.extend_from_slice(b"\r\n");
+            }
+            request.extend_from_slice(b"0\r\n\r\n");
+            seen(
+                status(&support::raw(w.addr(), &request, false).await),
+                "200",
+                "400",
+            )
+        }
+        Fault::StringsLatin1 => seen(round_trip(w, "\"é\"").await, "\"é\"", "\"Ã©\""),
+        Fault::NulTruncatesStrings => seen(
+            round_trip(w, r#""a\u0000b""#).await == "a\0b",
+            "true",
+            "false",
+        ),
+        Fault::DeepNesting500 => {
+            let h = w.joined("lobby").await;
+            let deep = format!("{}{}", "[".repeat(101), "]".repeat(101));
+            let body = format!(r#"{{"properties": {{"custom": {{"k": {deep}}}}}}}"#);
+            seen(status(&put_raw(w, &h, body.as_bytes()).await), "200", "500")
+        }
+        Fault::EscapedPairsSplit => seen(
+            round_trip(w, r#""\ud83c\udfae""#).await == "\u{1f3ae}",
+            "true",
+            "false",
+        ),
+        Fault::BidiControlsStripped => seen(
+            round_trip(w, r#""a\u202eb""#).await == "a\u{202e}b",
+            "true",
+            "false",
+        ),
+        Fault::MediaTypeCaseSensitive => {
+            let h = w.joined("lobby").await;
+            let req =
+                Req::put(&session_path(&h), custom("k")).set("Content-Type", b"Application/JSON");
+            seen(status(&w.send(req).await), "200", "415")
+        }
+        Fault::LastContractHeaderWins => {
+            let h = w.joined("lobby").await;
+            let req = Req::get(&session_path(&h))
+                .set("X-Xbl-Contract-Version", b"104")
+                .add("X-Xbl-Contract-Version", b"107");
+            seen(status(&w.send(req).await), "400", "200")
+        }
+        Fault::ExpectContinueRefused => {
+            let h = w.joined("lobby").await;
+            let req = Req::put(&session_path(&h), custom("k")).set("Expect", b"100-continue");
+            let mut stream = tokio::net::TcpStream::connect(w.addr())
+                .await
+                .expect("connect");
+            stream.write_all(&req.bytes()).await.expect("send");
+            let mut received = Vec::new();
+            tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut received)
+                .await
+                .expect("read");
+            // An interim 100 Continue may come first: the answer is the last head.
+            let last = received
+                .windows(9)
+                .rposition(|w| w == b"HTTP/1.1 ")
+                .unwrap_or(0);
+            let reply = support::parse_reply(&received[last..], false).expect("an answer");
+            seen(status(&reply), "200", "417")
+        }
+        Fault::Http10Refused => {
+            let h = w.joined("lobby").await;
+            let request = format!(
+                "GET {} HTTP/1.0\r\nHost: x\r\nAuthorization: {}\r\nX-Xbl-Contract-Version: 107\r\n\r\n",
+                session_path(&h),
+                auth(A)
+            );
+            seen(
+                status(&support::raw(w.addr(), request.as_bytes(), false).await),
+                "200",
+                "505",
+            )
+        }
+        Fault::InviteReadWithoutInvitedXuid => {
+            let h = w.handle("lobby").await;
+            let doc = w.send(Req::get(&format!("/handles/{h}"))).await.json();
+            seen(doc.get("invitedXuid").is_some(), "true", "false")
+        }
+        Fault::DeletedSessionServedByHandle => {
+            let h = w.joined("lobby").await;
+            w.get(&h).await.assert_json(200);
+            assert_eq!(w.put(&h, A, leave()).await.status, 204);
+            seen(status(&w.get(&h).await), "204", "200")
+        }
+        Fault::EmptyPersistentHiddenByName => {
+            let name = w.name();
+            let h = w.handle_to("persistent", &name).await;
+            w.join(&h, A).await.assert_json(201);
+            w.put(&h, A, leave()).await.assert_json(200);
+            seen(
+                status(&w.send(Req::get(&by_name("persistent", &name))).await),
+                "200",
+                "204",
+            )
+        }
+        Fault::TwoAuthorizations500 => {
+            let h = w.joined("lobby").await;
+            let req = Req::get(&session_path(&h)).add("Authorization", auth(B).as_bytes());
+            seen(status(&w.send(req).await), "400", "500")
+        }
+        Fault::NewerContract500 => {
+            let h = w.joined("lobby").await;
+            let req = Req::get(&session_path(&h)).set("X-Xbl-Contract-Version", b"108");
+            seen(status(&w.send(req).await), "406", "500")
+        }
+        other => unreachable!("{other} is probed above"),
     }
 }
 

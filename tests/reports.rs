@@ -142,7 +142,8 @@ fn a_write_that_fails_after_the_run_is_said_exits_2_and_leaves_no_temporary_file
     assert!(stderr.contains("failed to write"), "{}", text(&out));
     // The run is not lost: the console still tells it.
     assert!(
-        last_line(&out).starts_with("0 passed, 13 failed"),
+        // Every case's 500 gates (O13), the may case's included.
+        last_line(&out).starts_with("0 passed, 14 failed"),
         "{}",
         text(&out)
     );
@@ -174,7 +175,9 @@ fn a_write_that_fails_after_the_run_is_said_exits_2_and_leaves_no_temporary_file
 /// same way, warnings included.
 #[test]
 fn the_console_and_every_report_agree_on_the_counts() {
-    let target = fake::start(Behaviour::Error500);
+    // Must cases fail (auth-missing-403), should ones too (xuid-unchecked): under --fail-on must
+    // those are warnings; the may case passes.
+    let (_server, target) = reference_with("auth-missing-403,xuid-unchecked");
     for fail_on in ["should", "must"] {
         let dir = tempfile::tempdir().expect("tmp");
         let mut args = vec!["--target", &target, "--fail-on", fail_on];
@@ -185,8 +188,8 @@ fn the_console_and_every_report_agree_on_the_counts() {
         assert_valid(&doc);
         let s = &doc["summary"];
         let (failed, warnings) = match fail_on {
-            "should" => (15, 1),
-            _ => (13, 3),
+            "should" => (7, 0),
+            _ => (5, 2),
         };
         assert_eq!(
             (count(s, "total"), count(s, "failed"), count(s, "warnings")),
@@ -195,7 +198,7 @@ fn the_console_and_every_report_agree_on_the_counts() {
         );
         let line = last_line(&out);
         let expected = format!(
-            "0 passed, {failed} failed, 0 errored, 0 skipped, {warnings} warning{}, 0 interrupted in ",
+            "9 passed, {failed} failed, 0 errored, 0 skipped, {warnings} warning{}, 0 interrupted in ",
             if warnings == 1 { "" } else { "s" }
         );
         assert!(line.starts_with(&expected), "{line}\n{expected}");
@@ -207,19 +210,20 @@ fn the_console_and_every_report_agree_on_the_counts() {
             (16, failed as usize, 0, warnings as usize)
         );
         // A warning is skipped, with a message that says why.
-        let may = junit
+        let should = junit
             .test_suites
             .iter()
             .flat_map(|s| &s.test_cases)
-            .find(|c| c.name.as_str() == "auth/two-headers")
-            .expect("the may case");
-        match &may.status {
-            quick_junit::TestCaseStatus::Skipped { message, .. } => assert!(
+            .find(|c| c.name.as_str() == "body/xuid-mismatch::stranger")
+            .expect("the should case");
+        match (&should.status, fail_on) {
+            (quick_junit::TestCaseStatus::Skipped { message, .. }, "must") => assert!(
                 message
                     .as_ref()
-                    .is_some_and(|m| m.as_str().starts_with("warning: a may failure")),
+                    .is_some_and(|m| m.as_str().starts_with("warning:")),
                 "{message:?}"
             ),
+            (quick_junit::TestCaseStatus::NonSuccess { .. }, "should") => {}
             other => panic!("{other:?}"),
         }
 
@@ -237,9 +241,33 @@ fn the_console_and_every_report_agree_on_the_counts() {
                 .and_then(|t| t.parse().ok())
         };
         assert_eq!(card("failed"), Some(failed));
-        assert_eq!(card("warning"), Some(warnings));
+        // A verdict no case got has no card.
+        assert_eq!(card("warning").unwrap_or(0), warnings);
         assert_eq!(card("cases"), Some(16));
     }
+}
+
+/// Kills a server when the test ends.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The reference (`serve`) with `faults` planted, and its URL.
+fn reference_with(faults: &str) -> (Server, String) {
+    let child = clean(Command::new(BIN))
+        .args(["serve", "--addr", "127.0.0.1:0", "--fault", faults])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let mut server = Server(child);
+    let url = common::announced_url(&mut server.0);
+    (server, url)
 }
 
 /// The page as XML (it is written to be both): a strict check of its structure.
@@ -400,7 +428,7 @@ fn the_markdown_report_goes_to_the_step_summary_too() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let md = std::fs::read_to_string(dir.path().join("out/report.md")).expect("md");
     assert!(
-        md.starts_with("# ❌ Not conformant: 15 gating failures"),
+        md.starts_with("# ❌ Not conformant: 16 gating failures"),
         "{md}"
     );
     for part in [
@@ -436,11 +464,11 @@ fn a_baseline_excuses_known_failures_and_tells_of_unexpected_passes() {
         text(&out)
     );
     let known = json(&baseline);
-    assert_eq!(known["format"], "mpsd-conformance-baseline/1");
+    assert_eq!(known["format"], "mpsd-conformance-baseline/2");
     let listed = known["cases"].as_object().expect("cases");
-    // Gating failures only: the may case's warning is not listed.
-    assert_eq!(listed.len(), 15, "{known}");
-    assert!(!listed.contains_key("auth/two-headers"));
+    // Every gating failure: a 500 gates in the may case too (O13).
+    assert_eq!(listed.len(), 16, "{known}");
+    assert_eq!(listed["auth/two-headers"]["expected"], "fail");
 
     let with = [
         args.clone(),
@@ -454,11 +482,11 @@ fn a_baseline_excuses_known_failures_and_tells_of_unexpected_passes() {
     let s = &doc["summary"];
     assert_eq!(
         (count(s, "failed"), count(s, "expected_failures")),
-        (0, 15),
+        (0, 16),
         "{s}"
     );
     assert!(
-        last_line(&out).contains(", 15 expected failures, 0 unexpected passes in "),
+        last_line(&out).contains(", 16 expected failures, 0 unexpected passes in "),
         "{}",
         text(&out)
     );
@@ -477,8 +505,11 @@ fn a_baseline_excuses_known_failures_and_tells_of_unexpected_passes() {
     assert!(junit.contains("expected failure (baseline:"), "{junit}");
 
     // Against the reference they pass: unexpected passes, reported, not gating. An entry for a
-    // case that does not exist is a warning.
-    let mut stale: serde_json::Map<String, Value> = listed.clone();
+    // case that does not exist is a warning. (A version 1 baseline, failures only, still reads.)
+    let mut stale: serde_json::Map<String, Value> = listed
+        .iter()
+        .map(|(id, entry)| (id.clone(), entry["reason"].clone()))
+        .collect();
     stale.insert("auth/no-such-case".into(), "gone".into());
     std::fs::write(
         &baseline,
@@ -502,12 +533,12 @@ fn a_baseline_excuses_known_failures_and_tells_of_unexpected_passes() {
     let s = json(&dir.path().join("third/report.json"))["summary"].clone();
     assert_eq!(
         (count(&s, "passed"), count(&s, "unexpected_passes")),
-        (14, 13),
+        (14, 14),
         "{s}"
     );
     let html = std::fs::read_to_string(dir.path().join("third/report.html")).expect("html");
     assert!(
-        html.contains("Unexpected pass <span class=\"pill\">13</span>"),
+        html.contains("Unexpected pass <span class=\"pill\">14</span>"),
         "shown apart"
     );
 

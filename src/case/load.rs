@@ -52,7 +52,7 @@ pub struct Read {
 }
 
 /// The files at the top of a case directory that are not cases.
-const TOP_FILES: &[&str] = &["suite.json", "rules.json", "case.schema.json"];
+const TOP_FILES: &[&str] = &["suite.json", "rules.json", "case.schema.json", "model.json"];
 
 /// Whether a file of the set is a case file: inside an area folder, `.json`, not a schema.
 pub fn is_case_file(path: &str) -> bool {
@@ -83,8 +83,8 @@ pub fn read(source: &CaseSource) -> Read {
                 message:
                     "not part of a case set, yet it would count in the fingerprint: case files \
                           live in area folders (`<area>/<name>.json`), response schemas in \
-                          `schemas/` (`.json`); the top holds only suite.json, rules.json and \
-                          case.schema.json"
+                          `schemas/` (`.json`); the top holds only suite.json, rules.json, \
+                          case.schema.json and model.json"
                         .into(),
             });
         }

@@ -5,6 +5,7 @@ mod de;
 mod dupes;
 mod error;
 mod fingerprint;
+pub mod generate;
 mod hex;
 mod load;
 mod model;

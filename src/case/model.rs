@@ -126,6 +126,14 @@ pub struct Step {
     /// Run the step only if an earlier request step got one of these statuses.
     #[serde(default, rename = "onlyIf", skip_serializing_if = "Option::is_none")]
     pub only_if: Option<OnlyIf>,
+    /// Why the oracle must not read this request step's write back (where a read-back cannot
+    /// apply); absent, it does.
+    #[serde(
+        default,
+        rename = "noReadBack",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub no_read_back: Option<String>,
 }
 
 /// The guard of a step: an earlier request step (by name) answered one of `status`.
@@ -170,6 +178,28 @@ pub struct RequestSpec {
         skip_serializing_if = "Option::is_none"
     )]
     pub padded_body: Option<usize>,
+    /// Written byte for byte: header names as written, the body framed as said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wire: Option<WireSpec>,
+}
+
+/// How a request is written on the wire (`wire`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct WireSpec {
+    /// The body in chunks, without Content-Length.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub chunked: bool,
+    /// `Expect: 100-continue`.
+    #[serde(
+        default,
+        rename = "expectContinue",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
+    pub expect_continue: bool,
+    /// `1.0` or `1.1` (the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 /// A request header's value: a string sets it, a list sends it once per item, `null` removes a

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use crate::exchange::ResponseData;
+use crate::exchange::{same_path, ResponseData};
 use crate::plan::{
     BodyCheck, Env, ExpectPlan, HeaderCheck, JsonCheck, JsonType, Pattern, RenderError,
 };
@@ -267,42 +267,6 @@ pub fn media_type(value: &str) -> &str {
     value.split(';').next().unwrap_or("").trim()
 }
 
-/// O14: the value is the path, or an absolute URL whose path is it; case-insensitive after
-/// percent-decoding.
-fn same_path(value: &str, path: &str) -> bool {
-    let norm = |s: &str| percent_decode(s).to_lowercase();
-    let value = norm(value);
-    let path = norm(path);
-    if value == path {
-        return true;
-    }
-    // An absolute URL: scheme://authority/path — compare the path part.
-    match value.split_once("://") {
-        Some((_, rest)) => rest.find('/').map(|i| &rest[i..]) == Some(path.as_str()),
-        None => false,
-    }
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hi = (bytes[i + 1] as char).to_digit(16);
-            let lo = (bytes[i + 2] as char).to_digit(16);
-            if let (Some(hi), Some(lo)) = (hi, lo) {
-                out.push((hi * 16 + lo) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 fn body(b: &BodyCheck, response: &ResponseData, out: &mut Vec<Failure>) {
     let rule = &b.rule;
     let blank = response.body.iter().all(u8::is_ascii_whitespace);
@@ -323,38 +287,7 @@ fn body(b: &BodyCheck, response: &ResponseData, out: &mut Vec<Failure>) {
         _ => {}
     }
     if let Some(schema) = &b.schema {
-        let name = &schema.name;
-        match response.json() {
-            None => out.push(
-                Failure::new(
-                    rule,
-                    format!("body matches schemas/{name}"),
-                    "the body is not JSON",
-                )
-                .with_diff(body_excerpt(response)),
-            ),
-            Some(doc) => {
-                let errors = super::schemas::errors(&schema.validator, doc);
-                if !errors.is_empty() {
-                    let listed = errors
-                        .iter()
-                        .take(10)
-                        .map(|e| format!("  {e}"))
-                        .collect::<Vec<_>>();
-                    out.push(
-                        Failure::new(
-                            rule,
-                            format!("body matches schemas/{name}"),
-                            format!(
-                                "the body breaks schemas/{name} in {} place(s)",
-                                errors.len()
-                            ),
-                        )
-                        .with_diff(Some(listed.join("\n"))),
-                    );
-                }
-            }
-        }
+        out.extend(super::shape::schema_failure(rule, schema, response));
     }
 }
 
@@ -736,12 +669,5 @@ pub(super) mod tests {
                 .any(|f| f.message.contains("does not match /^[0-9a-f]{4}$/")),
             "{f:?}"
         );
-    }
-
-    #[test]
-    fn percent_decoding_handles_edges() {
-        assert_eq!(percent_decode("a%2Fb%"), "a/b%");
-        assert_eq!(percent_decode("%7b%7D"), "{}");
-        assert_eq!(percent_decode("%zz"), "%zz");
     }
 }

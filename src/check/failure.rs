@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::case::Severity;
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Failure {
     /// The contract rule the expectation enforces.
@@ -14,6 +16,9 @@ pub struct Failure {
     pub diff: Option<String>,
     /// The label of the step whose exchange broke it; the runner sets it.
     pub step: Option<String>,
+    /// A failure of the oracle that runs on every exchange (global checks, set-up outcomes,
+    /// read-backs): it gates with its own rule's severity, whatever the case's.
+    pub gates_as: Option<Severity>,
 }
 
 impl Failure {
@@ -24,7 +29,14 @@ impl Failure {
             message: message.into(),
             diff: None,
             step: None,
+            gates_as: None,
         }
+    }
+
+    /// The same failure, gating as `severity` (its rule's) whatever the case's severity.
+    pub fn gating_as(mut self, severity: Severity) -> Failure {
+        self.gates_as = Some(severity);
+        self
     }
 
     /// The same failure, said of the exchange of step `label`.

@@ -2,7 +2,7 @@
 
 use crate::exit::Exit;
 use crate::report::{comparison, merge as merge_reports, write_comparison, ReportOptions};
-use crate::run::FailOn;
+use crate::verdict::FailOn;
 use crate::{errln, outln};
 
 use super::{CompareArgs, MergeArgs};

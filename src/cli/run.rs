@@ -17,9 +17,10 @@ use crate::report::{
     Verbosity, REDACTED,
 };
 use crate::run::{
-    not_run, preflight, prepare, probe, run_cases, url_userinfo, CaseResult, Environment, FailOn,
-    Outcome, PreflightError, PrepareOptions, RunnerOptions, Target,
+    not_run, preflight, prepare, probe, run_cases, url_userinfo, CaseResult, Environment, Outcome,
+    PreflightError, PrepareOptions, RunnerOptions, Target,
 };
+use crate::verdict::FailOn;
 use crate::{errln, outln};
 
 use super::common::load_cases;
@@ -226,7 +227,7 @@ pub fn run(args: RunArgs) -> Exit {
             jobs: args.jobs as usize,
             fail_fast: args.fail_fast,
             fail_on,
-            baseline: Arc::new(baseline.ids()),
+            baseline: Arc::new(baseline.expected()),
             transcripts: transcripts(&args).or(console_needs),
         };
         // The counts come back too, but the console has them already.
@@ -263,7 +264,7 @@ pub fn run(args: RunArgs) -> Exit {
         Some(signal) => signal.exit(),
         None if !written.errors.is_empty() => Exit::Usage,
         None if args.reports.write_baseline.is_some() => Exit::Ok,
-        None => console.summary().exit_code(),
+        None => Exit::of_run(console.summary().conclusion()),
     }
 }
 

@@ -4,11 +4,15 @@
 
 mod error;
 mod message;
+mod path;
 mod pointer;
 mod record;
 mod redact;
+mod resource;
 
 pub use error::TransportError;
-pub use message::{RequestData, ResponseData};
+pub use message::{Framing, RequestData, ResponseData};
+pub use path::{percent_decode, same_path, url_path};
 pub use record::{cut, Exchange, BODY_LIMIT};
 pub use redact::{secret_header, Redactor, REDACTED};
+pub use resource::{commit_of, is_nocommit, is_write, Commit, Resource, SessionKey};

@@ -125,6 +125,9 @@ impl HttpClient {
         request: &RequestData,
     ) -> (Result<ResponseData, TransportError>, Duration) {
         let started = self.start().await;
+        if request.framing.is_wire() {
+            return (self.send_wire(request).await, started.elapsed());
+        }
         // One timer for the whole answer: the common path pays for one.
         let exchange = async { self.head(request).await?.read().await };
         let result = self.within_timeout(exchange).await;

@@ -8,6 +8,7 @@ mod rate;
 mod retry;
 mod tls;
 mod urls;
+mod wire;
 
 pub use client::{
     ClientOptions, Head, HttpClient, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT_SECS, USER_AGENT,

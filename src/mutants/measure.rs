@@ -11,9 +11,10 @@ use tokio::task::JoinSet;
 use crate::plan::{CasePlan, PlanSet};
 use crate::reference::{self, Config, Fault, Faults};
 use crate::run::{
-    prepare, run_cases, CaseResult, Environment, Event, EventSink, FailOn, PrepareOptions,
-    RunnerOptions, Target, Transcripts,
+    prepare, run_cases, CaseResult, Environment, Event, EventSink, PrepareOptions, RunnerOptions,
+    Target,
 };
+use crate::verdict::{FailOn, Transcripts};
 
 use super::error::MutantsError;
 use super::verdict::{FaultVerdict, UncleanCase};

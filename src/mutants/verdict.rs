@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use crate::reference::Fault;
-use crate::run::{CaseResult, FailOn, Outcome};
+use crate::run::{CaseResult, Outcome};
+use crate::verdict::FailOn;
 
 /// A case that failed against a faulty server.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -103,7 +104,7 @@ mod tests {
             failures: rules.iter().map(|r| Failure::new(r, "e", "m")).collect(),
             exchanges: vec![],
             duration: Duration::ZERO,
-            in_baseline: false,
+            baseline: None,
             retries: 0,
         }
     }

@@ -38,6 +38,8 @@ pub(super) enum Action {
         captures: BTreeMap<String, Capture>,
         /// Sent this many times at once.
         burst: Option<u16>,
+        /// Whether the oracle reads its write back (`noReadBack` says why not).
+        read_back: bool,
     },
     /// A `GET` whose answer is recorded in the step's namespace (`path`, `status`, `etag`,
     /// `changeNumber`).
@@ -157,11 +159,24 @@ pub(super) fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, F
                     Namespace::Vars(step.capture.keys().cloned().collect()),
                 );
             }
+            if let Some(why) = &step.no_read_back {
+                let problem = if step.expect.is_none() {
+                    Some("`noReadBack` is for a judged step (one with `expect`): set-up steps are not read back")
+                } else if why.trim().is_empty() {
+                    Some("`noReadBack` says why a read-back cannot apply here")
+                } else {
+                    None
+                };
+                if let Some(problem) = problem {
+                    return Err((format!("{pointer}/noReadBack"), problem.into()));
+                }
+            }
             out.push(flat(Action::Request {
                 request: Box::new(request.clone()),
                 expect: step.expect.clone().map(Box::new),
                 captures: step.capture.clone(),
                 burst: step.burst,
+                read_back: step.no_read_back.is_none(),
             }));
         } else if let Some(path) = &step.snapshot {
             if let Some(name) = &step.name {
@@ -395,6 +410,7 @@ fn fixture_step(
             expect: None,
             captures: step.capture.clone(),
             burst: None,
+            read_back: true,
         },
     })
 }

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::case::{case_files, read, read_case, CaseSource, LoadError, Problem, Rule, Suite};
+use crate::case::{
+    case_files, generate, read, read_case, CaseSource, LoadError, Problem, Rule, Suite,
+};
 
 use super::case::CasePlan;
 use super::compile::{header_name, header_value, Compiler, Context};
@@ -29,6 +31,9 @@ pub struct PlanSet {
     pub file_count: usize,
     /// Every case (a file, or each of its variants), sorted by id.
     pub cases: Vec<Arc<CasePlan>>,
+    /// The response schemas of `schemas/`, compiled, by file name: the oracle judges every
+    /// session and handle answer by them.
+    pub schemas: BTreeMap<String, SchemaRef>,
 }
 
 impl PlanSet {
@@ -72,6 +77,20 @@ pub fn load(source: &CaseSource, only: Option<&BTreeSet<String>>) -> Result<Plan
             }
         }
     }
+    // The cases the request model generates, compiled like written ones.
+    if let Some(model) = source.file(generate::MODEL_FILE) {
+        let shown = source.display_path(generate::MODEL_FILE);
+        let wanted = only.map(|o| move |id: &str| o.contains(&format!("{id}.json")));
+        let wanted = wanted.as_ref().map(|w| w as &dyn Fn(&str) -> bool);
+        let (generated, found) = generate::generate(&shown, &model.bytes, &set.rules, wanted);
+        problems.extend(found);
+        for case in generated {
+            match compiler.file(&case) {
+                Ok(plans) => cases.extend(plans.into_iter().map(Arc::new)),
+                Err(more) => problems.extend(more),
+            }
+        }
+    }
     drop(compiler);
     if !problems.is_empty() {
         return Err(LoadError::Invalid(problems));
@@ -86,6 +105,10 @@ pub fn load(source: &CaseSource, only: Option<&BTreeSet<String>>) -> Result<Plan
         rules: set.rules,
         rule_order: set.rule_order,
         cases,
+        schemas: schemas
+            .into_iter()
+            .filter_map(|(name, schema)| schema.map(|s| (name, s)))
+            .collect(),
     })
 }
 

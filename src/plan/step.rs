@@ -6,6 +6,7 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use crate::case::StatusSet;
+use crate::exchange::Framing;
 
 use super::expect::{ExpectPlan, Rule};
 use super::template::{TValue, Text};
@@ -56,6 +57,9 @@ pub struct RequestStep {
     pub burst: Option<u16>,
     /// Where its status is kept for `onlyIf` (named request steps of the case).
     pub status_slot: Option<usize>,
+    /// Whether the oracle follows the step's write through with reads (a case opts out with
+    /// `noReadBack`, saying why).
+    pub read_back: bool,
 }
 
 /// The slots a snapshot records: `path`, `status`, and on 200 `etag` and `changeNumber`.
@@ -117,6 +121,8 @@ pub struct RequestPlan {
     pub body: BodyPlan,
     /// Whether an accepted write of this body joins someone (teardown makes them leave).
     pub joins: Joins,
+    /// How it goes on the wire, when the case says (`wire`).
+    pub framing: Framing,
 }
 
 impl RequestPlan {

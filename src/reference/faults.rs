@@ -199,6 +199,79 @@ catalog! {
         "an invite handle without invitedXuid is created instead of refused with 400";
     BadRequestJsonBody = "bad-request-json-body", ["SH4", "O7"],
         "400 answers carry a JSON error object instead of a text/plain message";
+
+    // The faults below live in a layer around the handler (`faulty`): each rewrites a request on
+    // its way in, an answer on its way out, or the store beside them, as the vendor's code around
+    // a correct core would.
+    // Refused writes that store part of their change.
+    RefusedWriteBumpsVersion = "refused-write-bumps-version", ["B4.b", "B6", "B7", "B8", "B9", "B12", "H4.c", "O6", "O8"],
+        "an audit hook bumps a session's changeNumber and ETag on every write attempt, refused ones included";
+    RefusedWriteKeepsProperties = "refused-write-keeps-properties", ["B4.b", "B7", "B8", "B9", "B12", "O6", "O8"],
+        "session properties are merged in a store call of their own before members, servers and constants are judged: a 403 or 409 keeps them";
+    StaleWriteStored = "stale-write-stored", ["H4.c", "O5"],
+        "If-Match is compared after the write is saved: a stale write gets its 412 but is stored";
+    RefusedCreateLeavesSession = "refused-create-leaves-session", ["B1", "B2", "B5", "B6", "O7", "B13"],
+        "a create inserts the session with its caller before the body is validated: a 400 leaves it behind";
+    // Rules checked on one resource or one path only.
+    UnknownFieldAcceptedOnCreate = "unknown-field-accepted-on-create", ["B1", "O7"],
+        "unknown top-level fields are refused on updates only: the create path deserializes leniently";
+    ReadyActiveUncheckedOnCreate = "ready-active-unchecked-on-create", ["B5", "O7"],
+        "ready+active is judged when a member is updated, not when a write creates the session";
+    IndexWriteIgnoredByName = "index-write-ignored-by-name", ["B7", "O8"],
+        "the by-name route drops members written by index instead of refusing them (the handle route refuses)";
+    ReadByNameCached = "read-by-name-cached", ["O16", "R5"],
+        "reads by name come from a cache that only writes by name refresh: after a write through a handle it is stale";
+    ReadByHandleWithoutMembersInfo = "read-by-handle-without-members-info", ["SH1", "SH2", "O16"],
+        "the read through a handle renders the session without membersInfo";
+    ConstantsDroppedViaHandle = "constants-dropped-via-handle", ["B9", "O6", "B13"],
+        "a create through a handle drops the body's constants: template conflicts go unseen, new keys are lost";
+    // Malformed inputs that crash or are accepted in one position.
+    TopLevelNull500 = "top-level-null-500", ["B2", "O7", "O13"],
+        "a body of `null` is read as a missing object and dereferenced: 500";
+    LenientJsonLiterals = "lenient-json-literals", ["B2", "O7"],
+        "a JSON5-style parser for JavaScript clients: NaN, Infinity, comments and trailing commas are accepted";
+    ReservationShorthand = "reservation-shorthand", ["B6", "O7"],
+        "a reservation written as a bare string is taken as the reserved xuid instead of refused";
+    MemberSystemWrongType500 = "member-system-wrong-type-500", ["B1", "O7", "O13"],
+        "members.me.properties.system that is not an object fails deep in the merge: 500";
+    NonDecimalUserhash500 = "non-decimal-userhash-500", ["H2", "O13"],
+        "a userhash that is not decimal fails the xuid parse unhandled: 500";
+    ByteOrderMark500 = "byte-order-mark-500", ["B2", "O13"],
+        "a body that starts with a UTF-8 byte order mark fails the decoder unhandled: 500";
+    ChunkedBodyDropped = "chunked-body-dropped", ["H6"],
+        "the body is read by Content-Length only: a chunked body arrives empty and is refused";
+    // Encodings.
+    StringsLatin1 = "strings-latin1", ["B13"],
+        "strings are stored through a Latin-1 column: non-ASCII text reads back mangled";
+    NulTruncatesStrings = "nul-truncates-strings", ["B13"],
+        "strings are stored as C strings: a NUL cuts them";
+    DeepNesting500 = "deep-nesting-500", ["B13", "O13"],
+        "a recursive copy of custom values overflows its depth guard at 100 levels: 500";
+    EscapedPairsSplit = "escaped-pairs-split", ["B13"],
+        "a hand-written unescape decodes each \\u escape alone: an escaped surrogate pair becomes two U+FFFD";
+    BidiControlsStripped = "bidi-controls-stripped", ["B13"],
+        "a sanitizer strips bidirectional control characters from every string";
+    // Header forms and framing.
+    MediaTypeCaseSensitive = "media-type-case-sensitive", ["H5", "H3"],
+        "the media type is compared case-sensitively: `Application/JSON` gets 415";
+    LastContractHeaderWins = "last-contract-header-wins", ["H1.d", "O7"],
+        "of two X-Xbl-Contract-Version headers the last is taken, instead of refusing differing ones";
+    ExpectContinueRefused = "expect-continue-refused", ["H6"],
+        "a request with Expect: 100-continue is refused with 417";
+    Http10Refused = "http10-refused", ["H6"],
+        "an HTTP/1.0 request is refused with 505";
+    // Handles and sessions after deletes, across templates.
+    InviteReadWithoutInvitedXuid = "invite-read-without-invited-xuid", ["R4", "SH3"],
+        "a handle read back renders an invite as an activity handle: invitedXuid is missing";
+    DeletedSessionServedByHandle = "deleted-session-served-by-handle", ["O16", "O3", "R2"],
+        "reads through a handle come from a cache that a delete (the last leave) does not clear";
+    EmptyPersistentHiddenByName = "empty-persistent-hidden-by-name", ["O17", "O16", "R5"],
+        "a read by name answers 204 for a kept session that has no members";
+    // A 500 where only `may` cases look.
+    TwoAuthorizations500 = "two-authorizations-500", ["H2", "O13"],
+        "two Authorization headers reach a map insert that panics: 500";
+    NewerContract500 = "newer-contract-500", ["H1.e", "O13"],
+        "a contract version above 107 indexes past a table of supported versions: 500";
 }
 
 impl Fault {

@@ -8,6 +8,7 @@ mod connection;
 mod dispatch;
 mod errors;
 mod faults;
+mod faulty;
 mod handle_id;
 mod handles;
 mod headers;

@@ -16,6 +16,7 @@ use super::config::Config;
 use super::connection::{self, Settings};
 use super::dispatch::{dispatch, App, AppState};
 use super::faults::{self, Fault};
+use super::faulty;
 use super::rate_limit::{self, RateLimiter};
 use super::{inflight, padding, store::Store};
 
@@ -31,7 +32,13 @@ pub fn app(config: Config) -> Router {
         store: Store::default(),
         faults: config.faults,
     });
-    let mut router = Router::new().fallback(dispatch).with_state(state);
+    let mut router = Router::new()
+        .fallback(dispatch)
+        .with_state(Arc::clone(&state));
+    if faulty::planted(config.faults) {
+        let layer = Arc::new(faulty::Faulty::new(state));
+        router = router.layer(from_fn_with_state(layer, faulty::layer));
+    }
     // A fault in a limiter switches the limiter on, so that there is something to break.
     let rate_limit = config.rate_limit.or_else(|| {
         let on = config.faults.has(Fault::RateLimitWithoutRetryAfter);

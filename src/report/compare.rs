@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::run::{Summary, Verdict};
+use crate::verdict::{Summary, Verdict};
 
 use super::compare_md::compare_markdown;
 use super::error::ReportError;

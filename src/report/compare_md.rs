@@ -1,6 +1,6 @@
 //! `compare.md`: the comparison in GitHub-flavoured Markdown.
 
-use crate::run::Verdict;
+use crate::verdict::Verdict;
 
 use super::compare::{Cell, Comparison};
 

@@ -11,7 +11,8 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 
 use crate::outln;
-use crate::run::{CaseResult, Event, EventSink, FailOn, Summary, Verdict};
+use crate::run::{CaseResult, Event, EventSink};
+use crate::verdict::{FailOn, Summary, Verdict};
 
 use super::model::CaseReport;
 use super::terminal::Margined;

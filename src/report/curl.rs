@@ -125,6 +125,7 @@ mod tests {
                 .collect(),
             body: body.to_vec().into(),
             truncated: false,
+            framing: Default::default(),
         }
     }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use crate::run::Verdict;
+use crate::verdict::Verdict;
 
 use super::error::ReportError;
 use super::model::{CaseReport, RunInfo};

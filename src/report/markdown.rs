@@ -4,7 +4,7 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use crate::run::{Summary, Verdict};
+use crate::verdict::{Summary, Verdict};
 
 use super::error::ReportError;
 use super::model::{CaseReport, RunInfo};

@@ -22,7 +22,7 @@ mod transcript;
 mod view;
 
 pub use crate::exchange::{secret_header, Redactor, REDACTED};
-pub use crate::run::Transcripts;
+pub use crate::verdict::Transcripts;
 pub use baseline::{Baseline, BASELINE_FORMAT};
 pub use compare::{comparison, write_comparison, Comparison};
 pub use console::{Console, Verbosity};

@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use crate::case::Severity;
 use crate::exchange::Exchange;
-use crate::run::{step_of, CaseResult, FailOn, Outcome, Summary, Verdict};
+use crate::run::{step_of, CaseResult, Outcome};
+use crate::verdict::{FailOn, Summary, Verdict};
 
 use super::curl::curl_command;
 use crate::exchange::Redactor;
@@ -159,6 +160,10 @@ pub struct FailureReport {
     /// The step whose exchange broke the rule.
     #[serde(default)]
     pub step: Option<String>,
+    /// An oracle failure (global checks, set-up outcomes, read-backs) gates with its own rule's
+    /// severity, whatever the case's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gates_as: Option<Severity>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -229,6 +234,7 @@ impl CaseReport {
                     message: redactor.text(&f.message),
                     diff: f.diff.as_ref().map(|d| redactor.text(d)),
                     step: f.step.clone(),
+                    gates_as: f.gates_as,
                 })
                 .collect(),
             exchanges: if keep_exchanges {

@@ -6,7 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use crate::run::{CaseResult, Event, EventSink, FailOn, Summary, Transcripts};
+use crate::run::{CaseResult, Event, EventSink};
+use crate::verdict::{FailOn, Summary, Transcripts};
 
 use super::baseline::{Baseline, BaselineWriter};
 use super::error::ReportError;

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::case::Severity;
-use crate::run::Summary;
+use crate::verdict::Summary;
 
 use super::model::CaseReport;
 

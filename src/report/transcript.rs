@@ -1,6 +1,7 @@
 //! A case's exchanges as text, the way an HTTP client prints them (already redacted).
 
-use crate::run::{CaseResult, FailOn};
+use crate::run::CaseResult;
+use crate::verdict::FailOn;
 
 use super::model::{CaseReport, ExchangeReport, MessageReport};
 use crate::exchange::Redactor;

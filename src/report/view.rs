@@ -4,8 +4,7 @@
 use serde_json::Value;
 
 use crate::case::Severity;
-use crate::exit::Exit;
-use crate::run::{Summary, Verdict};
+use crate::verdict::{Conclusion, Summary, Verdict};
 
 use super::model::{CaseReport, ExchangeReport, RunInfo};
 use super::tally::{score, Tally};
@@ -14,16 +13,16 @@ use super::tally::{score, Tally};
 pub fn headline(s: &Summary) -> (&'static str, String) {
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    match s.exit_code() {
-        Exit::Ok if s.total == 0 => ("ok", "No case was selected".to_string()),
-        Exit::Ok => (
+    match s.conclusion() {
+        Conclusion::Conformant if s.total == 0 => ("ok", "No case was selected".to_string()),
+        Conclusion::Conformant => (
             "ok",
             format!(
                 "Conformant: every gating case passed ({})",
                 plural(s.passed, "pass", "passes")
             ),
         ),
-        Exit::Failed => (
+        Conclusion::NotConformant => (
             "bad",
             format!(
                 "Not conformant: {} gating {}",
@@ -31,14 +30,14 @@ pub fn headline(s: &Summary) -> (&'static str, String) {
                 if s.failed == 1 { "failure" } else { "failures" }
             ),
         ),
-        Exit::Errored => (
+        Conclusion::Inconclusive => (
             "warn",
             format!(
                 "Inconclusive: {} could not be judged",
                 plural(s.errored, "case", "cases")
             ),
         ),
-        _ => (
+        Conclusion::Interrupted => (
             "warn",
             format!(
                 "Interrupted: {} did not finish",

@@ -1,18 +1,24 @@
-//! Sending a burst: every copy of a request at once, each on its own task, so the server sees
+//! A burst step: every copy of a request sent at once, each on its own task, so the server sees
 //! them concurrently (for rate limits, in-flight limits, and racing `If-Match` writers).
 //!
 //! The copies are sent, and their heads awaited, all at once; their bodies are then read one at
 //! a time, each after the one before was judged and recorded (cut to 64 KiB). So a burst of 32
 //! answers of 8 MiB holds one of them, not 256 MiB.
 
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
-use crate::exchange::{RequestData, ResponseData, TransportError};
+use crate::check::{judge_tally, Failure};
+use crate::exchange::{is_write, Exchange, RequestData, ResponseData, TransportError};
 use crate::http::HttpClient;
+use crate::plan::{RequestStep, StepPlan};
+
+use super::case::{CaseRun, Ending, Flow};
+use super::request::Built;
 
 /// One copy's answer as it arrived.
 pub struct Arrived {
@@ -70,5 +76,127 @@ pub fn send_all(client: &HttpClient, requests: Vec<RequestData>) -> Burst {
     Burst {
         answers,
         _tasks: tasks,
+    }
+}
+
+/// One copy of a burst, judged and recorded.
+struct BurstCopy {
+    index: usize,
+    exchange: Exchange,
+    failures: Vec<Failure>,
+    status: Option<u16>,
+    flow: Flow,
+}
+
+impl CaseRun<'_> {
+    /// N copies of a request, sent at once. Each answer gets the global checks and the step's
+    /// expectations; `tally` counts them all. A well-formed 429/503 is judged like any answer
+    /// here: the step provokes throttling on purpose. What concurrent writes leave behind is
+    /// not known until read again: the sessions they touched are unsettled.
+    pub(super) async fn burst(&mut self, step: &StepPlan, r: &RequestStep, n: u16) -> Flow {
+        let mut built = Vec::with_capacity(usize::from(n));
+        for i in 0..usize::from(n) {
+            self.vars.set_burst_index(Some(i));
+            let b = self.build(step, &r.request);
+            self.vars.set_burst_index(None);
+            built.push(b?);
+        }
+        let mut burst = send_all(
+            &self.ctx.client,
+            built.iter().map(|b| b.data.clone()).collect(),
+        );
+        let mut built: Vec<Option<Built>> = built.into_iter().map(Some).collect();
+        // Judged and recorded as they arrive; then taken in the copies' order, as if judged in
+        // turn: what follows the first copy that ends the case is only recorded.
+        let mut copies = Vec::with_capacity(built.len());
+        loop {
+            let arrived = tokio::select! {
+                biased;
+                _ = self.ctx.interruption() => return ControlFlow::Break(Ending::Interrupted),
+                arrived = burst.next() => arrived,
+            };
+            let Some(arrived) = arrived else { break };
+            let i = arrived.index;
+            let Some(copy_built) = built.get_mut(i).and_then(Option::take) else {
+                continue;
+            };
+            let label = format!("{}[{i}]", step.label);
+            let copy = match arrived.result {
+                Ok(response) => {
+                    let status = response.status;
+                    let before = self.failures.len();
+                    let (response, flow) =
+                        self.answer(step, r, Some(i), &copy_built, response).await;
+                    self.held.observe(&copy_built, &response);
+                    if is_write(&copy_built.data.method) {
+                        self.held.unsettle(&copy_built.path);
+                    }
+                    // Recorded, the body is cut: the next copy may read its own.
+                    let exchange = self.exchange(
+                        &label,
+                        copy_built.data,
+                        Some(response),
+                        None,
+                        arrived.duration,
+                    );
+                    BurstCopy {
+                        index: i,
+                        exchange,
+                        failures: self.failures.split_off(before),
+                        status: Some(status),
+                        flow,
+                    }
+                }
+                Err(e) => self.failed_copy(i, &label, copy_built, e, arrived.duration),
+            };
+            copies.push(copy);
+            drop(arrived.turn);
+        }
+        // A copy whose sending task failed (a panic inside the client) never answered.
+        for (i, copy_built) in built.into_iter().enumerate() {
+            let Some(copy_built) = copy_built else {
+                continue;
+            };
+            let label = format!("{}[{i}]", step.label);
+            let e = TransportError::Request("the sending task failed".into());
+            copies.push(self.failed_copy(i, &label, copy_built, e, Duration::ZERO));
+        }
+        copies.sort_by_key(|c| c.index);
+        let mut statuses = Vec::with_capacity(copies.len());
+        let mut flow = ControlFlow::Continue(());
+        for copy in copies {
+            self.exchanges.push(copy.exchange);
+            if flow.is_continue() {
+                self.failures.extend(copy.failures);
+                statuses.extend(copy.status);
+                flow = copy.flow;
+            }
+        }
+        flow?;
+        if let Some(expect) = &r.expect {
+            let tallied = judge_tally(&expect.tally, &statuses);
+            self.failures
+                .extend(tallied.into_iter().map(|f| f.at_step(&step.label)));
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// A copy of a burst that got no answer: it ends the case as an error.
+    fn failed_copy(
+        &self,
+        index: usize,
+        label: &str,
+        built: Built,
+        e: TransportError,
+        duration: Duration,
+    ) -> BurstCopy {
+        let why = format!("{label} ({} {}): {e}", built.data.method, built.path);
+        BurstCopy {
+            index,
+            exchange: self.exchange(label, built.data, None, Some(e), duration),
+            failures: Vec::new(),
+            status: None,
+            flow: ControlFlow::Break(Ending::Error(why)),
+        }
     }
 }

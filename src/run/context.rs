@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use crate::exchange::Redactor;
+use crate::case::Severity;
+use crate::check::{Failure, Shapes};
+use crate::exchange::{url_path, Redactor};
 use crate::http::HttpClient;
 
 use super::headers::DefaultHeaders;
@@ -35,9 +37,28 @@ pub struct RunContext {
     pub teardown_grace: Duration,
     /// Set by --fail-fast after a gating failure: start nothing new.
     pub stopping: AtomicBool,
+    /// The severity of each rule of the case set (its basis): what an oracle failure gates as.
+    pub rule_severity: BTreeMap<String, Severity>,
+    /// The schemas every session and handle answer is held to.
+    pub shapes: Shapes,
 }
 
 impl RunContext {
+    /// The severity a failure of `rule` gates with when the oracle finds it (a rule the case set
+    /// does not list is the harness's own, and documented).
+    pub fn severity_of(&self, rule: &str) -> Severity {
+        self.rule_severity
+            .get(rule)
+            .copied()
+            .unwrap_or(Severity::Must)
+    }
+
+    /// `f`, found by the oracle: it gates with its rule's severity, whatever the case's.
+    pub fn oracle(&self, f: Failure) -> Failure {
+        let severity = self.severity_of(&f.rule);
+        f.gating_as(severity)
+    }
+
     pub fn is_interrupted(&self) -> bool {
         self.interrupt.is_interrupted()
     }
@@ -50,26 +71,5 @@ impl RunContext {
     /// Resolves once the run is interrupted: what waits and sends race against.
     pub async fn interruption(&self) {
         self.interrupt.interrupted().await
-    }
-}
-
-/// The path of an absolute URL, with its query (empty when it has none); a path stays itself.
-pub fn url_path(url: &str) -> &str {
-    match url.split_once("://") {
-        Some((_, rest)) => rest.find('/').map_or("", |i| &rest[i..]),
-        None => url,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_path_of_a_url() {
-        assert_eq!(url_path("https://host/mpsd"), "/mpsd");
-        assert_eq!(url_path("http://127.0.0.1:8080"), "");
-        assert_eq!(url_path("http://h/a/b?c=1"), "/a/b?c=1");
-        assert_eq!(url_path("/already/a/path"), "/already/a/path");
     }
 }

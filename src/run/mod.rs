@@ -2,17 +2,21 @@
 //! outcomes and exit codes, events for reporters. It executes the plans `plan` compiled, sends
 //! through `http`, judges with `check`.
 
+mod answer;
 mod burst;
 mod case;
 mod context;
 mod error;
 mod events;
+mod follow;
 mod headers;
+mod held;
 mod interrupt;
 mod outcome;
 mod preflight;
 mod prepare;
 mod probe;
+mod reads;
 mod request;
 mod retrying;
 mod runner;
@@ -26,7 +30,7 @@ pub use error::{PrepareError, SetupError};
 pub use events::{Event, EventSink, NoEvents};
 pub use headers::DefaultHeaders;
 pub use interrupt::{Interrupt, TEARDOWN_GRACE};
-pub use outcome::{exit_code, CaseResult, FailOn, Outcome, Summary, Transcripts, Verdict};
+pub use outcome::{gating_severity, CaseResult, Outcome};
 pub use preflight::{preflight, PreflightError};
 pub use prepare::{prepare, PrepareOptions, Prepared, StartedTarget, Target};
 pub use probe::probe;

@@ -175,6 +175,7 @@ async fn send(
         headers: ctx.headers.build(!body.is_empty(), Some(auth)),
         body,
         truncated: false,
+        framing: Default::default(),
     };
     let retried = send_retrying(ctx, &request, Interrupts::SendsAndWaits).await;
     let last = retried.attempts.into_iter().last().map(|a| a.result);

@@ -6,6 +6,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::check::Shapes;
 use crate::exchange::{secret_header, Redactor};
 use crate::http::{ClientOptions, HttpClient};
 use crate::plan::{credentials_of, PlanSet};
@@ -132,7 +133,7 @@ pub fn prepare(
     let run_id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
     let vars = RunVars {
         run_id,
-        base_path: super::context::url_path(&base_url).to_string(),
+        base_path: crate::exchange::url_path(&base_url).to_string(),
         world: env.world(&set.suite),
         xuids: identities
             .iter()
@@ -155,6 +156,15 @@ pub fn prepare(
         interrupt: Interrupt::new(),
         teardown_grace: options.teardown_grace,
         stopping: AtomicBool::new(false),
+        rule_severity: set
+            .rules
+            .iter()
+            .map(|(id, rule)| (id.clone(), rule.basis.severity()))
+            .collect(),
+        shapes: Shapes {
+            session: set.schemas.get("session.json").cloned(),
+            handle: set.schemas.get("handle.json").cloned(),
+        },
     };
     Ok(Prepared {
         ctx: Arc::new(ctx),

@@ -98,6 +98,7 @@ pub fn build(
             headers,
             body: body.unwrap_or_default(),
             truncated: false,
+            framing: plan.framing,
         },
         path,
     })
@@ -117,10 +118,7 @@ pub fn padded_body(size: usize) -> Vec<u8> {
 
 /// The path of a request's URL (for messages).
 pub fn path_of(data: &RequestData) -> &str {
-    match data.url.split_once("://") {
-        Some((_, rest)) => rest.find('/').map_or("", |i| &rest[i..]),
-        None => &data.url,
-    }
+    crate::exchange::url_path(&data.url)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! events as cases finish, and are dropped then: the runner keeps only the counts, so memory does
 //! not grow with the number of cases.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -14,15 +14,17 @@ use crate::plan::CasePlan;
 use super::case::run_case;
 use super::context::RunContext;
 use super::events::{Event, EventSink};
-use super::outcome::{CaseResult, FailOn, Outcome, Summary, Transcripts};
+use super::outcome::{CaseResult, Outcome};
+use crate::verdict::{Expected, FailOn, Summary, Transcripts};
 
 pub struct RunnerOptions {
     /// Cases in flight (≥ 1).
     pub jobs: usize,
     pub fail_fast: bool,
     pub fail_on: FailOn,
-    /// Ids of known failures (`--baseline`): their failures do not gate.
-    pub baseline: Arc<BTreeSet<String>>,
+    /// What the baseline (`--baseline`) expects of the cases it lists: a known failure does not
+    /// gate, nor does a known error.
+    pub baseline: Arc<BTreeMap<String, Expected>>,
     /// Which finished cases keep their exchanges for the reporters; the others' are dropped
     /// before any reporter sees them.
     pub transcripts: Transcripts,
@@ -70,7 +72,7 @@ pub async fn run_cases(
 struct Settings {
     fail_fast: bool,
     fail_on: FailOn,
-    baseline: Arc<BTreeSet<String>>,
+    baseline: Arc<BTreeMap<String, Expected>>,
     transcripts: Transcripts,
 }
 
@@ -90,7 +92,7 @@ async fn feed(
         let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
             break;
         };
-        let in_baseline = settings.baseline.contains(&case.id);
+        let in_baseline = settings.baseline.get(&case.id).copied();
         let not_started = if ctx.is_interrupted() {
             Some((Outcome::Interrupted, "interrupted before the case started"))
         } else if ctx.stopping.load(Ordering::SeqCst) {
@@ -103,7 +105,7 @@ async fn feed(
         };
         if let Some((outcome, why)) = not_started {
             let mut result = not_run(&case, outcome, why);
-            result.in_baseline = in_baseline;
+            result.baseline = in_baseline;
             drop(permit);
             let _ = tx
                 .send(Event::CaseFinished {
@@ -122,7 +124,7 @@ async fn feed(
                 })
                 .await;
             let mut result = run_case(&ctx, &case).await;
-            result.in_baseline = in_baseline;
+            result.baseline = in_baseline;
             if settings.fail_fast && result.gates(settings.fail_on) {
                 ctx.stopping.store(true, Ordering::SeqCst);
             }
@@ -155,7 +157,7 @@ pub fn not_run(case: &CasePlan, outcome: Outcome, why: &str) -> CaseResult {
         failures: vec![],
         exchanges: vec![],
         duration: std::time::Duration::ZERO,
-        in_baseline: false,
+        baseline: None,
         retries: 0,
     }
 }

@@ -6,11 +6,11 @@
 use bytes::Bytes;
 use serde_json::Value;
 
-use crate::exchange::{Exchange, RequestData, ResponseData};
+use crate::exchange::{url_path, Exchange, RequestData, ResponseData};
 use crate::http::Interrupts;
 use crate::plan::{joins_value, Joins};
 
-use super::context::{url_path, RunContext};
+use super::context::RunContext;
 use super::request::Built;
 use super::retrying::{attempt_exchanges, send_retrying};
 
@@ -130,6 +130,7 @@ fn request(
         headers: ctx.headers.build(!body.is_empty(), auth),
         body,
         truncated: false,
+        framing: Default::default(),
     }
 }
 

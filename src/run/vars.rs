@@ -79,6 +79,19 @@ impl<'a> CaseVars<'a> {
     }
 }
 
+impl CaseVars<'_> {
+    /// The fresh session names made for the case (`{{fresh.*}}`).
+    pub fn made_session_names(&self, table: &VarTable) -> Vec<String> {
+        table
+            .made
+            .iter()
+            .filter(|(_, made)| *made == Made::SessionName)
+            .filter_map(|(slot, _)| self.get(*slot).and_then(Value::as_str))
+            .map(str::to_string)
+            .collect()
+    }
+}
+
 impl<R: Borrow<RunVars>, N> Vars<R, N> {
     fn run(&self) -> &RunVars {
         self.run.borrow()

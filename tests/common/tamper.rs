@@ -198,6 +198,7 @@ async fn handle(
         headers: forward.headers.clone(),
         body: forward.body.clone().into(),
         truncated: false,
+        framing: Default::default(),
     };
     let (result, _) = client.send(&data).await;
     let mut answer = match result {

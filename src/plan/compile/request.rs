@@ -5,6 +5,7 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use crate::case::{decode_hex, HeaderValueSpec, RequestSpec, Scope};
+use crate::exchange::Framing;
 
 use super::super::step::{joins_value, BodyPlan, Caller, Joins, RequestPlan};
 use super::super::template::{Part, TValue, Text};
@@ -80,6 +81,34 @@ impl CaseCompiler<'_> {
             BodyPlan::None
         };
         let joins = joins(&body);
+        let framing = match &spec.wire {
+            None => Framing::default(),
+            Some(wire) => {
+                let http10 = match wire.version.as_deref() {
+                    None | Some("1.1") => false,
+                    Some("1.0") => true,
+                    Some(other) => {
+                        self.problem(
+                            &format!("{p}/wire/version"),
+                            format!("`{other}` is not an HTTP version a request is written in (1.0, 1.1)"),
+                        );
+                        false
+                    }
+                };
+                if wire.chunked && http10 {
+                    self.problem(
+                        &format!("{p}/wire/chunked"),
+                        "HTTP/1.0 has no chunked bodies: give `chunked` or version 1.0, not both",
+                    );
+                }
+                Framing {
+                    exact: true,
+                    chunked: wire.chunked,
+                    expect_continue: wire.expect_continue,
+                    http10,
+                }
+            }
+        };
         RequestPlan {
             method,
             path,
@@ -87,6 +116,7 @@ impl CaseCompiler<'_> {
             headers,
             body,
             joins,
+            framing,
         }
     }
 

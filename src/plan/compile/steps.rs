@@ -103,6 +103,7 @@ impl CaseCompiler<'_> {
                 expect,
                 captures,
                 burst,
+                read_back,
             } => {
                 if let Some(n) = burst {
                     if !(2..=MAX_BURST).contains(n) {
@@ -113,6 +114,12 @@ impl CaseCompiler<'_> {
                     }
                 }
                 self.in_burst = burst.is_some();
+                if burst.is_some() && request.wire.is_some() {
+                    self.problem(
+                        &format!("{p}/request/wire"),
+                        "a burst's copies go through the HTTP client: `wire` is for single requests",
+                    );
+                }
                 let names: Vec<String> = match &step.capture_ns {
                     Some(ns) => captures.keys().map(|k| format!("{ns}.{k}")).collect(),
                     None => Vec::new(),
@@ -142,6 +149,7 @@ impl CaseCompiler<'_> {
                     captures,
                     burst: *burst,
                     status_slot,
+                    read_back: *read_back,
                 })
             }
             Flat::Snapshot { request } => {
@@ -278,5 +286,6 @@ fn read(path: Text) -> RequestPlan {
         headers: Box::new([]),
         body: super::super::step::BodyPlan::None,
         joins: super::super::step::Joins::No,
+        framing: Default::default(),
     }
 }

@@ -1,7 +1,7 @@
 //! The pieces of the page that belong to one case: its row in its area's table, its row among
 //! the cases that need attention, and its details.
 
-use crate::run::Verdict;
+use crate::verdict::Verdict;
 
 use super::super::model::{CaseReport, ExchangeReport, MessageReport};
 use super::super::transcript::not_sent;

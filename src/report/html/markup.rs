@@ -1,7 +1,7 @@
 //! Escaping and the small pieces of markup every part of the page uses. The page is also
 //! well-formed XML, which is what its structure test parses.
 
-use crate::run::Verdict;
+use crate::verdict::Verdict;
 
 /// Text or attribute value, escaped; characters that XML forbids become U+FFFD.
 pub fn escape(text: &str) -> String {

@@ -1,6 +1,6 @@
 //! The parts of the page built from the run's counts: head, summary, matrix, area overview.
 
-use crate::run::{Summary, Verdict};
+use crate::verdict::{Summary, Verdict};
 
 use super::super::model::RunInfo;
 use super::super::tally::{rule_order, AreaTally, Tally};

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::run::Verdict;
+use crate::verdict::Verdict;
 
 use super::super::error::ReportError;
 use super::super::model::{CaseReport, RunInfo};
