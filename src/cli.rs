@@ -284,6 +284,10 @@ pub struct RulesArgs {
     /// JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// The request model's matrix instead: every position × class of value (or form) × resource,
+    /// with the case that checks it or why none does.
+    #[arg(long)]
+    pub coverage: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -502,3 +502,50 @@ fn rules_lists_every_rule_with_the_cases_that_check_it() {
         "{text}"
     );
 }
+
+#[test]
+fn rules_coverage_prints_the_request_models_matrix() {
+    let out = Command::new(BIN)
+        .args(["rules", "--coverage"])
+        .output()
+        .expect("runs");
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let first = stdout.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("request model: ") && first.contains(" generated, "),
+        "{first}"
+    );
+    for table in [
+        "body on R1-create, R1-update, R5-create, R5-update",
+        "headers on ",
+        "framing on ",
+        "preconditions on ",
+    ] {
+        assert!(stdout.contains(table), "no {table:?}:\n{stdout}");
+    }
+    // A cell not tried says why.
+    assert!(stdout.contains("not tried: bom (a byte order mark can only stand before the body)"));
+    let out = Command::new(BIN)
+        .args(["rules", "--coverage", "--json"])
+        .output()
+        .expect("runs");
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let cells = doc["cells"].as_array().expect("cells");
+    let cell = cells
+        .iter()
+        .find(|c| c["case"] == "generated/R1-create/properties.custom.value/emoji")
+        .expect("a generated cell");
+    assert_eq!(
+        (&cell["table"], &cell["resource"], &cell["state"]),
+        (
+            &Value::from("body"),
+            &Value::from("R1-create"),
+            &Value::from("generated")
+        )
+    );
+    assert!(cells
+        .iter()
+        .filter(|c| c["state"] == "not tried")
+        .all(|c| c["reason"].as_str().is_some_and(|r| !r.is_empty())));
+}

@@ -78,7 +78,10 @@ fn main() -> ExitCode {
     let _ = REPORT_TO.set(
         std::env::var_os("CONFORMANCE_REPORT_DIR")
             .filter(|d| !d.is_empty() && !args.list)
-            .map(|dir| report_options(dir.into(), fragment)),
+            .map(|dir| ReportOptions {
+                coverage: set.coverage.clone().into(),
+                ..report_options(dir.into(), fragment)
+            }),
     );
     let mut cases = set.cases.clone();
     if let (Some(filter), true) = (&args.filter, args.exact) {
@@ -167,6 +170,7 @@ fn report_options(dir: std::path::PathBuf, fragment: Option<String>) -> ReportOp
         fail_on: FailOn::Should,
         write_baseline: None,
         step_summary: None,
+        coverage: Default::default(),
     }
 }
 

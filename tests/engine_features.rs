@@ -730,3 +730,182 @@ async fn a_second_interrupt_cuts_teardown_short_at_once() {
     );
     assert_eq!(r.outcome, Outcome::Interrupted);
 }
+
+// --- the oracle on every exchange --------------------------------------------------------------
+
+/// Every answer loses its ETag.
+struct NoEtags;
+impl Tamper for NoEtags {
+    fn response(&self, _req: &Forward, answer: &mut Answer) {
+        answer
+            .headers
+            .retain(|(n, _)| !n.eq_ignore_ascii_case("etag"));
+    }
+}
+
+/// The whole embedded catalog, written and generated, run against `proxy` as one run.
+async fn run_catalog(proxy: &Proxy) -> Vec<CaseResult> {
+    let set = load(&CaseSource::embedded(), None).unwrap_or_else(|e| panic!("{e}"));
+    let prepared = prepare(
+        &set,
+        &Environment::default(),
+        PrepareOptions::new(Target::Url(proxy.url.clone())),
+    )
+    .expect("prepared");
+    let mut running = tokio::task::JoinSet::new();
+    let ctx = Arc::clone(&prepared.ctx);
+    let mut results = Vec::new();
+    for case in set.cases.iter().cloned() {
+        let ctx = Arc::clone(&ctx);
+        running.spawn(async move { run_case(&ctx, &case).await });
+        if running.len() >= 16 {
+            if let Some(Ok(r)) = running.join_next().await {
+                results.push(r);
+            }
+        }
+    }
+    while let Some(Ok(r)) = running.join_next().await {
+        results.push(r);
+    }
+    results
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_without_etags_fails_on_o1_and_o2_and_nothing_errors() {
+    let results = run_catalog(&target(NoEtags).await).await;
+    let errored: Vec<String> = results
+        .iter()
+        .filter(|r| r.outcome == Outcome::Error)
+        .map(|r| format!("{}: {}", r.id, r.message.as_deref().unwrap_or_default()))
+        .collect();
+    assert!(
+        errored.is_empty(),
+        "{} errored:\n{}",
+        errored.len(),
+        errored.join("\n")
+    );
+    // Every case with a session fixture fails at its create, on O2, and gates whatever its own
+    // severity.
+    let at_set_up = results
+        .iter()
+        .filter(|r| {
+            r.failures
+                .iter()
+                .any(|f| f.rule == "O2" && f.expectation.starts_with("at set-up"))
+        })
+        .count();
+    assert!(
+        at_set_up > results.len() / 2,
+        "{at_set_up} of {}",
+        results.len()
+    );
+    assert!(results
+        .iter()
+        .filter(|r| r.outcome == Outcome::Fail)
+        .all(|r| r.fails_gate(mpsd_conformance::verdict::FailOn::Should)));
+}
+
+/// A 500 for two Authorization headers, which only a `may` case sends.
+struct FailsOnTwoAuthorizations;
+impl Tamper for FailsOnTwoAuthorizations {
+    fn request(&self, req: &mut Forward) -> Option<Answer> {
+        let two = req
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+            .count()
+            > 1;
+        two.then(|| Answer::text(500, "internal error"))
+    }
+}
+
+const TWO_AUTHORIZATIONS: &str = r#"{ "$schema": "../case.schema.json", "title": "t", "rules": ["H2"], "severity": "may",
+  "mayForm": "H2/two-headers",
+  "steps": [
+    { "use": "session", "name": "s" },
+    { "request": { "method": "GET", "path": "/handles/{{s.handle}}/session",
+                   "headers": { "Authorization": ["{{auth.a}}", "{{auth.b}}"] } },
+      "expect": {} }
+  ] }"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_5xx_in_a_may_case_gates_as_o13() {
+    let may = |rules: &str| TWO_AUTHORIZATIONS.replace(r#"["H2"]"#, rules);
+    let case = may(r#"["H2"]"#);
+    assert_pass(&run(&case, &target(Honest).await).await);
+    let r = run(&case, &target(FailsOnTwoAuthorizations).await).await;
+    assert_fails(&r, "O13", "500");
+    use mpsd_conformance::verdict::{FailOn, Verdict};
+    assert_eq!(r.severity, mpsd_conformance::case::Severity::May);
+    assert_eq!(r.verdict(FailOn::Must), Verdict::Fail, "O13 is a must rule");
+}
+
+/// A handle's read renders it without the invitee.
+struct InviteReadWithoutInvitee;
+impl Tamper for InviteReadWithoutInvitee {
+    fn response(&self, req: &Forward, answer: &mut Answer) {
+        if req.method == "GET"
+            && req.path.starts_with("/handles/")
+            && !req.path.ends_with("/session")
+        {
+            if let Ok(Value::Object(mut doc)) = serde_json::from_slice::<Value>(&answer.body) {
+                doc.remove("invitedXuid");
+                answer.body = serde_json::to_vec(&doc).unwrap_or_default();
+            }
+        }
+    }
+}
+
+/// The read by name lags one write behind: it answers the session as it was before the last
+/// write through a handle.
+#[derive(Default)]
+struct StaleReadByName(std::sync::Mutex<Option<Vec<u8>>>);
+impl Tamper for StaleReadByName {
+    fn response(&self, req: &Forward, answer: &mut Answer) {
+        let Ok(mut previous) = self.0.lock() else {
+            return;
+        };
+        if req.method == "GET" && req.path.contains("/sessions/") {
+            if let Some(old) = previous.as_ref() {
+                answer.body = old.clone();
+            }
+        } else if req.method == "PUT" && req.path.contains("/sessions/") && answer.status == 201 {
+            *previous = Some(answer.body.clone());
+        }
+    }
+}
+
+const UPDATE: &str = r#"{ "$schema": "../case.schema.json", "title": "t", "rules": ["O1"], "severity": "must",
+  "steps": [
+    { "use": "session", "name": "s" },
+    { "name": "w", "request": { "method": "PUT", "path": "/handles/{{s.handle}}/session",
+                                "body": { "properties": { "custom": { "k": 1 } } } },
+      "expect": { "status": 200 } }
+  ] }"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accepted_writes_and_created_handles_read_back_as_answered() {
+    assert_pass(&run(UPDATE, &target(Honest).await).await);
+    // The fixture's handle reads back without a field it was created with: R4, at set-up.
+    let r = run(UPDATE, &target(InviteReadWithoutInvitee).await).await;
+    assert_fails(&r, "R4", "`invitedXuid` is missing");
+    assert_eq!(
+        r.failures[0].step.as_deref(),
+        Some("s#handle (read-back R4)")
+    );
+    // The session read by name is not what the write through the handle answered: O16.
+    let r = run(UPDATE, &target(StaleReadByName::default()).await).await;
+    assert_fails(&r, "O16", "not the document the write answered");
+    assert_eq!(r.failures[0].step.as_deref(), Some("w (read-back R5)"));
+    // Opting out says why, and skips the reads.
+    let opted = UPDATE.replace(
+        r#""expect": { "status": 200 } }"#,
+        r#""expect": { "status": 200 }, "noReadBack": "the test says so" }"#,
+    );
+    let r = run(&opted, &target(StaleReadByName::default()).await).await;
+    assert_pass(&r);
+    assert!(!r
+        .exchanges
+        .iter()
+        .any(|e| e.step.starts_with("w (read-back")));
+}

@@ -548,3 +548,90 @@ fn a_fixture_used_the_same_way_is_compiled_once_and_shared() {
     assert!(!std::sync::Arc::ptr_eq(&a.steps[3], &b.steps[3]));
     assert_eq!(a.vars.names, b.vars.names);
 }
+
+#[test]
+fn the_model_generates_the_same_cases_every_time_and_every_cell_says_what_checks_it() {
+    let source = CaseSource::directory(&common::catalog()).expect("readable");
+    let first = load(&source, None).unwrap_or_else(|e| panic!("{e}"));
+    let again = load(&source, None).unwrap_or_else(|e| panic!("{e}"));
+    let ids = |set: &mpsd_conformance::plan::PlanSet| -> Vec<String> {
+        set.cases.iter().map(|c| c.id.clone()).collect()
+    };
+    assert_eq!(ids(&first), ids(&again));
+    assert_eq!(first.fingerprint, again.fingerprint);
+    let generated: Vec<&str> = first
+        .cases
+        .iter()
+        .filter(|c| c.area == "generated")
+        .map(|c| c.id.as_str())
+        .collect();
+    assert!(generated.len() > 1000, "{}", generated.len());
+    assert!(generated.contains(&"generated/R1-create/properties.custom.value/emoji"));
+    assert!(generated.contains(&"generated/R5-put/header.contract-version/whitespace"));
+    assert!(generated.contains(&"generated/R1-put/framing/chunked"));
+    assert!(generated.contains(&"generated/R5-update/preconditions/if-match-stale"));
+    // Every cell is checked by a generated case that exists, or says why it is not tried.
+    for cell in &first.coverage {
+        match (&cell.case, &cell.reason) {
+            (Some(id), None) => assert!(generated.contains(&id.as_str()), "{id}"),
+            (None, Some(reason)) => assert!(!reason.trim().is_empty(), "{cell:?}"),
+            _ => panic!("{cell:?}"),
+        }
+    }
+    assert_eq!(
+        first.coverage.iter().filter(|c| c.case.is_some()).count(),
+        generated.len()
+    );
+}
+
+#[test]
+fn a_model_that_leaves_a_cell_without_an_outcome_is_refused_with_where() {
+    let model = std::fs::read_to_string(common::catalog().join("model.json")).expect("model");
+    let mut doc: serde_json::Value = serde_json::from_str(&model).expect("JSON");
+    // No outcome for a number at an object position any more.
+    let objects = doc["body"]["outcomes"]["object"]
+        .as_object_mut()
+        .expect("outcomes of an object position");
+    objects.remove("number");
+    let broken = serde_json::to_string_pretty(&doc).expect("JSON");
+    let ps = problems_with_model(&broken);
+    assert!(
+        ps.iter().any(|p| p.contains("model.json")
+            && p.contains("`object` gives no outcome for a `number` value")),
+        "{ps:?}"
+    );
+    // A class left out with no reason written next to it.
+    doc["body"]["notTried"]
+        .as_object_mut()
+        .expect("notTried")
+        .remove("emoji");
+    let broken = serde_json::to_string_pretty(&doc).expect("JSON");
+    let ps = problems_with_model(&broken);
+    assert!(
+        ps.iter().any(|p| p.contains("class `emoji` is left out")),
+        "{ps:?}"
+    );
+}
+
+/// The problems of the catalog with `model` as its model.json.
+fn problems_with_model(model: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().expect("tmp");
+    let catalog = common::catalog();
+    for file in ["suite.json", "rules.json", "case.schema.json"] {
+        std::fs::copy(catalog.join(file), dir.path().join(file)).expect("copy");
+    }
+    std::fs::create_dir_all(dir.path().join("schemas")).expect("mkdir");
+    for file in ["session.json", "handle.json", "throttle.json"] {
+        std::fs::copy(
+            catalog.join("schemas").join(file),
+            dir.path().join("schemas").join(file),
+        )
+        .expect("copy");
+    }
+    std::fs::write(dir.path().join("model.json"), model).expect("write");
+    let source = CaseSource::directory(dir.path()).expect("readable");
+    match load(&source, None) {
+        Ok(_) => Vec::new(),
+        Err(e) => e.to_string().lines().map(str::to_string).collect(),
+    }
+}

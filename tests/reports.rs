@@ -895,3 +895,51 @@ fn skipped_steps_are_not_sent_and_burst_copies_are_named_in_every_report() {
     }
     assert_eq!(case("area/tally")["failures"][0]["step"], "t");
 }
+
+/// A baseline knows errors as well as failures: written against a target that cannot be judged,
+/// it makes the same run pass; a case listed as an error that fails instead is not excused.
+#[test]
+fn a_baseline_of_errors_makes_the_same_broken_run_pass() {
+    let target = fake::start(Behaviour::AnswerReadsThenHang);
+    let dir = tempfile::tempdir().expect("tmp");
+    let baseline = dir.path().join("baseline.json");
+    let args = [
+        "--target",
+        &target,
+        "--timeout",
+        "0.3",
+        "--filter",
+        "body/join",
+        "--exact",
+    ];
+    let out = run(&args, &dir.path().join("plain"));
+    assert_eq!(out.status.code(), Some(3), "errors: exit 3\n{}", text(&out));
+    let write = [
+        &args[..],
+        &["--write-baseline", baseline.to_str().expect("utf-8")][..],
+    ]
+    .concat();
+    let out = run(&write, &dir.path().join("first"));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let known = json(&baseline);
+    assert_eq!(known["format"], "mpsd-conformance-baseline/2");
+    assert_eq!(known["cases"]["body/join"]["expected"], "error", "{known}");
+    let with = [
+        &args[..],
+        &["--baseline", baseline.to_str().expect("utf-8")][..],
+    ]
+    .concat();
+    let out = run(&with, &dir.path().join("second"));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        last_line(&out).contains(", 1 expected failure, 0 unexpected passes in "),
+        "{}",
+        text(&out)
+    );
+    // Listed as a failure, it errors: not what the baseline knows.
+    let mut swapped = known.clone();
+    swapped["cases"]["body/join"]["expected"] = "fail".into();
+    std::fs::write(&baseline, swapped.to_string()).expect("write");
+    let out = run(&with, &dir.path().join("third"));
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+}

@@ -190,6 +190,13 @@ pub struct WireSpec {
     /// The body in chunks, without Content-Length.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub chunked: bool,
+    /// Each chunk's size line carries an extension (`;mpsdc=1`).
+    #[serde(
+        default,
+        rename = "chunkExtensions",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
+    pub chunk_extensions: bool,
     /// `Expect: 100-continue`.
     #[serde(
         default,

@@ -1,6 +1,6 @@
 //! Checks that run on every exchange of every case, fixtures included (O11, O12, O13).
 
-use crate::exchange::ResponseData;
+use crate::exchange::{Framing, ResponseData};
 use crate::http::RetryAfter;
 
 use super::expect::media_type;
@@ -86,6 +86,19 @@ pub fn check_global(method: &str, response: &ResponseData) -> GlobalVerdict {
         }
     }
     v
+}
+
+/// H6: the answer to an HTTP/1.0 request is one an HTTP/1.0 client reads — no chunked transfer
+/// coding, which that client cannot decode (RFC 9112 §6.1).
+pub fn check_framing(framing: &Framing, response: &ResponseData) -> Option<Failure> {
+    let coding = response.header("transfer-encoding")?;
+    framing.http10.then(|| {
+        Failure::new(
+            "H6",
+            "an HTTP/1.0 request gets an answer HTTP/1.0 reads",
+            format!("the answer to an HTTP/1.0 request is sent with Transfer-Encoding: {coding}, which an HTTP/1.0 client cannot decode"),
+        )
+    })
 }
 
 /// The documented 429 body (O11), checked in code so that it holds whatever case set runs.

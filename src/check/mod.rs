@@ -18,9 +18,11 @@ mod unchanged;
 pub use diff::{json_diff, text_diff};
 pub use expect::{judge, media_type};
 pub use failure::Failure;
-pub use global::{check_global, GlobalVerdict};
+pub use global::{check_framing, check_global, GlobalVerdict};
 pub use invariants::check as check_invariant;
-pub use readback::{judge_handle_fields, judge_handle_gone, judge_same_session, Answered};
+pub use readback::{
+    judge_handle_fields, judge_handle_gone, judge_same_document, judge_same_session, Answered,
+};
 pub use setup::{judge_set_up, SetUp, SetUpVerdict};
 pub use shape::Shapes;
 pub use tally::judge_tally;

@@ -110,6 +110,20 @@ pub fn judge_same_session(
     out
 }
 
+/// Judges a read of a session that should be unchanged and was, by ETag and changeNumber: its
+/// document is the one last seen too.
+pub fn judge_same_document(seen: &Value, read: &ResponseData, rule: &str) -> Vec<Failure> {
+    match read.json() {
+        Some(now) if !json_equal(seen, now) => vec![Failure::new(
+            rule,
+            "the session unchanged (same document)",
+            "the session changed under the same ETag and changeNumber",
+        )
+        .with_diff(json_diff(seen, now))],
+        _ => Vec::new(),
+    }
+}
+
 /// Judges a read of a handle that should be there: 200, and every field of `doc` (what its
 /// creation answered) with the same value.
 pub fn judge_handle_fields(doc: &Value, read: &ResponseData, rule: &str) -> Vec<Failure> {

@@ -28,6 +28,7 @@ pub fn merge(args: MergeArgs) -> Exit {
         fail_on: FailOn::Should,
         write_baseline: None,
         step_summary: None,
+        coverage: Default::default(),
     };
     match merge_reports(&args.inputs, options) {
         Ok(merged) => {

@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use crate::exit::Exit;
-use crate::plan::{coverage, RuleCoverage};
+use crate::plan::{coverage, coverage_view, CoverageCell, RuleCoverage};
 use crate::{errln, outln};
 
 use super::common::load_cases;
@@ -15,6 +15,9 @@ pub fn rules(args: RulesArgs) -> Exit {
         Ok(s) => s,
         Err(exit) => return exit,
     };
+    if args.coverage {
+        return model_coverage(&set.coverage, args.json);
+    }
     let covered = coverage(&set.cases);
     let none = RuleCoverage::default();
     let rows = set
@@ -64,6 +67,62 @@ pub fn rules(args: RulesArgs) -> Exit {
                 c.may.len(),
                 c.may.join(", ")
             );
+        }
+    }
+    Exit::Ok
+}
+
+/// `rules --coverage`: the request model's cells, table by table, position by position.
+fn model_coverage(cells: &[CoverageCell], json: bool) -> Exit {
+    if json {
+        let rows: Vec<_> = cells
+            .iter()
+            .map(|c| {
+                json!({
+                    "table": c.table,
+                    "resource": c.resource,
+                    "position": c.position,
+                    "class": c.class,
+                    "state": if c.case.is_some() { "generated" } else { "not tried" },
+                    "case": c.case,
+                    "reason": c.reason,
+                })
+            })
+            .collect();
+        return match serde_json::to_string_pretty(&json!({ "cells": rows })) {
+            Ok(text) => {
+                outln!("{text}");
+                Exit::Ok
+            }
+            Err(e) => {
+                errln!("error: failed to render JSON: {e}");
+                Exit::Usage
+            }
+        };
+    }
+    if cells.is_empty() {
+        outln!("the case set has no request model (model.json): every case is written");
+        return Exit::Ok;
+    }
+    let generated = cells.iter().filter(|c| c.case.is_some()).count();
+    outln!(
+        "request model: {} cells, {generated} generated, {} not tried (each with its reason)",
+        cells.len(),
+        cells.len() - generated
+    );
+    for view in coverage_view(cells) {
+        outln!();
+        outln!("{} on {}", view.table, view.resources.join(", "));
+        for row in view.rows {
+            outln!(
+                "  {:<40} {:>4} generated of {}",
+                row.position,
+                row.generated,
+                row.cells
+            );
+            for (reason, classes) in row.not_tried {
+                outln!("      not tried: {} ({reason})", classes.join(", "));
+            }
         }
     }
     Exit::Ok

@@ -54,7 +54,8 @@ pub fn run(args: RunArgs) -> Exit {
         FailOnArg::Should => FailOn::Should,
     };
     // Every file this run will write is checked before anything is sent.
-    let report_options = report_options(&args, fail_on);
+    let mut report_options = report_options(&args, fail_on);
+    report_options.coverage = set.coverage.clone().into();
     if let Err(e) = report_options.check() {
         errln!("error: {e}");
         return Exit::Usage;
@@ -324,6 +325,7 @@ fn report_options(args: &RunArgs, fail_on: FailOn) -> ReportOptions {
         step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from),
+        coverage: Default::default(),
     }
 }
 

@@ -26,6 +26,8 @@ pub struct Framing {
     pub exact: bool,
     /// The body in chunks (`Transfer-Encoding: chunked`), without Content-Length.
     pub chunked: bool,
+    /// Each chunk's size line carries an extension (`7;mpsdc=1`), which a server ignores.
+    pub chunk_extensions: bool,
     /// `Expect: 100-continue`, the body sent after the interim answer (or a short wait).
     pub expect_continue: bool,
     /// An HTTP/1.0 request line.
@@ -91,15 +93,15 @@ impl ResponseData {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The body as JSON, if it is JSON; parsed once, on first use. A string holding a lone
-    /// surrogate escape (`"\ud800"`, which RFC 8259's grammar allows and Rust's strings cannot
-    /// hold) reads as U+FFFD there.
+    /// The body as JSON, if it is JSON; parsed once, on first use. JSON that the parser's limits
+    /// refuse (a lone surrogate, a number beyond a double, nesting beyond 100 levels) is read as
+    /// [`read_leniently`] rewrites it.
     pub fn json(&self) -> Option<&Value> {
         self.json
             .get_or_init(|| {
                 serde_json::from_slice(&self.body)
                     .ok()
-                    .or_else(|| lone_surrogates_replaced(&self.body))
+                    .or_else(|| super::readable::read_leniently(&self.body))
             })
             .as_ref()
     }
@@ -117,46 +119,6 @@ impl ResponseData {
     pub fn json_parsed(&self) -> bool {
         self.json.get().is_some()
     }
-}
-
-/// `body` parsed with every lone surrogate escape written as `\ufffd`, when it holds one.
-fn lone_surrogates_replaced(body: &[u8]) -> Option<Value> {
-    let text = std::str::from_utf8(body).ok()?;
-    if !text.contains("\\u") {
-        return None;
-    }
-    let surrogate = |s: &str| {
-        s.get(..6)
-            .filter(|e| e.starts_with("\\u"))
-            .and_then(|e| u16::from_str_radix(&e[2..], 16).ok())
-            .filter(|u| (0xD800..0xE000).contains(u))
-    };
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    let mut changed = false;
-    while let Some(i) = rest.find('\\') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        let Some(unit) = surrogate(rest) else {
-            // Another escape (`\\` included): kept whole, so its backslash is not read again.
-            let len = rest.chars().take(2).map(char::len_utf8).sum::<usize>();
-            out.push_str(&rest[..len]);
-            rest = &rest[len..];
-            continue;
-        };
-        let paired = (0xD800..0xDC00).contains(&unit)
-            && surrogate(&rest[6..]).is_some_and(|low| (0xDC00..0xE000).contains(&low));
-        if paired {
-            out.push_str(&rest[..12]);
-            rest = &rest[12..];
-        } else {
-            out.push_str("\\ufffd");
-            rest = &rest[6..];
-            changed = true;
-        }
-    }
-    out.push_str(rest);
-    changed.then(|| serde_json::from_str(&out).ok()).flatten()
 }
 
 fn first<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -181,20 +143,5 @@ mod tests {
         assert!(ResponseData::new(200, vec![], &b"nope"[..])
             .json()
             .is_none());
-    }
-
-    #[test]
-    fn a_lone_surrogate_reads_as_the_replacement_character() {
-        let r = ResponseData::new(
-            200,
-            vec![],
-            &br#"{"a": "x\ud800y", "b": "\ud83c\udfae", "c": "\\ud800"}"#[..],
-        );
-        let doc = r.json().expect("read");
-        assert_eq!(doc["a"], "x\u{fffd}y");
-        assert_eq!(doc["b"], "\u{1f3ae}");
-        assert_eq!(doc["c"], "\\ud800");
-        let low_first = ResponseData::new(200, vec![], &br#"["\udc00\ud800"]"#[..]);
-        assert_eq!(low_first.json().expect("read")[0], "\u{fffd}\u{fffd}");
     }
 }

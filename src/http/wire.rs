@@ -17,8 +17,10 @@ use super::client::{HttpClient, USER_AGENT};
 /// How long a request with `Expect: 100-continue` waits for the interim answer before it sends
 /// its body anyway (RFC 9110 §10.1.1 lets a client stop waiting).
 const CONTINUE_WAIT: Duration = Duration::from_secs(1);
-/// Bytes of a chunk of a chunked request body: small, so that the body takes several.
+/// Bytes of a chunk of a small chunked request body: few, so that the body takes several.
 const CHUNK: usize = 7;
+/// Bytes of a chunk of a large one (over 4 KiB).
+const LARGE_CHUNK: usize = 16 * 1024;
 
 impl HttpClient {
     /// Why a request with this framing cannot be written to `url` by this run, or `None`.
@@ -151,9 +153,19 @@ fn body(request: &RequestData) -> Vec<u8> {
     if !framing.chunked || framing.http10 {
         return request.body.to_vec();
     }
-    let mut out = Vec::with_capacity(request.body.len() + request.body.len() / CHUNK * 6 + 8);
-    for chunk in request.body.chunks(CHUNK) {
-        out.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+    let size = if request.body.len() > 4096 {
+        LARGE_CHUNK
+    } else {
+        CHUNK
+    };
+    let extension = if framing.chunk_extensions {
+        ";mpsdc=1"
+    } else {
+        ""
+    };
+    let mut out = Vec::with_capacity(request.body.len() + request.body.len() / size * 16 + 8);
+    for chunk in request.body.chunks(size) {
+        out.extend_from_slice(format!("{:x}{extension}\r\n", chunk.len()).as_bytes());
         out.extend_from_slice(chunk);
         out.extend_from_slice(b"\r\n");
     }

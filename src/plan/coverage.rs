@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use std::sync::Arc;
 
+use crate::case::generate::CoverageCell;
 use crate::case::{Basis, Severity};
 
 use super::case::CasePlan;
@@ -43,4 +44,77 @@ pub fn ungated(set: &PlanSet, coverage: &BTreeMap<String, RuleCoverage>) -> Vec<
         .filter(|id| coverage.get(*id).is_none_or(|c| c.gating.is_empty()))
         .cloned()
         .collect()
+}
+
+/// The request model's cells of one table, position by position, as `rules --coverage` and
+/// report.html show them.
+#[derive(Debug)]
+pub struct CoverageTable {
+    pub table: &'static str,
+    /// The resources (or requests) of the table, in order.
+    pub resources: Vec<String>,
+    /// The classes (or forms), in the model's order.
+    pub classes: Vec<String>,
+    pub rows: Vec<CoverageRow>,
+}
+
+#[derive(Debug)]
+pub struct CoverageRow {
+    pub position: String,
+    pub cells: usize,
+    pub generated: usize,
+    /// Why, and the classes left out for that reason.
+    pub not_tried: Vec<(String, Vec<String>)>,
+}
+
+/// The cells grouped into tables and rows, in the model's order.
+pub fn coverage_view(cells: &[CoverageCell]) -> Vec<CoverageTable> {
+    let mut tables: Vec<CoverageTable> = Vec::new();
+    for cell in cells {
+        let table = match tables.iter().position(|t| t.table == cell.table) {
+            Some(i) => &mut tables[i],
+            None => {
+                tables.push(CoverageTable {
+                    table: cell.table,
+                    resources: Vec::new(),
+                    classes: Vec::new(),
+                    rows: Vec::new(),
+                });
+                let last = tables.len() - 1;
+                &mut tables[last]
+            }
+        };
+        if !table.resources.contains(&cell.resource) {
+            table.resources.push(cell.resource.clone());
+        }
+        if !table.classes.contains(&cell.class) {
+            table.classes.push(cell.class.clone());
+        }
+        let row = match table.rows.iter().position(|r| r.position == cell.position) {
+            Some(i) => &mut table.rows[i],
+            None => {
+                table.rows.push(CoverageRow {
+                    position: cell.position.clone(),
+                    cells: 0,
+                    generated: 0,
+                    not_tried: Vec::new(),
+                });
+                let last = table.rows.len() - 1;
+                &mut table.rows[last]
+            }
+        };
+        row.cells += 1;
+        match (&cell.case, &cell.reason) {
+            (Some(_), _) => row.generated += 1,
+            (None, reason) => {
+                let reason = reason.clone().unwrap_or_default();
+                match row.not_tried.iter_mut().find(|(r, _)| *r == reason) {
+                    Some((_, classes)) if classes.contains(&cell.class) => {}
+                    Some((_, classes)) => classes.push(cell.class.clone()),
+                    None => row.not_tried.push((reason, vec![cell.class.clone()])),
+                }
+            }
+        }
+    }
+    tables
 }

@@ -34,6 +34,8 @@ pub struct PlanSet {
     /// The response schemas of `schemas/`, compiled, by file name: the oracle judges every
     /// session and handle answer by them.
     pub schemas: BTreeMap<String, SchemaRef>,
+    /// Every cell of the request model (`model.json`): the case that checks it, or why none.
+    pub coverage: Vec<generate::CoverageCell>,
 }
 
 impl PlanSet {
@@ -78,13 +80,15 @@ pub fn load(source: &CaseSource, only: Option<&BTreeSet<String>>) -> Result<Plan
         }
     }
     // The cases the request model generates, compiled like written ones.
+    let mut coverage = Vec::new();
     if let Some(model) = source.file(generate::MODEL_FILE) {
         let shown = source.display_path(generate::MODEL_FILE);
         let wanted = only.map(|o| move |id: &str| o.contains(&format!("{id}.json")));
         let wanted = wanted.as_ref().map(|w| w as &dyn Fn(&str) -> bool);
-        let (generated, found) = generate::generate(&shown, &model.bytes, &set.rules, wanted);
-        problems.extend(found);
-        for case in generated {
+        let generation = generate::generate(&shown, &model.bytes, &set.rules, wanted);
+        problems.extend(generation.problems);
+        coverage = generation.cells;
+        for case in generation.cases {
             match compiler.file(&case) {
                 Ok(plans) => cases.extend(plans.into_iter().map(Arc::new)),
                 Err(more) => problems.extend(more),
@@ -109,6 +113,7 @@ pub fn load(source: &CaseSource, only: Option<&BTreeSet<String>>) -> Result<Plan
             .into_iter()
             .filter_map(|(name, schema)| schema.map(|s| (name, s)))
             .collect(),
+        coverage,
     })
 }
 

@@ -12,9 +12,10 @@ mod select;
 mod step;
 pub mod template;
 
+pub use crate::case::generate::CoverageCell;
 pub use case::{CasePlan, Made, VarTable};
 pub use compile::compile_expect;
-pub use coverage::{coverage, ungated, RuleCoverage};
+pub use coverage::{coverage, coverage_view, ungated, CoverageRow, CoverageTable, RuleCoverage};
 pub use expect::{
     BodyCheck, ExpectPlan, HeaderCheck, Invariant, InvariantCheck, JsonCheck, JsonType,
     MemberCheck, Pattern, Rule, SchemaRef, StatusCheck, TallyCheck, WhenPlan,

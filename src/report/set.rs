@@ -78,6 +78,8 @@ pub struct ReportOptions {
     pub write_baseline: Option<PathBuf>,
     /// `$GITHUB_STEP_SUMMARY`: report.md is appended to it too.
     pub step_summary: Option<PathBuf>,
+    /// The request model's cells, for the page's matrix (empty: no matrix).
+    pub coverage: std::sync::Arc<[crate::plan::CoverageCell]>,
 }
 
 impl ReportOptions {
@@ -141,7 +143,11 @@ impl ReportSet {
                     r,
                     options.step_summary.clone(),
                 )?),
-                Format::Html => Box::new(HtmlReporter::create(&path, r)?),
+                Format::Html => Box::new(HtmlReporter::create(
+                    &path,
+                    r,
+                    std::sync::Arc::clone(&options.coverage),
+                )?),
             });
         }
         if let Some(path) = &options.write_baseline {

@@ -7,7 +7,7 @@
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
-use crate::check::{check_global, Failure};
+use crate::check::{check_framing, check_global, Failure};
 use crate::exchange::{Exchange, RequestData, ResponseData, TransportError};
 use crate::http::{Interrupts, RetryEnd};
 use crate::plan::{Action, CasePlan, Guard, RenderError, RequestPlan, RequestStep, StepPlan};
@@ -339,8 +339,8 @@ impl CaseRun<'_> {
         }
     }
 
-    /// The shape the oracle holds an answer to (a session document, a handle document), its
-    /// failure recorded at `label`.
+    /// What the oracle holds every answer to besides the global checks — its shape (a session
+    /// document, a handle document) and its framing — failures recorded at `label`.
     pub(super) fn shape(
         &mut self,
         label: &str,
@@ -348,8 +348,15 @@ impl CaseRun<'_> {
         path: &str,
         response: &ResponseData,
     ) {
-        if let Some(f) = self.ctx.shapes.judge(&data.method, path, response) {
-            self.oracle_failures(label, vec![f]);
+        let found: Vec<Failure> = self
+            .ctx
+            .shapes
+            .judge(&data.method, path, response)
+            .into_iter()
+            .chain(check_framing(&data.framing, response))
+            .collect();
+        if !found.is_empty() {
+            self.oracle_failures(label, found);
         }
     }
 

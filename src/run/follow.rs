@@ -12,8 +12,8 @@ use serde_json::Value;
 
 use crate::case::Severity;
 use crate::check::{
-    judge_handle_fields, judge_handle_gone, judge_same_session, judge_unchanged, Answered, Failure,
-    Recorded,
+    judge_handle_fields, judge_handle_gone, judge_same_document, judge_same_session,
+    judge_unchanged, Answered, Failure, Recorded,
 };
 use crate::exchange::{commit_of, is_write, Commit, RequestData, Resource, ResponseData};
 use crate::plan::{RequestStep, StepPlan};
@@ -104,15 +104,20 @@ impl CaseRun<'_> {
         }
         match resource {
             Resource::Handles if method == "POST" => self.handle_created(response),
-            Resource::Handle(id) if method == "DELETE" => FollowPlan {
-                reads: vec![Read {
+            Resource::Handle(id) if method == "DELETE" => {
+                // The handle is gone, and no session went with it (a handle may dangle).
+                let mut reads = vec![Read {
                     what: "read-back R4".into(),
                     path: format!("/handles/{id}"),
                     check: Check::HandleGone,
-                }],
-                rule: "R4".into(),
-                at_least_should: false,
-            },
+                }];
+                reads.extend(self.sessions_unchanged());
+                FollowPlan {
+                    reads,
+                    rule: "R4".into(),
+                    at_least_should: false,
+                }
+            }
             r if r.is_session() && method == "PUT" && matches!(status, 200 | 201 | 204) => {
                 self.session_as_answered(built, response)
             }
@@ -120,18 +125,22 @@ impl CaseRun<'_> {
         }
     }
 
+    /// Every session the case holds whose state it knows, read back as it holds it.
+    fn sessions_unchanged(&self) -> impl Iterator<Item = Read> + '_ {
+        self.held
+            .sessions
+            .iter()
+            .filter(|s| s.state != State::Unknown)
+            .map(|s| Read {
+                what: format!("unchanged {}", short_name(&s.path)),
+                path: s.path.clone(),
+                check: Check::Unchanged(s.state.clone()),
+            })
+    }
+
     /// Every session and handle the case holds, as it holds them.
     fn everything_unchanged(&self, rule: String) -> FollowPlan {
-        let mut reads = Vec::new();
-        for s in &self.held.sessions {
-            if s.state != State::Unknown {
-                reads.push(Read {
-                    what: format!("unchanged {}", short_name(&s.path)),
-                    path: s.path.clone(),
-                    check: Check::Unchanged(s.state.clone()),
-                });
-            }
-        }
+        let mut reads: Vec<Read> = self.sessions_unchanged().collect();
         for h in &self.held.handles {
             reads.push(Read {
                 what: format!("unchanged handle {}", h.id),
@@ -224,10 +233,11 @@ impl CaseRun<'_> {
     /// Sends the reads of `plan` as caller `a` (or as the step's caller when `a` was not
     /// given), each judged as it comes.
     pub(super) async fn follow_through(&mut self, step: &StepPlan, plan: FollowPlan) -> Flow {
-        let Some(auth) = self.reader() else {
-            return ControlFlow::Continue(());
-        };
         for read in plan.reads {
+            let handle = matches!(read.check, Check::HandleKept(_) | Check::HandleGone);
+            let Some(auth) = self.reader(handle) else {
+                return ControlFlow::Continue(());
+            };
             let label = format!("{} ({})", step.label, read.what);
             let data = RequestData {
                 method: "GET".into(),
@@ -270,15 +280,18 @@ impl CaseRun<'_> {
         ControlFlow::Continue(())
     }
 
-    /// The Authorization the oracle reads with: caller `a`'s, else any given caller's.
-    fn reader(&self) -> Option<String> {
+    /// The Authorization the oracle reads with: caller `a`'s, else any given caller's. A handle
+    /// is read by `b` when given — the one an invite names: a handle is the same document for
+    /// every reader, and a server that renders it for its reader shows it.
+    fn reader(&self, handle: bool) -> Option<String> {
         let given = |name: &str| {
             self.ctx
                 .identities
                 .get(name)
                 .and_then(|i| i.authorization.clone())
         };
-        given("a").or_else(|| {
+        let first = if handle { given("b") } else { None };
+        first.or_else(|| given("a")).or_else(|| {
             self.ctx
                 .identities
                 .values()
@@ -292,14 +305,24 @@ fn judge(check: &Check, response: &ResponseData, rule: &str) -> Vec<Failure> {
         Check::Unchanged(State::Present {
             etag,
             change_number,
-        }) => judge_unchanged(
-            Recorded::Session {
-                etag,
-                change_number,
-            },
-            response,
-            rule,
-        ),
+            doc,
+        }) => {
+            let mut found = judge_unchanged(
+                Recorded::Session {
+                    etag,
+                    change_number,
+                },
+                response,
+                rule,
+            );
+            // The same ETag over another document is a change too.
+            if found.is_empty() {
+                if let Some(doc) = doc {
+                    found.extend(judge_same_document(doc, response, rule));
+                }
+            }
+            found
+        }
         Check::Unchanged(State::Absent) => judge_unchanged(Recorded::Absent, response, rule),
         Check::Unchanged(State::Unknown) => Vec::new(),
         Check::AsAnswered(answer) => {

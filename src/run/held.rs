@@ -3,6 +3,8 @@
 //! created. The oracle reads it to follow every judged write through: a refused write must
 //! leave all of it as it was.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use crate::exchange::{commit_of, is_write, url_path, Commit, Resource, ResponseData, SessionKey};
@@ -12,8 +14,12 @@ use super::request::Built;
 /// What the case knows of one session.
 #[derive(Clone, Debug, PartialEq)]
 pub enum State {
-    /// There, with this ETag and changeNumber.
-    Present { etag: String, change_number: Value },
+    /// There, with this ETag and changeNumber, and the document last seen (when it was JSON).
+    Present {
+        etag: String,
+        change_number: Value,
+        doc: Option<Arc<Value>>,
+    },
     /// Not there: never created (a fresh name nothing wrote), or deleted.
     Absent,
     /// Not known: nothing said, or concurrent writes left it unsettled.
@@ -193,6 +199,7 @@ fn present(response: &ResponseData) -> State {
         (Some(etag), Some(change_number)) => State::Present {
             etag: etag.to_string(),
             change_number,
+            doc: response.json().cloned().map(Arc::new),
         },
         _ => State::Unknown,
     }
@@ -253,13 +260,11 @@ mod tests {
         );
         let s = held.session(&key).expect("held");
         assert!(s.used_by_name);
-        assert_eq!(
-            s.state,
-            State::Present {
-                etag: "\"e1\"".into(),
-                change_number: Value::from(1)
-            }
-        );
+        assert!(matches!(
+            &s.state,
+            State::Present { etag, change_number, doc: Some(_) }
+                if etag == "\"e1\"" && change_number.as_u64() == Some(1)
+        ));
         // Refused, or not committed: nothing learnt.
         held.observe(&built("PUT", &by_name(), "{}"), &answer(400, None, "no"));
         let nocommit = format!("{}?nocommit=true", by_name());

@@ -4,14 +4,16 @@
 
 It deliberately makes the *other* allowed choices wherever the contract leaves
 one open (statuses inside a rule's set, ETag format, index numbering, absolute
-Content-Location, ...), so that a conformance suite can be checked for not
-over-fitting the reference server.
+Content-Location; a BOM before the body, numbers beyond double range, lone
+surrogates and any nesting depth accepted: see "JSON codec"; ...), so that a
+conformance suite can be checked for not over-fitting the reference server.
 
 Usage: python3 server.py --port N      (N = 0 picks a free port)
 """
 import argparse
 import copy
-import json
+import json as stdjson
+import math
 import re
 import secrets
 import sys
@@ -19,7 +21,9 @@ import threading
 import traceback
 import uuid
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from json.decoder import scanstring
 from urllib.parse import parse_qs, quote, unquote
 
 # --------------------------------------------------------------------------
@@ -37,6 +41,7 @@ CONTRACT_RENDERED = 107
 MAX_BODY = 1 << 20          # 1 MiB: larger bodies are refused (400)
 HARD_CAP = 64 << 20         # beyond this we do not even drain the body; we close
 MAX_HANDLE_ID_LEN = 1024    # longer handle-id segment -> 414
+BODY_READ_TIMEOUT = 30      # seconds a sender may stall while sending a body
 
 JSON_CT = "application/json; charset=utf-8"
 TEXT_CT = "text/plain; charset=us-ascii"
@@ -45,6 +50,8 @@ GUID_RE = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{
 INT_RE = re.compile(r"\+?[0-9]+\Z")
 DIGITS_RE = re.compile(r"[0-9]+\Z")
 RESERVE_RE = re.compile(r"reserve_(0|[1-9][0-9]*)\Z")
+# chunk-size [ BWS ; chunk-ext ] CRLF (a bare LF is tolerated); at most 16 hex digits
+CHUNK_LINE_RE = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(?:;[^\r\n]*)?\r?\n\Z")
 
 LOCK = threading.RLock()     # every store access (and so every write) is atomic
 SESSIONS = {}                # (template_lower, name_lower) -> session record
@@ -94,6 +101,303 @@ def etag_tokens(header_value):
 
 def etag_core(etag):
     return etag[1:-1] if len(etag) >= 2 and etag[0] == '"' and etag[-1] == '"' else etag
+
+
+# --------------------------------------------------------------------------
+# JSON codec
+#
+# `json` in this module is the codec below, not the standard library module
+# (that one is `stdjson`). It makes these choices, where the contract leaves
+# them open (the reference server, serde_json, refuses all four with 400):
+#   - a UTF-8 byte order mark before the body is ignored (RFC 8259 section 8.1
+#     lets a parser do so); a second one is malformed;
+#   - a number outside the range of a double (1e400, -1e400) is accepted and
+#     kept exactly, by value, as a decimal: it reads back as 1E+400, never as
+#     Infinity. (Underflow, 1e-400, is read as the double 0.0, as usual.)
+#     Integers too long for int() (over 4,300 digits) are kept the same way.
+#     Only an exponent beyond what a decimal holds (1e99999999999999999999)
+#     is refused, with 400;
+#   - a lone surrogate escape ("\ud800") is accepted, stored, and written back
+#     as the same escape (output is always ASCII, so it never has to be
+#     encoded as UTF-8). Session names are the exception: POST /handles
+#     refuses one in sessionRef.name (400), as it could not go into a URL;
+#   - any nesting depth is accepted (up to the 1 MiB body limit): arrays and
+#     objects nested more than DEEP levels down are parsed without recursion
+#     and kept as opaque `Deep` values holding their compact JSON text, so
+#     nothing else (copying, comparing, rendering) ever recurses into them.
+# NaN, Infinity, -Infinity and every other non-JSON form are malformed (400),
+# and the encoder refuses a non-finite float rather than writing one.
+# --------------------------------------------------------------------------
+DEEP = 64                   # containers nested deeper than this become Deep values
+_WS_RE = re.compile(r"[ \t\n\r]*")
+_NUMBER_RE = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+
+
+def _number_from_text(text):
+    """A JSON number: int, a finite float, or a Decimal when no double holds it."""
+    if not any(c in text for c in ".eE"):
+        try:
+            return int(text)
+        except ValueError:      # longer than int() accepts from text
+            return Decimal(text)
+    f = float(text)
+    if math.isinf(f):
+        return Decimal(text)
+    return f
+
+
+def _refuse_constant(name):
+    raise ValueError("%s is not JSON" % name)
+
+
+def _number_key(v):
+    """Canonical text of a number's value: 1 == 1.0 == 1e0, -0 == 0."""
+    d = Decimal(v)               # exact, for floats too
+    if not d:
+        return "0"
+    sign, digits, exp = d.as_tuple()
+    digits = list(digits)
+    while digits and digits[-1] == 0:
+        digits.pop()
+        exp += 1
+    return "%s%se%d" % ("-" if sign else "", "".join(map(str, digits)), exp)
+
+
+def _scalar_text(v, canonical):
+    if v is None:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, str):
+        return stdjson.dumps(v)                     # ASCII, \uXXXX escapes
+    if isinstance(v, float):
+        if math.isinf(v) or math.isnan(v):
+            raise ValueError("a non-finite number cannot be written as JSON")
+        return _number_key(v) if canonical else float.__repr__(v)
+    if isinstance(v, int):
+        return _number_key(v) if canonical else int.__repr__(v)
+    if isinstance(v, Decimal):
+        if not v.is_finite():
+            raise ValueError("a non-finite number cannot be written as JSON")
+        return _number_key(v) if canonical else str(v)
+    if isinstance(v, Deep):
+        return v.key if canonical else v.text
+    raise TypeError("cannot write %s as JSON" % type(v).__name__)
+
+
+def _key_text(k):
+    return stdjson.dumps(k if isinstance(k, str) else str(k))
+
+
+def _encode_iterative(value, canonical):
+    """Compact JSON text of value, without recursion (any depth). canonical: object
+    keys sorted and numbers by value, for comparisons."""
+    out = []
+    todo = [value]
+    while todo:
+        x = todo.pop()
+        if type(x) is tuple:        # literal text queued below
+            out.append(x[0])
+        elif isinstance(x, dict):
+            items = sorted(x.items()) if canonical else list(x.items())
+            if not items:
+                out.append("{}")
+                continue
+            todo.append(("}",))
+            for j in range(len(items) - 1, -1, -1):
+                todo.append(items[j][1])
+                todo.append(((("," if j else "{") + _key_text(items[j][0]) + ":"),))
+        elif isinstance(x, list):
+            if not x:
+                out.append("[]")
+                continue
+            todo.append(("]",))
+            for j in range(len(x) - 1, -1, -1):
+                todo.append(x[j])
+                todo.append(("," if j else "[",))
+        else:
+            out.append(_scalar_text(x, canonical))
+    return "".join(out)
+
+
+class Deep:
+    """An array or object nested more than DEEP levels down in a request body, kept as
+    its compact JSON text. Immutable: copies are the same object; equal by value."""
+    __slots__ = ("text", "key")
+
+    def __init__(self, value):
+        self.text = _encode_iterative(value, False)
+        self.key = _encode_iterative(value, True)
+
+    def __eq__(self, other):
+        return isinstance(other, Deep) and self.key == other.key
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    def __hash__(self):
+        return hash(self.key)
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __repr__(self):
+        return "Deep(%s)" % (self.text[:40] + ("..." if len(self.text) > 40 else ""))
+
+
+def _nested_deeper_than(v, limit):
+    todo = [(v, 1)]
+    while todo:
+        x, d = todo.pop()
+        if isinstance(x, dict):
+            x = x.values()
+        elif not isinstance(x, list):
+            continue
+        if d > limit:
+            return True
+        todo.extend((y, d + 1) for y in x if isinstance(y, (dict, list)))
+    return False
+
+
+def _parse_iterative(text):
+    """A strict RFC 8259 parser without recursion; containers at depth > DEEP become Deep.
+    Accepts exactly what stdjson.loads(strict) with _refuse_constant accepts."""
+    n = len(text)
+
+    def skip(i):
+        return _WS_RE.match(text, i).end()
+
+    def fail(i, what):
+        raise ValueError("%s at offset %d" % (what, i))
+
+    def key_at(i):
+        if i >= n or text[i] != '"':
+            fail(i, "expected a string key")
+        k, i = scanstring(text, i + 1, True)
+        i = skip(i)
+        if i >= n or text[i] != ":":
+            fail(i, "expected ':'")
+        return k, skip(i + 1)
+
+    conts, keys = [], []        # open containers, and each one's pending key
+    i = skip(0)
+    while True:
+        # a value starts at i
+        if i >= n:
+            fail(i, "expected a value")
+        c = text[i]
+        if c == "{" or c == "[":
+            i = skip(i + 1)
+            if i < n and text[i] == ("}" if c == "{" else "]"):
+                value, i = ({} if c == "{" else []), i + 1
+                if len(conts) == DEEP:
+                    value = Deep(value)
+            elif c == "{":
+                k, i = key_at(i)
+                conts.append({})
+                keys.append(k)
+                continue
+            else:
+                conts.append([])
+                keys.append(None)
+                continue
+        elif c == '"':
+            value, i = scanstring(text, i + 1, True)
+        elif text.startswith("true", i):
+            value, i = True, i + 4
+        elif text.startswith("false", i):
+            value, i = False, i + 5
+        elif text.startswith("null", i):
+            value, i = None, i + 4
+        else:
+            m = _NUMBER_RE.match(text, i)
+            if not m:
+                fail(i, "expected a value")
+            value, i = _number_from_text(m.group(0)), m.end()
+        # the value is complete: put it in its container, closing containers as they end
+        while True:
+            i = skip(i)
+            if not conts:
+                if i != n:
+                    fail(i, "extra data")
+                return value
+            cont = conts[-1]
+            if isinstance(cont, list):
+                cont.append(value)
+                close = "]"
+            else:
+                cont[keys[-1]] = value
+                close = "}"
+            if i < n and text[i] == ",":
+                i = skip(i + 1)
+                if close == "}":
+                    keys[-1], i = key_at(i)
+                break           # the next value
+            if i < n and text[i] == close:
+                i += 1
+                conts.pop()
+                keys.pop()
+                value = cont
+                if len(conts) == DEEP:      # the outermost container deeper than DEEP
+                    value = Deep(value)
+                continue
+            fail(i, "expected ',' or '%s'" % close)
+
+
+class json:  # noqa: N801 -- stands in for the stdlib module in this file (see above)
+    @staticmethod
+    def loads(text, parse_constant=None):
+        """Strict RFC 8259. The standard parser does the work; a body nested deeper than DEEP
+        (or too deep for its recursion) is parsed again without recursion."""
+        if text.startswith("\ufeff"):   # one byte order mark is ignored (RFC 8259 section 8.1)
+            text = text[1:]
+        try:
+            v = stdjson.loads(text, parse_int=_number_from_text, parse_float=_number_from_text,
+                              parse_constant=parse_constant or _refuse_constant)
+        except RecursionError:
+            return _parse_iterative(text)
+        if _nested_deeper_than(v, DEEP):
+            return _parse_iterative(text)
+        return v
+
+    @staticmethod
+    def dumps(value, sort_keys=False, ensure_ascii=True):
+        """JSON text (the standard library's separators), always ASCII; never NaN or Infinity."""
+        out = []
+        _encode_shallow(value, sort_keys, out)
+        return "".join(out)
+
+
+def _encode_shallow(v, sort_keys, out):
+    # Recursive: what it walks is never deeper than DEEP plus the session document's own levels.
+    if isinstance(v, dict):
+        items = sorted(v.items()) if sort_keys else v.items()
+        out.append("{")
+        first = True
+        for k, x in items:
+            if not first:
+                out.append(", ")
+            first = False
+            out.append(_key_text(k))
+            out.append(": ")
+            _encode_shallow(x, sort_keys, out)
+        out.append("}")
+    elif isinstance(v, (list, tuple)):
+        out.append("[")
+        for j, x in enumerate(v):
+            if j:
+                out.append(", ")
+            _encode_shallow(x, sort_keys, out)
+        out.append("]")
+    elif isinstance(v, Deep):
+        out.append(v.key if sort_keys else v.text)
+    else:
+        out.append(_scalar_text(v, False))
 
 
 # --------------------------------------------------------------------------
@@ -194,6 +498,14 @@ def merge_props(dst, src):
             dst.pop(k, None)
         else:
             dst[k] = copy.deepcopy(v)
+
+
+def utf8_encodable(text):
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def bad(msg):
@@ -419,6 +731,17 @@ class Handler(BaseHTTPRequestHandler):
             code, message = 400, "Bad request"
         super().send_error(code, message, explain)
 
+    def parse_request(self):
+        # The stdlib answers `Expect: 100-continue` only when the value is exactly that:
+        # optional whitespace around a field value is not part of it (RFC 9110 section 5.5).
+        if not super().parse_request():
+            return False
+        expect = self.headers.get("Expect", "")
+        if (expect.lower() != "100-continue" and expect.strip().lower() == "100-continue"
+                and self.request_version >= "HTTP/1.1"):
+            return self.handle_expect_100()
+        return True
+
     def handle_one_request(self):
         # Same as the stdlib one, but every method goes through dispatch()
         # (no 501 for unknown verbs).
@@ -466,11 +789,28 @@ class Handler(BaseHTTPRequestHandler):
         self.respond(status, json.dumps(doc, ensure_ascii=True).encode("utf-8"), JSON_CT, headers)
 
     def read_body(self):
-        """Reads the whole body (keeping at most MAX_BODY+1 bytes). False on bad framing."""
+        """Reads the whole body (keeping at most MAX_BODY+1 bytes). False on bad framing.
+        A stalled sender gets BODY_READ_TIMEOUT seconds, then the connection is closed."""
         self.body = b""
         self.body_too_big = False
-        te = self.headers.get("Transfer-Encoding")
-        if te and "chunked" in te.lower():
+        self.connection.settimeout(BODY_READ_TIMEOUT)
+        try:
+            return self._read_body()
+        finally:
+            self.connection.settimeout(None)
+
+    def _read_body(self):
+        te = self.headers.get_all("Transfer-Encoding") or []
+        if te:
+            # RFC 9112 section 6: chunked must be the final (here: the only) coding; a
+            # Transfer-Encoding in an HTTP/1.0 request means the framing is faulty; with a
+            # Content-Length too, chunked wins and the connection is closed afterwards.
+            codings = [c.strip().lower() for v in te for c in v.split(",") if c.strip()]
+            if self.request_version == "HTTP/1.0" or codings != ["chunked"]:
+                self.close_connection = True
+                return False
+            if self.headers.get_all("Content-Length"):
+                self.close_connection = True
             return self.read_chunked()
         cls = self.headers.get_all("Content-Length") or []
         if not cls:
@@ -503,25 +843,32 @@ class Handler(BaseHTTPRequestHandler):
         return True
 
     def read_chunked(self):
+        """Decodes a chunked body (RFC 9112 section 7.1). False, and the connection closed, on
+        a malformed or truncated one; over MAX_BODY in total: body_too_big (drained up to
+        HARD_CAP, then the connection is closed)."""
         buf = []
         kept = 0
         total = 0
         while True:
-            line = self.rfile.readline(65537)
-            if not line:
+            line = self.rfile.readline(4097)
+            m = CHUNK_LINE_RE.match(line)
+            if not m:
                 self.close_connection = True
                 return False
-            size_s = line.split(b";", 1)[0].strip()
-            try:
-                size = int(size_s, 16)
-            except ValueError:
-                self.close_connection = True
-                return False
+            size = int(m.group(1), 16)
             if size == 0:
-                while True:  # trailers
-                    t = self.rfile.readline(65537)
-                    if not t or t in (b"\r\n", b"\n"):
+                trailer_bytes = 0
+                while True:  # trailer fields, up to an empty line; their values are ignored
+                    t = self.rfile.readline(8193)
+                    trailer_bytes += len(t)
+                    if not t.endswith(b"\n") or trailer_bytes > 65536:
+                        self.close_connection = True
+                        return False
+                    if t in (b"\r\n", b"\n"):
                         break
+                    if b":" not in t or t[:1] in (b" ", b"\t", b":"):
+                        self.close_connection = True
+                        return False
                 break
             total += size
             if total > HARD_CAP:
@@ -538,7 +885,9 @@ class Handler(BaseHTTPRequestHandler):
                 if kept <= MAX_BODY:
                     buf.append(chunk)
                     kept += len(chunk)
-            self.rfile.readline(65537)  # CRLF after the chunk
+            if self.rfile.readline(3) not in (b"\r\n", b"\n"):  # the CRLF that ends the chunk
+                self.close_connection = True
+                return False
         self.body = b"".join(buf)
         self.body_too_big = total > MAX_BODY
         return True
@@ -617,6 +966,10 @@ class Handler(BaseHTTPRequestHandler):
             return json.loads(self.body.decode("utf-8"), parse_constant=no_constant)
         except Exception:
             raise bad("the body is not valid JSON")
+
+    def etag_list(self, name):
+        """The tags of every field line of a list header (repeated lines form one list)."""
+        return [t for v in self.headers.get_all(name) or [] for t in etag_tokens(v)]
 
     def nocommit(self):
         for v in self.query.get("nocommit", []):
@@ -711,7 +1064,7 @@ class Handler(BaseHTTPRequestHandler):
             headers.append(("Content-Location", self.content_location(s)))
         inm = self.headers.get("If-None-Match")
         if inm is not None:
-            tags = etag_tokens(inm)
+            tags = self.etag_list("If-None-Match")
             if "*" in tags or etag_core(s["etag"]) in tags:
                 self.respond(304, headers=[("ETag", s["etag"])])
                 return
@@ -742,7 +1095,7 @@ class Handler(BaseHTTPRequestHandler):
     def check_preconditions(self, cur, with_cl):
         im = self.headers.get("If-Match")
         if im is not None:
-            tags = etag_tokens(im)
+            tags = self.etag_list("If-Match")
             if cur is None:
                 raise HttpErr(412, "the session does not exist")
             if "*" not in tags and etag_core(cur["etag"]) not in tags:
@@ -751,7 +1104,7 @@ class Handler(BaseHTTPRequestHandler):
                     headers.append(("Content-Location", self.content_location(cur)))
                 raise HttpErr(412, body=json.dumps(render_session(cur)).encode("utf-8"),
                               ctype=JSON_CT, headers=headers)
-        inm = self.headers.get("If-None-Match")
+        inm = ", ".join(self.headers.get_all("If-None-Match") or []) or None
         if inm is not None and "*" in etag_tokens(inm) and cur is not None:
             raise HttpErr(412, "the session already exists")
         # If-None-Match: <etag> on a PUT is ignored.
@@ -773,6 +1126,9 @@ class Handler(BaseHTTPRequestHandler):
         for f in ("scid", "templateName", "name"):
             if not isinstance(ref.get(f), str) or not ref.get(f):
                 raise bad("sessionRef.%s must be a non-empty string" % f)
+        if not utf8_encodable(ref["name"]):
+            # the name goes into Content-Location, percent-encoded UTF-8
+            raise bad("sessionRef.name holds a lone surrogate")
         inv = b.get("invitedXuid")
         if htype == "invite" and (not isinstance(inv, str) or not DIGITS_RE.match(inv)):
             raise bad("an invite handle needs invitedXuid (a decimal string)")

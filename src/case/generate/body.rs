@@ -17,7 +17,12 @@ const CARRIER: &str = "mpsdcCarrier";
 
 pub fn cells(model: &Model, out: &mut Vec<Cell>, problems: &mut Vec<String>) {
     for (resource_id, resource) in &model.resources {
-        for position in &model.body.positions {
+        for position in model
+            .body
+            .positions
+            .iter()
+            .filter(|p| resource.tries(&p.id))
+        {
             for class in &model.body.classes {
                 let key = format!("{resource_id}/{}/{}", position.id, class.id);
                 let tried = class
@@ -83,17 +88,16 @@ fn case(
     let outcome = match outcome_spec {
         Spec::Valid { intact, removed } => {
             let doc = final_doc.ok_or("a valid class must be JSON")?;
-            let status = valid_status(&doc, resource.creates);
+            let status = valid_status(&doc, resource.creates, resource.joins());
             let rule = match status {
                 200 => "O1",
                 201 => "O2",
                 _ => "O3",
             };
             let check = if (intact || removed) && status != 204 {
-                Some(value_check(
-                    &position.pointer,
-                    if removed { None } else { value },
-                ))
+                let caller = resource.caller.as_deref().unwrap_or("a");
+                let equals = if removed { None } else { value };
+                Some(value_check(&position.pointer, equals, caller))
             } else {
                 None
             };
@@ -123,6 +127,7 @@ fn case(
         request: RequestSpec {
             method: "PUT".into(),
             path: resource.path.clone(),
+            identity: resource.caller.clone(),
             raw_body_hex: Some(hex(&body)),
             ..RequestSpec::default()
         },
@@ -304,8 +309,9 @@ fn splice(doc: &Value, pointer: &str, bytes: &[u8], bom: bool) -> Result<Vec<u8>
 }
 
 /// What an accepted write answers: 200 on an update (204 when the caller, its only member,
-/// leaves); on a create, 201 when the body adds a member, else 204.
-fn valid_status(doc: &Value, creates: bool) -> u16 {
+/// leaves — a joiner's leave changes nothing); on a create, 201 when the body adds a member, else
+/// 204.
+fn valid_status(doc: &Value, creates: bool, joins: bool) -> u16 {
     let me = doc.pointer("/members/me");
     if creates {
         let joins = doc
@@ -317,24 +323,24 @@ fn valid_status(doc: &Value, creates: bool) -> u16 {
         } else {
             204
         }
-    } else if me.is_some_and(Value::is_null) {
+    } else if me.is_some_and(Value::is_null) && !joins {
         204
     } else {
         200
     }
 }
 
-/// Where an accepted value shows in the answer: in the session, or in the caller's member.
-fn value_check(pointer: &str, equals: Option<Value>) -> ValueCheck {
+/// Where an accepted value shows in the answer: in the session, or in `caller`'s member.
+fn value_check(pointer: &str, equals: Option<Value>, caller: &str) -> ValueCheck {
     match pointer.strip_prefix("/members/me") {
         Some(rest) => ValueCheck {
             pointer: rest.to_string(),
-            member: true,
+            member: Some(caller.to_string()),
             equals,
         },
         None => ValueCheck {
             pointer: pointer.to_string(),
-            member: false,
+            member: None,
             equals,
         },
     }
@@ -384,14 +390,16 @@ mod tests {
     #[test]
     fn an_accepted_write_answers_by_what_it_leaves() {
         let joins: Value = serde_json::json!({"members": {"me": {}}});
-        assert_eq!(valid_status(&joins, true), 201);
-        assert_eq!(valid_status(&serde_json::json!({"members": {}}), true), 204);
-        assert_eq!(valid_status(&serde_json::json!({}), false), 200);
+        assert_eq!(valid_status(&joins, true, false), 201);
         assert_eq!(
-            valid_status(&serde_json::json!({"members": {"me": null}}), false),
+            valid_status(&serde_json::json!({"members": {}}), true, false),
             204
         );
-        let check = value_check("/members/me/properties/custom/x", Some(Value::from(1)));
-        assert!(check.member && check.pointer == "/properties/custom/x");
+        assert_eq!(valid_status(&serde_json::json!({}), false, false), 200);
+        let leave = serde_json::json!({"members": {"me": null}});
+        assert_eq!(valid_status(&leave, false, false), 204);
+        assert_eq!(valid_status(&leave, false, true), 200);
+        let check = value_check("/members/me/properties/custom/x", Some(Value::from(1)), "b");
+        assert!(check.member.as_deref() == Some("b") && check.pointer == "/properties/custom/x");
     }
 }

@@ -37,9 +37,9 @@ pub enum Outcome {
 /// What a valid write's answer must show at a position.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ValueCheck {
-    /// A pointer into the session, or into the caller's member (`member`).
+    /// A pointer into the session, or into the member of this caller (`a`, `b`).
     pub pointer: String,
-    pub member: bool,
+    pub member: Option<String>,
     /// `Some`: equals it (by value); `None`: absent.
     pub equals: Option<Value>,
 }
@@ -100,9 +100,9 @@ impl Generated {
                         equals: check.equals,
                         ..JsonAssert::default()
                     };
-                    if check.member {
+                    if let Some(caller) = check.member {
                         expect.members = vec![MemberExpect {
-                            xuid: "{{xuid.a}}".into(),
+                            xuid: format!("{{{{xuid.{caller}}}}}"),
                             rule: Some("B13".into()),
                             json: vec![assert],
                             ..MemberExpect::default()

@@ -112,22 +112,59 @@ pub fn cells(shown: &str, bytes: &[u8]) -> Result<Vec<Cell>, Vec<Problem>> {
     Ok(out)
 }
 
-/// The generated cases of the model, each checked as a written case file is; `wanted` limits
-/// them to some ids (the one-case fast path).
+/// One cell of the model as coverage shows it: what checks it, or why nothing does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CoverageCell {
+    pub table: &'static str,
+    pub resource: String,
+    pub position: String,
+    pub class: String,
+    /// The generated case that checks it.
+    pub case: Option<String>,
+    /// Why it is not tried.
+    pub reason: Option<String>,
+}
+
+/// What the model gives a case set: its generated cases (each checked as a written case file
+/// is), every cell, and what is wrong.
+#[derive(Debug, Default)]
+pub struct Generation {
+    pub cases: Vec<LoadedCase>,
+    pub cells: Vec<CoverageCell>,
+    pub problems: Vec<Problem>,
+}
+
+/// Generates the model's cases; `wanted` limits them to some ids (the one-case fast path).
 pub fn generate(
     shown: &str,
     bytes: &[u8],
     rules: &BTreeMap<String, Rule>,
     wanted: Option<&dyn Fn(&str) -> bool>,
-) -> (Vec<LoadedCase>, Vec<Problem>) {
+) -> Generation {
     let cells = match cells(shown, bytes) {
         Ok(cells) => cells,
-        Err(problems) => return (Vec::new(), problems),
+        Err(problems) => {
+            return Generation {
+                problems,
+                ..Generation::default()
+            }
+        }
     };
-    let mut cases = Vec::new();
-    let mut problems = Vec::new();
+    let mut out = Generation::default();
     for cell in cells {
-        let CellState::Generated(id, generated) = cell.state else {
+        let (case, reason, generated) = match cell.state {
+            CellState::Generated(id, generated) => (Some(id), None, Some(generated)),
+            CellState::NotTried(reason) => (None, Some(reason), None),
+        };
+        out.cells.push(CoverageCell {
+            table: cell.table,
+            resource: cell.resource,
+            position: cell.position,
+            class: cell.class,
+            case: case.clone(),
+            reason,
+        });
+        let (Some(id), Some(generated)) = (case, generated) else {
             continue;
         };
         if wanted.is_some_and(|w| !w(&id)) {
@@ -135,15 +172,14 @@ pub fn generate(
         }
         let file = generated.case_file(rules);
         let at = format!("{shown} ({id})");
-        for p in validate_case(&at, &file, &Context { rules }) {
-            problems.push(p);
-        }
-        cases.push(LoadedCase {
+        out.problems
+            .extend(validate_case(&at, &file, &Context { rules }));
+        out.cases.push(LoadedCase {
             path: MODEL_FILE.to_string(),
             shown: at,
             id,
             file,
         });
     }
-    (cases, problems)
+    out
 }

@@ -36,6 +36,27 @@ pub struct WriteResource {
     pub path: String,
     /// The session does not exist before the write.
     pub creates: bool,
+    /// Who writes: `a` (the default, the fixture's member) or `b` (who joins by the write).
+    #[serde(rename = "as", default)]
+    pub caller: Option<String>,
+    /// The positions tried on it (ids, or prefixes ending in `.`); all when absent.
+    #[serde(default)]
+    pub positions: Option<Vec<String>>,
+}
+
+impl WriteResource {
+    /// Whether position `id` is tried on this resource.
+    pub fn tries(&self, id: &str) -> bool {
+        self.positions.as_ref().is_none_or(|ps| {
+            ps.iter()
+                .any(|p| p == id || (p.ends_with('.') && id.starts_with(p.as_str())))
+        })
+    }
+
+    /// The writer is not a member before the write: it joins by it.
+    pub fn joins(&self) -> bool {
+        self.caller.as_deref().is_some_and(|c| c != "a")
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -158,9 +179,15 @@ pub struct Framing {
     /// A body on a request that has none.
     #[serde(default)]
     pub body: Option<String>,
+    /// A valid JSON object body of this many bytes instead of the request's own.
+    #[serde(default)]
+    pub padded: Option<usize>,
     pub on: Vec<String>,
     #[serde(default)]
     pub served: bool,
+    /// Refused with one of these, under `rules`.
+    #[serde(default)]
+    pub status: Option<Vec<u16>>,
     #[serde(default)]
     pub rules: Vec<String>,
     #[serde(default)]

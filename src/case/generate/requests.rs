@@ -181,11 +181,21 @@ pub fn framing_cells(model: &Model, out: &mut Vec<Cell>, problems: &mut Vec<Stri
             if let Some(body) = &framing.body {
                 spec.raw_body = Some(body.clone());
             }
+            if let Some(size) = framing.padded {
+                spec.raw_body = None;
+                spec.padded_body = Some(size);
+            }
             spec.wire.clone_from(&framing.wire);
             let outcome = match (&framing.open, framing.served) {
                 (Some(open), _) => Outcome::Open {
                     may_form: open.clone(),
                 },
+                (None, false) if framing.status.is_some() && !framing.rules.is_empty() => {
+                    Outcome::Refused {
+                        status: framing.status.clone().unwrap_or_default(),
+                        rules: framing.rules.clone(),
+                    }
+                }
                 (None, true) if !framing.rules.is_empty() => {
                     let mut rules = framing.rules.clone();
                     rules.extend(request.rules.iter().cloned());
@@ -196,7 +206,7 @@ pub fn framing_cells(model: &Model, out: &mut Vec<Cell>, problems: &mut Vec<Stri
                 }
                 _ => {
                     problems.push(format!(
-                        "/framing/{form_id}: `served` with `rules`, or `open`"
+                        "/framing/{form_id}: `served` with `rules`, a `status` with `rules`, or `open`"
                     ));
                     continue;
                 }

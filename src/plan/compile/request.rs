@@ -101,9 +101,16 @@ impl CaseCompiler<'_> {
                         "HTTP/1.0 has no chunked bodies: give `chunked` or version 1.0, not both",
                     );
                 }
+                if wire.chunk_extensions && !wire.chunked {
+                    self.problem(
+                        &format!("{p}/wire/chunkExtensions"),
+                        "chunk extensions need a chunked body (`chunked`)",
+                    );
+                }
                 Framing {
                     exact: true,
                     chunked: wire.chunked,
+                    chunk_extensions: wire.chunk_extensions,
                     expect_continue: wire.expect_continue,
                     http10,
                 }

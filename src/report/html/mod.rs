@@ -4,6 +4,7 @@
 
 mod case;
 mod compare;
+mod coverage;
 mod markup;
 mod page;
 mod reporter;

@@ -10,7 +10,8 @@ use super::markup::{badge, class, escape};
 const STYLE: &str = include_str!("style.css");
 const SCRIPT: &str = include_str!("script.js");
 
-pub fn head(info: &RunInfo, tally: &Tally) -> String {
+/// The page's head and navigation; `has_model`: the case set has a request model to show.
+pub fn head(info: &RunInfo, tally: &Tally, has_model: bool) -> String {
     let (mood, line) = headline(&tally.summary);
     let target = if info.target.embedded {
         "embedded reference".to_string()
@@ -37,6 +38,9 @@ pub fn head(info: &RunInfo, tally: &Tally) -> String {
         ));
     }
     out.push_str("<a href=\"#rules\">Rules</a><a href=\"#areas\">Areas</a>");
+    if has_model {
+        out.push_str("<a href=\"#model\">Request model</a>");
+    }
     if attention > 0 {
         out.push_str("<a href=\"#details\">Details</a>");
     }

@@ -1,7 +1,11 @@
 //! Feeding the page as cases finish: each case's pieces are spooled, and the page is put
 //! together at the end, when the counts that open it are known.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::plan::CoverageCell;
 
 use crate::verdict::Verdict;
 
@@ -21,16 +25,25 @@ pub struct HtmlReporter {
     attention: Spool,
     details: Spool,
     redactor: Redactor,
+    /// The request model's cells, and the verdicts of the generated cases that check them.
+    coverage: Arc<[CoverageCell]>,
+    verdicts: HashMap<String, Verdict>,
 }
 
 impl HtmlReporter {
-    pub fn create(path: &Path, redactor: Redactor) -> Result<HtmlReporter, ReportError> {
+    pub fn create(
+        path: &Path,
+        redactor: Redactor,
+        coverage: Arc<[CoverageCell]>,
+    ) -> Result<HtmlReporter, ReportError> {
         Ok(HtmlReporter {
             file: AtomicFile::create(path)?,
             rows: Spool::create(path)?,
             attention: Spool::create(path)?,
             details: Spool::create(path)?,
             redactor,
+            coverage,
+            verdicts: HashMap::new(),
         })
     }
 }
@@ -43,6 +56,9 @@ fn verdict_of(key: &str) -> Option<Verdict> {
 
 impl Reporter for HtmlReporter {
     fn case(&mut self, c: &CaseReport) -> Result<(), ReportError> {
+        if !self.coverage.is_empty() && c.area == crate::case::generate::AREA {
+            self.verdicts.insert(c.id.clone(), c.verdict);
+        }
         let r = &self.redactor;
         self.rows.push(
             format!("{}\0{}", c.area, c.id),
@@ -64,9 +80,14 @@ impl Reporter for HtmlReporter {
             attention,
             details,
             redactor,
+            coverage,
+            verdicts,
         } = *self;
         let r = &redactor;
-        file.write_all(r.text(&page::head(info, tally)).as_bytes())?;
+        file.write_all(
+            r.text(&page::head(info, tally, !coverage.is_empty()))
+                .as_bytes(),
+        )?;
         file.write_all(r.text(&page::summary(info, tally)).as_bytes())?;
         let has_attention = !attention.is_empty();
         if has_attention {
@@ -107,6 +128,10 @@ impl Reporter for HtmlReporter {
             file.write_all(page::AREA_CLOSE.as_bytes())?;
         }
         file.write_all(page::AREAS_CLOSE.as_bytes())?;
+        file.write_all(
+            r.text(&super::coverage::section(&coverage, &verdicts))
+                .as_bytes(),
+        )?;
         if has_attention {
             file.write_all(page::details_open().as_bytes())?;
             details.drain_sorted(|_, article| file.write_all(article))?;

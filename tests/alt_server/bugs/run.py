@@ -4,7 +4,7 @@
 The reference server's built-in faults (`mpsd-conformance mutants`) prove the catalog's teeth
 against one implementation; these bugs prove them against a second, independently written one.
 
-usage: run.py [--cases DIR] [--server PATH] [--bin PATH] [--jobs N] [--out FILE] [NAME-substring ...]
+usage: run.py [--cases DIR] [--server PATH] [--bin PATH] [--jobs N] [--out FILE] [--keep DIR] [NAME-substring ...]
 Prints, per bug, the gating cases that fail (caught) or SURVIVES; exits 1 when a bug survives.
 Build the binary first: cargo build --release
 """
@@ -21,6 +21,7 @@ ap.add_argument("--server", default=os.path.join(REPO, "tests", "alt_server", "s
 ap.add_argument("--bin", default=os.path.join(REPO, "target", "release", "mpsd-conformance"))
 ap.add_argument("--out", help="write the results as JSON to this file")
 ap.add_argument("--jobs", type=int, default=3)
+ap.add_argument("--keep", help="keep each run's report.json here, as NAME.json")
 ap.add_argument("--healthy", action="store_true", help="also run the unmodified server")
 ap.add_argument("--healthy-variants", action="store_true", help="run HEALTHY (allowed choices): must have no failures")
 ap.add_argument("names", nargs="*")
@@ -50,11 +51,17 @@ def run(bug):
         out = subprocess.run([a.bin, "run", "--target", url, "--cases", a.cases, "--report-dir", rep, "--color", "never"],
                              capture_output=True, text=True)
         dt = time.time() - t
+        if a.keep:
+            os.makedirs(a.keep, exist_ok=True)
+            if os.path.exists(os.path.join(rep, "report.json")):
+                shutil.copy(os.path.join(rep, "report.json"), os.path.join(a.keep, bug["name"] + ".json"))
         try:
             r = json.load(open(os.path.join(rep, "report.json")))
         except Exception:
             return bug, None, out.stderr[-2000:], dt
-        bad = [(c["id"], c["severity"], c["outcome"], [f["rule"] for f in c.get("failures", [])]) for c in r["cases"] if c["outcome"] not in ("pass", "skip", "skipped")]
+        # The verdict says what gates: a may case's failure of the oracle (a 5xx, a broken shape)
+        # gates as its own rule does.
+        bad = [(c["id"], c["verdict"], c["outcome"], [f["rule"] for f in c.get("failures", [])]) for c in r["cases"] if c["outcome"] not in ("pass", "skip", "skipped")]
         return bug, bad, None, dt
     finally:
         p.kill(); p.wait()
@@ -67,10 +74,11 @@ with ThreadPoolExecutor(a.jobs) as ex:
     for bug, bad, err, dt in ex.map(run, todo):
         if bad is None:
             print("%-36s ERROR %s" % (bug["name"], err)); res[bug["name"]] = "error"; continue
-        gating = [b for b in bad if b[1] in ("must", "should") and b[2] in ("fail",)]
+        gating = [b for b in bad if b[1] == "fail"]
         errored = [b for b in bad if b[2] not in ("fail",)]
-        warn = [b for b in bad if b[1] == "may" and b[2] == "fail"]
-        status = "caught" if gating else ("SURVIVES" if bug["patch"] else "ok" if not bad else "HEALTHY-FAILS")
+        warn = [b for b in bad if b[1] == "warning"]
+        planted = bug["patch"] and not a.healthy_variants   # a healthy variant must pass like the healthy server
+        status = "caught" if gating and planted else ("SURVIVES" if planted else "ok" if not bad else "HEALTHY-FAILS")
         print("%-36s %-8s %4.1fs %s" % (bug["name"], status, dt,
               "; ".join("%s[%s %s]" % (i, s[0], ",".join(sorted(set(r)))) for i, s, o, r in gating[:6]) +
               (" (+%d more)" % (len(gating) - 6) if len(gating) > 6 else "") +
