@@ -755,8 +755,8 @@ async fn run_catalog(proxy: &Proxy) -> Vec<CaseResult> {
     let mut running = tokio::task::JoinSet::new();
     let ctx = Arc::clone(&prepared.ctx);
     let mut results = Vec::new();
-    for case in set.cases.iter().cloned() {
-        let ctx = Arc::clone(&ctx);
+    for case in &set.cases {
+        let (ctx, case) = (Arc::clone(&ctx), Arc::clone(case));
         running.spawn(async move { run_case(&ctx, &case).await });
         if running.len() >= 16 {
             if let Some(Ok(r)) = running.join_next().await {
