@@ -49,7 +49,7 @@ fn maximal() -> Value {
                 "noReadBack": "why"
             },
             { "request": { "method": "PUT", "path": "/x", "rawBody": "{",
-                           "wire": { "chunked": true, "expectContinue": true, "version": "1.1" } } },
+                           "wire": { "chunked": true, "chunkExtensions": true, "expectContinue": true, "version": "1.1" } } },
             { "request": { "method": "PUT", "path": "/x", "paddedBody": 10 } },
             {
                 "burst": 8,

@@ -517,7 +517,7 @@ fn rules_coverage_prints_the_request_models_matrix() {
         "{first}"
     );
     for table in [
-        "body on R1-create, R1-update, R5-create, R5-update",
+        "body on R1-create, R1-join, R1-update, R5-create, R5-update",
         "headers on ",
         "framing on ",
         "preconditions on ",

@@ -54,7 +54,11 @@ pub fn mutants(args: MutantsArgs) -> Exit {
         set.case_count(),
         faults.len()
     );
-    let options = MutantsOptions { jobs, faults };
+    let options = MutantsOptions {
+        jobs,
+        faults,
+        only: None,
+    };
     let mut on_verdict = |v: &crate::mutants::FaultVerdict| {
         let catching = v.failing_cases.iter().filter(|c| c.catches).count();
         if v.caught() {

@@ -5,6 +5,7 @@
 //! embedded catalog (tests/mutants.rs fails when it is stale); else the record `mutants` cached
 //! for that case set in the user's cache directory; else none (null in the report).
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,9 @@ use crate::reference::Fault;
 
 use super::error::MutantsError;
 use super::measure::Measurement;
+
+/// How many catching cases a record keeps per fault.
+const CATCHERS_KEPT: usize = 3;
 
 /// The record for the embedded catalog, refreshed with
 /// `UPDATE_DETECTION=1 cargo test --test mutants`.
@@ -28,6 +32,10 @@ pub struct DetectionRecord {
     pub caught: usize,
     pub total: usize,
     pub score: f64,
+    /// For each fault caught, the first cases that catch it (by id): what `cargo test` runs
+    /// again to prove the record, instead of the whole catalog against every fault.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub catchers: BTreeMap<String, Vec<String>>,
 }
 
 impl DetectionRecord {
@@ -44,6 +52,21 @@ impl DetectionRecord {
             caught: m.caught(),
             total: m.total(),
             score: m.score(),
+            catchers: m
+                .verdicts
+                .iter()
+                .filter(|v| v.caught())
+                .map(|v| {
+                    let ids = v
+                        .failing_cases
+                        .iter()
+                        .filter(|c| c.catches)
+                        .map(|c| c.id.clone())
+                        .take(CATCHERS_KEPT)
+                        .collect();
+                    (v.fault.name().to_string(), ids)
+                })
+                .collect(),
         })
     }
 
@@ -58,7 +81,8 @@ impl DetectionRecord {
         text
     }
 
-    fn applies_to(&self, fingerprint: &str) -> bool {
+    /// Whether it was measured on the case set with this fingerprint by this fault catalog.
+    pub fn applies_to(&self, fingerprint: &str) -> bool {
         self.fingerprint == fingerprint && self.faults == fault_catalog_digest()
     }
 }
@@ -142,6 +166,7 @@ mod tests {
             caught: 1,
             total: 2,
             score: 0.5,
+            catchers: BTreeMap::new(),
         };
         assert!(record.applies_to("sha256:ab"));
         assert!(!record.applies_to("sha256:cd"));

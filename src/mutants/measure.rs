@@ -2,7 +2,7 @@
 //! with that fault alone, several at once. This is the one place where `mutants` drives the
 //! engine (prepare, run_cases).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
@@ -28,6 +28,9 @@ pub struct MutantsOptions {
     pub jobs: usize,
     /// The faults to plant, each alone, in the order given.
     pub faults: Vec<Fault>,
+    /// Each fault judged by these cases only (by fault name), and the healthy server by their
+    /// union; `None`: the whole case set everywhere.
+    pub only: Option<BTreeMap<String, Vec<String>>>,
 }
 
 /// What the catalog caught.
@@ -80,7 +83,20 @@ pub fn measure(
         .build()
         .map_err(MutantsError::Runtime)?;
     let set = Arc::clone(set);
-    let cases = Arc::new(set.cases.clone());
+    let chosen = |ids: &dyn Fn(&str) -> bool| -> Arc<Vec<Arc<CasePlan>>> {
+        Arc::new(set.cases.iter().filter(|c| ids(&c.id)).cloned().collect())
+    };
+    let cases = match &options.only {
+        None => Arc::new(set.cases.clone()),
+        Some(only) => chosen(&|id| only.values().any(|ids| ids.iter().any(|i| i == id))),
+    };
+    let per_fault = |fault: Fault| match &options.only {
+        None => Arc::clone(&cases),
+        Some(only) => {
+            let ids = only.get(fault.name()).cloned().unwrap_or_default();
+            chosen(&|id| ids.iter().any(|i| i == id))
+        }
+    };
     runtime.block_on(async {
         let healthy = run_against(&set, &cases, Faults::none()).await?;
         let unclean = UncleanCase::of(&healthy);
@@ -90,7 +106,7 @@ pub fn measure(
         let permits = Arc::new(Semaphore::new(options.jobs.max(1)));
         let mut tasks = JoinSet::new();
         for (position, fault) in options.faults.iter().copied().enumerate() {
-            let (set, cases) = (Arc::clone(&set), Arc::clone(&cases));
+            let (set, cases) = (Arc::clone(&set), per_fault(fault));
             let (permits, unreliable) = (Arc::clone(&permits), Arc::clone(&unreliable));
             tasks.spawn(async move {
                 // The semaphore is never closed, so acquiring cannot fail.
