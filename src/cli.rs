@@ -9,6 +9,7 @@ use crate::exit::Exit;
 
 mod common;
 mod embedded;
+mod explore;
 mod help;
 mod list;
 mod mutants;
@@ -47,6 +48,9 @@ pub enum Command {
     Rules(RulesArgs),
     /// Serve the reference implementation of the contract.
     Serve(ServeArgs),
+    /// Explore the target with seeded programs judged by a model of the contract; shrink, tell
+    /// and save what breaks it.
+    Explore(ExploreArgs),
     /// Measure the catalog: run it against the reference with each planted fault alone.
     #[command(after_help = mutants::AFTER_HELP)]
     Mutants(MutantsArgs),
@@ -270,6 +274,73 @@ pub struct CompareArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+pub struct ExploreArgs {
+    /// The server to explore (or CONFORMANCE_TARGET); none starts the embedded reference.
+    #[arg(long, value_name = "URL", env = "CONFORMANCE_TARGET", hide_env = true)]
+    pub target: Option<String>,
+    /// The seed programs are made from (default: a new one, printed: the same seed and a budget
+    /// in programs make the same programs).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// How long to explore: a time (60s, 10m) or a number of programs (500).
+    #[arg(long, value_name = "60s|N", default_value = "60s", value_parser = crate::explore::drive::parse_budget)]
+    pub budget: crate::explore::drive::Budget,
+    /// Programs in flight.
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: u32,
+    /// Write each finding as a case file into DIR (checked to fail here and pass against the
+    /// embedded reference first).
+    #[arg(long, value_name = "DIR")]
+    pub save: Option<PathBuf>,
+    /// Do not replay the findings kept for this target first.
+    #[arg(long)]
+    pub no_replay: bool,
+    /// Where reports go (or CONFORMANCE_REPORT_DIR).
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "CONFORMANCE_REPORT_DIR",
+        hide_env = true,
+        default_value = "reports"
+    )]
+    pub report_dir: PathBuf,
+    /// Which reports to write: json, junit, md, html (comma-separated).
+    #[arg(long = "report", value_name = "FORMAT[,FORMAT]", value_delimiter = ',', default_values_t = crate::report::Format::ALL.map(FormatArg))]
+    pub formats: Vec<FormatArg>,
+    /// Which findings keep request/response transcripts in reports.
+    #[arg(long, value_enum, default_value_t = TranscriptsArg::Failures)]
+    pub transcripts: TranscriptsArg,
+    /// What gates: a finding of a must rule, or of a must or should rule.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Should)]
+    pub fail_on: FailOnArg,
+    /// Per-request timeout in seconds (fractions allowed).
+    #[arg(long, value_name = "SECS", default_value_t = crate::http::DEFAULT_TIMEOUT_SECS, value_parser = positive_seconds, allow_negative_numbers = true)]
+    pub timeout: f64,
+    /// Cap on a response body read, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::http::DEFAULT_MAX_BODY, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_body: u64,
+    /// Added to every request ('Name: value'); repeatable.
+    #[arg(long, value_name = "'Name: value'", value_parser = header_arg)]
+    pub header: Vec<(String, String)>,
+    /// A value to redact wherever it appears; repeatable.
+    #[arg(long, value_name = "VALUE")]
+    pub secret: Vec<String>,
+    /// Colour output (NO_COLOR is honoured).
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+    #[command(flatten)]
+    pub transport: TransportArgs,
+    #[command(flatten)]
+    pub throttle: ThrottleArgs,
+    /// Each program as it runs; twice: its story too.
+    #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Only the closing line.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Args)]
 pub struct ListArgs {
     #[command(flatten)]
     pub cases: CasesArgs,
@@ -317,6 +388,10 @@ pub struct ServeArgs {
     /// measure a client's memory against a target that sends megabytes.
     #[arg(long, value_name = "BYTES")]
     pub pad_answers: Option<usize>,
+    /// Forget sessions and handles no request touched for SECS: for long explorations, which
+    /// leave millions behind (off by default: the contract keeps them).
+    #[arg(long, value_name = "SECS", value_parser = positive_seconds)]
+    pub forget_idle: Option<f64>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -337,6 +412,13 @@ pub struct MutantsArgs {
     /// Only these faults (default: the whole catalog); repeatable.
     #[arg(long = "fault", value_name = "NAME[,NAME]", value_delimiter = ',')]
     pub faults: Vec<String>,
+    /// Explore each fault (and the healthy reference) too, with this many programs (0: the
+    /// catalog only).
+    #[arg(long, value_name = "N", default_value_t = 300)]
+    pub explore_budget: u64,
+    /// The seed of those explorations.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub explore_seed: u64,
 }
 
 /// A flag value clap could not take.
@@ -419,6 +501,7 @@ pub fn main() -> Exit {
         Command::Rules(args) => rules::rules(args),
         Command::Serve(args) => serve::serve(args),
         Command::Mutants(args) => mutants::mutants(args),
+        Command::Explore(args) => explore::explore(args),
         Command::Report(ReportCommand::Merge(args)) => report::merge(args),
         Command::Report(ReportCommand::Compare(args)) => report::compare(args),
     }

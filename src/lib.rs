@@ -12,6 +12,7 @@ pub mod check;
 pub mod cli;
 pub mod exchange;
 pub mod exit;
+pub mod explore;
 pub mod http;
 pub mod mutants;
 pub mod output;

@@ -60,7 +60,12 @@ fn maximal() -> Value {
                                        { "status": [412], "count": 7 } ] }
             },
             { "name": "before", "snapshot": "{{s.path}}" },
-            { "unchanged": "before", "rule": "O1", "onlyIf": { "step": "w", "status": [200] } }
+            { "unchanged": "before", "rule": "O1", "onlyIf": { "step": "w", "status": [200] } },
+            {
+                "name": "two",
+                "parallel": [ { "method": "PUT", "path": "/x", "as": "a" }, { "method": "GET", "path": "/x" } ],
+                "expect": { "status": [200, 412], "tally": [ { "status": [200], "count": 1 } ] }
+            }
         ],
         "variants": [
             { "name": "v", "x": 1 },
@@ -132,7 +137,9 @@ fn closed_objects_of_the_schema_list_exactly_the_model_fields() {
         ("/properties", &[""]),
         (
             "/$defs/step/properties",
-            &["/steps/0", "/steps/1", "/steps/4", "/steps/5", "/steps/6"],
+            &[
+                "/steps/0", "/steps/1", "/steps/4", "/steps/5", "/steps/6", "/steps/7",
+            ],
         ),
         (
             "/$defs/request/properties",

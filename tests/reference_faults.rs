@@ -850,6 +850,212 @@ async fn layer_probe(fault: Fault, w: &World) -> Seen {
             let req = Req::get(&session_path(&h)).set("X-Xbl-Contract-Version", b"108");
             seen(status(&w.send(req).await), "406", "500")
         }
+        _ => sequence_probe(fault, w).await,
+    }
+}
+
+/// A third caller, for three members.
+const C: &str = "2533274790395906";
+
+fn member_of<'a>(doc: &'a Value, xuid: &str) -> Option<(u64, &'a Value)> {
+    doc["members"].as_object()?.iter().find_map(|(i, m)| {
+        (m["constants"]["system"]["xuid"] == xuid).then(|| (i.parse().unwrap_or(u64::MAX), m))
+    })
+}
+
+fn reserve(xuid: &str) -> Value {
+    json!({"members": {"reserve_0": {"constants": {"system": {"xuid": xuid}}}}})
+}
+
+/// Races show when two requests meet in their window: a probe tries a few times, and the
+/// healthy server never shows them.
+const TRIES: usize = 12;
+
+/// The faults of sequences and races (`reference::faulty::{racy, ledger, lifecycle}` and the
+/// ETag of members only).
+async fn sequence_probe(fault: Fault, w: &World) -> Seen {
+    let one_ms = || tokio::time::sleep(std::time::Duration::from_millis(1));
+    match fault {
+        Fault::LostUpdate => {
+            let mut kept = true;
+            for _ in 0..TRIES {
+                let h = w.joined("lobby").await;
+                let (x, y) = tokio::join!(w.put(&h, A, custom("x")), w.put(&h, B, custom("y")));
+                assert_eq!((x.status, y.status), (200, 200));
+                let doc = w.get(&h).await.json();
+                kept &= doc["properties"]["custom"].get("x").is_some()
+                    && doc["properties"]["custom"].get("y").is_some();
+            }
+            seen(kept, "true", "false")
+        }
+        Fault::IfMatchBeforeLock => {
+            let mut winners = 1;
+            for _ in 0..TRIES {
+                let h = w.joined("lobby").await;
+                let etag = w.get(&h).await.etag();
+                let write = |key: &str| {
+                    Req::put(&session_path(&h), custom(key)).set("If-Match", etag.as_bytes())
+                };
+                let (x, y) = tokio::join!(w.send(write("x")), w.send(write("y")));
+                winners = winners.max(usize::from(x.status == 200) + usize::from(y.status == 200));
+            }
+            seen(winners, "1", "2")
+        }
+        Fault::IfNoneMatchBeforeLock => {
+            let mut winners = 1;
+            for _ in 0..TRIES {
+                let h = w.handle("lobby").await;
+                let join = |xuid: &str| {
+                    Req::put(&session_path(&h), me(json!({"active": true})))
+                        .by(xuid)
+                        .set("If-None-Match", b"*")
+                };
+                let (x, y) = tokio::join!(w.send(join(A)), w.send(join(B)));
+                winners = winners.max(usize::from(x.status < 300) + usize::from(y.status < 300));
+            }
+            seen(winners, "1", "2")
+        }
+        Fault::CreatedFromSnapshot => {
+            let mut creates = 1;
+            for _ in 0..TRIES {
+                let h = w.handle("lobby").await;
+                let (x, y) = tokio::join!(w.join(&h, A), w.join(&h, B));
+                creates = creates.max(usize::from(x.status == 201) + usize::from(y.status == 201));
+            }
+            seen(creates, "1", "2")
+        }
+        Fault::JoinIndexFromSnapshot => {
+            let mut fewest = 3;
+            for _ in 0..TRIES {
+                let h = w.joined("lobby").await;
+                tokio::join!(w.join(&h, B), w.join(&h, C));
+                let doc = w.get(&h).await.json();
+                fewest = fewest.min(doc["members"].as_object().map_or(0, |m| m.len()));
+            }
+            seen(fewest, "3", "2")
+        }
+        Fault::PartialPublish => {
+            let mut whole = true;
+            for _ in 0..TRIES {
+                let h = w.joined("lobby").await;
+                let body = json!({"members": {"me": {"properties": {"system": {"active": true}, "custom": {"k": 1}}}}});
+                let read = async {
+                    one_ms().await;
+                    w.get(&h).await
+                };
+                let (_, r) = tokio::join!(w.put(&h, B, body), read);
+                let doc = r.json();
+                // B, if shown at all, is shown with the property its join wrote.
+                whole &=
+                    member_of(&doc, B).is_none_or(|(_, m)| m["properties"]["custom"]["k"] == 1);
+            }
+            seen(whole, "true", "false")
+        }
+        Fault::NocommitRollback => {
+            let mut kept = true;
+            for _ in 0..TRIES {
+                let h = w.joined("lobby").await;
+                let dry = Req::put(
+                    &format!("{}?nocommit=true", session_path(&h)),
+                    custom("dry"),
+                )
+                .by(A);
+                let real = async {
+                    one_ms().await;
+                    w.put(&h, B, custom("real")).await
+                };
+                let (_, r) = tokio::join!(w.send(dry), real);
+                assert_eq!(r.status, 200);
+                kept &= w.get(&h).await.json()["properties"]["custom"]
+                    .get("real")
+                    .is_some();
+            }
+            seen(kept, "true", "false")
+        }
+        Fault::NextNotRelinkedOnLeave => {
+            let h = w.joined("lobby").await;
+            w.join(&h, B).await.assert_json(200);
+            w.put(&h, B, leave()).await.assert_json(200);
+            let doc = w.get(&h).await.json();
+            let a = member_of(&doc, A).map(|(_, m)| m["next"].clone());
+            seen(
+                a == Some(doc["membersInfo"]["next"].clone()),
+                "true",
+                "false",
+            )
+        }
+        Fault::FirstNotMovedOnLeave => {
+            let h = w.joined("lobby").await;
+            w.join(&h, B).await.assert_json(200);
+            w.put(&h, A, leave()).await.assert_json(200);
+            let doc = w.get(&h).await.json();
+            let b = member_of(&doc, B).map(|(i, _)| i);
+            seen(b == doc["membersInfo"]["first"].as_u64(), "true", "false")
+        }
+        Fault::CountBumpedOnReservedJoin | Fault::AcceptedMissedOnReservedJoin => {
+            let h = w.joined("lobby").await;
+            w.put(&h, A, reserve(B)).await.assert_json(200);
+            w.join(&h, B).await.assert_json(200);
+            let info = w.get(&h).await.json()["membersInfo"].clone();
+            let shown = format!("{} {}", info["count"], info["accepted"]);
+            if fault == Fault::CountBumpedOnReservedJoin {
+                seen(shown, "2 2", "3 2")
+            } else {
+                seen(shown, "2 2", "2 1")
+            }
+        }
+        Fault::LastAcceptedLeaveDeletes => {
+            let h = w.joined("lobby").await;
+            w.put(&h, A, reserve(B)).await.assert_json(200);
+            seen(status(&w.put(&h, A, leave()).await), "200", "204")
+        }
+        Fault::RecreateRestoresProperties => {
+            let h = w.joined("lobby").await;
+            w.put(&h, A, custom("old")).await.assert_json(200);
+            assert_eq!(w.put(&h, A, leave()).await.status, 204);
+            w.join(&h, A).await.assert_json(201);
+            let doc = w.get(&h).await.json();
+            seen(
+                doc["properties"]["custom"].get("old").is_some(),
+                "false",
+                "true",
+            )
+        }
+        Fault::RejoinRestoresProperties => {
+            let h = w.joined("lobby").await;
+            let body = json!({"members": {"me": {"properties": {"system": {"active": true}, "custom": {"old": 1}}}}});
+            w.put(&h, B, body).await.assert_json(200);
+            w.put(&h, B, leave()).await.assert_json(200);
+            w.join(&h, B).await.assert_json(200);
+            let doc = w.get(&h).await.json();
+            let old = member_of(&doc, B)
+                .is_some_and(|(_, m)| m["properties"]["custom"].get("old").is_some());
+            seen(old, "false", "true")
+        }
+        Fault::ReadBumpsChangeNumber => {
+            let h = w.joined("lobby").await;
+            let first = w.get(&h).await.etag();
+            seen(w.get(&h).await.etag() == first, "true", "false")
+        }
+        Fault::EtagOfMembersOnly => {
+            let h = w.joined("lobby").await;
+            let before = w.get(&h).await.etag();
+            let after = w.put(&h, A, custom("k")).await.etag();
+            seen(after == before, "false", "true")
+        }
+        Fault::HandleIdsReused => {
+            let h = w.joined("lobby").await;
+            let deleted = w.send(Req::new("DELETE", &format!("/handles/{h}"))).await;
+            assert_eq!(deleted.status, 204);
+            let next = w.handle("lobby").await;
+            seen(next == h, "false", "true")
+        }
+        Fault::WriteThroughDeletedHandle => {
+            let h = w.joined("lobby").await;
+            let deleted = w.send(Req::new("DELETE", &format!("/handles/{h}"))).await;
+            assert_eq!(deleted.status, 204);
+            seen(status(&w.put(&h, A, custom("k")).await), "404", "200")
+        }
         other => unreachable!("{other} is probed above"),
     }
 }

@@ -113,6 +113,10 @@ pub struct Step {
     /// Send the request this many times at once (2–256); `{{burst.index}}` is 0 … N−1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub burst: Option<u16>,
+    /// Requests sent at once, each once (2–256): a burst whose copies differ. Judged like a
+    /// burst: `expect` holds for each answer, `tally` counts them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallel: Option<Vec<RequestSpec>>,
     /// A path to read (`GET`) and record as `<name>.path`, `.status`, and on 200 `.etag` and
     /// `.changeNumber`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

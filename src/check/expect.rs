@@ -428,7 +428,7 @@ pub(super) fn json_assert(
 }
 
 /// Numbers compare by value (`1` equals `1.0`); everything else structurally.
-pub(super) fn json_equal(a: &Value, b: &Value) -> bool {
+pub fn json_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
         (Value::Array(x), Value::Array(y)) => {

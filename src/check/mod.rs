@@ -16,7 +16,7 @@ mod tally;
 mod unchanged;
 
 pub use diff::{json_diff, text_diff};
-pub use expect::{judge, media_type};
+pub use expect::{json_equal, judge, media_type};
 pub use failure::Failure;
 pub use global::{check_framing, check_global, GlobalVerdict};
 pub use invariants::check as check_invariant;

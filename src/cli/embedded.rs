@@ -17,6 +17,11 @@ pub struct EmbeddedServer {
 
 impl EmbeddedServer {
     pub fn start() -> std::io::Result<EmbeddedServer> {
+        Self::start_with(reference::Config::default())
+    }
+
+    /// The reference with its options: `explore` has it forget what finished programs left.
+    pub fn start_with(config: reference::Config) -> std::io::Result<EmbeddedServer> {
         let (ready_tx, ready_rx) = mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = thread::Builder::new()
@@ -34,7 +39,7 @@ impl EmbeddedServer {
                     }
                 };
                 runtime.block_on(async move {
-                    match reference::start(reference::Config::default()).await {
+                    match reference::start(config).await {
                         Ok(server) => {
                             let _ = ready_tx.send(Ok(server.url()));
                             let _ = stop_rx.await;

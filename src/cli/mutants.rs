@@ -4,7 +4,8 @@
 
 use crate::exit::Exit;
 use crate::mutants::{
-    measure, prepare_dir, write_cache, write_report, DetectionRecord, MutantsOptions,
+    measure, prepare_dir, write_cache, write_report, DetectionRecord, ExploreOptions,
+    MutantsOptions,
 };
 use crate::reference::Fault;
 use crate::{errln, outln};
@@ -15,7 +16,9 @@ use super::MutantsArgs;
 
 /// Shown after the flags of `mutants --help`.
 pub const AFTER_HELP: &str = "\
-A fault is caught when a must or should case fails with a rule the fault breaks.
+A fault is caught when a must or should case fails with a rule the fault breaks, or when
+`explore --seed S --budget N` (--explore-seed, --explore-budget) has a finding of a must or
+should rule against it (the same exploration of the healthy reference must find nothing).
 `serve --list-faults` lists the faults.
 
 Exit codes:
@@ -58,11 +61,27 @@ pub fn mutants(args: MutantsArgs) -> Exit {
         jobs,
         faults,
         only: None,
+        explore: (args.explore_budget > 0).then_some(ExploreOptions {
+            seed: args.explore_seed,
+            programs: args.explore_budget,
+            faults: None,
+        }),
     };
     let mut on_verdict = |v: &crate::mutants::FaultVerdict| {
         let catching = v.failing_cases.iter().filter(|c| c.catches).count();
+        let explored = match &v.explored {
+            Some(e) if e.caught => {
+                let shortest = e.findings.iter().map(|f| f.steps).min().unwrap_or(0);
+                format!("; explore: caught, {shortest} step(s)")
+            }
+            Some(_) => "; explore: not caught".to_string(),
+            None => String::new(),
+        };
         if v.caught() {
-            outln!("caught    {} ({catching} cases)", v.fault.name());
+            outln!(
+                "caught    {} (run: {catching} cases{explored})",
+                v.fault.name()
+            );
         } else {
             outln!(
                 "SURVIVED  {} ({}): {}",

@@ -346,10 +346,19 @@ fn details_path(args: &RunArgs) -> Option<PathBuf> {
 }
 
 fn client_options(args: &RunArgs) -> ClientOptions {
-    let t = &args.transport;
+    connection(args.timeout, args.max_body, &args.transport, &args.throttle)
+}
+
+/// The client's options from the flags `run` and `explore` share.
+pub(super) fn connection(
+    timeout: f64,
+    max_body: u64,
+    t: &TransportArgs,
+    throttle: &super::ThrottleArgs,
+) -> ClientOptions {
     ClientOptions {
-        timeout: Duration::from_secs_f64(args.timeout),
-        max_body: args.max_body,
+        timeout: Duration::from_secs_f64(timeout),
+        max_body,
         proxy: match (&t.proxy, t.no_proxy) {
             (_, true) => ProxyChoice::Direct,
             (Some(url), false) => ProxyChoice::Url(url.clone()),
@@ -367,19 +376,29 @@ fn client_options(args: &RunArgs) -> ClientOptions {
             },
         },
         retry: RetryPolicy {
-            retries: args.throttle.retries,
-            max_wait: Duration::from_secs_f64(args.throttle.max_retry_wait),
+            retries: throttle.retries,
+            max_wait: Duration::from_secs_f64(throttle.max_retry_wait),
         },
-        rate: args.throttle.rate,
+        rate: throttle.rate,
     }
 }
 
 /// Redacts what is known before the run is prepared: the callers' tokens, `--secret`s, the
 /// target's and the proxy's userinfo.
 fn early_redactor(args: &RunArgs, env: &Environment) -> Redactor {
+    redactor_before_run(&args.secret, &args.target, &args.transport.proxy, env)
+}
+
+/// What is known to be secret before a run is prepared.
+pub(super) fn redactor_before_run(
+    secret: &[String],
+    target: &Option<String>,
+    proxy: &Option<String>,
+    env: &Environment,
+) -> Redactor {
     let mut secrets = env.secrets();
-    secrets.extend(args.secret.iter().cloned());
-    for url in [&args.target, &args.transport.proxy].into_iter().flatten() {
+    secrets.extend(secret.iter().cloned());
+    for url in [target, proxy].into_iter().flatten() {
         if let Some(userinfo) = url_userinfo(url) {
             if let Some((_, password)) = userinfo.split_once(':') {
                 secrets.push(password.to_string());

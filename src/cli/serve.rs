@@ -43,6 +43,7 @@ pub fn serve(args: ServeArgs) -> Exit {
         timeouts,
         faults,
         pad_answers: args.pad_answers,
+        forget_idle: args.forget_idle.map(Duration::from_secs_f64),
     };
     if !faults.is_empty() {
         let names: Vec<&str> = faults.iter().map(Fault::name).collect();

@@ -36,6 +36,18 @@ pub struct DetectionRecord {
     /// again to prove the record, instead of the whole catalog against every fault.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub catchers: BTreeMap<String, Vec<String>>,
+    /// The faults proved by the explorer instead, with `explore --seed <seed> --budget
+    /// <programs>`: the races (a case catches one only by chance), and any the catalog misses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explorer: Option<ExplorerRecord>,
+}
+
+/// What the explorer proves in a record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExplorerRecord {
+    pub seed: u64,
+    pub programs: u64,
+    pub faults: Vec<String>,
 }
 
 impl DetectionRecord {
@@ -55,7 +67,7 @@ impl DetectionRecord {
             catchers: m
                 .verdicts
                 .iter()
-                .filter(|v| v.caught())
+                .filter(|v| v.caught_by_run() && !v.fault.is_race())
                 .map(|v| {
                     let ids = v
                         .failing_cases
@@ -67,6 +79,22 @@ impl DetectionRecord {
                     (v.fault.name().to_string(), ids)
                 })
                 .collect(),
+            explorer: m
+                .verdicts
+                .iter()
+                .find_map(|v| v.explored.as_ref())
+                .map(|e| ExplorerRecord {
+                    seed: e.seed,
+                    programs: e.programs,
+                    faults: m
+                        .verdicts
+                        .iter()
+                        .filter(|v| {
+                            v.caught_by_explore() && (v.fault.is_race() || !v.caught_by_run())
+                        })
+                        .map(|v| v.fault.name().to_string())
+                        .collect(),
+                }),
         })
     }
 
@@ -167,6 +195,7 @@ mod tests {
             total: 2,
             score: 0.5,
             catchers: BTreeMap::new(),
+            explorer: None,
         };
         assert!(record.applies_to("sha256:ab"));
         assert!(!record.applies_to("sha256:cd"));

@@ -17,7 +17,7 @@ use crate::run::{
 use crate::verdict::{FailOn, Transcripts};
 
 use super::error::MutantsError;
-use super::verdict::{FaultVerdict, UncleanCase};
+use super::verdict::{Explored, FaultVerdict, UncleanCase};
 
 /// Cases in flight against one server, as `run`'s default.
 const CASE_JOBS: usize = 8;
@@ -31,6 +31,17 @@ pub struct MutantsOptions {
     /// Each fault judged by these cases only (by fault name), and the healthy server by their
     /// union; `None`: the whole case set everywhere.
     pub only: Option<BTreeMap<String, Vec<String>>>,
+    /// Each fault (and the healthy server) explored too; `None`: the catalog only.
+    pub explore: Option<ExploreOptions>,
+}
+
+/// How the explorer measures: `explore --seed <seed> --budget <programs>`.
+#[derive(Clone, Debug)]
+pub struct ExploreOptions {
+    pub seed: u64,
+    pub programs: u64,
+    /// Only these faults are explored (`None`: every one measured).
+    pub faults: Option<BTreeSet<Fault>>,
 }
 
 /// What the catalog caught.
@@ -97,9 +108,22 @@ pub fn measure(
             chosen(&|id| ids.iter().any(|i| i == id))
         }
     };
+    let explore = options.explore.clone();
     runtime.block_on(async {
         let healthy = run_against(&set, &cases, Faults::none()).await?;
-        let unclean = UncleanCase::of(&healthy);
+        let mut unclean = UncleanCase::of(&healthy);
+        if let Some(e) = &explore {
+            // A finding against the healthy server is the explorer's mistake.
+            let found = explore_against(&set, e, Faults::none(), None).await?;
+            unclean.extend(found.findings.iter().map(|f| UncleanCase {
+                id: f.id.clone(),
+                outcome: "fail",
+                message: Some(format!(
+                    "the explorer found [{}] against the healthy reference",
+                    f.rules.join(", ")
+                )),
+            }));
+        }
         let unreliable: Arc<BTreeSet<String>> =
             Arc::new(unclean.iter().map(|c| c.id.clone()).collect());
 
@@ -108,11 +132,23 @@ pub fn measure(
         for (position, fault) in options.faults.iter().copied().enumerate() {
             let (set, cases) = (Arc::clone(&set), per_fault(fault));
             let (permits, unreliable) = (Arc::clone(&permits), Arc::clone(&unreliable));
+            let explore = explore
+                .clone()
+                .filter(|e| e.faults.as_ref().is_none_or(|only| only.contains(&fault)));
             tasks.spawn(async move {
                 // The semaphore is never closed, so acquiring cannot fail.
                 let _permit = permits.acquire_owned().await.ok();
-                let results = run_against(&set, &cases, Faults::none().with(fault)).await?;
-                Ok::<_, MutantsError>((position, FaultVerdict::judge(fault, &results, &unreliable)))
+                let planted = Faults::none().with(fault);
+                let results = if cases.is_empty() {
+                    Vec::new()
+                } else {
+                    run_against(&set, &cases, planted).await?
+                };
+                let mut verdict = FaultVerdict::judge(fault, &results, &unreliable);
+                if let Some(e) = &explore {
+                    verdict.explored = Some(explore_against(&set, e, planted, Some(fault)).await?);
+                }
+                Ok::<_, MutantsError>((position, verdict))
             });
         }
         let mut verdicts: Vec<Option<FaultVerdict>> = vec![None; options.faults.len()];
@@ -169,6 +205,39 @@ async fn run_against(
     drop(prepared);
     server.shutdown().await;
     Ok(results.0)
+}
+
+/// The explorer against a fresh reference server with `faults` planted.
+async fn explore_against(
+    set: &PlanSet,
+    e: &ExploreOptions,
+    faults: Faults,
+    fault: Option<Fault>,
+) -> Result<Explored, MutantsError> {
+    use crate::explore::drive::{explore, Budget, Options};
+    let server = reference::start(Config {
+        faults,
+        ..Config::default()
+    })
+    .await
+    .map_err(MutantsError::Server)?;
+    let prepared = prepare(
+        set,
+        &Environment::default(),
+        PrepareOptions::new(Target::Url(server.url())),
+    )?;
+    let options = Options {
+        seed: e.seed,
+        budget: Budget::Programs(e.programs),
+        jobs: CASE_JOBS,
+        limits: crate::explore::gen::Limits::default(),
+        replay: Vec::new(),
+        max_findings: 3,
+    };
+    let exploration = explore(Arc::clone(&prepared.ctx), &options, &mut |_, _| {}).await;
+    drop(prepared);
+    server.shutdown().await;
+    Ok(Explored::judge(&exploration, e.seed, e.programs, fault))
 }
 
 /// The results of a run, as its cases finish (without transcripts).

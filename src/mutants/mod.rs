@@ -10,9 +10,9 @@ mod verdict;
 
 pub use detection::{
     cache_path, detection_score, fault_catalog_digest, write_cache, DetectionRecord,
-    COMMITTED_RECORD,
+    ExplorerRecord, COMMITTED_RECORD,
 };
 pub use error::MutantsError;
-pub use measure::{measure, Measurement, MutantsOptions};
+pub use measure::{measure, ExploreOptions, Measurement, MutantsOptions};
 pub use report::{markdown, prepare_dir, write_report, MutantsReport, FORMAT};
-pub use verdict::{FailingCase, FaultVerdict, UncleanCase};
+pub use verdict::{Explored, ExploredFinding, FailingCase, FaultVerdict, UncleanCase};

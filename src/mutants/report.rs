@@ -9,7 +9,7 @@ use crate::report::{check_target, AtomicFile};
 
 use super::error::MutantsError;
 use super::measure::Measurement;
-use super::verdict::{FailingCase, UncleanCase};
+use super::verdict::{Explored, FailingCase, UncleanCase};
 
 pub const FORMAT: &str = "mpsd-conformance-mutants/1";
 
@@ -31,8 +31,16 @@ pub struct FaultReport<'a> {
     pub name: &'static str,
     pub description: &'static str,
     pub rules: &'static [&'static str],
+    /// Caught by the catalog or by the explorer.
     pub caught: bool,
+    /// A case of the catalog (`run`) catches it.
+    pub caught_by_run: bool,
+    /// The explorer with its fixed seed and budget catches it (`null`: not explored).
+    pub caught_by_explore: Option<bool>,
+    /// A race: a case catches it by chance; the explorer proves it.
+    pub race: bool,
     pub failing_cases: &'a [FailingCase],
+    pub explored: Option<&'a Explored>,
 }
 
 impl<'a> MutantsReport<'a> {
@@ -49,7 +57,11 @@ impl<'a> MutantsReport<'a> {
                     description: v.fault.description(),
                     rules: v.fault.rules(),
                     caught: v.caught(),
+                    caught_by_run: v.caught_by_run(),
+                    caught_by_explore: v.explored.as_ref().map(|e| e.caught),
+                    race: v.fault.is_race(),
                     failing_cases: &v.failing_cases,
+                    explored: v.explored.as_ref(),
                 })
                 .collect(),
             caught: m.caught(),
@@ -123,9 +135,20 @@ pub fn markdown(m: &Measurement) -> String {
         }
         out.push('\n');
     }
-    let _ = writeln!(out, "## Faults × failing cases\n");
-    let _ = writeln!(out, "| fault | rules | caught | failing cases |");
-    let _ = writeln!(out, "|---|---|---|---|");
+    let _ = writeln!(out, "## Faults × failing cases and findings\n");
+    let explored = m.verdicts.iter().find_map(|v| v.explored.as_ref());
+    if let Some(e) = explored {
+        let _ = writeln!(
+            out,
+            "`run`: the catalog catches it. `explore`: `explore --seed {} --budget {}` catches it (a race is one only two requests at once show: a case catches it by chance).\n",
+            e.seed, e.programs
+        );
+    }
+    let _ = writeln!(
+        out,
+        "| fault | rules | run | explore | failing cases | findings |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
     for v in &m.verdicts {
         let cases: Vec<String> = v
             .failing_cases
@@ -139,16 +162,37 @@ pub fn markdown(m: &Measurement) -> String {
                 }
             })
             .collect();
+        let findings: Vec<String> = v
+            .explored
+            .iter()
+            .flat_map(|e| e.findings.iter())
+            .map(|f| {
+                format!(
+                    "[{}] in {} step{}",
+                    f.rules.join(", "),
+                    f.steps,
+                    if f.steps == 1 { "" } else { "s" }
+                )
+            })
+            .collect();
+        let yes_no = |caught: bool| if caught { "yes" } else { "**no**" };
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} | {} |",
+            "| `{}`{} | {} | {} | {} | {} | {} |",
             v.fault.name(),
+            if v.fault.is_race() { " (race)" } else { "" },
             v.fault.rules().join(", "),
-            if v.caught() { "yes" } else { "**no**" },
+            yes_no(v.caught_by_run()),
+            v.explored.as_ref().map_or("—", |e| yes_no(e.caught)),
             if cases.is_empty() {
                 "—".to_string()
             } else {
                 cases.join("<br>")
+            },
+            if findings.is_empty() {
+                "—".to_string()
+            } else {
+                cell(&findings.join("<br>"))
             }
         );
     }
@@ -181,10 +225,12 @@ mod tests {
                 FaultVerdict {
                     fault: Fault::WrongVerb404,
                     failing_cases: vec![case("outcomes/wrong-verb", true), case("x|y", false)],
+                    explored: None,
                 },
                 FaultVerdict {
                     fault: Fault::CreateAnswers200,
                     failing_cases: vec![],
+                    explored: None,
                 },
             ],
         }
@@ -214,11 +260,13 @@ mod tests {
         let md = markdown(&measurement());
         assert!(md.starts_with("# Mutants: 1 of 2 faults caught (score 0.500)"));
         let survivors = md.find("## Survivors (1)").unwrap_or(usize::MAX);
-        let table = md.find("## Faults × failing cases").unwrap_or(0);
+        let table = md
+            .find("## Faults × failing cases and findings")
+            .unwrap_or(0);
         assert!(survivors < table, "{md}");
         assert!(md.contains("**`outcomes/wrong-verb` (O10)**"), "{md}");
         assert!(
-            md.contains("| `create-answers-200` | O2 | **no** | — |"),
+            md.contains("| `create-answers-200` | O2 | **no** | — | — | — |"),
             "{md}"
         );
     }

@@ -21,11 +21,73 @@ pub struct FailingCase {
     pub catches: bool,
 }
 
-/// The cases that failed against one fault.
+/// The cases that failed against one fault, and what the explorer found.
 #[derive(Clone, Debug)]
 pub struct FaultVerdict {
     pub fault: Fault,
     pub failing_cases: Vec<FailingCase>,
+    /// `None` when the explorer was not run against this fault.
+    pub explored: Option<Explored>,
+}
+
+/// What `explore` found against one server, with a fixed seed and a number of programs.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Explored {
+    pub seed: u64,
+    pub programs: u64,
+    pub operations: u64,
+    pub findings: Vec<ExploredFinding>,
+    /// A finding gates with a rule the fault breaks.
+    pub caught: bool,
+}
+
+/// One finding of the explorer: its shrunk program's size and the rules its failures name.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExploredFinding {
+    pub id: String,
+    pub steps: usize,
+    pub rules: Vec<String>,
+}
+
+impl Explored {
+    /// Judges an exploration against `fault` (`None`: the healthy server, where any finding is
+    /// the explorer's error). Against a fault, any gating finding catches it: the same seed and
+    /// budget find nothing against the healthy server (`measure` checks), so whatever the model
+    /// names — the rule the answer broke as the model sees it, often another than the one the
+    /// fault's code breaks (a stored `nocommit` shows as an O2 later) — is the fault's doing.
+    pub fn judge(
+        exploration: &crate::explore::drive::Exploration,
+        seed: u64,
+        programs: u64,
+        fault: Option<Fault>,
+    ) -> Explored {
+        let findings: Vec<ExploredFinding> = exploration
+            .findings
+            .iter()
+            .map(|f| {
+                let rules: BTreeSet<String> =
+                    f.executed.failures().map(|x| x.rule.clone()).collect();
+                ExploredFinding {
+                    id: crate::explore::report::finding_id(&f.origin),
+                    steps: f.program.steps.len(),
+                    rules: rules.into_iter().collect(),
+                }
+            })
+            .collect();
+        let caught = fault.is_some()
+            && exploration.findings.iter().any(|f| {
+                f.executed
+                    .failures()
+                    .any(|x| x.gates_as.is_none_or(|s| FailOn::Should.gates(s)))
+            });
+        Explored {
+            seed,
+            programs,
+            operations: exploration.operations,
+            findings,
+            caught,
+        }
+    }
 }
 
 impl FaultVerdict {
@@ -53,11 +115,23 @@ impl FaultVerdict {
         Self {
             fault,
             failing_cases,
+            explored: None,
         }
     }
 
-    pub fn caught(&self) -> bool {
+    /// A case of the catalog catches it.
+    pub fn caught_by_run(&self) -> bool {
         self.failing_cases.iter().any(|c| c.catches)
+    }
+
+    /// The explorer, with its fixed seed and budget, catches it.
+    pub fn caught_by_explore(&self) -> bool {
+        self.explored.as_ref().is_some_and(|e| e.caught)
+    }
+
+    /// Caught by the catalog or by the explorer.
+    pub fn caught(&self) -> bool {
+        self.caught_by_run() || self.caught_by_explore()
     }
 }
 

@@ -40,6 +40,8 @@ pub(super) enum Action {
         burst: Option<u16>,
         /// Whether the oracle reads its write back (`noReadBack` says why not).
         read_back: bool,
+        /// A `parallel` step's other requests (the first is `request`).
+        copies: Vec<RequestSpec>,
     },
     /// A `GET` whose answer is recorded in the step's namespace (`path`, `status`, `etag`,
     /// `changeNumber`).
@@ -151,9 +153,14 @@ pub(super) fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, F
             fixture: None,
             action,
         };
-        if let Some(request) = &step.request {
+        // A `parallel` step is a burst whose copies are its requests.
+        let parallel_first = step.parallel.as_ref().and_then(|p| p.first());
+        if let Some(request) = step.request.as_ref().or(parallel_first) {
             if let Some(name) = &step.name {
-                requests.insert(name.clone(), step.burst.is_some());
+                requests.insert(
+                    name.clone(),
+                    step.burst.is_some() || step.parallel.is_some(),
+                );
                 namespaces.insert(
                     name.clone(),
                     Namespace::Vars(step.capture.keys().cloned().collect()),
@@ -171,12 +178,18 @@ pub(super) fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, F
                     return Err((format!("{pointer}/noReadBack"), problem.into()));
                 }
             }
+            let copies = step.parallel.clone().unwrap_or_default();
+            let burst = match &step.parallel {
+                Some(all) => Some(u16::try_from(all.len()).unwrap_or(u16::MAX)),
+                None => step.burst,
+            };
             out.push(flat(Action::Request {
                 request: Box::new(request.clone()),
                 expect: step.expect.clone().map(Box::new),
                 captures: step.capture.clone(),
-                burst: step.burst,
+                burst,
                 read_back: step.no_read_back.is_none(),
+                copies,
             }));
         } else if let Some(path) = &step.snapshot {
             if let Some(name) = &step.name {
@@ -286,27 +299,44 @@ fn check_fields(step: &Step, pointer: &str) -> Result<(), FlattenError> {
         step.request.is_some(),
         step.snapshot.is_some(),
         step.unchanged.is_some(),
+        step.parallel.is_some(),
     ];
     let err = |field: &str, message: String| Err((format!("{pointer}{field}"), message));
     match kinds.iter().filter(|k| **k).count() {
         0 => {
             return err(
                 "",
-                "a step needs one of `use`, `request`, `snapshot`, `unchanged`".into(),
+                "a step needs one of `use`, `request`, `parallel`, `snapshot`, `unchanged`".into(),
             )
         }
         1 => {}
         _ => {
             return err(
                 "",
-                "a step has only one of `use`, `request`, `snapshot`, `unchanged`".into(),
+                "a step has only one of `use`, `request`, `parallel`, `snapshot`, `unchanged`"
+                    .into(),
             )
         }
     }
     if !step.with.is_empty() && step.use_fixture.is_none() {
         return err("/with", "`with` belongs to `use` steps".into());
     }
-    if step.request.is_none() {
+    if let Some(all) = &step.parallel {
+        if !(2..=256).contains(&all.len()) {
+            return err(
+                "/parallel",
+                format!("`parallel` sends 2 to 256 requests, not {}", all.len()),
+            );
+        }
+        if step.burst.is_some() {
+            return err(
+                "/burst",
+                "a `parallel` step sends each of its requests once: no `burst`".into(),
+            );
+        }
+    }
+    let requests = step.request.is_some() || step.parallel.is_some();
+    if !requests {
         if step.expect.is_some() || !step.capture.is_empty() {
             let why = if step.use_fixture.is_some() {
                 "the fixture's exports are its variables"
@@ -334,8 +364,8 @@ fn check_fields(step: &Step, pointer: &str) -> Result<(), FlattenError> {
             "a snapshot needs a `name`: it records `<name>.path`, `.status`, `.etag`, `.changeNumber`".into(),
         );
     }
-    if step.request.is_some() && !step.capture.is_empty() {
-        if step.burst.is_some() {
+    if requests && !step.capture.is_empty() {
+        if step.burst.is_some() || step.parallel.is_some() {
             return err(
                 "/capture",
                 "a burst step cannot `capture`: its answers would overwrite each other".into(),
@@ -411,6 +441,7 @@ fn fixture_step(
             captures: step.capture.clone(),
             burst: None,
             read_back: true,
+            copies: Vec::new(),
         },
     })
 }

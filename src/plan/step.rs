@@ -60,6 +60,8 @@ pub struct RequestStep {
     /// Whether the oracle follows the step's write through with reads (a case opts out with
     /// `noReadBack`, saying why).
     pub read_back: bool,
+    /// A `parallel` step's requests, one per copy (empty: every copy is `request`).
+    pub copies: Box<[RequestPlan]>,
 }
 
 /// The slots a snapshot records: `path`, `status`, and on 200 `etag` and `changeNumber`.

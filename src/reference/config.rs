@@ -19,6 +19,11 @@ pub struct Config {
     /// Bytes of whitespace appended to every JSON answer (`serve --pad-answers`): the same
     /// documents, made big, to measure a client's memory.
     pub pad_answers: Option<usize>,
+    /// Sessions and handles that no request touched for this long are forgotten (`serve
+    /// --forget-idle`). Off by default: the contract keeps them. An exploration turns it on so
+    /// that the millions of sessions its finished programs left behind do not fill the memory;
+    /// no program pauses anywhere near this long between two of its requests.
+    pub forget_idle: Option<Duration>,
 }
 
 /// How long a connection may hold a file descriptor without making progress, as a real server

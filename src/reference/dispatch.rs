@@ -36,7 +36,7 @@ pub(crate) async fn dispatch(State(app): State<AppState>, request: Request) -> R
     let body = request_body::read(body).await;
     let close = matches!(body, RequestBody::TooLarge { drained: false });
     let faults = app.faults;
-    let mut response = match judge(&app, &parts.method, &parts.uri, &parts.headers, body) {
+    let mut response = match judge(&app, &parts.method, &parts.uri, &parts.headers, body).await {
         Ok(response) => response,
         Err(reject) => refusal(reject, faults),
     };
@@ -64,7 +64,7 @@ fn refusal(reject: Reject, faults: Faults) -> Response {
     }
 }
 
-fn judge(
+async fn judge(
     app: &App,
     method: &Method,
     uri: &axum::http::Uri,
@@ -151,7 +151,7 @@ fn judge(
                     template: handle.template,
                     caller: &caller,
                 };
-                let mut response = put_session(store, faults, write, uri, headers, body)?;
+                let mut response = put_session(store, faults, write, uri, headers, body).await?;
                 if faults.has(Fault::ContentLocationMissingViaHandle) {
                     // The handle route assembles its own answer and never learnt the header.
                     response.headers_mut().remove(CONTENT_LOCATION);
@@ -173,7 +173,7 @@ fn judge(
                     template,
                     caller: &caller,
                 };
-                put_session(store, faults, write, uri, headers, body)
+                put_session(store, faults, write, uri, headers, body).await
             } else {
                 get_session(store, faults, &key, headers)
             }
@@ -306,7 +306,7 @@ struct SessionWrite<'a> {
 }
 
 /// R1 and R5 PUT.
-fn put_session(
+async fn put_session(
     store: &Store,
     faults: Faults,
     write: SessionWrite<'_>,
@@ -352,7 +352,11 @@ fn put_session(
         nocommit: route::is_nocommit(uri.query()),
         faults,
     };
-    let outcome = store.with_session(key, |slot| write::execute(slot, input))?;
+    let outcome = if super::faulty::racy::planted(faults) {
+        super::faulty::racy::write(store, key, input).await?
+    } else {
+        store.with_session(key, |slot| write::execute(slot, input))?
+    };
     let (status, document, etag, location) = match outcome {
         WriteOutcome::NoContent => return Ok(errors::empty(StatusCode::NO_CONTENT)),
         WriteOutcome::Stale { document, etag } => {

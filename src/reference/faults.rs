@@ -272,9 +272,59 @@ catalog! {
         "two Authorization headers reach a map insert that panics: 500";
     NewerContract500 = "newer-contract-500", ["H1.e", "O13"],
         "a contract version above 107 indexes past a table of supported versions: 500";
+
+    // Sequences and moments (`faulty::racy`, `faulty::ledger`, `faulty::lifecycle`): what no
+    // single request shows. Races between a check and the store, with a database round trip
+    // between loading and saving.
+    LostUpdate = "lost-update", ["O1", "O2", "B4.a", "B13", "H4.a", "H4.c", "SH1"],
+        "a write loads the session, merges, and saves it after a round trip without a lock: of two writes at once, the later save drops the earlier's change";
+    IfMatchBeforeLock = "if-match-before-lock", ["H4.c", "O5"],
+        "If-Match is compared on the session as loaded before the lock is taken: two writers holding one ETag both win";
+    IfNoneMatchBeforeLock = "if-none-match-before-lock", ["H4.a", "O5"],
+        "If-None-Match: * is checked before the lock is taken: two create-only writes at once both succeed";
+    CreatedFromSnapshot = "created-from-snapshot", ["O1", "O2"],
+        "whether a write creates the session is decided before the lock: of two creates at once, both answer 201";
+    JoinIndexFromSnapshot = "join-index-from-snapshot", ["B4.a", "B6", "SH2"],
+        "a joiner's index is allocated from the session as loaded before the lock: two joins at once get one index, and the later replaces the earlier member";
+    // A change published in parts, or undone by restoring a copy.
+    PartialPublish = "partial-publish", ["O16", "B4.a", "B13"],
+        "a write stores the new members first and their properties in a second store call after a round trip: a read in between sees a state no write produced";
+    NocommitRollback = "nocommit-rollback", ["B10", "B13", "SH1"],
+        "?nocommit=true applies the write and restores the session loaded before it after a round trip: a read in between sees the change, a write in between is lost";
+    // membersInfo and the member list kept as counters and links, updated event by event.
+    NextNotRelinkedOnLeave = "next-not-relinked-on-leave", ["SH2"],
+        "members' `next` links are set when a member joins and never mended when one leaves: the member before a leaver points at the leaver's index";
+    FirstNotMovedOnLeave = "first-not-moved-on-leave", ["SH2"],
+        "membersInfo.first is set when the first member joins and never moves: after that member leaves it names a member who is gone";
+    CountBumpedOnReservedJoin = "count-bumped-on-reserved-join", ["SH2"],
+        "membersInfo.count is a counter bumped for every member added, and again when a reserved member joins";
+    AcceptedMissedOnReservedJoin = "accepted-missed-on-reserved-join", ["SH2.a"],
+        "membersInfo.accepted is a counter bumped when a member is added as accepted: a reserved member who joins is never counted";
+    // Deletion, re-creation and reads over time.
+    LastAcceptedLeaveDeletes = "last-accepted-leave-deletes", ["O1", "O3", "B4.a"],
+        "the session is deleted when its last accepted member leaves, though reserved members remain";
+    RecreateRestoresProperties = "recreate-restores-properties", ["O2", "O3", "B13"],
+        "a deleted session is kept as a tombstone: re-creating it under the same name brings its old properties back";
+    RejoinRestoresProperties = "rejoin-restores-properties", ["B4.a", "B13"],
+        "a member's properties are cached by xuid past their leave: rejoining brings them back";
+    ReadBumpsChangeNumber = "read-bumps-change-number", ["O15.a", "O16"],
+        "every read stores a last-read time in the record, which bumps changeNumber and the ETag";
+    EtagOfMembersOnly = "etag-of-members-only", ["O1", "H4.c"],
+        "the ETag is a hash of the members only: a change to session properties keeps it, and a stale If-Match still wins";
+    // Handles after deletes.
+    HandleIdsReused = "handle-ids-reused", ["R4", "G3", "O2"],
+        "handle ids come from a pool a delete returns them to: the next handle created takes the deleted one's id";
+    WriteThroughDeletedHandle = "write-through-deleted-handle", ["G3", "R1"],
+        "writes resolve handles through a cache a delete does not clear: a PUT through a deleted handle writes the session, though reads of the handle 404";
 }
 
 impl Fault {
+    /// A race: it shows only when two requests meet in its window, so a case that catches it
+    /// catches it by chance; the explorer, which sends many such moments, is what proves it.
+    pub fn is_race(self) -> bool {
+        super::faulty::racy::FAULTS.contains(&self)
+    }
+
     pub fn from_name(name: &str) -> Option<Fault> {
         Fault::ALL.iter().copied().find(|f| f.name() == name)
     }

@@ -29,6 +29,25 @@ impl Handle {
     pub fn document(&self) -> Bytes {
         self.document.clone()
     }
+
+    /// The same handle under another id (its document says so too).
+    pub fn with_id(&self, id: &str) -> Handle {
+        let document = match serde_json::from_slice::<Value>(&self.document) {
+            Ok(Value::Object(mut doc)) => {
+                doc.insert("id".into(), json!(id));
+                serde_json::to_vec(&doc)
+                    .map(Bytes::from)
+                    .unwrap_or_else(|_| self.document.clone())
+            }
+            _ => self.document.clone(),
+        };
+        Handle {
+            id: id.to_owned(),
+            session: self.session.clone(),
+            template: self.template,
+            document,
+        }
+    }
 }
 
 /// R3: checks a `POST /handles` body and builds the handle it asks for.

@@ -142,7 +142,7 @@ fn parse_xbl3(text: &str, faults: Faults) -> Option<String> {
 }
 
 /// A parsed `If-Match` / `If-None-Match`.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum TagCondition {
     Any,
     /// Strong tags as sent, quotes included; weak tags are left out because they never match (§8).
@@ -159,7 +159,7 @@ impl TagCondition {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Preconditions {
     pub if_match: Option<TagCondition>,
     pub if_none_match: Option<TagCondition>,

@@ -29,7 +29,7 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// The router, with fresh in-memory state.
 pub fn app(config: Config) -> Router {
     let state: AppState = Arc::new(App {
-        store: Store::default(),
+        store: Store::new(config.forget_idle),
         faults: config.faults,
     });
     let mut router = Router::new()

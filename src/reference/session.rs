@@ -131,7 +131,13 @@ impl Session {
         if serde_json::to_writer(&mut document, &Document(self, faults)).is_err() {
             document.clear();
         }
-        self.etag = etag_of(&document);
+        self.etag = if faults.has(Fault::EtagOfMembersOnly) {
+            // The tag was meant to change "when someone joins or leaves".
+            let members = serde_json::to_vec(&Members(&self.content, faults)).unwrap_or_default();
+            etag_of(&members)
+        } else {
+            etag_of(&document)
+        };
         self.document = Bytes::from(document);
     }
 }

@@ -15,6 +15,7 @@ use super::session::{Bag, Content, Member, Session};
 use super::world::Template;
 use super::write_request::{BagPatch, MeWrite, MemberWrite, WriteRequest};
 
+#[derive(Clone, Copy)]
 pub(crate) struct WriteInput<'a> {
     pub request: &'a WriteRequest,
     pub caller: &'a str,

@@ -73,8 +73,15 @@ pub fn testcase_xml(case: &CaseReport) -> Result<String, ReportError> {
     test.set_classname(case.area.as_str())
         .set_time(Duration::from_millis(case.duration_ms));
     // Only what did not pass carries output, as nextest does.
-    if case.verdict != Verdict::Pass && !case.exchanges.is_empty() {
-        test.set_system_out(transcript(&case.exchanges));
+    if case.verdict != Verdict::Pass {
+        // A finding of `explore` leads with its story, then the exchanges it told.
+        let out = match &case.story {
+            Some(story) => format!("{story}\n{}", transcript(&case.exchanges)),
+            None => transcript(&case.exchanges),
+        };
+        if !out.is_empty() {
+            test.set_system_out(out);
+        }
     }
     let mut suite = TestSuite::new(case.area.as_str());
     suite.add_test_case(test);

@@ -112,6 +112,13 @@ fn details(c: &CaseReport) -> String {
     if let Some(reason) = &c.baseline {
         out.push_str(&format!("> Baseline: {}\n\n", cell(reason)));
     }
+    if let Some(story) = &c.story {
+        out.push_str(&fenced(story, "text"));
+        out.push('\n');
+    }
+    if let Some(path) = &c.saved_as {
+        out.push_str(&format!("Saved as `{}`\n\n", path.replace('`', "'")));
+    }
     if c.verdict == Verdict::UnexpectedPass {
         out.push_str("This case passes now: its baseline entry can go.\n\n");
         return out;

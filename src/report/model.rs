@@ -149,6 +149,12 @@ pub struct CaseReport {
     pub failures: Vec<FailureReport>,
     /// Kept for the cases `--transcripts` names; empty for the others.
     pub exchanges: Vec<ExchangeReport>,
+    /// A finding of `explore`: the shrunk program's run, told step by step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub story: Option<String>,
+    /// A finding of `explore`: the case file it was saved as (`--save`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saved_as: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -245,6 +251,8 @@ impl CaseReport {
             } else {
                 Vec::new()
             },
+            story: None,
+            saved_as: None,
         }
     }
 

@@ -97,7 +97,7 @@ impl CaseRun<'_> {
         let mut built = Vec::with_capacity(usize::from(n));
         for i in 0..usize::from(n) {
             self.vars.set_burst_index(Some(i));
-            let b = self.build(step, &r.request);
+            let b = self.build(step, r.copies.get(i).unwrap_or(&r.request));
             self.vars.set_burst_index(None);
             built.push(b?);
         }

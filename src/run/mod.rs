@@ -35,7 +35,7 @@ pub use preflight::{preflight, PreflightError};
 pub use prepare::{prepare, PrepareOptions, Prepared, StartedTarget, Target};
 pub use probe::probe;
 pub use request::padded_body;
-pub use retrying::step_of;
+pub use retrying::{send_retrying, step_of};
 pub use runner::{not_run, run_cases, RunnerOptions};
 pub use setup::{url_userinfo, Environment};
 pub use vars::{CaseVars, RunVars};

@@ -8,10 +8,59 @@ Content-Location; a BOM before the body, numbers beyond double range, lone
 surrogates and any nesting depth accepted: see "JSON codec"; ...), so that a
 conformance suite can be checked for not over-fitting the reference server.
 
-Usage: python3 server.py --port N      (N = 0 picks a free port)
+Usage: python3 server.py --port N [--choices first|second] [--choice NAME=first|second ...]
+       (N = 0 picks a free port)
+
+Choices (--choices)
+-------------------
+Where the contract allows a set of answers and a program of writes, reads and handle
+operations can tell them apart, the server has two answers: `first` (the default, what it
+has always done) and `second` (--choices second). --choice NAME=first|second sets one
+alone (after --choices), e.g. to explore everything second but one. Both answers of each
+are allowed by CONTRACT.md; none of them is one the contract or its section 8 pins.
+
+  name                 first                              second
+  full-status          a join or reservation beyond       400 (B12 allows 400, 403, 409;
+                       maxMembersCount: 409               the reference answers 403)
+  delete-handle        DELETE /handles/{id}: 200; a       204; a second DELETE of a handle
+                       second DELETE of it: 404           once deleted: 204 again (kept as a
+                                                          tombstone; an id never made: 404)
+                                                          (section 8.4: any 2xx; 8.8 names
+                                                          the reference's 404 as its own answer
+                                                          to a form the contract leaves open)
+  reserved-leave       "me": null from a caller who is    it changes nothing: the reservation
+                       only reserved withdraws its        stays until the host withdraws it
+                       reservation                        (B4.a: "from a caller who is not a
+                                                          member it changes nothing")
+  reserved-join-index  a reserved member who joins gets   it keeps its reserved index (as
+                       a fresh index                      the reference does, section 8.8)
+  member-index         indexes 1, 3, 5, ... never reused; the lowest index no member holds,
+                       membersInfo.next: the next one     from 0 (a leaver's index is given
+                                                          again); membersInfo.next: that index
+  first-when-empty     membersInfo.first absent when      present, equal to membersInfo.next
+                       there are no members               (SH2: "absent or any value")
+  member-order         members rendered by ascending      by descending index (JSON object
+                       index                              order means nothing)
+  change-number        100 at creation, +10 per change    1 at creation, +1 per change
+  etag                 "v<changeNumber>-<random>"         "<hash of branch, changeNumber and
+                                                          content>" (opaque either way)
+  content-location     absolute URL, upper-case SCID,     the path alone, lower case
+                       /serviceConfigs/.../sessionTemplates/...   /serviceconfigs/.../sessiontemplates/...
+  handle-status        POST /handles: 200                 201 (section 8.4: any 2xx)
+  handle-id-case       handle ids in lower case           in upper case (G2: the same handle)
+  precedence           preconditions (412) are judged     the body's refusals (400 B5, 403,
+                       before the body's permission and   409 B9, B12's refusal) come before
+                       conflicts (403, 409, B12)          the preconditions (section 5:
+                                                          "a request with several faults may
+                                                          only be required to get one of
+                                                          their statuses")
+  reserve-member       a reservation for a xuid already   refused with 409 ("already in the
+                       in the session (joined or          session"): B6 makes it a [may] form
+                       reserved) changes nothing
 """
 import argparse
 import copy
+import hashlib
 import json as stdjson
 import math
 import re
@@ -58,6 +107,17 @@ SESSIONS = {}                # (template_lower, name_lower) -> session record
 HANDLES = {}                 # handle id (lower) -> handle record
 
 MISSING = object()
+
+CHOICE_NAMES = ("full-status", "delete-handle", "reserved-leave", "reserved-join-index",
+                "member-index", "first-when-empty", "member-order", "change-number", "etag",
+                "content-location", "handle-status", "handle-id-case", "precedence",
+                "reserve-member")
+CHOICES = set()              # the choices (see the docstring) that take their second answer
+DELETED_HANDLES = set()      # ids of deleted handles, kept when delete-handle is second
+
+
+def second(name):
+    return name in CHOICES
 
 
 class HttpErr(Exception):
@@ -462,6 +522,10 @@ def render_session(s):
     info = {"next": s["next"], "count": len(idxs), "accepted": accepted}
     if idxs:
         info["first"] = idxs[0]
+    elif second("first-when-empty"):
+        info["first"] = s["next"]
+    if second("member-order"):
+        members = {k: members[k] for k in reversed(list(members))}
     return {
         "alt": True,
         "contractVersion": CONTRACT_RENDERED,
@@ -591,6 +655,30 @@ def validate_write_body(b):
     return req
 
 
+def session_full(maxm):
+    return HttpErr(400 if second("full-status") else 409,
+                   "the session is full (maxMembersCount %d)" % maxm)
+
+
+def allocate_index(s, keep=None):
+    """A new member's index: `keep` (a reserved member who joins, when reserved-join-index is
+    second), the lowest free one (member-index second), else the next of 1, 3, 5, ..."""
+    if keep is not None:
+        return keep
+    if second("member-index"):
+        return lowest_free_index(s["members"])
+    idx = s["next"]
+    s["next"] += 2
+    return idx
+
+
+def lowest_free_index(members):
+    i = 0
+    while i in members:
+        i += 1
+    return i
+
+
 def apply_write(cur, req, caller, tpl, display_name):
     """Returns (status, new_record_or_None). Raises HttpErr for 400/403/409."""
     creating = cur is None
@@ -632,7 +720,10 @@ def apply_write(cur, req, caller, tpl, display_name):
         return None
 
     touched = []
-    if req.me is None:
+    if req.me is None and second("reserved-leave") and any(
+            m["xuid"] == caller and m["reserved"] for m in members.values()):
+        pass  # a reserved caller's own leave leaves its reservation in place
+    elif req.me is None:
         idx = find(caller)
         if idx is not None:
             del members[idx]
@@ -646,11 +737,14 @@ def apply_write(cur, req, caller, tpl, display_name):
             touched.append(idx)
         else:
             base = {"system": {}, "custom": {}}
+            kept = None
             if idx is not None:
-                # a reserved member joins: it gets a fresh index (the server's choice)
+                # a reserved member joins: it gets a fresh index (first), or keeps its own (second)
                 base = members.pop(idx)["constants"]
+                if second("reserved-join-index"):
+                    kept = idx
             elif len(members) + 1 > maxm:
-                raise HttpErr(409, "the session is full (maxMembersCount %d)" % maxm)
+                raise session_full(maxm)
             c = me.get("constants", {})
             sysc = dict(base["system"])
             sysc.update({k: v for k, v in c.get("system", {}).items() if k not in ("xuid", "index")})
@@ -659,8 +753,7 @@ def apply_write(cur, req, caller, tpl, display_name):
             props = {"system": {}, "custom": {}}
             for part in ("system", "custom"):
                 merge_props(props[part], me.get("properties", {}).get(part, {}))
-            new_idx = s["next"]
-            s["next"] += 2
+            new_idx = allocate_index(s, kept)
             members[new_idx] = {
                 "xuid": caller,
                 "constants": {"system": copy.deepcopy(sysc), "custom": copy.deepcopy(cust)},
@@ -672,15 +765,16 @@ def apply_write(cur, req, caller, tpl, display_name):
     for r in req.reserves:
         xuid = r["constants"]["system"]["xuid"]
         if find(xuid) is not None:
+            if second("reserve-member"):
+                raise HttpErr(409, "%s is already in the session" % xuid)
             continue  # already a member or already reserved: nothing to do
         if len(members) + 1 > maxm:
-            raise HttpErr(409, "the session is full (maxMembersCount %d)" % maxm)
+            raise session_full(maxm)
         c = r.get("constants", {})
         props = {"system": {}, "custom": {}}
         for part in ("system", "custom"):
             merge_props(props[part], r.get("properties", {}).get(part, {}))
-        new_idx = s["next"]
-        s["next"] += 2
+        new_idx = allocate_index(s)
         members[new_idx] = {
             "xuid": xuid,
             "constants": {
@@ -693,6 +787,8 @@ def apply_write(cur, req, caller, tpl, display_name):
         }
         touched.append(new_idx)
 
+    if second("member-index"):
+        s["next"] = lowest_free_index(members)   # the index the next member gets
     for idx in touched:
         ps = members[idx]["properties"]["system"]
         if ps.get("ready") is True and ps.get("active") is True:
@@ -703,12 +799,22 @@ def apply_write(cur, req, caller, tpl, display_name):
     if creating:
         s["changeNumber"] = 100
         s["etag"] = new_etag(100)
-        return 201, s
+        return 201, restamp(s, None)
     if content_of(s) == content_of(cur):
         return 200, cur          # nothing changed: same ETag, same changeNumber
     s["changeNumber"] = cur["changeNumber"] + 10
     s["etag"] = new_etag(s["changeNumber"])
-    return 200, s
+    return 200, restamp(s, cur)
+
+
+def restamp(s, cur):
+    """The second answers of change-number and etag, over the first ones just made."""
+    if second("change-number"):
+        s["changeNumber"] = 1 if cur is None else cur["changeNumber"] + 1
+    if second("etag"):
+        h = hashlib.sha256(("%s|%d|" % (s["branch"], s["changeNumber"]) + content_of(s)).encode("ascii"))
+        s["etag"] = '"%s"' % h.hexdigest()[:24]
+    return s
 
 
 # --------------------------------------------------------------------------
@@ -984,6 +1090,9 @@ class Handler(BaseHTTPRequestHandler):
         return h
 
     def content_location(self, s):
+        if second("content-location"):
+            return "/serviceconfigs/%s/sessiontemplates/%s/sessions/%s" % (
+                SCID, quote(s["template"], safe=""), quote(s["name"], safe=""))
         return "http://%s/serviceConfigs/%s/sessionTemplates/%s/sessions/%s" % (
             self.host(), SCID.upper(), quote(s["template"], safe=""), quote(s["name"], safe=""))
 
@@ -1074,6 +1183,7 @@ class Handler(BaseHTTPRequestHandler):
         body = self.json_body()
         req = validate_write_body(body)
         nocommit = self.nocommit()
+        self.pending = (req, tpl, display_name)
         with LOCK:
             cur = SESSIONS.get(key)
             self.check_preconditions(cur, with_cl)
@@ -1093,6 +1203,9 @@ class Handler(BaseHTTPRequestHandler):
         self.respond_json(status, doc, headers)
 
     def check_preconditions(self, cur, with_cl):
+        if second("precedence") and getattr(self, "pending", None):
+            req, tpl, display_name = self.pending
+            apply_write(cur, req, self.caller, tpl, display_name)  # its 400/403/409 come first
         im = self.headers.get("If-Match")
         if im is not None:
             tags = self.etag_list("If-Match")
@@ -1136,7 +1249,7 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpErr(404, "unknown service config or session template")
         hid = str(uuid.uuid4())
         doc = {
-            "id": hid,
+            "id": hid.upper() if second("handle-id-case") else hid,
             "type": htype,
             "version": 1,
             "sessionRef": {"scid": ref["scid"], "templateName": ref["templateName"], "name": ref["name"]},
@@ -1158,7 +1271,7 @@ class Handler(BaseHTTPRequestHandler):
         rec = {"doc": doc, "_template": ref["templateName"].lower(), "sessionRef": doc["sessionRef"]}
         with LOCK:
             HANDLES[hid] = rec
-        self.respond_json(200, doc)
+        self.respond_json(201 if second("handle-status") else 200, doc)
 
     def get_handle(self, hid):
         with LOCK:
@@ -1171,9 +1284,14 @@ class Handler(BaseHTTPRequestHandler):
     def delete_handle(self, hid):
         with LOCK:
             h = HANDLES.pop(hid, None)
+            if second("delete-handle"):
+                if h is not None:
+                    DELETED_HANDLES.add(hid)
+                elif hid in DELETED_HANDLES:
+                    h = "deleted before"    # deleting it again succeeds again
         if h is None:
             raise HttpErr(404, "no handle with id %s" % hid)
-        self.respond(200)
+        self.respond(204 if second("delete-handle") else 200)
 
 
 class Server(ThreadingHTTPServer):
@@ -1185,7 +1303,18 @@ class Server(ThreadingHTTPServer):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--choices", choices=("first", "second"), default="first",
+                    help="the answer to take wherever the contract allows a set (see the docstring)")
+    ap.add_argument("--choice", action="append", default=[], metavar="NAME=first|second",
+                    help="one choice alone, after --choices; repeatable")
     args = ap.parse_args()
+    if args.choices == "second":
+        CHOICES.update(CHOICE_NAMES)
+    for c in args.choice:
+        name, _, which = c.partition("=")
+        if name not in CHOICE_NAMES or which not in ("first", "second"):
+            ap.error("--choice %s: NAME=first|second, NAME one of %s" % (c, ", ".join(CHOICE_NAMES)))
+        (CHOICES.add if which == "second" else CHOICES.discard)(name)
     srv = Server(("127.0.0.1", args.port), Handler)
     print("listening on http://127.0.0.1:%d" % srv.server_address[1], flush=True)
     try:

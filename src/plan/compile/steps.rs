@@ -104,6 +104,7 @@ impl CaseCompiler<'_> {
                 captures,
                 burst,
                 read_back,
+                copies,
             } => {
                 if let Some(n) = burst {
                     if !(2..=MAX_BURST).contains(n) {
@@ -125,7 +126,17 @@ impl CaseCompiler<'_> {
                     None => Vec::new(),
                 };
                 self.vars.pending.extend(names.iter().cloned());
-                let plan = self.request(request, &step.scope, &format!("{p}/request"));
+                let at = if copies.is_empty() {
+                    format!("{p}/request")
+                } else {
+                    format!("{p}/parallel/0")
+                };
+                let plan = self.request(request, &step.scope, &at);
+                let copies: Box<[_]> = copies
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| self.request(c, &step.scope, &format!("{p}/parallel/{i}")))
+                    .collect();
                 // A step may compare with what it captures itself.
                 self.vars.pending.clear();
                 self.vars.own.extend(names);
@@ -150,6 +161,7 @@ impl CaseCompiler<'_> {
                     burst: *burst,
                     status_slot,
                     read_back: *read_back,
+                    copies,
                 })
             }
             Flat::Snapshot { request } => {

@@ -5,6 +5,9 @@
 //! is planted, so a healthy server pays nothing for it.
 
 mod answers;
+mod ledger;
+mod lifecycle;
+pub(crate) mod racy;
 mod requests;
 mod strings;
 
@@ -61,14 +64,35 @@ pub(crate) const FAULTS: &[Fault] = &[
 
 /// Whether any fault of this layer is planted.
 pub(crate) fn planted(faults: Faults) -> bool {
-    FAULTS.iter().any(|f| faults.has(*f))
+    FAULTS
+        .iter()
+        .chain(ledger::FAULTS)
+        .chain(lifecycle::FAULTS)
+        .any(|f| faults.has(*f))
 }
 
-/// The layer's state: the app (its store and faults) and the read cache some faults keep.
+/// The layer's state: the app (its store and faults), and what some faults keep beside it.
 pub(crate) struct Faulty {
     pub app: AppState,
     /// Answers by route (by name or not) and session, as a read cache keeps them.
     cache: Mutex<HashMap<(bool, SessionKey), Cached>>,
+    /// `membersInfo` and links as a projection (`ledger`).
+    ledgers: Mutex<HashMap<SessionKey, ledger::Ledger>>,
+    /// What outlives a delete (`lifecycle`).
+    memory: Mutex<Memory>,
+}
+
+/// What the lifecycle faults keep past a delete.
+#[derive(Default)]
+pub(crate) struct Memory {
+    /// A deleted session's custom properties.
+    tombstones: HashMap<SessionKey, serde_json::Map<String, serde_json::Value>>,
+    /// A member's custom properties after they left, by session and xuid.
+    departed: HashMap<(SessionKey, String), serde_json::Map<String, serde_json::Value>>,
+    /// Ids of deleted handles, to be handed out again.
+    id_pool: Vec<String>,
+    /// The write path's cache of which session a handle names; a delete does not clear it.
+    resolved: HashMap<String, SessionKey>,
 }
 
 /// A cached answer.
@@ -93,7 +117,17 @@ impl Faulty {
         Faulty {
             app,
             cache: Mutex::new(HashMap::new()),
+            ledgers: Mutex::new(HashMap::new()),
+            memory: Mutex::new(Memory::default()),
         }
+    }
+
+    fn ledgers(&self) -> std::sync::MutexGuard<'_, HashMap<SessionKey, ledger::Ledger>> {
+        self.ledgers.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn memory(&self) -> std::sync::MutexGuard<'_, Memory> {
+        self.memory.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn has(&self, fault: Fault) -> bool {
@@ -167,6 +201,7 @@ pub(crate) async fn layer(
         );
     };
     let mut incoming = Incoming { parts, body };
+    let before = lifecycle::before(&faulty, &mut incoming);
     let existed = incoming
         .session(&faulty.app)
         .map(|key| faulty.app.store.read_session(&key, |s| s.is_some()));
@@ -177,5 +212,7 @@ pub(crate) async fn layer(
         return cached;
     }
     let response = next.run(incoming.request()).await;
-    answers::after(&faulty, &incoming, existed, response).await
+    let response = answers::after(&faulty, &incoming, existed, response).await;
+    let response = lifecycle::after(&faulty, &incoming, before, response).await;
+    ledger::after(&faulty, &incoming, response).await
 }

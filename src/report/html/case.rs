@@ -70,6 +70,15 @@ pub fn details(c: &CaseReport) -> String {
             escape(reason)
         ));
     }
+    if let Some(story) = &c.story {
+        out.push_str(&format!("<pre class=\"story\">{}</pre>\n", escape(story)));
+    }
+    if let Some(path) = &c.saved_as {
+        out.push_str(&format!(
+            "<p class=\"saved\">Saved as <code>{}</code></p>\n",
+            escape(path)
+        ));
+    }
     if c.verdict == Verdict::UnexpectedPass {
         out.push_str("<p class=\"msg\">This case passes now: its baseline entry can go.</p>\n");
     } else if c.failures.is_empty() {

@@ -58,7 +58,7 @@ BUGS = [
          desc="reservations do not count toward maxMembersCount",
          patch=[("            continue  # already a member or already reserved: nothing to do\n"
                  "        if len(members) + 1 > maxm:\n"
-                 "            raise HttpErr(409, \"the session is full (maxMembersCount %d)\" % maxm)\n",
+                 "            raise session_full(maxm)\n",
                  "            continue  # already a member or already reserved: nothing to do\n")]),
     dict(name="reserved-join-duplicates", rules=["B6", "O15", "SH2"],
          desc="a reserved member who joins gets a second entry; the reservation stays",
@@ -430,7 +430,7 @@ BUGS = [
     # ---------------------------------------------------------------- (a) refused writes that store a part
     dict(name="index-sequence-not-rolled-back", rules=["B5", "B10", "O16"],
          desc="a joiner's index is taken from the stored session's counter before the write is validated and never given back (a database sequence): a refused join (ready+active, 400) or a ?nocommit=true join still moves the stored membersInfo.next, under the old ETag",
-         patch=[("            new_idx = s[\"next\"]\n            s[\"next\"] += 2\n            members[new_idx] = {\n                \"xuid\": caller,",
+         patch=[("            new_idx = allocate_index(s, kept)\n            members[new_idx] = {\n                \"xuid\": caller,",
                  "            new_idx = take_index(cur, s)\n            members[new_idx] = {\n                \"xuid\": caller,"),
                 ("def apply_write(cur, req, caller, tpl, display_name):\n",
                  "def take_index(cur, s):\n    \"\"\"Member indexes are never reused in a session: take the next one from the stored record.\"\"\"\n    src = cur if cur is not None else s\n    idx = src[\"next\"]\n    src[\"next\"] += 2\n    s[\"next\"] = src[\"next\"]\n    return idx\n\n\ndef apply_write(cur, req, caller, tpl, display_name):\n")]),
@@ -639,4 +639,347 @@ HEALTHY = [
          patch=[("    def dispatch(self):\n        try:\n            ok = self.read_body()\n        except Exception:\n            ok = False\n",
                  "    def dispatch(self):\n        if not SLOTS.acquire(blocking=False):\n            self.read_body()\n            self.respond_text(503, \"busy\", [(\"Retry-After\", \"1\")])\n            return\n        try:\n            self._dispatch()\n        finally:\n            SLOTS.release()\n\n    def _dispatch(self):\n        import time\n        time.sleep(0.002)\n        try:\n            ok = self.read_body()\n        except Exception:\n            ok = False\n"),
                 ("MISSING = object()\n", "MISSING = object()\nSLOTS = threading.BoundedSemaphore(4)\n")]),
+]
+
+# ====================================================================== found by `explore`
+# Bugs the seeded explorer (`mpsd-conformance explore`) is meant to find: races between a check
+# and the store, writes published in parts, incrementally kept member lists and counts, session
+# and member lifecycles, handles after deletes. Written as a vendor would write them into this
+# server; `run.py --explore` plants each one and explores it (`run.py` alone runs the catalog).
+# Where a store call is a network call away, the patch adds STORE_ROUND_TRIP (3 ms) of sleep
+# between loading and saving: the server is threaded, so two requests sent at once interleave.
+
+ROUND_TRIP = [
+    ("import threading\n", "import threading\nimport time\n"),
+    ("BODY_READ_TIMEOUT = 30      # seconds a sender may stall while sending a body\n",
+     "BODY_READ_TIMEOUT = 30      # seconds a sender may stall while sending a body\n"
+     "STORE_ROUND_TRIP = 0.003   # seconds: one call to the session store\n"),
+]
+
+# The store block of put_session, as the healthy server has it (one lock around load, check, save).
+PUT_BLOCK = '''        with LOCK:
+            cur = SESSIONS.get(key)
+            self.check_preconditions(cur, with_cl)
+            status, new = apply_write(cur, req, self.caller, tpl, display_name)
+            if not nocommit:
+                if status == 204:
+                    SESSIONS.pop(key, None)
+                else:
+                    SESSIONS[key] = new
+            doc = render_session(new) if new is not None else None
+'''
+
+# The members' linked list and counts as fields kept up to date write by write, instead of
+# derived from the members when rendered (the families below break one update each).
+JOIN_ADDED = '''                "reserved": False,
+                "joinTime": now_iso(),
+            }
+            touched.append(new_idx)
+'''
+RESERVATION_ADDED = '''            "reserved": True,
+            "joinTime": None,
+        }
+        touched.append(new_idx)
+'''
+LEAVE = '''        idx = find(caller)
+        if idx is not None:
+            del members[idx]
+'''
+
+EXPLORE_BUGS = [
+    # ---------------------------------------------------------------- races between check and store
+    dict(name="lost-update", rules=["O15", "B13", "B4.a"],
+         desc="a write loads the session, judges and merges the change, and saves the result a store round trip later, without holding the lock across it: of two writes at once the later save drops the earlier's change",
+         patch=ROUND_TRIP + [(PUT_BLOCK, '''        with LOCK:
+            cur = copy.deepcopy(SESSIONS.get(key))      # load the session document
+        self.check_preconditions(cur, with_cl)
+        status, new = apply_write(cur, req, self.caller, tpl, display_name)
+        time.sleep(STORE_ROUND_TRIP)
+        with LOCK:                                      # save it
+            if not nocommit:
+                if status == 204:
+                    SESSIONS.pop(key, None)
+                else:
+                    SESSIONS[key] = new
+            doc = render_session(new) if new is not None else None
+''')]),
+    dict(name="if-match-before-lock", rules=["H4.c"],
+         desc="If-Match is compared with the session as loaded before the lock is taken (the front end checks the ETag, then hands the write to the store, which applies it atomically): two writers holding one ETag both win",
+         patch=ROUND_TRIP + [(PUT_BLOCK, '''        conditional = self.headers.get("If-Match") is not None
+        if conditional:
+            with LOCK:
+                loaded = SESSIONS.get(key)
+            self.check_preconditions(loaded, with_cl)   # the ETag, against the session as loaded
+            time.sleep(STORE_ROUND_TRIP)
+        with LOCK:
+            cur = SESSIONS.get(key)
+            if not conditional:
+                self.check_preconditions(cur, with_cl)
+            status, new = apply_write(cur, req, self.caller, tpl, display_name)
+            if not nocommit:
+                if status == 204:
+                    SESSIONS.pop(key, None)
+                else:
+                    SESSIONS[key] = new
+            doc = render_session(new) if new is not None else None
+''')]),
+    dict(name="if-none-match-before-lock", rules=["H4.a"],
+         desc="If-None-Match: * is checked on the session as loaded before the lock is taken: two create-only writes sent at once both succeed (the first creates, the second is applied to it as an update)",
+         patch=ROUND_TRIP + [(PUT_BLOCK, '''        create_only = self.headers.get("If-None-Match") is not None
+        if create_only:
+            with LOCK:
+                loaded = SESSIONS.get(key)
+            self.check_preconditions(loaded, with_cl)   # is it there already?
+            time.sleep(STORE_ROUND_TRIP)
+        with LOCK:
+            cur = SESSIONS.get(key)
+            if not create_only:
+                self.check_preconditions(cur, with_cl)
+            status, new = apply_write(cur, req, self.caller, tpl, display_name)
+            if not nocommit:
+                if status == 204:
+                    SESSIONS.pop(key, None)
+                else:
+                    SESSIONS[key] = new
+            doc = render_session(new) if new is not None else None
+''')]),
+    dict(name="created-from-snapshot", rules=["H4.a", "O2", "B4.a"],
+         desc="whether a write creates the session is decided before the lock is taken (create or update?): of two creating writes sent at once both take the create path, both answer 201, and the later replaces the earlier's session",
+         patch=ROUND_TRIP + [(PUT_BLOCK, '''        with LOCK:
+            exists = key in SESSIONS                    # create or update?
+        time.sleep(STORE_ROUND_TRIP)
+        with LOCK:
+            cur = SESSIONS.get(key) if exists else None  # a create starts from a new record
+            self.check_preconditions(cur, with_cl)
+            status, new = apply_write(cur, req, self.caller, tpl, display_name)
+            if not nocommit:
+                if status == 204:
+                    SESSIONS.pop(key, None)
+                else:
+                    SESSIONS[key] = new
+            doc = render_session(new) if new is not None else None
+''')]),
+    dict(name="join-index-from-snapshot", rules=["B4.a", "SH2"],
+         desc="a joiner's index is allocated from the session as loaded before the lock is taken (the seat is picked while the request is prepared): two joins sent at once get the same index, and the later replaces the earlier member",
+         patch=ROUND_TRIP + [(PUT_BLOCK, '''        with LOCK:
+            loaded = SESSIONS.get(key)
+            req.seat = loaded["next"] if loaded is not None else None   # the joiner's seat
+        time.sleep(STORE_ROUND_TRIP)
+''' + PUT_BLOCK),
+                             ('''            new_idx = allocate_index(s, kept)
+''', '''            seat = getattr(req, "seat", None)
+            new_idx = allocate_index(s, kept if kept is not None or seat is None else seat)
+            s["next"] = max(s["next"], new_idx + 2)
+''')]),
+    # ---------------------------------------------------------------- publishing
+    dict(name="partial-publish", rules=["B4.a", "O16"],
+         desc="a write publishes a new member (with its constants) in one store call and its properties in a second one, a round trip later: a request served in between sees the member without its properties (and a write in between is computed from it)",
+         patch=ROUND_TRIP + [(PUT_BLOCK, '''        later = {}
+        with LOCK:
+            cur = SESSIONS.get(key)
+            self.check_preconditions(cur, with_cl)
+            status, new = apply_write(cur, req, self.caller, tpl, display_name)
+            if not nocommit:
+                if status == 204:
+                    SESSIONS.pop(key, None)
+                else:
+                    SESSIONS[key], later = split_new_members(new, cur)   # the member rows first
+            doc = render_session(new) if new is not None else None
+        if later:
+            time.sleep(STORE_ROUND_TRIP)
+            with LOCK:                                  # then their property rows
+                stored = SESSIONS.get(key)
+                for idx, props in later.items():
+                    if stored is not None and idx in stored["members"]:
+                        stored["members"][idx]["properties"] = props
+'''), ('''def apply_write(cur, req, caller, tpl, display_name):
+''', '''def split_new_members(new, cur):
+    """The session with each new member's properties left out, and those properties by index:
+    the member table and the member properties table are written by two store calls."""
+    rows = copy.deepcopy(new)
+    later = {}
+    for idx, m in new["members"].items():
+        if cur is None or idx not in cur["members"]:
+            later[idx] = copy.deepcopy(m["properties"])
+            rows["members"][idx]["properties"] = {"system": {}, "custom": {}}
+    return rows, later
+
+
+def apply_write(cur, req, caller, tpl, display_name):
+''')]),
+    dict(name="nocommit-rollback", rules=["B10", "O16"],
+         desc="?nocommit=true is a trial write: it is applied and stored like any other, answered, and undone a round trip later by storing back the session loaded before it: a read in between sees the uncommitted change, and a write in between is lost",
+         patch=ROUND_TRIP + [(PUT_BLOCK, '''        with LOCK:
+            cur = SESSIONS.get(key)
+            self.check_preconditions(cur, with_cl)
+            status, new = apply_write(cur, req, self.caller, tpl, display_name)
+            if status == 204:
+                SESSIONS.pop(key, None)
+            else:
+                SESSIONS[key] = new
+            if nocommit:
+                self.undo = [cur]                       # put back once answered
+            doc = render_session(new) if new is not None else None
+'''), ('''    def put_session(self, key, tpl, display_name, with_cl):
+''', '''    def put_session(self, key, tpl, display_name, with_cl):
+        self.undo = None
+        try:
+            self.write_session(key, tpl, display_name, with_cl)
+        finally:
+            if self.undo is not None:                   # a trial write: roll it back
+                time.sleep(STORE_ROUND_TRIP)
+                with LOCK:
+                    if self.undo[0] is None:
+                        SESSIONS.pop(key, None)
+                    else:
+                        SESSIONS[key] = self.undo[0]
+
+    def write_session(self, key, tpl, display_name, with_cl):
+''')]),
+    # ---------------------------------------------------------------- linked list and counts
+    dict(name="next-not-relinked-on-leave", rules=["SH2"],
+         desc="each member stores its `next`: set when it joins (it points at membersInfo.next, and the member before it is pointed at it), never mended when a member leaves",
+         patch=[(JOIN_ADDED, JOIN_ADDED + "            link_new_member(members, new_idx, s)\n"),
+                (RESERVATION_ADDED, RESERVATION_ADDED + "        link_new_member(members, new_idx, s)\n"),
+                ('''        nxt = idxs[i + 1] if i + 1 < len(idxs) else s["next"]
+''', '''        nxt = m.get("link", s["next"])
+'''),
+                ('''def apply_write(cur, req, caller, tpl, display_name):
+''', '''def link_new_member(members, idx, s):
+    """Members form a linked list: the one before a new member points at it, and it points at
+    membersInfo.next."""
+    before = [i for i in members if i < idx]
+    if before:
+        members[max(before)]["link"] = idx
+    members[idx]["link"] = s["next"]
+
+
+def apply_write(cur, req, caller, tpl, display_name):
+''')]),
+    dict(name="first-not-moved-on-leave", rules=["SH2"],
+         desc="membersInfo.first is a stored field, set when a member is added to an empty session and never moved: after the first member leaves it still names that member's index",
+         patch=[(JOIN_ADDED, JOIN_ADDED + "            if len(members) == 1:\n                s[\"first\"] = new_idx\n"),
+                (RESERVATION_ADDED, RESERVATION_ADDED + "        if len(members) == 1:\n            s[\"first\"] = new_idx\n"),
+                ('''        info["first"] = idxs[0]
+''', '''        info["first"] = s.get("first", idxs[0])
+''')]),
+    dict(name="count-bumped-on-reserved-join", rules=["SH2", "B6"],
+         desc="membersInfo.count is a stored counter: +1 per member added, -1 per leave; a reserved member who joins is added again (+1) though its reservation was not taken off",
+         patch=[('''        "next": 1,               # indexes start at 1 and go up by 2
+''', '''        "next": 1,               # indexes start at 1 and go up by 2
+        "count": 0,
+'''),
+                (JOIN_ADDED, JOIN_ADDED + "            s[\"count\"] += 1\n"),
+                (RESERVATION_ADDED, RESERVATION_ADDED + "        s[\"count\"] += 1\n"),
+                (LEAVE, LEAVE + "            s[\"count\"] -= 1\n"),
+                ('''    info = {"next": s["next"], "count": len(idxs), "accepted": accepted}''',
+                 '''    info = {"next": s["next"], "count": s["count"], "accepted": accepted}''')]),
+    dict(name="accepted-missed-on-reserved-join", rules=["SH2.a", "B6"],
+         desc="membersInfo.accepted is a stored counter, bumped for members added as accepted (a fresh joiner) and dropped when an accepted member leaves: a reserved member who joins is never counted",
+         patch=[('''        "next": 1,               # indexes start at 1 and go up by 2
+''', '''        "next": 1,               # indexes start at 1 and go up by 2
+        "accepted": 0,
+'''),
+                (JOIN_ADDED, JOIN_ADDED + "            if idx is None:  # a reservation's seat was counted when it was reserved\n                s[\"accepted\"] += 1\n"),
+                (LEAVE, '''        idx = find(caller)
+        if idx is not None:
+            if not members[idx]["reserved"]:
+                s["accepted"] -= 1
+            del members[idx]
+'''),
+                ('''    info = {"next": s["next"], "count": len(idxs), "accepted": accepted}''',
+                 '''    info = {"next": s["next"], "count": len(idxs), "accepted": s["accepted"]}''')]),
+    # ---------------------------------------------------------------- lifecycle
+    dict(name="last-accepted-leave-deletes", rules=["O3", "B6"],
+         desc="a lobby (sessionEmptyTimeout 0) is closed when its last accepted member leaves: the reservations still in it are dropped and the session deleted (204)",
+         patch=[(LEAVE, LEAVE + '''            if tpl["sessionEmptyTimeout"] == 0 and all(m["reserved"] for m in members.values()):
+                members.clear()                         # nobody is left playing: close it
+''')]),
+    dict(name="recreate-restores-properties", rules=["O2", "O3", "B13"],
+         desc="a deleted session is only marked deleted (its record kept by name); creating it again brings the row back, with its old properties under the write's own",
+         patch=[("MISSING = object()\n", "MISSING = object()\nDELETED_SESSIONS = {}         # key -> the record, as it was when deleted\n"),
+                ('''                if status == 204:
+                    SESSIONS.pop(key, None)
+''', '''                if status == 204:
+                    if key in SESSIONS:
+                        DELETED_SESSIONS[key] = SESSIONS.pop(key)
+'''),
+                ('''            status, new = apply_write(cur, req, self.caller, tpl, display_name)
+''', '''            status, new = apply_write(cur, req, self.caller, tpl, display_name)
+            if cur is None and new is not None and key in DELETED_SESSIONS:
+                props = copy.deepcopy(DELETED_SESSIONS[key]["properties"])   # undelete the row
+                for part in ("system", "custom"):
+                    merge_props(props[part], (req.properties or {}).get(part, {}))
+                new["properties"] = props
+''')]),
+    dict(name="rejoin-restores-properties", rules=["B4.a", "B13"],
+         desc="a member's properties are kept by xuid in the session record after it leaves (for a quick rejoin): joining again starts from them",
+         patch=[(LEAVE, '''        idx = find(caller)
+        if idx is not None:
+            s.setdefault("departed", {})[caller] = members[idx]["properties"]   # for a rejoin
+            del members[idx]
+'''),
+                ('''            props = {"system": {}, "custom": {}}
+            for part in ("system", "custom"):
+                merge_props(props[part], me.get(''', '''            props = copy.deepcopy(s.get("departed", {}).get(caller)) or {"system": {}, "custom": {}}
+            for part in ("system", "custom"):
+                merge_props(props[part], me.get(''')]),
+    dict(name="read-bumps-change-number", rules=["O16", "H4.c"],
+         desc="every read stores the session's last-read time in its record, and every save of the record is a new version: a read bumps changeNumber and the ETag",
+         patch=[('''        with LOCK:
+            s = SESSIONS.get(key)
+            doc = render_session(s) if s else None
+''', '''        with LOCK:
+            s = SESSIONS.get(key)
+            if s is not None:                           # remember when it was last read
+                s = copy.deepcopy(s)
+                s["lastRead"] = now_iso()
+                s["changeNumber"] += 10                 # a save is a new version
+                s["etag"] = new_etag(s["changeNumber"])
+                SESSIONS[key] = s
+            doc = render_session(s) if s else None
+''')]),
+    dict(name="etag-of-members-only", rules=["H4.c", "O15"],
+         desc="the ETag is a digest of the members (what clients poll a session for): a change of the session's properties or constants keeps it",
+         patch=[('''        s["etag"] = new_etag(100)
+''', '''        s["etag"] = members_etag(s)
+'''), ('''    s["etag"] = new_etag(s["changeNumber"])
+''', '''    s["etag"] = members_etag(s)
+'''), ('''def apply_write(cur, req, caller, tpl, display_name):
+''', '''def members_etag(s):
+    """The ETag: a digest of the roster."""
+    return '"%s"' % hashlib.sha1(json.dumps(s["members"], sort_keys=True).encode("ascii")).hexdigest()[:20]
+
+
+def apply_write(cur, req, caller, tpl, display_name):
+''')]),
+    # ---------------------------------------------------------------- handles after deletes
+    dict(name="handle-ids-reused", rules=["G3", "R4"],
+         desc="a deleted handle's id goes back to a pool that the next POST /handles takes its id from: the old id names the new handle (reads, writes and deletes through it reach the new one)",
+         patch=[("MISSING = object()\n", "MISSING = object()\nFREE_HANDLE_IDS = []          # ids of deleted handles, given out again\n"),
+                ('''        hid = str(uuid.uuid4())
+''', '''        with LOCK:
+            hid = FREE_HANDLE_IDS.pop() if FREE_HANDLE_IDS else str(uuid.uuid4())
+'''), ('''            h = HANDLES.pop(hid, None)
+''', '''            h = HANDLES.pop(hid, None)
+            if h is not None:
+                FREE_HANDLE_IDS.append(hid)
+''')]),
+    dict(name="write-through-deleted-handle", rules=["G3", "R1"],
+         desc="writes resolve a handle through a routing cache that DELETE /handles/{id} does not clear: a PUT through a deleted handle still writes its session, while reads through it get 404",
+         patch=[("MISSING = object()\n", "MISSING = object()\nHANDLE_ROUTES = {}            # handle id -> handle record, for the write path\n"),
+                ('''        with LOCK:
+            HANDLES[hid] = rec
+''', '''        with LOCK:
+            HANDLES[hid] = rec
+            HANDLE_ROUTES[hid] = rec
+'''), ('''            with LOCK:
+                h = HANDLES.get(hid)
+            if h is None:
+''', '''            with LOCK:
+                h = HANDLES.get(hid)
+                if h is None and self.command == "PUT":
+                    h = HANDLE_ROUTES.get(hid)
+            if h is None:
+''')]),
 ]
