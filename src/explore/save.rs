@@ -77,13 +77,16 @@ pub async fn save(
                 .unwrap_or_else(|| format!("{:?}", on_reference.outcome))
         ));
     }
-    if let Some(ran) = against_alternative(&text, &name).await {
-        let ran = ran?;
-        if ran.outcome != Outcome::Pass {
-            return Err(format!(
-                "the case does not pass against the alternative server ({})",
-                ran.why.unwrap_or_else(|| format!("{:?}", ran.outcome))
-            ));
+    // In both its choices: a saved case must accept every answer the contract allows.
+    for choices in ["first", "second"] {
+        if let Some(ran) = against_alternative(&text, &name, choices).await {
+            let ran = ran?;
+            if ran.outcome != Outcome::Pass {
+                return Err(format!(
+                    "the case does not pass against the alternative server, --choices {choices} ({})",
+                    ran.why.unwrap_or_else(|| format!("{:?}", ran.outcome))
+                ));
+            }
         }
     }
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -681,14 +684,14 @@ struct Ran {
 
 /// Runs the saved case against the alternative server when this is a checkout that has it and
 /// python3 runs; `None` when it cannot be tried.
-async fn against_alternative(text: &str, name: &str) -> Option<Result<Ran, String>> {
+async fn against_alternative(text: &str, name: &str, choices: &str) -> Option<Result<Ran, String>> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/alt_server/server.py");
     if !script.exists() {
         return None;
     }
     let mut child = tokio::process::Command::new("python3")
         .arg(&script)
-        .args(["--port", "0"])
+        .args(["--port", "0", "--choices", choices])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true)
