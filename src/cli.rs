@@ -112,7 +112,7 @@ pub struct RunArgs {
     )]
     pub report_dir: PathBuf,
     /// Cases in flight.
-    #[arg(short = 'j', long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(short = 'j', long, value_name = "N", default_value_t = crate::run::DEFAULT_JOBS, value_parser = clap::value_parser!(u32).range(1..))]
     pub jobs: u32,
     /// Per-request timeout in seconds (fractions allowed).
     #[arg(long, value_name = "SECS", default_value_t = crate::http::DEFAULT_TIMEOUT_SECS, value_parser = positive_seconds, allow_negative_numbers = true)]

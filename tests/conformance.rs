@@ -14,9 +14,9 @@
 //! told once, exit 2. A target that cannot be tested (unreachable, or missing the world the
 //! preflight looks for) likewise, exit 3, as `mpsd-conformance run` does.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::{Instant, SystemTime};
 
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
@@ -29,8 +29,8 @@ use mpsd_conformance::report::{
     explain, Format, Redactor, ReportOptions, ReportSet, RunInfo, SuiteInfo, Transcripts,
 };
 use mpsd_conformance::run::{
-    not_run, preflight, prepare, probe, run_case, url_userinfo, Environment, Outcome,
-    PrepareOptions, Prepared, Target,
+    not_run, preflight, prepare, probe, run_case, run_cases, url_userinfo, CaseResult, Environment,
+    Event, EventSink, Outcome, PrepareOptions, Prepared, RunnerOptions, Target, DEFAULT_JOBS,
 };
 use mpsd_conformance::verdict::FailOn;
 
@@ -49,6 +49,9 @@ static SHARED: OnceLock<Result<Shared, String>> = OnceLock::new();
 static REPORTS: Mutex<Option<ReportSet>> = Mutex::new(None);
 /// Where the reports go, set before any trial runs.
 static REPORT_TO: OnceLock<Option<ReportOptions>> = OnceLock::new();
+/// The results of the selected cases, run ahead of the trials (see `run_ahead`): each trial
+/// takes its own.
+static AHEAD: OnceLock<HashMap<String, Mutex<mpsc::Receiver<CaseResult>>>> = OnceLock::new();
 
 fn main() -> ExitCode {
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
@@ -143,6 +146,7 @@ fn main() -> ExitCode {
                         Err(exit) => exit.into(),
                     };
                 }
+                run_ahead(shared, &selected, in_flight(&args));
             }
         }
     }
@@ -154,6 +158,76 @@ fn main() -> ExitCode {
         }
     }
     conclusion.exit_code()
+}
+
+/// How many cases are in flight: `--test-threads N` (or RUST_TEST_THREADS) when the user gives
+/// it, else `run`'s default. libtest's own default, the number of cores, suits trials that
+/// compute; these wait on the network.
+fn in_flight(args: &Arguments) -> usize {
+    args.test_threads
+        .or_else(|| {
+            std::env::var("RUST_TEST_THREADS")
+                .ok()
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(DEFAULT_JOBS as usize)
+        .max(1)
+}
+
+/// Starts the selected cases on the shared runtime, `jobs` at a time in the order libtest runs
+/// the trials, through the same runner as `mpsd-conformance run`: against a distant target the
+/// trials then cost what `run` does, not a round trip per case on each of libtest's threads.
+/// Each trial waits for its case's result; libtest's output, filters and counts are its own.
+fn run_ahead(shared: &Shared, selected: &[Arc<CasePlan>], jobs: usize) {
+    let mut senders = HashMap::new();
+    let mut receivers = HashMap::new();
+    for case in selected {
+        let (tx, rx) = mpsc::channel();
+        senders.insert(case.id.clone(), tx);
+        receivers.insert(case.id.clone(), Mutex::new(rx));
+    }
+    if AHEAD.set(receivers).is_err() {
+        return;
+    }
+    struct ToTrials(HashMap<String, mpsc::Sender<CaseResult>>);
+    impl EventSink for ToTrials {
+        fn event(&mut self, event: &Event) {
+            if let Event::CaseFinished { result } = event {
+                if let Some(tx) = self.0.remove(&result.id) {
+                    let _ = tx.send((**result).clone());
+                }
+            }
+        }
+    }
+    let ctx = Arc::clone(&shared.prepared.ctx);
+    let cases = selected.to_vec();
+    let options = RunnerOptions {
+        jobs,
+        fail_fast: false,
+        fail_on: FailOn::Should,
+        baseline: Default::default(),
+        // What the trials and the reports need: the exchanges of the cases that did not pass.
+        transcripts: Transcripts::Failures,
+    };
+    shared.runtime.spawn(async move {
+        let mut sink = ToTrials(senders);
+        run_cases(ctx, cases, &options, &mut sink).await;
+    });
+}
+
+/// The case's result, run ahead; or run now when it was not (a trial outside the selection).
+fn result_of(shared: &Shared, case: &CasePlan) -> CaseResult {
+    let ahead = AHEAD
+        .get()
+        .and_then(|all| all.get(&case.id))
+        .and_then(|rx| rx.lock().ok().and_then(|rx| rx.recv().ok()));
+    match ahead {
+        Some(result) => result,
+        None => {
+            let ctx = Arc::clone(&shared.prepared.ctx);
+            shared.runtime.block_on(run_case(&ctx, case))
+        }
+    }
 }
 
 /// All formats in the directory, or a fragment's report.json in `fragments/`.
@@ -273,8 +347,7 @@ fn run_trial(set: &PlanSet, case: &CasePlan) -> Result<Completion, Failed> {
     if let Some(why) = &shared.unreachable {
         return Err(why.clone().into());
     }
-    let ctx = Arc::clone(&shared.prepared.ctx);
-    let result = shared.runtime.block_on(run_case(&ctx, case));
+    let result = result_of(shared, case);
     record(&result);
     let text = || explain(&result, &shared.redactor);
     match result.outcome {

@@ -210,6 +210,43 @@ fn under_nextest_each_process_writes_a_fragment_that_report_merge_joins() {
     .expect("JSON");
     assert_eq!(merged["summary"]["total"], 2, "{merged}");
     assert_eq!(merged["summary"]["passed"], 2, "{merged}");
+
+    // The same cases through `run`: the same ids with the same verdicts and rules.
+    let run_dir = tempfile::tempdir().expect("tmp");
+    let out = Command::new(env!("CARGO_BIN_EXE_mpsd-conformance"))
+        .args(["run", "--exact", "--report", "json", "-q"])
+        .args(["--filter", "handle-id/malformed::urn"])
+        .args(["--filter", "handle-id/malformed::braces"])
+        .arg("--report-dir")
+        .arg(run_dir.path())
+        .output()
+        .expect("run runs");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let ran: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(run_dir.path().join("report.json")).expect("run's report.json"),
+    )
+    .expect("JSON");
+    let verdicts = |doc: &serde_json::Value| -> Vec<(String, String, String)> {
+        let mut all: Vec<_> = doc["cases"]
+            .as_array()
+            .map(|cases| {
+                cases
+                    .iter()
+                    .map(|c| {
+                        (
+                            c["id"].to_string(),
+                            c["outcome"].to_string(),
+                            c["rules"].to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        all.sort();
+        all
+    };
+    assert_eq!(verdicts(&merged), verdicts(&ran));
+    assert_eq!(merged["suite"]["fingerprint"], ran["suite"]["fingerprint"]);
 }
 
 /// An unreachable target is said once, and the report still records every selected case.

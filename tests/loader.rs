@@ -342,7 +342,7 @@ fn misused_additions_are_refused_with_a_json_pointer() {
         ),
         (
             format!(r#"    {{ "name": "x", "snapshot": "{{{{s.path}}}}", "request": {request} }}"#),
-            "/steps/1: a step has only one of `use`, `request`, `snapshot`, `unchanged`",
+            "/steps/1: a step has only one of `use`, `request`, `parallel`, `snapshot`, `unchanged`",
         ),
         (
             format!(r#"    {{ "rule": "O1", "request": {request} }}"#),

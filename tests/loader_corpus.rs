@@ -157,7 +157,7 @@ fn corpus() -> Vec<Bad> {
         one("variant field missing in one", spoil("{{s.handle}}", "{{variant.id}}").replace("  ]\n}", "  ],\n  \"variants\": [ { \"name\": \"x\", \"id\": \"1\" }, { \"name\": \"y\" } ]\n}"), ": /steps/1/request/path: `{{variant.id}}` is set by nothing: not every variant sets `id`"),
         one("variant read without variants", spoil("{{s.handle}}", "{{variant.id}}"), "`{{variant.id}}` is set by nothing: the case has no variants"),
         // --- steps -------------------------------------------------------------------------------
-        one("step with nothing", case("    { \"name\": \"x\" }"), ": /steps/1: a step needs one of `use`, `request`, `snapshot`, `unchanged`"),
+        one("step with nothing", case("    { \"name\": \"x\" }"), ": /steps/1: a step needs one of `use`, `request`, `parallel`, `snapshot`, `unchanged`"),
         one("step with two kinds", case(&format!("    {{ \"name\": \"x\", \"snapshot\": \"{{{{s.path}}}}\", \"request\": {{ {put} }} }}")), ": /steps/1: a step has only one of"),
         one("with on request", case(&format!("    {{ \"with\": {{ \"a\": 1 }}, \"request\": {{ {put} }} }}")), ": /steps/1/with: `with` belongs to `use` steps"),
         one("expect on use", case("    { \"use\": \"handle\", \"name\": \"h\", \"expect\": {} }"), ": /steps/1: only a `request` step takes `expect` or `capture`"),

@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 
 use crate::check::{judge_tally, Failure};
 use crate::exchange::{is_write, Exchange, RequestData, ResponseData, TransportError};
-use crate::http::HttpClient;
+use crate::http::{Decision, HttpClient, RetryEnd};
 use crate::plan::{RequestStep, StepPlan};
 
 use super::case::{CaseRun, Ending, Flow};
@@ -46,7 +46,8 @@ impl Burst {
     }
 }
 
-/// Sends every request at once. Never retried.
+/// Sends every request at once, each once (a `parallel` step's throttled copy is sent again by
+/// `CaseRun::again`, after the others).
 pub fn send_all(client: &HttpClient, requests: Vec<RequestData>) -> Burst {
     let turns = Arc::new(Semaphore::new(1));
     let (sender, answers) = mpsc::unbounded_channel();
@@ -90,8 +91,9 @@ struct BurstCopy {
 
 impl CaseRun<'_> {
     /// N copies of a request, sent at once. Each answer gets the global checks and the step's
-    /// expectations; `tally` counts them all. A well-formed 429/503 is judged like any answer
-    /// here: the step provokes throttling on purpose. What concurrent writes leave behind is
+    /// expectations; `tally` counts them all. A well-formed 429/503 to a `burst` is judged like
+    /// any answer: the step provokes throttling on purpose. One to a `parallel` step is sent
+    /// again as the run's policy allows. What concurrent writes leave behind is
     /// not known until read again: the sessions they touched are unsettled.
     pub(super) async fn burst(&mut self, step: &StepPlan, r: &RequestStep, n: u16) -> Flow {
         let mut built = Vec::with_capacity(usize::from(n));
@@ -121,8 +123,21 @@ impl CaseRun<'_> {
                 continue;
             };
             let label = format!("{}[{i}]", step.label);
-            let copy = match arrived.result {
-                Ok(response) => {
+            let result = match arrived.result {
+                // A `parallel` step's copies are different requests whose answers later steps
+                // build on: one the target throttled was not served, so it is sent again, as a
+                // single step's request would be. (A `burst` provokes throttling on purpose.)
+                Ok(response)
+                    if !r.copies.is_empty() && self.throttled_answer(&copy_built, &response) =>
+                {
+                    self.again(&label, &copy_built, response, arrived.duration)
+                        .await
+                }
+                other => other.map(|response| (response, arrived.duration)),
+            };
+            let copy = match result {
+                Ok((response, duration)) => {
+                    let label = self.attempt_label(&label);
                     let status = response.status;
                     let before = self.failures.len();
                     let (response, flow) =
@@ -132,13 +147,8 @@ impl CaseRun<'_> {
                         self.held.unsettle(&copy_built.path);
                     }
                     // Recorded, the body is cut: the next copy may read its own.
-                    let exchange = self.exchange(
-                        &label,
-                        copy_built.data,
-                        Some(response),
-                        None,
-                        arrived.duration,
-                    );
+                    let exchange =
+                        self.exchange(&label, copy_built.data, Some(response), None, duration);
                     BurstCopy {
                         index: i,
                         exchange,
@@ -147,7 +157,10 @@ impl CaseRun<'_> {
                         flow,
                     }
                 }
-                Err(e) => self.failed_copy(i, &label, copy_built, e, arrived.duration),
+                Err(e) => {
+                    let label = self.attempt_label(&label);
+                    self.failed_copy(i, &label, copy_built, e, arrived.duration)
+                }
             };
             copies.push(copy);
             drop(arrived.turn);
@@ -179,6 +192,70 @@ impl CaseRun<'_> {
                 .extend(tallied.into_iter().map(|f| f.at_step(&step.label)));
         }
         ControlFlow::Continue(())
+    }
+
+    fn throttled_answer(&self, built: &Built, response: &ResponseData) -> bool {
+        crate::check::check_global(&built.data.method, response)
+            .throttled
+            .is_some()
+    }
+
+    /// A throttled copy sent again while the run's policy allows: the throttled answer is the
+    /// copy's first attempt in the transcript, each later one `<label> (attempt N)`.
+    async fn again(
+        &mut self,
+        label: &str,
+        built: &Built,
+        throttled: ResponseData,
+        duration: Duration,
+    ) -> Result<(ResponseData, Duration), TransportError> {
+        let policy = self.ctx.client.options().retry;
+        let decision = policy.decide(&throttled, 0, std::time::SystemTime::now());
+        let wait = match decision {
+            Decision::RetryAfter(wait) => wait,
+            Decision::GiveUp(why) => {
+                self.throttled = Some(why);
+                return Ok((throttled, duration));
+            }
+            // No usable Retry-After: the answer stands, and the global checks judge it.
+            Decision::Answer => return Ok((throttled, duration)),
+        };
+        self.record(label, built.data.clone(), Some(throttled), None, duration);
+        self.retries += 1;
+        tokio::select! {
+            biased;
+            _ = self.ctx.interruption() => {
+                return Err(TransportError::Request("interrupted while waiting to send a throttled copy again".into()));
+            }
+            _ = tokio::time::sleep(wait) => {}
+        }
+        let retried = super::retrying::send_retrying(
+            self.ctx,
+            &built.data,
+            crate::http::Interrupts::SendsAndWaits,
+        )
+        .await;
+        self.retries += retried.retries();
+        if let RetryEnd::GaveUp(why) = retried.end {
+            // Throttling that outlasts the policy: the case cannot be judged, as for a step.
+            self.throttled = Some(why);
+        }
+        let mut attempts = retried.attempts;
+        let answer = attempts.pop();
+        for attempt in attempts {
+            let (response, error) = match attempt.result {
+                Ok(r) => (Some(r), None),
+                Err(e) => (None, Some(e)),
+            };
+            let next = self.attempt_label(label);
+            self.record(&next, built.data.clone(), response, error, attempt.duration);
+        }
+        match answer {
+            Some(attempt) => attempt.result.map(|r| (r, attempt.duration)),
+            None => Err(TransportError::Request(
+                "interrupted while sending a throttled copy again".into(),
+            )),
+        }
     }
 
     /// A copy of a burst that got no answer: it ends the case as an error.

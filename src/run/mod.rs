@@ -36,6 +36,6 @@ pub use prepare::{prepare, PrepareOptions, Prepared, StartedTarget, Target};
 pub use probe::probe;
 pub use request::padded_body;
 pub use retrying::{send_retrying, step_of};
-pub use runner::{not_run, run_cases, RunnerOptions};
+pub use runner::{not_run, run_cases, RunnerOptions, DEFAULT_JOBS};
 pub use setup::{url_userinfo, Environment};
 pub use vars::{CaseVars, RunVars};

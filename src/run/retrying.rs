@@ -1,6 +1,7 @@
 //! Sending one request of a case the way every step and teardown does — the one place requests
 //! go through: retried while the target throttles it politely, each attempt an exchange of the
-//! transcript. (A burst's copies go out at once through `burst`, never retried.)
+//! transcript. (A burst's copies go out at once through `burst`, never retried; a `parallel`
+//! step's throttled copy comes back here.)
 
 use crate::check::check_global;
 use crate::exchange::{Exchange, RequestData, ResponseData};

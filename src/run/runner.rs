@@ -17,6 +17,10 @@ use super::events::{Event, EventSink};
 use super::outcome::{CaseResult, Outcome};
 use crate::verdict::{Expected, FailOn, Summary, Transcripts};
 
+/// Cases in flight unless told otherwise (`run --jobs`, and `cargo test` without
+/// `--test-threads`).
+pub const DEFAULT_JOBS: u32 = 8;
+
 pub struct RunnerOptions {
     /// Cases in flight (≥ 1).
     pub jobs: usize,
