@@ -111,8 +111,10 @@ pub fn explain_report(c: &CaseReport) -> String {
     out
 }
 
-/// [`explain_report`] of a raw result, redacted.
+/// [`explain_report`] of a raw result, redacted and escaped for the terminal libtest prints it
+/// on.
 pub fn explain(r: &CaseResult, redactor: &Redactor) -> String {
     let c = CaseReport::from_result(r, FailOn::Should, None, true, redactor);
-    redactor.text(&explain_report(&c))
+    let text = redactor.text(&explain_report(&c));
+    crate::text::console::block(&text).into_owned()
 }
