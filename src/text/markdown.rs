@@ -40,6 +40,22 @@ pub fn cell(text: &str) -> String {
         .join("<br>")
 }
 
+/// Text inside an HTML element of the document (`<summary>`): entities for markup, one line.
+pub fn html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in console::line(text).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The longest run of backticks in `text`.
 fn longest_backtick_run(text: &str) -> usize {
     let mut longest = 0;
@@ -52,8 +68,7 @@ fn longest_backtick_run(text: &str) -> usize {
 }
 
 /// A code span holding `text` on one line: delimited by more backticks than any run inside,
-/// padded when it starts or ends with one, pipes escaped (a pipe ends a table cell even in a
-/// code span; GitHub drops the backslash there).
+/// padded when it starts or ends with one. In a table cell, use [`cell_code`].
 pub fn code(text: &str) -> String {
     let text = console::line(&text.replace("\r\n", "\n").replace('\n', " ")).into_owned();
     let ticks = "`".repeat(longest_backtick_run(&text) + 1);
@@ -62,7 +77,13 @@ pub fn code(text: &str) -> String {
     } else {
         ""
     };
-    format!("{ticks}{pad}{}{pad}{ticks}", text.replace('|', "\\|"))
+    format!("{ticks}{pad}{text}{pad}{ticks}")
+}
+
+/// [`code`] in a table cell: pipes escaped too (a pipe ends a cell even in a code span; GitHub
+/// drops the backslash there).
+pub fn cell_code(text: &str) -> String {
+    code(text).replace('|', "\\|")
 }
 
 /// A fenced code block holding `text` (lines kept, other controls escaped): the fence is longer
@@ -101,6 +122,11 @@ mod tests {
     }
 
     #[test]
+    fn html_text_is_no_markup() {
+        assert_eq!(html("<b>a&b</b>\n"), "&lt;b&gt;a&amp;b&lt;/b&gt;\\x0a");
+    }
+
+    #[test]
     fn a_cell_stays_one_cell_on_one_row() {
         assert_eq!(cell("a|b\nc"), "a\\|b<br>c");
         assert_eq!(cell("a\\|b"), "a\\\\\\|b");
@@ -111,7 +137,8 @@ mod tests {
     fn code_spans_and_fences_outgrow_the_backticks_inside() {
         assert_eq!(code("a ``` b"), "````a ``` b````");
         assert_eq!(code("`x`"), "`` `x` ``");
-        assert_eq!(code("a|b"), "`a\\|b`");
+        assert_eq!(code("a|b"), "`a|b`");
+        assert_eq!(cell_code("a|b"), "`a\\|b`");
         assert_eq!(code("\u{202e}"), "`\\u{202e}`");
         assert_eq!(fenced("a ``` b", "sh"), "````sh\na ``` b\n````\n");
         assert_eq!(
