@@ -15,14 +15,13 @@ pub fn is_forbidden(c: char) -> bool {
 /// `text` with every character XML forbids, and every one a terminal must not get, escaped
 /// (`\x1b`, `\u{fffe}`); lines and tabs kept. Markup is the XML writer's to escape.
 pub fn text(text: &str) -> Cow<'_, str> {
-    if !text
-        .chars()
-        .any(|c| is_forbidden(c) || console::is_unsafe(c))
-    {
-        return Cow::Borrowed(text);
+    let safe = console::block(text);
+    // What a terminal's escaping leaves that XML forbids: U+FFFE and U+FFFF.
+    if !safe.chars().any(is_forbidden) {
+        return safe;
     }
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in console::block(text).chars() {
+    let mut out = String::with_capacity(safe.len() + 16);
+    for c in safe.chars() {
         if is_forbidden(c) {
             console::push_escaped(&mut out, c);
         } else {
