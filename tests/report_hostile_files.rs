@@ -120,7 +120,11 @@ fn a_start_at_the_end_of_time_is_refused_naming_the_file() {
         json!(i64::MAX as u64),
         vec![case("area/a", json!(1))],
     );
-    let out = report_cmd(&["merge"], &[hostile.clone()], &dir.path().join("merged"));
+    let out = report_cmd(
+        &["merge"],
+        std::slice::from_ref(&hostile),
+        &dir.path().join("merged"),
+    );
     assert_refused_naming(&out, &hostile);
 }
 
@@ -143,7 +147,11 @@ fn numbers_no_integer_type_holds_are_refused_naming_the_file() {
             bad,
             vec![case("area/a", json!(1))],
         );
-        let out = report_cmd(&["merge"], &[hostile.clone()], &dir.path().join("merged"));
+        let out = report_cmd(
+            &["merge"],
+            std::slice::from_ref(&hostile),
+            &dir.path().join("merged"),
+        );
         assert_refused_naming(&out, &hostile);
     }
     let hostile = report(
@@ -153,7 +161,11 @@ fn numbers_no_integer_type_holds_are_refused_naming_the_file() {
         json!(1),
         vec![case("area/a", json!(-5))],
     );
-    let out = report_cmd(&["merge"], &[hostile.clone()], &dir.path().join("merged"));
+    let out = report_cmd(
+        &["merge"],
+        std::slice::from_ref(&hostile),
+        &dir.path().join("merged"),
+    );
     assert_refused_naming(&out, &hostile);
 }
 
@@ -170,7 +182,11 @@ fn case_durations_at_the_top_of_the_range_add_up_without_overflow() {
             case("area/b", json!(u64::MAX)),
         ],
     );
-    let out = report_cmd(&["merge"], &[a.clone()], &dir.path().join("merged"));
+    let out = report_cmd(
+        &["merge"],
+        std::slice::from_ref(&a),
+        &dir.path().join("merged"),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let merged: Value = serde_json::from_slice(
         &std::fs::read(dir.path().join("merged/report.json")).expect("read"),
