@@ -226,7 +226,9 @@ fn check_markdown(path: &Path) {
     let md = std::fs::read_to_string(path).expect("report.md");
     assert_terminal_safe("report.md", md.as_bytes());
     let outside = markdown_outside_code(&md);
-    for markup in ["<script", "<b>x", "](http://evil", "![", "http://evil"] {
+    // `![` is an image, `](` after an unescaped `]` a link.
+    let outside = outside.replace("\\]", "").replace("\\[", "");
+    for markup in ["<script", "<b>x", "](http", "![", "http://evil", "www.evil"] {
         assert!(
             !outside.contains(markup),
             "report.md has `{markup}` outside code: {}",

@@ -168,7 +168,7 @@ impl Reporter for JunitReporter {
                 format!("{} {}", info.harness.name, info.harness.version),
             ),
         ];
-        let mut report = Report::new(info.harness.name.as_str());
+        let mut report = Report::new(xml_text(&info.harness.name));
         report.set_time(Duration::from_millis(info.duration_ms));
         if let Some(t) = timestamp {
             report.set_timestamp(t);

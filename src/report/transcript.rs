@@ -68,12 +68,12 @@ fn push_body(out: &mut String, m: &MessageReport) {
     let Some(body) = m.body.as_deref().filter(|b| !b.is_empty()) else {
         return;
     };
-    let shown: String = body.chars().take(SHOWN).collect();
-    out.push_str(&shown);
-    if shown.len() < body.len() || m.truncated {
+    let shown = crate::text::excerpt::of_text(body, SHOWN);
+    out.push_str(&shown.text);
+    if shown.cut || m.truncated {
         out.push_str(&format!(
             "\n… (cut: {} bytes shown of {}{})",
-            shown.len(),
+            shown.text.len(),
             body.len(),
             if m.truncated { "+" } else { "" }
         ));

@@ -19,7 +19,8 @@ pub fn inline(text: &str) -> String {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '#' | '~' | '|' => {
+            // Brackets escaped, no link or image can start; `(`, `)` and `!` stay readable.
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '~' | '|' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -98,13 +99,26 @@ pub fn fenced(text: &str, lang: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Whether `c` occurs in `md` without a backslash before it.
+    fn unescaped(md: &str, c: char) -> bool {
+        let mut escaped = false;
+        for d in md.chars() {
+            if d == c && !escaped {
+                return true;
+            }
+            escaped = d == '\\' && !escaped;
+        }
+        false
+    }
+
     #[test]
     fn inline_text_makes_no_link_image_or_html() {
         let md = inline(
             "![i](http://evil/i.png) [x](http://evil) <script>alert(1)</script> *b* _i_ & \x1b[2J",
         );
         assert!(!md.contains("!["), "{md}");
-        assert!(!md.contains("](http"), "{md}");
+        assert!(!unescaped(&md, '[') && !unescaped(&md, ']'), "{md}");
+        assert!(!md.contains("http://"), "{md}");
         assert!(!md.contains('<') && !md.contains('\x1b'), "{md}");
         assert!(
             md.contains("&lt;script&gt;") && md.contains("\\*b\\*"),
