@@ -4,6 +4,11 @@ use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+// The files a case set leaves out (`.DS_Store`, `.git*`, swap files): the same rule as
+// `--cases DIR`, so the embedded catalog has the fingerprint of the folder it was built from.
+#[path = "src/case/ignored.rs"]
+mod ignored;
+
 fn main() {
     let root =
         PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
@@ -31,6 +36,13 @@ fn collect(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
         return;
     };
     for entry in entries.flatten() {
+        if entry
+            .file_name()
+            .to_str()
+            .is_some_and(ignored::is_ignored_name)
+        {
+            continue;
+        }
         let path = entry.path();
         if path.is_dir() {
             println!("cargo:rerun-if-changed={}", path.display());

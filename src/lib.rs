@@ -20,4 +20,5 @@ pub mod plan;
 pub mod reference;
 pub mod report;
 pub mod run;
+pub mod text;
 pub mod verdict;

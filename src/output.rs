@@ -1,22 +1,49 @@
 //! The one way the program prints. A closed stdout or stderr (`| head`, `| true`, a terminal that
 //! went away) is not an error of the run: that stream goes quiet, the run goes on (reports, exit
 //! code). `println!` would panic instead ("failed printing to stdout", exit 101).
+//!
+//! What [`out`] and [`err`] (`outln!`, `errln!`) write is escaped for a terminal (see
+//! [`crate::text::console::block`]): a message may quote a server or a file, and neither may
+//! move the cursor, retitle the window or write the clipboard. Text styled with our own colours
+//! goes through [`out_styled`], its data escaped before it was styled.
 
 use std::fmt;
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::text::console;
+
 static STDOUT_GONE: AtomicBool = AtomicBool::new(false);
 static STDERR_GONE: AtomicBool = AtomicBool::new(false);
 
-/// Writes to stdout unless it has gone away.
+/// Writes to stdout unless it has gone away, every control character but newline and tab
+/// escaped.
 pub fn out(args: fmt::Arguments<'_>) {
-    write_to(&STDOUT_GONE, &mut io::stdout().lock(), args);
+    out_styled(format_args!("{}", escaped(args)));
 }
 
-/// Writes to stderr unless it has gone away.
+/// Writes to stderr unless it has gone away, every control character but newline and tab
+/// escaped.
 pub fn err(args: fmt::Arguments<'_>) {
-    write_to(&STDERR_GONE, &mut io::stderr().lock(), args);
+    write_to(
+        &STDERR_GONE,
+        &mut io::stderr().lock(),
+        format_args!("{}", escaped(args)),
+    );
+}
+
+fn escaped(args: fmt::Arguments<'_>) -> String {
+    let text = args.to_string();
+    match console::block(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(safe) => safe,
+    }
+}
+
+/// Writes to stdout as it is: for text whose data was escaped with [`crate::text::console`]
+/// before our own styling was added.
+pub fn out_styled(args: fmt::Arguments<'_>) {
+    write_to(&STDOUT_GONE, &mut io::stdout().lock(), args);
 }
 
 /// Whether stdout has gone away (nothing more is written to it).
@@ -66,6 +93,15 @@ mod tests {
         fn flush(&mut self) -> io::Result<()> {
             Ok(())
         }
+    }
+
+    #[test]
+    fn what_goes_out_is_escaped_for_a_terminal() {
+        let server = "\x1b]0;t\x07\u{9b}\u{202e}";
+        assert_eq!(
+            escaped(format_args!("a{server}\n\tb")),
+            "a\\x1b]0;t\\x07\\u{9b}\\u{202e}\n\tb"
+        );
     }
 
     #[test]

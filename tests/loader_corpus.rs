@@ -289,8 +289,8 @@ fn corpus() -> Vec<Bad> {
     });
     v.push(Bad {
         name: "a non-JSON schema file",
-        files: vec![("schemas/readme.md", "# x".to_string())],
-        expected: "<dir>/schemas/readme.md: not part of a case set",
+        files: vec![("schemas/readme.txt", "# x".to_string())],
+        expected: "<dir>/schemas/readme.txt: not part of a case set",
     });
     v.push(Bad {
         name: "a schema that is not JSON",

@@ -59,6 +59,12 @@ pub fn is_case_file(path: &str) -> bool {
     path.contains('/') && path.ends_with(".json") && !path.starts_with("schemas/")
 }
 
+/// Whether a file of the set documents it: Markdown, anywhere in the set. It is no case, and it
+/// counts in the fingerprint.
+pub fn is_doc_file(path: &str) -> bool {
+    path.ends_with(".md")
+}
+
 /// The case id of a case file: its path without `.json`.
 pub fn case_id(path: &str) -> &str {
     path.strip_suffix(".json").unwrap_or(path)
@@ -75,7 +81,8 @@ pub fn read(source: &CaseSource) -> Read {
         let p = file.path.as_str();
         let known = TOP_FILES.contains(&p)
             || (p.starts_with("schemas/") && p.ends_with(".json"))
-            || is_case_file(p);
+            || is_case_file(p)
+            || is_doc_file(p);
         if !known {
             problems.push(Problem {
                 path: shown(p),
@@ -83,8 +90,8 @@ pub fn read(source: &CaseSource) -> Read {
                 message:
                     "not part of a case set, yet it would count in the fingerprint: case files \
                           live in area folders (`<area>/<name>.json`), response schemas in \
-                          `schemas/` (`.json`); the top holds only suite.json, rules.json, \
-                          case.schema.json and model.json"
+                          `schemas/` (`.json`), documentation anywhere (`.md`); the top holds \
+                          only suite.json, rules.json, case.schema.json and model.json"
                         .into(),
             });
         }

@@ -7,6 +7,7 @@ mod error;
 mod fingerprint;
 pub mod generate;
 mod hex;
+mod ignored;
 mod load;
 mod model;
 mod rules;
@@ -18,7 +19,10 @@ mod validate;
 pub use error::{LoadError, Position, Problem};
 pub use fingerprint::{file_sha256, fingerprint};
 pub use hex::decode_hex;
-pub use load::{case_files, case_id, is_case_file, read, read_case, CaseSet, LoadedCase, Read};
+pub use ignored::is_ignored_name;
+pub use load::{
+    case_files, case_id, is_case_file, is_doc_file, read, read_case, CaseSet, LoadedCase, Read,
+};
 pub use model::*;
 pub use rules::{severity_agrees, Basis, MayForm, Rule, RulesFile};
 pub use scope::{Scope, VarRef};

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::error::{LoadError, Position, Problem};
+use super::ignored::is_ignored_name;
 
 /// The largest case-set file read: far above any real case, far below what would hurt.
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
@@ -119,9 +120,14 @@ impl CaseSource {
     }
 }
 
+/// Every file under `dir` but what [`is_ignored_name`] leaves out (a `.git` folder is not
+/// entered).
 fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
+        if entry.file_name().to_str().is_some_and(is_ignored_name) {
+            continue;
+        }
         let path = entry.path();
         // A link to a directory is not followed (it could loop); it is refused as a file.
         if entry.file_type()?.is_dir() {

@@ -109,16 +109,9 @@ pub(super) fn body_excerpt(response: &ResponseData) -> Option<String> {
     if response.body.is_empty() {
         return None;
     }
-    // A character is at most 4 bytes: this many bytes hold the characters shown.
-    let head = &response.body[..response.body.len().min(SHOWN * 4)];
-    let text = String::from_utf8_lossy(head);
-    let cut: String = text.chars().take(SHOWN).collect();
-    let more = if cut.len() < response.body.len() {
-        "\n…"
-    } else {
-        ""
-    };
-    Some(format!("response body:\n{cut}{more}"))
+    let shown = crate::text::excerpt::of_bytes(&response.body, SHOWN);
+    let more = if shown.cut { "\n…" } else { "" };
+    Some(format!("response body:\n{}{more}", shown.text))
 }
 
 fn header(

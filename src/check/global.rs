@@ -21,8 +21,7 @@ pub fn check_global(method: &str, response: &ResponseData) -> GlobalVerdict {
     let mut v = GlobalVerdict::default();
     let status = response.status;
     if status >= 500 && status != 503 {
-        let head = &response.body[..response.body.len().min(1200)];
-        let excerpt: String = String::from_utf8_lossy(head).chars().take(300).collect();
+        let excerpt = crate::text::excerpt::of_bytes(&response.body, 300).text;
         v.failures.push(
             Failure::new(
                 "O13",

@@ -42,7 +42,7 @@ pub fn rules(args: RulesArgs) -> Exit {
             })
             .collect();
         match serde_json::to_string_pretty(&json!({ "rules": rows })) {
-            Ok(text) => outln!("{text}"),
+            Ok(text) => outln!("{}", crate::text::console::json(&text)),
             Err(e) => {
                 errln!("error: failed to render JSON: {e}");
                 return Exit::Usage;
@@ -91,7 +91,7 @@ fn model_coverage(cells: &[CoverageCell], json: bool) -> Exit {
             .collect();
         return match serde_json::to_string_pretty(&json!({ "cells": rows })) {
             Ok(text) => {
-                outln!("{text}");
+                outln!("{}", crate::text::console::json(&text));
                 Exit::Ok
             }
             Err(e) => {

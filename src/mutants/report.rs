@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::report::{check_target, AtomicFile};
+use crate::text::markdown::{cell, cell_code, code};
 
 use super::error::MutantsError;
 use super::measure::Measurement;
@@ -108,7 +109,7 @@ pub fn markdown(m: &Measurement) -> String {
         m.total(),
         m.score()
     );
-    let _ = writeln!(out, "Case set `{}`.\n", m.fingerprint);
+    let _ = writeln!(out, "Case set {}.\n", code(&m.fingerprint));
     if !m.unclean.is_empty() {
         let _ = writeln!(
             out,
@@ -117,7 +118,7 @@ pub fn markdown(m: &Measurement) -> String {
         );
         for c in &m.unclean {
             let why = c.message.as_deref().unwrap_or("").replace('\n', " ");
-            let _ = writeln!(out, "- `{}`: {} — {}", c.id, c.outcome, cell(&why));
+            let _ = writeln!(out, "- {}: {} — {}", code(&c.id), c.outcome, cell(&why));
         }
         out.push('\n');
     }
@@ -154,7 +155,7 @@ pub fn markdown(m: &Measurement) -> String {
             .failing_cases
             .iter()
             .map(|c| {
-                let shown = format!("`{}` ({})", cell(&c.id), c.rules.join(", "));
+                let shown = format!("{} ({})", cell_code(&c.id), cell(&c.rules.join(", ")));
                 if c.catches {
                     format!("**{shown}**")
                 } else {
@@ -167,12 +168,12 @@ pub fn markdown(m: &Measurement) -> String {
             .iter()
             .flat_map(|e| e.findings.iter())
             .map(|f| {
-                format!(
+                cell(&format!(
                     "[{}] in {} step{}",
                     f.rules.join(", "),
                     f.steps,
                     if f.steps == 1 { "" } else { "s" }
-                )
+                ))
             })
             .collect();
         let yes_no = |caught: bool| if caught { "yes" } else { "**no**" };
@@ -192,16 +193,11 @@ pub fn markdown(m: &Measurement) -> String {
             if findings.is_empty() {
                 "—".to_string()
             } else {
-                cell(&findings.join("<br>"))
+                findings.join("<br>")
             }
         );
     }
     out
-}
-
-/// Text that cannot break a Markdown table row.
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|")
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! `compare.md`: the comparison in GitHub-flavoured Markdown.
 
+use crate::text::markdown::{cell, cell_code, inline};
 use crate::verdict::Verdict;
 
 use super::compare::{Cell, Comparison};
@@ -23,10 +24,6 @@ fn cell_text(c: &Option<Cell>) -> String {
     }
 }
 
-fn escape_cell(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
-}
-
 pub fn compare_markdown(c: &Comparison) -> String {
     let mut out = format!(
         "# Conformance compared: {} targets, {} of {} cases differ\n\n| Target | Report | Passed | Failed | Errored | Warnings | Skipped |\n|---|---|--:|--:|--:|--:|--:|\n",
@@ -37,9 +34,9 @@ pub fn compare_markdown(c: &Comparison) -> String {
     for col in &c.columns {
         let s = &col.summary;
         out.push_str(&format!(
-            "| {} | `{}` | {} | {} | {} | {} | {} |\n",
-            escape_cell(&col.label),
-            col.file.display(),
+            "| {} | {} | {} | {} | {} | {} | {} |\n",
+            cell(&col.label),
+            cell_code(&col.file.display().to_string()),
             s.passed,
             s.failed,
             s.errored,
@@ -51,20 +48,21 @@ pub fn compare_markdown(c: &Comparison) -> String {
     let header: String = c
         .columns
         .iter()
-        .map(|col| format!(" {} |", escape_cell(&col.label)))
+        .map(|col| format!(" {} |", cell(&col.label)))
         .collect();
     for (area, rows) in &c.areas {
         let differing = rows.iter().filter(|r| r.differs()).count();
         out.push_str(&format!(
-            "## {area} — {differing} of {} differ\n\n| Case |{header}\n|---|{}\n",
+            "## {} — {differing} of {} differ\n\n| Case |{header}\n|---|{}\n",
+            inline(area),
             rows.len(),
             "---|".repeat(c.columns.len())
         ));
         for row in rows {
             let id = if row.differs() {
-                format!("**`{}`**", row.id)
+                format!("**{}**", cell_code(&row.id))
             } else {
-                format!("`{}`", row.id)
+                cell_code(&row.id)
             };
             let cells: String = row
                 .cells

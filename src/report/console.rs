@@ -1,6 +1,10 @@
 //! The terminal reporter: a progress bar on a terminal (plain lines otherwise), each case that
 //! did not pass as it finishes, then the failures grouped by cause, where the reports are, and
 //! the closing line. It counts with the same verdicts as every report file.
+//!
+//! Everything a case holds (ids, titles, messages, diffs, transcripts) may come from a target or
+//! a file: it is escaped for the terminal when it is noted, before any colour is added, and the
+//! styled lines are written as they are.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -10,8 +14,8 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 
-use crate::outln;
 use crate::run::{CaseResult, Event, EventSink};
+use crate::text::console::{block, line as one_line};
 use crate::verdict::{FailOn, Summary, Verdict};
 
 use super::model::CaseReport;
@@ -143,10 +147,11 @@ impl Console {
         }
     }
 
+    /// Writes a line whose data is escaped already.
     fn line(&self, text: &str) {
         match &self.bar {
             Some(bar) => bar.println(text),
-            None => outln!("{text}"),
+            None => crate::output::out_styled(format_args!("{text}\n")),
         }
     }
 
@@ -192,7 +197,7 @@ impl Console {
         self.summary.add(verdict);
         if let Some(bar) = &self.bar {
             bar.inc(1);
-            bar.set_message(r.id.clone());
+            bar.set_message(one_line(&r.id).into_owned());
         }
         let attention = verdict.needs_attention() || verdict == Verdict::UnexpectedPass;
         let with_transcript = match self.verbosity {
@@ -212,9 +217,9 @@ impl Console {
             &self.redactor,
         );
         if self.verbosity > Verbosity::Quiet {
-            let mut text = format!("{} ({} ms)", r.id, r.duration.as_millis());
+            let mut text = format!("{} ({} ms)", one_line(&r.id), r.duration.as_millis());
             if let Some(m) = &report.message {
-                text.push_str(&format!(": {}", clip(m)));
+                text.push_str(&format!(": {}", clip(&one_line(m))));
             }
             if let Some(bar) = &self.bar {
                 // Under the bar a line must not wrap: the bar counts the lines it moves over.
@@ -227,7 +232,7 @@ impl Console {
             if with_transcript && !report.exchanges.is_empty() {
                 let shown: Vec<String> = transcript(&report.exchanges)
                     .lines()
-                    .map(|l| format!("      {}", clip(l)))
+                    .map(|l| format!("      {}", clip(&block(l))))
                     .collect();
                 self.line(&shown.join("\n"));
             }
@@ -242,12 +247,14 @@ impl Console {
         for f in &c.failures {
             body.push(format!(
                 "[{}] expected {}: {}",
-                f.rule, f.expectation, f.message
+                one_line(&f.rule),
+                one_line(&f.expectation),
+                block(&f.message)
             ));
             if let Some(diff) = &f.diff {
                 let lines: Vec<&str> = diff.lines().collect();
                 for line in lines.iter().take(DIFF_LINES) {
-                    body.push(format!("    {}", self.diff_line(&clip(line))));
+                    body.push(format!("    {}", self.diff_line(&clip(&block(line)))));
                 }
                 if lines.len() > DIFF_LINES {
                     body.push(format!("    … {} more lines", lines.len() - DIFF_LINES));
@@ -256,11 +263,11 @@ impl Console {
         }
         if c.failures.is_empty() {
             if let Some(m) = &c.message {
-                body.push(m.clone());
+                body.push(block(m).into_owned());
             }
         }
         if let Some(reason) = &c.baseline {
-            body.push(format!("baseline: {reason}"));
+            body.push(format!("baseline: {}", one_line(reason)));
         }
         let step = c.failed_exchange().map(|e| {
             let answer = match (&e.response, &e.error) {
@@ -268,20 +275,23 @@ impl Console {
                 (None, Some(_)) => " → no answer".to_string(),
                 _ => String::new(),
             };
-            format!(
+            one_line(&format!(
                 "at {}: {}{answer}",
                 exchange_name(c, e),
                 request_line(e).trim_start_matches("> ")
-            )
+            ))
+            .into_owned()
         });
         let cause = match c.failures.first() {
             Some(f) => format!("[{}] {}", f.rule, f.expectation),
             None => c.message.clone().unwrap_or_default(),
         };
+        let cause = one_line(&cause).into_owned();
         Noted {
-            id: c.id.clone(),
+            id: one_line(&c.id).into_owned(),
             verdict: c.verdict,
-            headline: format!("{} ({}; {})", c.id, c.severity.as_str(), c.title),
+            headline: one_line(&format!("{} ({}; {})", c.id, c.severity.as_str(), c.title))
+                .into_owned(),
             body,
             step: step.filter(|_| c.verdict != Verdict::UnexpectedPass),
             cause,
@@ -298,7 +308,8 @@ impl Console {
         }
         if let Some(at) = &self.details_at {
             if at.extension().is_some_and(|e| e == "html") {
-                let _ = writeln!(out, "        details: {}#case-{}", at.display(), n.id);
+                let at = one_line(&at.display().to_string()).into_owned();
+                let _ = writeln!(out, "        details: {at}#case-{}", n.id);
             }
         }
     }
@@ -380,13 +391,16 @@ impl Console {
                 &[Verdict::UnexpectedPass],
             );
             if !reports.is_empty() {
-                let shown: Vec<String> = reports.iter().map(|p| p.display().to_string()).collect();
+                let shown: Vec<String> = reports
+                    .iter()
+                    .map(|p| one_line(&p.display().to_string()).into_owned())
+                    .collect();
                 let _ = writeln!(out, "\nreports: {}", shown.join(", "));
             }
             let _ = writeln!(out);
         }
         let _ = writeln!(out, "{}", self.summary.line(duration));
-        crate::output::out(format_args!("{out}"));
+        crate::output::out_styled(format_args!("{out}"));
     }
 }
 

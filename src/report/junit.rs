@@ -1,6 +1,9 @@
 //! `junit.xml`: one `<testsuite>` per area, one `<testcase name="<id>" classname="<area>">` per
 //! case, written with quick-junit. Each case is rendered as it finishes and spooled; the suites,
 //! whose counts are known only at the end, are put around them then.
+//!
+//! Every text handed to quick-junit passes through [`xml_text`] first: a target's answer may
+//! hold characters XML 1.0 forbids, and one of them makes a file no CI system reads.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -16,6 +19,12 @@ use super::set::Reporter;
 use super::tally::Tally;
 use super::transcript::transcript;
 use crate::exchange::Redactor;
+use crate::text::xml;
+
+/// Text for the XML: characters XML forbids (and terminal escapes) shown escaped.
+fn xml_text(text: &str) -> String {
+    xml::text(text).into_owned()
+}
 
 const SUITE_END: &str = "    </testsuite>\n";
 
@@ -44,14 +53,14 @@ fn render_error(e: impl std::fmt::Display) -> ReportError {
 
 /// The `<testcase>` element of one case, as quick-junit writes it inside a suite.
 pub fn testcase_xml(case: &CaseReport) -> Result<String, ReportError> {
-    let message = case.message.clone().unwrap_or_default();
+    let message = xml_text(case.message.as_deref().unwrap_or_default());
     let status = match case.verdict {
         Verdict::Pass | Verdict::UnexpectedPass => TestCaseStatus::success(),
         Verdict::Fail => {
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
             let rule = case.failures.first().map_or("?", |f| f.rule.as_str());
             s.set_message(message)
-                .set_type(format!("rule {rule}"))
+                .set_type(xml_text(&format!("rule {rule}")))
                 .set_description(failure_text(case));
             s
         }
@@ -62,15 +71,15 @@ pub fn testcase_xml(case: &CaseReport) -> Result<String, ReportError> {
         }
         Verdict::Warning | Verdict::ExpectedFailure | Verdict::Skip | Verdict::Interrupted => {
             let mut s = TestCaseStatus::skipped();
-            s.set_message(format!("{}: {message}", skip_reason(case)));
+            s.set_message(format!("{}: {message}", xml_text(&skip_reason(case))));
             if case.verdict.is_failure() {
                 s.set_description(failure_text(case));
             }
             s
         }
     };
-    let mut test = TestCase::new(case.id.as_str(), status);
-    test.set_classname(case.area.as_str())
+    let mut test = TestCase::new(xml_text(&case.id), status);
+    test.set_classname(xml_text(&case.area))
         .set_time(Duration::from_millis(case.duration_ms));
     // Only what did not pass carries output, as nextest does.
     if case.verdict != Verdict::Pass {
@@ -80,10 +89,10 @@ pub fn testcase_xml(case: &CaseReport) -> Result<String, ReportError> {
             None => transcript(&case.exchanges),
         };
         if !out.is_empty() {
-            test.set_system_out(out);
+            test.set_system_out(xml_text(&out));
         }
     }
-    let mut suite = TestSuite::new(case.area.as_str());
+    let mut suite = TestSuite::new(xml_text(&case.area));
     suite.add_test_case(test);
     let mut report = Report::new("x");
     report.add_test_suite(suite);
@@ -124,7 +133,7 @@ fn failure_text(case: &CaseReport) -> String {
             out.push('\n');
         }
     }
-    out
+    xml_text(&out)
 }
 
 /// Writes the skeleton up to the next suite's end.
@@ -159,14 +168,14 @@ impl Reporter for JunitReporter {
                 format!("{} {}", info.harness.name, info.harness.version),
             ),
         ];
-        let mut report = Report::new(info.harness.name.as_str());
+        let mut report = Report::new(xml_text(&info.harness.name));
         report.set_time(Duration::from_millis(info.duration_ms));
         if let Some(t) = timestamp {
             report.set_timestamp(t);
         }
         for (area, at) in &tally.areas {
             let s = &at.summary;
-            let mut suite = TestSuite::new(area.as_str());
+            let mut suite = TestSuite::new(xml_text(area));
             suite.tests = s.total;
             suite.failures = s.failed;
             suite.errors = s.errored;
@@ -176,7 +185,7 @@ impl Reporter for JunitReporter {
                 suite.set_timestamp(t);
             }
             for (name, value) in &properties {
-                suite.add_property(Property::new(*name, value.as_str()));
+                suite.add_property(Property::new(*name, xml_text(value)));
             }
             report.add_test_suite(suite);
         }
@@ -200,5 +209,34 @@ impl Reporter for JunitReporter {
         })?;
         file.write_all(rest.as_bytes())?;
         file.commit()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hostile_case_makes_well_formed_xml() {
+        let hostile = "\x1b]0;pwned\x07\x00\x0b\u{fffe}\u{9b}\u{202e}<script>&";
+        let case: CaseReport = serde_json::from_value(serde_json::json!({
+            "id": format!("area/{hostile}"), "area": "area", "title": hostile,
+            "rules": ["O1"], "severity": "must", "outcome": "fail", "verdict": "fail",
+            "gating": true, "duration_ms": 1, "message": hostile,
+            "failures": [{ "rule": "O1", "expectation": hostile, "message": hostile,
+                           "diff": hostile }],
+            "exchanges": [], "story": hostile,
+        }))
+        .expect("a case report");
+        let xml = testcase_xml(&case).expect("rendered");
+        assert!(
+            !xml.chars()
+                .any(|c| xml::is_forbidden(c) || c == '\x1b' || c == '\u{202e}'),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("\\x1b]0;pwned\\x07") && xml.contains("&lt;script&gt;"),
+            "{xml}"
+        );
     }
 }

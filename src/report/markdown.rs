@@ -17,6 +17,7 @@ use super::view::{
     severity_scores,
 };
 use crate::exchange::Redactor;
+use crate::text::markdown::{cell, cell_code, code, fenced, html};
 
 /// GitHub takes at most 1 MiB of step summary per step.
 const STEP_SUMMARY_LIMIT: usize = 1024 * 1024 - 4096;
@@ -47,25 +48,6 @@ impl MarkdownReporter {
     }
 }
 
-/// A table cell: one line, pipes escaped.
-fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
-}
-
-/// A code fence longer than any run of backticks inside.
-fn fenced(text: &str, lang: &str) -> String {
-    let mut longest = 0;
-    let mut run = 0;
-    for c in text.chars() {
-        run = if c == '`' { run + 1 } else { 0 };
-        longest = longest.max(run);
-    }
-    let fence = "`".repeat((longest + 1).max(3));
-    format!("{fence}{lang}\n{}\n{fence}\n", text.trim_end())
-}
-
 fn icon(v: Verdict) -> &'static str {
     match v {
         Verdict::Pass => "✅",
@@ -83,8 +65,9 @@ fn verdict_cell(v: Verdict) -> String {
     format!("{} {}", icon(v), v.label())
 }
 
+/// A case id in a table cell.
 fn anchor_id(id: &str) -> String {
-    format!("`{}`", id.replace('`', "'"))
+    cell_code(id)
 }
 
 fn attention_row(c: &CaseReport) -> String {
@@ -103,7 +86,7 @@ fn details(c: &CaseReport) -> String {
     let mut out = format!(
         "### {} {}\n\n{} · **{}** · rules {} · {}\n\n",
         icon(c.verdict),
-        anchor_id(&c.id),
+        code(&c.id),
         cell(&c.title),
         c.severity.as_str(),
         cell(&c.rules.join(", ")),
@@ -117,7 +100,7 @@ fn details(c: &CaseReport) -> String {
         out.push('\n');
     }
     if let Some(path) = &c.saved_as {
-        out.push_str(&format!("Saved as `{}`\n\n", path.replace('`', "'")));
+        out.push_str(&format!("Saved as {}\n\n", code(path)));
     }
     if c.verdict == Verdict::UnexpectedPass {
         out.push_str("This case passes now: its baseline entry can go.\n\n");
@@ -130,9 +113,9 @@ fn details(c: &CaseReport) -> String {
     }
     for f in &c.failures {
         out.push_str(&format!(
-            "- **{}** expected `{}`: {}\n",
+            "- **{}** expected {}: {}\n",
             cell(&f.rule),
-            f.expectation.replace('`', "'"),
+            code(&f.expectation),
             cell(&f.message)
         ));
         if let Some(d) = &f.diff {
@@ -143,10 +126,13 @@ fn details(c: &CaseReport) -> String {
     out.push('\n');
     if let Some(e) = c.failed_exchange() {
         out.push_str(&format!(
-            "At **{}**: `{} {}`{}\n\n",
+            "At **{}**: {}{}\n\n",
             cell(&exchange_name(c, e)),
-            e.request.method.as_deref().unwrap_or(""),
-            e.request.url.as_deref().unwrap_or("").replace('`', "%60"),
+            code(&format!(
+                "{} {}",
+                e.request.method.as_deref().unwrap_or(""),
+                e.request.url.as_deref().unwrap_or("")
+            )),
             e.response
                 .as_ref()
                 .map(|r| format!(" → {}", r.status.unwrap_or(0)))
@@ -245,7 +231,7 @@ fn area_open(area: &str, s: &Summary) -> String {
     format!(
         "<details{}><summary><b>{}</b>: {}</summary>\n\n| Case | Title | Severity | Rules | Verdict | ms |\n|---|---|---|---|---|--:|\n",
         if s.total > s.passed + s.skipped { " open" } else { "" },
-        area.replace('<', "&lt;"),
+        html(area),
         counts_line(s)
     )
 }
@@ -346,6 +332,6 @@ mod tests {
     #[test]
     fn fences_outgrow_the_backticks_inside() {
         assert_eq!(fenced("a ``` b", "sh"), "````sh\na ``` b\n````\n");
-        assert_eq!(cell("a|b\nc"), "a\\|b c");
+        assert_eq!(cell("a|b\nc"), "a\\|b<br>c");
     }
 }

@@ -60,6 +60,13 @@ struct Checked {
     warnings: Vec<String>,
 }
 
+/// When a run that started at `start` and took `duration_ms` ended; `None` when that is past
+/// any date chrono holds (a file may say anything).
+fn run_end(start: DateTime<Utc>, duration_ms: u64) -> Option<DateTime<Utc>> {
+    let ms = i64::try_from(duration_ms).ok()?;
+    start.checked_add_signed(chrono::TimeDelta::try_milliseconds(ms)?)
+}
+
 /// Reads every input and refuses reports of different case sets or a case in two of them.
 fn check(files: &[PathBuf]) -> Result<Checked, ReportError> {
     let mut info: Option<RunInfo> = None;
@@ -97,7 +104,14 @@ fn check(files: &[PathBuf]) -> Result<Checked, ReportError> {
         }
         if let Ok(start) = DateTime::parse_from_rfc3339(&report.info.started_at) {
             let start = start.with_timezone(&Utc);
-            let end = start + chrono::Duration::milliseconds(report.info.duration_ms as i64);
+            let end =
+                run_end(start, report.info.duration_ms).ok_or_else(|| ReportError::NotAReport {
+                    path: file.clone(),
+                    message: format!(
+                        "its duration_ms {} after its started_at {} is past any date",
+                        report.info.duration_ms, report.info.started_at
+                    ),
+                })?;
             span = Some(match span {
                 None => (start, end),
                 Some((s, e)) => (s.min(start), e.max(end)),
@@ -116,7 +130,23 @@ fn check(files: &[PathBuf]) -> Result<Checked, ReportError> {
     let mut info = info.ok_or_else(|| ReportError::Incompatible("no report to merge".into()))?;
     if let Some((start, end)) = span {
         info.started_at = start.to_rfc3339_opts(SecondsFormat::Secs, true);
-        info.duration_ms = (end - start).num_milliseconds().max(0) as u64;
+        info.duration_ms = u64::try_from((end - start).num_milliseconds()).unwrap_or(0);
     }
     Ok(Checked { info, warnings })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_end_past_any_date_is_none() {
+        let start = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .expect("a time");
+        assert!(run_end(start, 1000).is_some());
+        for huge in [9_000_000_000_000_000, 1 << 63, u64::MAX] {
+            assert_eq!(run_end(start, huge), None, "{huge}");
+        }
+    }
 }

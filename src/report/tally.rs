@@ -28,10 +28,11 @@ pub struct AreaTally {
 impl Tally {
     pub fn add(&mut self, case: &CaseReport) {
         self.summary.add(case.verdict);
-        self.summary.retries += u64::from(case.retries);
+        self.summary.retries = self.summary.retries.saturating_add(u64::from(case.retries));
         let area = self.areas.entry(case.area.clone()).or_default();
         area.summary.add(case.verdict);
-        area.duration_ms += case.duration_ms;
+        // A report read back may say anything: the sum stops at the top.
+        area.duration_ms = area.duration_ms.saturating_add(case.duration_ms);
         self.severities
             .entry(case.severity)
             .or_default()

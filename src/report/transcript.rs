@@ -68,12 +68,12 @@ fn push_body(out: &mut String, m: &MessageReport) {
     let Some(body) = m.body.as_deref().filter(|b| !b.is_empty()) else {
         return;
     };
-    let shown: String = body.chars().take(SHOWN).collect();
-    out.push_str(&shown);
-    if shown.len() < body.len() || m.truncated {
+    let shown = crate::text::excerpt::of_text(body, SHOWN);
+    out.push_str(&shown.text);
+    if shown.cut || m.truncated {
         out.push_str(&format!(
             "\n… (cut: {} bytes shown of {}{})",
-            shown.len(),
+            shown.text.len(),
             body.len(),
             if m.truncated { "+" } else { "" }
         ));
@@ -111,8 +111,10 @@ pub fn explain_report(c: &CaseReport) -> String {
     out
 }
 
-/// [`explain_report`] of a raw result, redacted.
+/// [`explain_report`] of a raw result, redacted and escaped for the terminal libtest prints it
+/// on.
 pub fn explain(r: &CaseResult, redactor: &Redactor) -> String {
     let c = CaseReport::from_result(r, FailOn::Should, None, true, redactor);
-    redactor.text(&explain_report(&c))
+    let text = redactor.text(&explain_report(&c));
+    crate::text::console::block(&text).into_owned()
 }

@@ -410,9 +410,8 @@ fn skipped(step: &StepPlan, why: &str) -> Exchange {
 
 /// The start of an answer's body, as messages quote it (`: text`), or nothing.
 pub(super) fn excerpt(response: &ResponseData) -> String {
-    let head = &response.body[..response.body.len().min(800)];
-    let text: String = String::from_utf8_lossy(head).chars().take(200).collect();
-    let text = text.trim();
+    let shown = crate::text::excerpt::of_bytes(&response.body, 200);
+    let text = shown.text.trim();
     if text.is_empty() {
         String::new()
     } else {

@@ -1,0 +1,59 @@
+//! The start of a body, as messages and transcripts quote it. The excerpt is data (report.json
+//! keeps it as it came): each writer escapes it for its place.
+
+/// The first characters of a body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Excerpt {
+    /// Up to the asked number of characters, bytes that are not UTF-8 as U+FFFD.
+    pub text: String,
+    /// The body goes on past `text`.
+    pub cut: bool,
+}
+
+/// The first `chars` characters of `body`; only the bytes that can hold them are decoded.
+pub fn of_bytes(body: &[u8], chars: usize) -> Excerpt {
+    // A character is at most 4 bytes.
+    let head = &body[..body.len().min(chars.saturating_mul(4))];
+    let text = String::from_utf8_lossy(head);
+    let shown = of_text(&text, chars);
+    Excerpt {
+        cut: shown.cut || head.len() < body.len(),
+        text: shown.text,
+    }
+}
+
+/// The first `chars` characters of `text`.
+pub fn of_text(text: &str, chars: usize) -> Excerpt {
+    match text.char_indices().nth(chars) {
+        Some((at, _)) => Excerpt {
+            text: text[..at].to_string(),
+            cut: true,
+        },
+        None => Excerpt {
+            text: text.to_string(),
+            cut: false,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_excerpt_is_cut_at_a_character_and_says_so() {
+        assert_eq!(
+            of_text("äöü", 2),
+            Excerpt {
+                text: "äö".into(),
+                cut: true
+            }
+        );
+        assert!(!of_text("äöü", 3).cut);
+        let body = "é".repeat(10);
+        let e = of_bytes(body.as_bytes(), 4);
+        assert_eq!((e.text.as_str(), e.cut), ("éééé", true));
+        assert_eq!(of_bytes(b"ab\xff", 10).text, "ab\u{fffd}");
+        assert!(!of_bytes(b"ab", 2).cut);
+    }
+}
