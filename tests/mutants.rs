@@ -71,8 +71,8 @@ fn every_fault_is_caught_and_the_committed_record_is_current() {
             }),
         };
         let m = measure(&set, &options, &mut |_| {}).unwrap_or_else(|e| panic!("{e}"));
-        let defects = defects(&m);
-        assert!(defects.is_empty(), "{}", defects.join("\n"));
+        let found = defects(&m);
+        assert!(found.is_empty(), "{}", found.join("\n"));
         let Some(mut fresh) = DetectionRecord::of(&m) else {
             panic!("the whole fault catalog was measured, so there is a record");
         };
@@ -110,12 +110,11 @@ fn every_fault_is_caught_and_the_committed_record_is_current() {
                 }
             }
         }
-        let proof = verify(&set, &fresh);
-        let defects = defects(&proof);
+        let proof = defects(&verify(&set, &fresh));
         assert!(
-            defects.is_empty(),
+            proof.is_empty(),
             "the fresh record does not prove itself:\n{}",
-            defects.join("\n")
+            proof.join("\n")
         );
         if let Err(e) = std::fs::write(&path, fresh.to_json()) {
             panic!("failed to write {}: {e}", path.display());
