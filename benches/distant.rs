@@ -217,6 +217,8 @@ fn main() -> Result<(), String> {
         if !options.filter.is_empty() {
             test.arg(&options.filter);
         }
+        // `run` runs the `may` cases too: the same selection.
+        test.arg("--include-ignored");
         if let Some(n) = threads {
             test.args(["--test-threads", n]);
         }
