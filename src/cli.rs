@@ -11,6 +11,7 @@ mod common;
 mod embedded;
 mod explore;
 mod help;
+mod install;
 mod list;
 mod mutants;
 mod report;
@@ -57,6 +58,26 @@ pub enum Command {
     /// Join shards' reports, or compare targets' reports.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Print the shell completion script for SHELL to stdout.
+    #[command(after_help = install::COMPLETIONS_AFTER_HELP)]
+    Completions(CompletionsArgs),
+    /// Write the man pages: one for the program and one per command.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell the script is for.
+    #[arg(value_name = "SHELL", value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ManArgs {
+    /// Write mpsd-conformance.1 and mpsd-conformance-<command>.1 into DIR (created if missing);
+    /// without it, the program's page goes to stdout.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -484,6 +505,11 @@ fn header_arg(s: &str) -> Result<(String, String), ArgError> {
 pub fn main() -> Exit {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        // Clap knows only the version; the line names the embedded catalog too.
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayVersion => {
+            crate::outln!("{}", install::version_line());
+            return Exit::Ok;
+        }
         Err(e) => {
             // clap's own printing ignores a closed stream; its exit code for usage errors is 2.
             let _ = e.print();
@@ -504,5 +530,7 @@ pub fn main() -> Exit {
         Command::Explore(args) => explore::explore(args),
         Command::Report(ReportCommand::Merge(args)) => report::merge(args),
         Command::Report(ReportCommand::Compare(args)) => report::compare(args),
+        Command::Completions(args) => install::completions(args),
+        Command::Man(args) => install::man(args),
     }
 }
