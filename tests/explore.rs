@@ -9,25 +9,8 @@ mod common;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 
-use common::{isolated, text};
+use common::{command_in_cache as command, output_in_cache as output, text};
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
-
-/// A command with no CONFORMANCE_* from the caller's environment, its example database in
-/// `cache`.
-fn command(args: &[&str], cache: &Path) -> Command {
-    let mut cmd = Command::new(BIN);
-    isolated(&mut cmd)
-        .args(args)
-        .env("XDG_CACHE_HOME", cache)
-        .env("NO_COLOR", "1");
-    cmd
-}
-
-fn output(args: &[&str], cache: &Path) -> Output {
-    command(args, cache).output().expect("the binary runs")
-}
 
 /// A server child process, killed when dropped.
 struct Server {

@@ -8,6 +8,25 @@ use std::thread;
 use crate::reference;
 use crate::run::StartedTarget;
 
+/// The target a command was given, or the embedded reference (with `config`) started for it;
+/// `Err` after saying why it could not start.
+pub(super) fn target_or_embedded(
+    url: Option<&String>,
+    config: reference::Config,
+) -> Result<crate::run::Target, crate::exit::Exit> {
+    use crate::run::Target;
+    match url {
+        Some(url) => Ok(Target::Url(url.clone())),
+        None => match EmbeddedServer::start_with(config) {
+            Ok(server) => Ok(Target::Started(Box::new(server))),
+            Err(e) => {
+                crate::errln!("error: failed to start the embedded reference server: {e}");
+                Err(crate::exit::Exit::Usage)
+            }
+        },
+    }
+}
+
 /// The reference server running on a thread of its own until dropped.
 pub struct EmbeddedServer {
     url: String,

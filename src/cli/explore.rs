@@ -20,14 +20,12 @@ use crate::reference;
 use crate::report::{
     Baseline, Format, Redactor, ReportOptions, ReportSet, RunInfo, SuiteInfo, Transcripts, REDACTED,
 };
-use crate::run::{
-    preflight, prepare, probe, Environment, Outcome, PrepareOptions, RunContext, Target,
-};
+use crate::run::{preflight, prepare, probe, Environment, Outcome, PrepareOptions, RunContext};
 use crate::verdict::FailOn;
 use crate::{errln, outln};
 
 use super::common::load_cases;
-use super::embedded::EmbeddedServer;
+use super::embedded::target_or_embedded;
 use super::run::{connection, redactor_before_run};
 use super::signals::Signals;
 use super::{CasesArgs, ExploreArgs, FailOnArg, TranscriptsArg, TransportArgs};
@@ -59,18 +57,13 @@ pub fn explore(args: ExploreArgs) -> Exit {
         return Exit::Usage;
     }
     let env = Environment::from_process();
-    let target = match &args.target {
-        Some(url) => Target::Url(url.clone()),
-        None => match EmbeddedServer::start_with(reference::Config {
-            forget_idle: Some(FORGET_IDLE),
-            ..reference::Config::default()
-        }) {
-            Ok(server) => Target::Started(Box::new(server)),
-            Err(e) => {
-                errln!("error: failed to start the embedded reference server: {e}");
-                return Exit::Usage;
-            }
-        },
+    let config = reference::Config {
+        forget_idle: Some(FORGET_IDLE),
+        ..reference::Config::default()
+    };
+    let target = match target_or_embedded(args.target.as_ref(), config) {
+        Ok(t) => t,
+        Err(exit) => return exit,
     };
     let prepared = match prepare(
         &set,

@@ -18,13 +18,13 @@ use crate::report::{
 };
 use crate::run::{
     not_run, preflight, prepare, probe, run_cases, url_userinfo, CaseResult, Environment, Outcome,
-    PreflightError, PrepareOptions, RunnerOptions, Target,
+    PreflightError, PrepareOptions, RunnerOptions,
 };
 use crate::verdict::FailOn;
 use crate::{errln, outln};
 
 use super::common::load_cases;
-use super::embedded::EmbeddedServer;
+use super::embedded::target_or_embedded;
 use super::rerun::failed_ids;
 use super::select::select;
 use super::signals::Signals;
@@ -81,15 +81,9 @@ pub fn run(args: RunArgs) -> Exit {
              server's TLS"
         );
     }
-    let target = match &args.target {
-        Some(url) => Target::Url(url.clone()),
-        None => match EmbeddedServer::start() {
-            Ok(server) => Target::Started(Box::new(server)),
-            Err(e) => {
-                errln!("error: failed to start the embedded reference server: {e}");
-                return Exit::Usage;
-            }
-        },
+    let target = match target_or_embedded(args.target.as_ref(), Default::default()) {
+        Ok(t) => t,
+        Err(exit) => return exit,
     };
     let prepared = match prepare(
         &set,

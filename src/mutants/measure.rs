@@ -11,8 +11,8 @@ use tokio::task::JoinSet;
 use crate::plan::{CasePlan, PlanSet};
 use crate::reference::{self, Config, Fault, Faults};
 use crate::run::{
-    prepare, run_cases, CaseResult, Environment, Event, EventSink, PrepareOptions, RunnerOptions,
-    Target,
+    prepare, run_cases, CaseResult, Environment, Event, EventSink, PrepareOptions, Prepared,
+    RunnerOptions, Target,
 };
 use crate::verdict::{FailOn, Transcripts};
 
@@ -172,19 +172,7 @@ async fn run_against(
     cases: &[Arc<CasePlan>],
     faults: Faults,
 ) -> Result<Vec<CaseResult>, MutantsError> {
-    let server = reference::start(Config {
-        faults,
-        ..Config::default()
-    })
-    .await
-    .map_err(MutantsError::Server)?;
-    // The process's CONFORMANCE_* variables describe some other target: the reference takes the
-    // suite's synthetic callers and world.
-    let prepared = prepare(
-        set,
-        &Environment::default(),
-        PrepareOptions::new(Target::Url(server.url())),
-    )?;
+    let (server, prepared) = faulty_target(set, faults).await?;
     let options = RunnerOptions {
         jobs: CASE_JOBS,
         fail_fast: false,
@@ -201,10 +189,35 @@ async fn run_against(
         &mut results,
     )
     .await;
+    stop(server, prepared).await;
+    Ok(results.0)
+}
+
+/// A fresh reference server with `faults` planted, and the run prepared against it.
+async fn faulty_target(
+    set: &PlanSet,
+    faults: Faults,
+) -> Result<(reference::RunningServer, Prepared), MutantsError> {
+    let server = reference::start(Config {
+        faults,
+        ..Config::default()
+    })
+    .await
+    .map_err(MutantsError::Server)?;
+    // The process's CONFORMANCE_* variables describe some other target: the reference takes the
+    // suite's synthetic callers and world.
+    let prepared = prepare(
+        set,
+        &Environment::default(),
+        PrepareOptions::new(Target::Url(server.url())),
+    )?;
+    Ok((server, prepared))
+}
+
+async fn stop(server: reference::RunningServer, prepared: Prepared) {
     // The client's pooled keep-alive connections would hold the graceful shutdown open.
     drop(prepared);
     server.shutdown().await;
-    Ok(results.0)
 }
 
 /// The explorer against a fresh reference server with `faults` planted.
@@ -215,17 +228,7 @@ async fn explore_against(
     fault: Option<Fault>,
 ) -> Result<Explored, MutantsError> {
     use crate::explore::drive::{explore, Budget, Options};
-    let server = reference::start(Config {
-        faults,
-        ..Config::default()
-    })
-    .await
-    .map_err(MutantsError::Server)?;
-    let prepared = prepare(
-        set,
-        &Environment::default(),
-        PrepareOptions::new(Target::Url(server.url())),
-    )?;
+    let (server, prepared) = faulty_target(set, faults).await?;
     let options = Options {
         seed: e.seed,
         budget: Budget::Programs(e.programs),
@@ -235,8 +238,7 @@ async fn explore_against(
         max_findings: 3,
     };
     let exploration = explore(Arc::clone(&prepared.ctx), &options, &mut |_, _| {}).await;
-    drop(prepared);
-    server.shutdown().await;
+    stop(server, prepared).await;
     Ok(Explored::judge(&exploration, e.seed, e.programs, fault))
 }
 

@@ -96,6 +96,24 @@ pub fn isolated(cmd: &mut Command) -> &mut Command {
     cmd
 }
 
+/// The harness binary with `args`, no CONFORMANCE_* from the caller's environment, its cache
+/// (the explorer's database, mutants' records) in `cache`, and no colour.
+pub fn command_in_cache(args: &[&str], cache: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mpsd-conformance"));
+    isolated(&mut cmd)
+        .args(args)
+        .env("XDG_CACHE_HOME", cache)
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+/// [`command_in_cache`], run to its end.
+pub fn output_in_cache(args: &[&str], cache: &Path) -> Output {
+    command_in_cache(args, cache)
+        .output()
+        .expect("the binary runs")
+}
+
 /// A finished command's exit code and output, for assertion messages.
 pub fn text(out: &Output) -> String {
     format!(
