@@ -3,7 +3,7 @@
 //! selection does not use, or a caller not given, is not checked; a base URL's path prefix,
 //! `--header` and Ctrl-C apply to it as to any request.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

@@ -1,8 +1,7 @@
 //! Bad input over raw sockets: the reference never answers 5xx (O13), never resets a client
 //! that sent a whole oversized body before it can read the 413 (B11), and keeps its store intact.
 
-#[path = "reference_support/mod.rs"]
-mod support;
+use crate::support;
 
 use serde_json::json;
 use support::{auth, keep_alive, parse_reply, raw, read_one, session_path, Req, World, A};

@@ -4,7 +4,7 @@
 //! they were found and pass against the reference; the same seed and budget make the same
 //! programs; reports are written, interrupted or not.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};

@@ -4,7 +4,7 @@
 //! anywhere in it: they load, and count in the fingerprint (they are part of the set). Anything
 //! else is refused as before.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -3,7 +3,7 @@
 //! test-only forwarder on loopback that hands every request to the reference, whatever host it
 //! names, so `http://mpsd.test` never needs a name server.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -2,7 +2,7 @@
 //! signal stopped the run (130, 143), even while the reachability probe waits on a target that
 //! accepts connections but never answers.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;

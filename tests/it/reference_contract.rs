@@ -1,8 +1,7 @@
 //! The reference server, rule by rule over HTTP (CONTRACT.md §1–§8). Each test starts its own
 //! server on 127.0.0.1 port 0.
 
-#[path = "reference_support/mod.rs"]
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use support::{session_path, Req, World, A, B, C, SCID};

@@ -3,8 +3,7 @@
 //! case catalog notices is `tests/mutants.rs`'s question; this one asks whether there is anything
 //! to notice.)
 
-#[path = "reference_support/mod.rs"]
-mod support;
+use crate::support;
 
 use mpsd_conformance::reference::{Config, Fault, Faults};
 use serde_json::{json, Value};

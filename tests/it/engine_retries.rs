@@ -2,7 +2,7 @@
 //! of its own, and the engine retries them as `Retry-After` and the policy say, keeping every
 //! attempt in the transcript — or judges them, when they are malformed or part of a burst.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! of every range: refused in words naming the file (exit 2) where they cannot be used, taken as
 //! they are where they can — never a panic.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -2,7 +2,7 @@
 //! with a problem that says where (`path:line:col` or `path: /pointer`) and what. The CLI test at
 //! the end shows, for a sample, exit 2 and not one connection to the target.
 
-mod common;
+use crate::common;
 
 use std::io::ErrorKind;
 use std::net::TcpListener;

@@ -1,6 +1,6 @@
 //! The command line as a user meets it: exit codes, messages, reports, redaction.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -1,7 +1,7 @@
 //! What the command line tells a user: help with the environment and exit codes, refusals in
 //! words, `list` and `run` agreeing on a selection.
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Output};
 

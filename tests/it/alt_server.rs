@@ -7,7 +7,7 @@
 //! It needs `python3`; without it the test fails, so a CI image that lost Python cannot pass by
 //! checking nothing. `MPSD_CONFORMANCE_SKIP_ALT_SERVER=1` skips it on purpose, with a warning.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

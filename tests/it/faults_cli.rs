@@ -1,7 +1,7 @@
 //! The fault catalog from the command line: `serve --fault` / `--list-faults`, `mutants`, and the
 //! detection score that `run` puts in report.json.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::path::Path;

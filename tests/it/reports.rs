@@ -1,7 +1,7 @@
 //! The reports as their readers meet them: what each file holds, that they and the console agree,
 //! that writing can fail without losing the run, baselines, merges and comparisons.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

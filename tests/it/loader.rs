@@ -1,6 +1,6 @@
 //! Loading refuses a wrong case set before any request is sent, saying where and why.
 
-mod common;
+use crate::common;
 
 use mpsd_conformance::case::{CaseSource, LoadError};
 use mpsd_conformance::plan::load;

@@ -2,8 +2,7 @@
 //! (slowloris), a connection that sits idle, and it survives running out of file descriptors.
 //! Timeouts are shortened through `Config` (or `serve`'s hidden flags) so the tests stay fast.
 
-#[path = "reference_support/mod.rs"]
-mod support;
+use crate::support;
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;

@@ -2,7 +2,7 @@
 //! names of other test binaries select nothing, a case file's id selects its variants, and a
 //! set-up problem is told once with a non-zero exit instead of once per trial.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

@@ -1,7 +1,7 @@
 //! The case-format additions at work: each runs a case through a proxy in front of the reference
 //! server, honest (the case passes) and with one planted bug (the case fails, naming it).
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -1,7 +1,6 @@
 //! `rate_limit` (O11) and `max_inflight` (O12): off by default, real when set.
 
-#[path = "reference_support/mod.rs"]
-mod support;
+use crate::support;
 
 use mpsd_conformance::reference::Config;
 use serde_json::json;

@@ -1,6 +1,6 @@
 //! `run --rerun-failed REPORT`: only the failing and erroring cases of an earlier report.json.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output};

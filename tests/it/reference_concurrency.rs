@@ -1,8 +1,7 @@
 //! Writes to one session are atomic (CONTRACT.md §7): concurrent `If-Match` writers never lose
 //! an update, and concurrent joins never overfill a session.
 
-#[path = "reference_support/mod.rs"]
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

@@ -3,7 +3,7 @@
 //! request once; `--rate` keeps a limited server from throttling at all; `--max-retry-wait` and
 //! Ctrl-C end a wait.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::path::Path;

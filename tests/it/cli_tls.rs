@@ -1,7 +1,7 @@
 //! TLS towards a target, against a local TLS server with certificates made by the test: extra
 //! roots (`--cacert`, `SSL_CERT_FILE`), `--insecure`, mTLS, and certificate errors in words.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -1,7 +1,7 @@
 //! A closed stdout or stderr (`| head`, `| true`) never makes a command panic: that output stops
 //! quietly, and `run` still writes its reports and keeps its exit code.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

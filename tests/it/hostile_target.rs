@@ -5,7 +5,7 @@
 //! `explore` against it must keep all of it data: not one escape reaches stdout, stderr,
 //! report.md or junit.xml; report.md makes no link, image or HTML of it; junit.xml parses.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output};
