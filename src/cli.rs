@@ -74,7 +74,7 @@ pub struct CompletionsArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct ManArgs {
-    /// Write mpsd-conformance.1 and mpsd-conformance-<command>.1 into DIR (created if missing);
+    /// Write `mpsd-conformance.1` and `mpsd-conformance-<command>.1` into DIR (created if missing);
     /// without it, the program's page goes to stdout.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,

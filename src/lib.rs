@@ -6,19 +6,43 @@
 //! outcomes and events). `exchange` is the plain data of a request and its answer, which `http`
 //! produces and `check`, `run` and `report` read. The `reference` server shares no types with any
 //! of them, and the engine does not start it: the front ends (`cli`, the test harness) do.
+//!
+//! **The library entry** for another crate's tests is [`suite`]: load the catalog, start a run
+//! against your server, judge each case as a test trial (see `examples/vendor_cargo_test.rs`).
+//! The other modules are public for this package's binary and its own tests, not as an API:
+//! they are hidden from these docs and may change in any release.
 
+#![warn(missing_docs)]
+
+pub mod suite;
+
+#[doc(hidden)]
 pub mod case;
+#[doc(hidden)]
 pub mod check;
+#[doc(hidden)]
 pub mod cli;
+#[doc(hidden)]
 pub mod exchange;
+#[doc(hidden)]
 pub mod exit;
+#[doc(hidden)]
 pub mod explore;
+#[doc(hidden)]
 pub mod http;
+#[doc(hidden)]
 pub mod mutants;
+#[doc(hidden)]
 pub mod output;
+#[doc(hidden)]
 pub mod plan;
+#[doc(hidden)]
 pub mod reference;
+#[doc(hidden)]
 pub mod report;
+#[doc(hidden)]
 pub mod run;
+#[doc(hidden)]
 pub mod text;
+#[doc(hidden)]
 pub mod verdict;

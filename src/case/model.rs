@@ -1,5 +1,5 @@
 //! The case-file format v1, as serde reads it. `cases/case.schema.json` describes the same
-//! format for editors; `tests/case_schema.rs` keeps the two in agreement.
+//! format for editors; `tests/it/case_schema.rs` keeps the two in agreement.
 //!
 //! Strings anywhere in a request or an expectation may hold `{{templates}}` (see `template`).
 
@@ -20,7 +20,7 @@ pub struct CaseFile {
     pub description: Option<String>,
     pub rules: Vec<String>,
     pub severity: Severity,
-    /// The [may] form a `may` case tries: `<rule id>/<form id>` of rules.json's `mayForms`.
+    /// The \[may\] form a `may` case tries: `<rule id>/<form id>` of rules.json's `mayForms`.
     #[serde(default, rename = "mayForm", skip_serializing_if = "Option::is_none")]
     pub may_form: Option<String>,
     pub steps: Vec<Step>,

@@ -23,12 +23,12 @@ pub struct Rule {
     pub basis: Basis,
     pub summary: String,
     pub sources: Vec<String>,
-    /// The forms around this rule that the contract leaves open ([may]): what a `may` case tries.
+    /// The forms around this rule that the contract leaves open (\[may\]): what a `may` case tries.
     #[serde(default, rename = "mayForms", skip_serializing_if = "Vec::is_empty")]
     pub may_forms: Vec<MayForm>,
 }
 
-/// A [may] form: `<rule id>/<id>` in a case's `mayForm`.
+/// A \[may\] form: `<rule id>/<id>` in a case's `mayForm`.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MayForm {
@@ -65,7 +65,7 @@ impl Rule {
 
 /// Whether a case over `rules` may declare `severity`: `must` only when every rule is
 /// documented; `should` when at least one is client-relied or inferred. (`may` also needs the
-/// [may] form the case tries, which the validator checks.)
+/// \[may\] form the case tries, which the validator checks.)
 pub fn severity_agrees(rules: &[&Rule], severity: Severity) -> bool {
     match severity {
         Severity::May => true,

@@ -95,7 +95,7 @@ impl ResponseData {
 
     /// The body as JSON, if it is JSON; parsed once, on first use. JSON that the parser's limits
     /// refuse (a lone surrogate, a number beyond a double, nesting beyond 100 levels) is read as
-    /// [`read_leniently`] rewrites it.
+    /// `read_leniently` rewrites it.
     pub fn json(&self) -> Option<&Value> {
         self.json
             .get_or_init(|| {

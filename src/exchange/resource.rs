@@ -87,7 +87,7 @@ pub enum Commit {
     /// `?nocommit=true` (B10): nothing.
     Nothing,
     /// Another spelling (`nocommit=1`, `NoCommit=true`): the contract leaves open whether it
-    /// stores (B10's [may] form), so what the session holds after it is not known.
+    /// stores (B10's \[may\] form), so what the session holds after it is not known.
     Open,
 }
 

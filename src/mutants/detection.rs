@@ -2,7 +2,7 @@
 //! report.json's `harness.detection_score` carries it for the case set that judged the run.
 //!
 //! Where the score comes from, in order: the record committed beside this file, for the
-//! embedded catalog (tests/mutants.rs fails when it is stale); else the record `mutants` cached
+//! embedded catalog (tests/it/mutants.rs fails when it is stale); else the record `mutants` cached
 //! for that case set in the user's cache directory; else none (null in the report).
 
 use std::collections::BTreeMap;

@@ -36,3 +36,4 @@ mod reference_shedding;
 mod report_hostile_files;
 mod reports;
 mod repository;
+mod suite_entry;

@@ -25,7 +25,7 @@ pub enum Outcome {
         status: Vec<u16>,
         rules: Vec<String>,
     },
-    /// A [may] form (`<rule>/<form>`): never a 5xx; an accepted write reads back as answered.
+    /// A \[may\] form (`<rule>/<form>`): never a 5xx; an accepted write reads back as answered.
     Open { may_form: String },
     /// Answered as a request that is served: one of `status`, under `rules`.
     Served {
