@@ -110,6 +110,19 @@ fn counts(report: &serde_json::Value) -> serde_json::Value {
     summary
 }
 
+/// That `steps` failed first at `step` with `code`, having printed each of `said`.
+fn assert_failed_at(steps: &Steps, step: &str, code: i32, said: &[&str]) {
+    assert_eq!(
+        steps.failed,
+        Some((step.to_string(), code)),
+        "{}",
+        steps.log
+    );
+    for text in said {
+        assert!(steps.log.contains(text), "no {text:?} in:\n{}", steps.log);
+    }
+}
+
 fn failed(steps: &Steps) -> String {
     format!("failed: {:?}\n{}", steps.failed, steps.log)
 }
@@ -359,12 +372,8 @@ fn the_action_fails_as_the_run_does_after_uploading_its_reports() {
         "{}",
         action.steps.log
     );
-    assert_eq!(
-        action.steps.failed,
-        Some(("Gate on the run's exit code".to_string(), 1)),
-        "{}",
-        action.steps.log
-    );
+    let said = ["mpsd-conformance run exited 1"];
+    assert_failed_at(&action.steps, "Gate on the run's exit code", 1, &said);
     let uploaded = artifacts.join("conformance-reports");
     for file in ["report.json", "junit.xml", "report.md", "exit-code"] {
         assert!(uploaded.join(file).is_file(), "the artifact lacks {file}");
@@ -498,29 +507,13 @@ fn the_workflow_sharded_over_its_matrix_and_merged_is_the_unsharded_run() {
     let gated = artifacts.join("conformance-shard-3-of-4/exit-code");
     std::fs::write(&gated, "1\n").expect("exit-code");
     let (_, steps) = merge_job(&tmp.path().join("merge-gated"), &artifacts, "failure");
-    assert_eq!(
-        steps.failed,
-        Some(("Gate on the shards' exit codes".to_string(), 1)),
-        "{}",
-        steps.log
-    );
-    assert!(
-        steps.log.contains("conformance-shard-3-of-4 exited 1"),
-        "{}",
-        steps.log
-    );
-    assert!(steps.log.contains("merged 4 reports"), "{}", steps.log);
+    let said = ["merged 4 reports", "conformance-shard-3-of-4 exited 1"];
+    assert_failed_at(&steps, "Gate on the shards' exit codes", 1, &said);
 
     // A shard that left no report fails it before the merge.
     std::fs::remove_dir_all(artifacts.join("conformance-shard-2-of-4")).expect("remove");
     let (_, steps) = merge_job(&tmp.path().join("merge-short"), &artifacts, "failure");
-    assert_eq!(
-        steps.failed,
-        Some(("Merge the shards' reports".to_string(), 1)),
-        "{}",
-        steps.log
-    );
-    assert!(steps.log.contains("found 3"), "{}", steps.log);
+    assert_failed_at(&steps, "Merge the shards' reports", 1, &["found 3"]);
 }
 
 /// A GitLab job's `before_script` and `script` (through `extends`), as the one script a
@@ -657,4 +650,20 @@ fn the_gitlab_pipeline_sharded_with_parallel_and_merged_is_the_unsharded_run() {
     .expect("write");
     let out = run_gitlab_job(&merge_script, &merge_dir, &path, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", crate::common::text(&out));
+}
+
+#[test]
+fn a_profile_the_binary_cannot_use_fails_the_action_as_a_usage_error() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let mut runner = Runner::new(
+        tmp.path(),
+        &tmp.path().join("artifacts"),
+        &path_with_the_binary(tmp.path()),
+    );
+    // No mpsd-conformance.toml here: a binary with --profile refuses the name, one without
+    // the flag is stopped by the action before it runs.
+    let with = HashMap::from([("profile".to_string(), "nightly".to_string())]);
+    let action = runner.run_action(&action_dir(), &with, &[]);
+    let code = action.steps.failed.as_ref().map(|(_, code)| *code);
+    assert_eq!(code, Some(2), "{}", failed(&action.steps));
 }
