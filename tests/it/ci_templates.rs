@@ -662,7 +662,14 @@ fn a_profile_the_binary_cannot_use_fails_the_action_as_a_usage_error() {
     );
     // No mpsd-conformance.toml here: a binary with --profile refuses the name, one without
     // the flag is stopped by the action before it runs.
-    let with = HashMap::from([("profile".to_string(), "nightly".to_string())]);
+    let with = HashMap::from([
+        ("profile".to_string(), "nightly".to_string()),
+        // One case, should a binary ever take the name and run.
+        (
+            "args".to_string(),
+            "--exact --filter handle-id/valid".to_string(),
+        ),
+    ]);
     let action = runner.run_action(&action_dir(), &with, &[]);
     let code = action.steps.failed.as_ref().map(|(_, code)| *code);
     assert_eq!(code, Some(2), "{}", failed(&action.steps));
