@@ -8,6 +8,7 @@ mod support;
 mod alt_server;
 mod case_folder_files;
 mod case_schema;
+mod ci_templates;
 mod cli;
 mod cli_install;
 mod cli_output;

@@ -144,7 +144,9 @@ pub fn announced_url(child: &mut std::process::Child) -> String {
         .to_string()
 }
 
+pub mod actions;
 pub mod certs;
 pub mod fake;
 pub mod relay;
+pub mod shell_commands;
 pub mod tamper;
