@@ -8,12 +8,15 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::exit::Exit;
 
 mod common;
+mod config;
+mod config_show;
 mod embedded;
 mod explore;
 mod help;
 mod install;
 mod list;
 mod mutants;
+mod parse;
 mod report;
 mod rerun;
 mod rules;
@@ -63,6 +66,49 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Write the man pages: one for the program and one per command.
     Man(ManArgs),
+    /// The configuration file's profiles (mpsd-conformance.toml).
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the settings `run` would use and where each came from (flag, env, profile NAME,
+    /// default profile, built-in), secrets redacted; takes `run`'s flags.
+    Show(Box<ConfigShowArgs>),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ConfigShowArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Which configuration file and profile fill in the flags not given.
+#[derive(Debug, Clone, Args)]
+pub struct ProfileArgs {
+    /// The configuration file (or CONFORMANCE_CONFIG; default: mpsd-conformance.toml in the
+    /// working folder, when there is one).
+    #[arg(long, value_name = "FILE", env = "CONFORMANCE_CONFIG", hide_env = true)]
+    pub config: Option<PathBuf>,
+    /// The profile of the file to use over [profile.default] (or CONFORMANCE_PROFILE).
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "CONFORMANCE_PROFILE",
+        hide_env = true
+    )]
+    pub profile: Option<String>,
+}
+
+/// How `run` and `explore` tell what happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MessageFormatArg {
+    /// Progress and summary for a person.
+    Human,
+    /// One JSON object per line on stdout (reports/events.schema.json); the human output goes
+    /// to stderr.
+    Json,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -167,6 +213,13 @@ pub struct RunArgs {
     /// Run only the failing and erroring cases of an earlier report.json.
     #[arg(long, value_name = "REPORT")]
     pub rerun_failed: Option<PathBuf>,
+    /// human, or json: one event per line on stdout (reports/events.schema.json).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = MessageFormatArg::Human)]
+    pub message_format: MessageFormatArg,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    #[arg(skip)]
+    pub configured: config::Configured,
 }
 
 /// How requests reach the target: proxy and TLS.
@@ -359,6 +412,13 @@ pub struct ExploreArgs {
     /// Only the closing line.
     #[arg(short, long)]
     pub quiet: bool,
+    /// human, or json: one event per line on stdout (reports/events.schema.json).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = MessageFormatArg::Human)]
+    pub message_format: MessageFormatArg,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    #[arg(skip)]
+    pub configured: config::Configured,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -503,22 +563,9 @@ fn header_arg(s: &str) -> Result<(String, String), ArgError> {
 
 /// Runs the command line; returns how it ended.
 pub fn main() -> Exit {
-    let cli = match Cli::try_parse() {
+    let cli = match parse::parse(std::env::args_os().collect()) {
         Ok(cli) => cli,
-        // Clap knows only the version; the line names the embedded catalog too.
-        Err(e) if e.kind() == clap::error::ErrorKind::DisplayVersion => {
-            crate::outln!("{}", install::version_line());
-            return Exit::Ok;
-        }
-        Err(e) => {
-            // clap's own printing ignores a closed stream; its exit code for usage errors is 2.
-            let _ = e.print();
-            return if e.use_stderr() {
-                Exit::Usage
-            } else {
-                Exit::Ok
-            };
-        }
+        Err(exit) => return exit,
     };
     match cli.command {
         Command::Run(args) => run::run(*args),
@@ -532,5 +579,6 @@ pub fn main() -> Exit {
         Command::Report(ReportCommand::Compare(args)) => report::compare(args),
         Command::Completions(args) => install::completions(args),
         Command::Man(args) => install::man(args),
+        Command::Config(ConfigCommand::Show(args)) => config_show::show(*args),
     }
 }

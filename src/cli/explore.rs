@@ -18,7 +18,8 @@ use crate::explore::report::{cases, Ended};
 use crate::explore::{db, save, story};
 use crate::reference;
 use crate::report::{
-    Baseline, Format, Redactor, ReportOptions, ReportSet, RunInfo, SuiteInfo, Transcripts, REDACTED,
+    Baseline, EventStream, Format, Redactor, ReportOptions, ReportSet, RunInfo, RunStarted,
+    SuiteInfo, Transcripts, REDACTED,
 };
 use crate::run::{preflight, prepare, probe, Environment, Outcome, PrepareOptions, RunContext};
 use crate::verdict::FailOn;
@@ -28,13 +29,17 @@ use super::common::load_cases;
 use super::embedded::target_or_embedded;
 use super::run::{connection, redactor_before_run};
 use super::signals::Signals;
-use super::{CasesArgs, ExploreArgs, FailOnArg, TranscriptsArg, TransportArgs};
+use super::{CasesArgs, ExploreArgs, FailOnArg, MessageFormatArg, TranscriptsArg, TransportArgs};
 
 /// How long the embedded reference keeps a session or handle nobody touches: programs are done
 /// with theirs within milliseconds, so this only bounds the memory of a long exploration.
 const FORGET_IDLE: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub fn explore(args: ExploreArgs) -> Exit {
+    let json_events = args.message_format == MessageFormatArg::Json;
+    if json_events {
+        crate::output::human_output_to_stderr();
+    }
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let clock = Instant::now();
     // The catalog names the world the preflight checks; exploring runs no case of it.
@@ -56,7 +61,7 @@ pub fn explore(args: ExploreArgs) -> Exit {
         errln!("error: {e}");
         return Exit::Usage;
     }
-    let env = Environment::from_process();
+    let env = Environment::from_process_or(&args.configured.world);
     let config = reference::Config {
         forget_idle: Some(FORGET_IDLE),
         ..reference::Config::default()
@@ -97,6 +102,7 @@ pub fn explore(args: ExploreArgs) -> Exit {
         }
     };
     let target_label = redactor.text(&prepared.target_label);
+    let mut stream = json_events.then(|| EventStream::stdout(redactor.clone(), fail_on));
     let callers: Vec<Caller> = [Caller::A, Caller::B]
         .into_iter()
         .filter(|c| {
@@ -166,6 +172,21 @@ pub fn explore(args: ExploreArgs) -> Exit {
                 }
             );
         }
+        if let Some(stream) = &mut stream {
+            stream.run_started(&RunStarted {
+                command: "explore",
+                fingerprint: set.fingerprint.clone(),
+                selected: 0,
+                cases: set.case_count(),
+                target: if prepared.embedded {
+                    "embedded".to_string()
+                } else {
+                    target_label.clone()
+                },
+                embedded: prepared.embedded,
+                profile: args.configured.profile.as_ref().map(|p| p.name.clone()),
+            });
+        }
         let ready = tokio::select! {
             biased;
             _ = signals.first_signal() => Err((Outcome::Interrupted, "interrupted before exploring".to_string())),
@@ -230,6 +251,9 @@ pub fn explore(args: ExploreArgs) -> Exit {
         },
     };
     for case in cases(&ctx, &ended, &saved, seed) {
+        if let Some(stream) = &mut stream {
+            stream.case_finished(&case.result);
+        }
         let mut report = crate::report::CaseReport::from_result(
             &case.result,
             fail_on,
@@ -250,6 +274,7 @@ pub fn explore(args: ExploreArgs) -> Exit {
         options_json(&args, seed, &redactor),
         started_at,
     );
+    info.profile = args.configured.profile.clone();
     info.duration_ms = clock.elapsed().as_millis() as u64;
     let written = reports.finish(info);
     for e in &written.errors {
@@ -271,11 +296,19 @@ pub fn explore(args: ExploreArgs) -> Exit {
             outln!("  wrote {}", path.display());
         }
     }
-    match signals.received().first {
+    let exit = match signals.received().first {
         Some(signal) => signal.exit(),
         None if !written.errors.is_empty() => Exit::Usage,
         None => Exit::of_run(written.summary.conclusion()),
+    };
+    if let Some(stream) = &mut stream {
+        stream.run_finished(
+            &written.summary,
+            exit.code(),
+            clock.elapsed().as_millis() as u64,
+        );
     }
+    exit
 }
 
 /// The target answers, and has the world the callers need.
