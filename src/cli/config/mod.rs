@@ -11,4 +11,3 @@ mod reference;
 
 pub use apply::{fill, Configured};
 pub use keys::{Command, Destination, KEYS};
-pub use layers::Source;
