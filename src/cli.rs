@@ -54,7 +54,7 @@ pub enum Command {
     Serve(ServeArgs),
     /// Explore the target with seeded programs judged by a model of the contract; shrink, tell
     /// and save what breaks it.
-    Explore(ExploreArgs),
+    Explore(Box<ExploreArgs>),
     /// Measure the catalog: run it against the reference with each planted fault alone.
     #[command(after_help = mutants::AFTER_HELP)]
     Mutants(MutantsArgs),
@@ -574,7 +574,7 @@ pub fn main() -> Exit {
         Command::Rules(args) => rules::rules(args),
         Command::Serve(args) => serve::serve(args),
         Command::Mutants(args) => mutants::mutants(args),
-        Command::Explore(args) => explore::explore(args),
+        Command::Explore(args) => explore::explore(*args),
         Command::Report(ReportCommand::Merge(args)) => report::merge(args),
         Command::Report(ReportCommand::Compare(args)) => report::compare(args),
         Command::Completions(args) => install::completions(args),

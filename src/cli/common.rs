@@ -1,10 +1,14 @@
-//! What several commands share: loading the case set, refusing it with exit code 2.
+//! What several commands share: loading the case set, refusing it with exit code 2; the first
+//! event of `--message-format json`.
 
 use crate::case::CaseSource;
 use crate::errln;
 use crate::exit::Exit;
 use crate::plan::{load, PlanSet};
+use crate::report::RunStarted;
+use crate::run::Prepared;
 
+use super::config::Configured;
 use super::CasesArgs;
 
 /// Loads and compiles the embedded catalog or `--cases DIR`; on failure prints every problem to
@@ -21,4 +25,24 @@ pub fn load_cases(args: &CasesArgs) -> Result<PlanSet, Exit> {
         errln!("error: {e}");
         Exit::Usage
     })
+}
+
+/// `run-started`: what `run` and `explore` tell a program reading their events first.
+pub fn run_started(
+    command: &'static str,
+    set: &PlanSet,
+    selected: usize,
+    target_label: &str,
+    prepared: &Prepared,
+    configured: &Configured,
+) -> RunStarted {
+    RunStarted {
+        command,
+        fingerprint: set.fingerprint.clone(),
+        selected,
+        cases: set.case_count(),
+        target: target_label.to_string(),
+        embedded: prepared.embedded,
+        profile: configured.profile.as_ref().map(|p| p.name.clone()),
+    }
 }

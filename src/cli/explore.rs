@@ -18,14 +18,14 @@ use crate::explore::report::{cases, Ended};
 use crate::explore::{db, save, story};
 use crate::reference;
 use crate::report::{
-    Baseline, EventStream, Format, Redactor, ReportOptions, ReportSet, RunInfo, RunStarted,
-    SuiteInfo, Transcripts, REDACTED,
+    Baseline, EventStream, Format, Redactor, ReportOptions, ReportSet, RunInfo, SuiteInfo,
+    Transcripts, REDACTED,
 };
 use crate::run::{preflight, prepare, probe, Environment, Outcome, PrepareOptions, RunContext};
 use crate::verdict::FailOn;
 use crate::{errln, outln};
 
-use super::common::load_cases;
+use super::common::{load_cases, run_started};
 use super::embedded::target_or_embedded;
 use super::run::{connection, redactor_before_run};
 use super::signals::Signals;
@@ -173,19 +173,15 @@ pub fn explore(args: ExploreArgs) -> Exit {
             );
         }
         if let Some(stream) = &mut stream {
-            stream.run_started(&RunStarted {
-                command: "explore",
-                fingerprint: set.fingerprint.clone(),
-                selected: 0,
-                cases: set.case_count(),
-                target: if prepared.embedded {
-                    "embedded".to_string()
-                } else {
-                    target_label.clone()
-                },
-                embedded: prepared.embedded,
-                profile: args.configured.profile.as_ref().map(|p| p.name.clone()),
-            });
+            let started = run_started(
+                "explore",
+                &set,
+                0,
+                &target_label,
+                &prepared,
+                &args.configured,
+            );
+            stream.run_started(&started);
         }
         let ready = tokio::select! {
             biased;
@@ -227,7 +223,7 @@ pub fn explore(args: ExploreArgs) -> Exit {
                 errln!("warning: the finding could not be kept for the next exploration: {e}");
             }
             let path = match &args.save {
-                Some(dir) => match runtime.block_on(save::save(&ctx, finding, dir, seed)) {
+                Some(dir) => match runtime.block_on(save::save(&ctx, &env, finding, dir, seed)) {
                     Ok(path) => Some(path),
                     Err(why) => {
                         errln!(

@@ -12,8 +12,8 @@ use crate::exit::Exit;
 use crate::http::{ClientIdentity, ClientOptions, ProxyChoice, RetryPolicy, TlsOptions};
 use crate::plan::CasePlan;
 use crate::report::{
-    Baseline, Console, EventStream, Format, Redactor, ReportOptions, ReportSet, RunInfo,
-    RunStarted, SuiteInfo, Transcripts, Verbosity, REDACTED,
+    Baseline, Console, EventStream, Format, Redactor, ReportOptions, ReportSet, RunInfo, SuiteInfo,
+    Transcripts, Verbosity, REDACTED,
 };
 use crate::run::{
     not_run, preflight, prepare, probe, run_cases, url_userinfo, CaseResult, Environment, Outcome,
@@ -22,7 +22,7 @@ use crate::run::{
 use crate::verdict::FailOn;
 use crate::{errln, outln};
 
-use super::common::load_cases;
+use super::common::{load_cases, run_started};
 use super::embedded::target_or_embedded;
 use super::rerun::failed_ids;
 use super::select::select;
@@ -175,19 +175,14 @@ pub fn run(args: RunArgs) -> Exit {
             outln!("{header}");
         }
         if let Some(stream) = &mut stream {
-            stream.run_started(&RunStarted {
-                command: "run",
-                fingerprint: set.fingerprint.clone(),
-                selected: cases.len(),
-                cases: set.case_count(),
-                target: if prepared.embedded {
-                    "embedded".to_string()
-                } else {
-                    target_label.clone()
-                },
-                embedded: prepared.embedded,
-                profile: args.configured.profile.as_ref().map(|p| p.name.clone()),
-            });
+            stream.run_started(&run_started(
+                "run",
+                &set,
+                cases.len(),
+                &target_label,
+                &prepared,
+                &args.configured,
+            ));
         }
         if !cases.is_empty() {
             let probed = tokio::select! {
