@@ -84,9 +84,13 @@ pub struct ConfigShowArgs {
     pub run: RunArgs,
 }
 
-/// Which configuration file and profile fill in the flags not given.
+/// What `run` and `explore` share beyond their flags: the configuration that fills in the flags
+/// not given, and the format of what they tell.
 #[derive(Debug, Clone, Args)]
-pub struct ProfileArgs {
+pub struct SettingsArgs {
+    /// human, or json: one event per line on stdout (reports/events.schema.json).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = MessageFormatArg::Human)]
+    pub message_format: MessageFormatArg,
     /// The configuration file (or CONFORMANCE_CONFIG; default: mpsd-conformance.toml in the
     /// working folder, when there is one).
     #[arg(long, value_name = "FILE", env = "CONFORMANCE_CONFIG", hide_env = true)]
@@ -99,6 +103,9 @@ pub struct ProfileArgs {
         hide_env = true
     )]
     pub profile: Option<String>,
+    /// What the configuration adds besides flags; filled in after parsing.
+    #[arg(skip)]
+    pub configured: config::Configured,
 }
 
 /// How `run` and `explore` tell what happens.
@@ -213,13 +220,8 @@ pub struct RunArgs {
     /// Run only the failing and erroring cases of an earlier report.json.
     #[arg(long, value_name = "REPORT")]
     pub rerun_failed: Option<PathBuf>,
-    /// human, or json: one event per line on stdout (reports/events.schema.json).
-    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = MessageFormatArg::Human)]
-    pub message_format: MessageFormatArg,
     #[command(flatten)]
-    pub profile: ProfileArgs,
-    #[arg(skip)]
-    pub configured: config::Configured,
+    pub settings: SettingsArgs,
 }
 
 /// How requests reach the target: proxy and TLS.
@@ -412,13 +414,8 @@ pub struct ExploreArgs {
     /// Only the closing line.
     #[arg(short, long)]
     pub quiet: bool,
-    /// human, or json: one event per line on stdout (reports/events.schema.json).
-    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = MessageFormatArg::Human)]
-    pub message_format: MessageFormatArg,
     #[command(flatten)]
-    pub profile: ProfileArgs,
-    #[arg(skip)]
-    pub configured: config::Configured,
+    pub settings: SettingsArgs,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -5,8 +5,9 @@ use crate::case::CaseSource;
 use crate::errln;
 use crate::exit::Exit;
 use crate::plan::{load, PlanSet};
-use crate::report::RunStarted;
+use crate::report::{EventStream, RunStarted};
 use crate::run::Prepared;
+use crate::verdict::Summary;
 
 use super::config::Configured;
 use super::CasesArgs;
@@ -45,4 +46,17 @@ pub fn run_started(
         embedded: prepared.embedded,
         profile: configured.profile.as_ref().map(|p| p.name.clone()),
     }
+}
+
+/// `run-finished`, when the events are streamed; returns `exit`.
+pub fn run_finished(
+    stream: Option<EventStream>,
+    summary: &Summary,
+    exit: Exit,
+    clock: std::time::Instant,
+) -> Exit {
+    if let Some(mut stream) = stream {
+        stream.run_finished(summary, exit.code(), clock.elapsed().as_millis() as u64);
+    }
+    exit
 }

@@ -13,7 +13,7 @@ use super::ConfigShowArgs;
 
 pub fn show(args: ConfigShowArgs) -> Exit {
     let args = args.run;
-    let configured = &args.configured;
+    let configured = &args.settings.configured;
     let env = Environment::from_process_or(&configured.world);
     let redactor = redactor_before_run(&args.secret, &args.target, &args.transport.proxy, &env);
     let options = options_json(&args, &redactor);

@@ -25,7 +25,7 @@ use crate::run::{preflight, prepare, probe, Environment, Outcome, PrepareOptions
 use crate::verdict::FailOn;
 use crate::{errln, outln};
 
-use super::common::{load_cases, run_started};
+use super::common::{load_cases, run_finished, run_started};
 use super::embedded::target_or_embedded;
 use super::run::{connection, redactor_before_run};
 use super::signals::Signals;
@@ -36,7 +36,7 @@ use super::{CasesArgs, ExploreArgs, FailOnArg, MessageFormatArg, TranscriptsArg,
 const FORGET_IDLE: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub fn explore(args: ExploreArgs) -> Exit {
-    let json_events = args.message_format == MessageFormatArg::Json;
+    let json_events = args.settings.message_format == MessageFormatArg::Json;
     if json_events {
         crate::output::human_output_to_stderr();
     }
@@ -61,7 +61,7 @@ pub fn explore(args: ExploreArgs) -> Exit {
         errln!("error: {e}");
         return Exit::Usage;
     }
-    let env = Environment::from_process_or(&args.configured.world);
+    let env = Environment::from_process_or(&args.settings.configured.world);
     let config = reference::Config {
         forget_idle: Some(FORGET_IDLE),
         ..reference::Config::default()
@@ -179,7 +179,7 @@ pub fn explore(args: ExploreArgs) -> Exit {
                 0,
                 &target_label,
                 &prepared,
-                &args.configured,
+                &args.settings.configured,
             );
             stream.run_started(&started);
         }
@@ -270,7 +270,7 @@ pub fn explore(args: ExploreArgs) -> Exit {
         options_json(&args, seed, &redactor),
         started_at,
     );
-    info.profile = args.configured.profile.clone();
+    info.profile = args.settings.configured.profile.clone();
     info.duration_ms = clock.elapsed().as_millis() as u64;
     let written = reports.finish(info);
     for e in &written.errors {
@@ -297,14 +297,7 @@ pub fn explore(args: ExploreArgs) -> Exit {
         None if !written.errors.is_empty() => Exit::Usage,
         None => Exit::of_run(written.summary.conclusion()),
     };
-    if let Some(stream) = &mut stream {
-        stream.run_finished(
-            &written.summary,
-            exit.code(),
-            clock.elapsed().as_millis() as u64,
-        );
-    }
-    exit
+    run_finished(stream, &written.summary, exit, clock)
 }
 
 /// The target answers, and has the world the callers need.

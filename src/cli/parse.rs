@@ -59,9 +59,9 @@ fn configurable(matches: &ArgMatches) -> Option<(config::Command, &'static [&'st
 
 fn set_configured(command: &mut Command, configured: Configured) {
     match command {
-        Command::Run(args) => args.configured = configured,
-        Command::Explore(args) => args.configured = configured,
-        Command::Config(ConfigCommand::Show(args)) => args.run.configured = configured,
+        Command::Run(args) => args.settings.configured = configured,
+        Command::Explore(args) => args.settings.configured = configured,
+        Command::Config(ConfigCommand::Show(args)) => args.run.settings.configured = configured,
         _ => {}
     }
 }

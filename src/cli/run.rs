@@ -22,7 +22,7 @@ use crate::run::{
 use crate::verdict::FailOn;
 use crate::{errln, outln};
 
-use super::common::{load_cases, run_started};
+use super::common::{load_cases, run_finished, run_started};
 use super::embedded::target_or_embedded;
 use super::rerun::failed_ids;
 use super::select::select;
@@ -30,7 +30,7 @@ use super::signals::Signals;
 use super::{ColorArg, FailOnArg, MessageFormatArg, RunArgs, TranscriptsArg, TransportArgs};
 
 pub fn run(args: RunArgs) -> Exit {
-    let json_events = args.message_format == MessageFormatArg::Json;
+    let json_events = args.settings.message_format == MessageFormatArg::Json;
     if json_events {
         crate::output::human_output_to_stderr();
     }
@@ -76,7 +76,7 @@ pub fn run(args: RunArgs) -> Exit {
     for id in baseline.stale(|id| known.contains(id)) {
         errln!("warning: the baseline lists `{id}`, which is no case of this set");
     }
-    let env = Environment::from_process_or(&args.configured.world);
+    let env = Environment::from_process_or(&args.settings.configured.world);
     if args.transport.insecure {
         errln!(
             "warning: --insecure: the target's TLS certificate is NOT checked; anyone on the path \
@@ -181,7 +181,7 @@ pub fn run(args: RunArgs) -> Exit {
                 cases.len(),
                 &target_label,
                 &prepared,
-                &args.configured,
+                &args.settings.configured,
             ));
         }
         if !cases.is_empty() {
@@ -265,7 +265,7 @@ pub fn run(args: RunArgs) -> Exit {
         started_at,
     );
     info.harness.detection_score = crate::mutants::detection_score(&set.fingerprint);
-    info.profile = args.configured.profile.clone();
+    info.profile = args.settings.configured.profile.clone();
     info.duration_ms = clock.elapsed().as_millis() as u64;
     let written = reports.finish(info);
     for e in &written.errors {
@@ -281,14 +281,7 @@ pub fn run(args: RunArgs) -> Exit {
         None if args.reports.write_baseline.is_some() => Exit::Ok,
         None => Exit::of_run(console.summary().conclusion()),
     };
-    if let Some(stream) = &mut stream {
-        stream.run_finished(
-            &written.summary,
-            exit.code(),
-            clock.elapsed().as_millis() as u64,
-        );
-    }
-    exit
+    run_finished(stream, &written.summary, exit, clock)
 }
 
 /// The ids `--rerun-failed` names; `Err` ends the run (a bad report, or nothing to rerun).
@@ -471,7 +464,7 @@ pub(super) fn options_json(args: &RunArgs, redactor: &Redactor) -> serde_json::V
         "retries": args.throttle.retries,
         "max_retry_wait": args.throttle.max_retry_wait,
         "rate": args.throttle.rate,
-        "message_format": match args.message_format { MessageFormatArg::Human => "human", MessageFormatArg::Json => "json" },
+        "message_format": match args.settings.message_format { MessageFormatArg::Human => "human", MessageFormatArg::Json => "json" },
         "verbose": args.reports.verbose,
         "quiet": args.reports.quiet,
     })

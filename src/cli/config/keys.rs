@@ -95,6 +95,19 @@ const fn flag(name: &'static str, id: &'static str, kind: Kind, commands: Comman
     }
 }
 
+const fn flag_with_env(name: &'static str, id: &'static str, kind: Kind, env: &'static str) -> Key {
+    Key {
+        name,
+        kind,
+        to: Destination::Flag {
+            id,
+            commands: Commands::Both,
+            env: Some(env),
+        },
+        secret: false,
+    }
+}
+
 const fn world(name: &'static str, env: &'static str, secret: bool) -> Key {
     Key {
         name,
@@ -108,27 +121,14 @@ use Commands::{Both, Explore, Run};
 
 /// Every key, in the order `config show` prints them.
 pub const KEYS: &[Key] = &[
-    Key {
-        name: "target",
-        kind: Kind::Text,
-        to: Destination::Flag {
-            id: "target",
-            commands: Both,
-            env: Some("CONFORMANCE_TARGET"),
-        },
-        secret: false,
-    },
+    flag_with_env("target", "target", Kind::Text, "CONFORMANCE_TARGET"),
     flag("cases", "cases", Kind::Path, Run),
-    Key {
-        name: "report-dir",
-        kind: Kind::Path,
-        to: Destination::Flag {
-            id: "report_dir",
-            commands: Both,
-            env: Some("CONFORMANCE_REPORT_DIR"),
-        },
-        secret: false,
-    },
+    flag_with_env(
+        "report-dir",
+        "report_dir",
+        Kind::Path,
+        "CONFORMANCE_REPORT_DIR",
+    ),
     flag("report", "formats", Kind::List, Both),
     flag("transcripts", "transcripts", Kind::Text, Both),
     flag("message-format", "message_format", Kind::Text, Both),
