@@ -8,12 +8,15 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::exit::Exit;
 
 mod common;
+mod config;
+mod config_show;
 mod embedded;
 mod explore;
 mod help;
 mod install;
 mod list;
 mod mutants;
+mod parse;
 mod report;
 mod rerun;
 mod rules;
@@ -51,7 +54,7 @@ pub enum Command {
     Serve(ServeArgs),
     /// Explore the target with seeded programs judged by a model of the contract; shrink, tell
     /// and save what breaks it.
-    Explore(ExploreArgs),
+    Explore(Box<ExploreArgs>),
     /// Measure the catalog: run it against the reference with each planted fault alone.
     #[command(after_help = mutants::AFTER_HELP)]
     Mutants(MutantsArgs),
@@ -63,6 +66,56 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Write the man pages: one for the program and one per command.
     Man(ManArgs),
+    /// The configuration file's profiles (mpsd-conformance.toml).
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the settings `run` would use and where each came from (flag, env, profile NAME,
+    /// default profile, built-in), secrets redacted; takes `run`'s flags.
+    Show(Box<ConfigShowArgs>),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ConfigShowArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// What `run` and `explore` share beyond their flags: the configuration that fills in the flags
+/// not given, and the format of what they tell.
+#[derive(Debug, Clone, Args)]
+pub struct SettingsArgs {
+    /// human, or json: one event per line on stdout (reports/events.schema.json).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = MessageFormatArg::Human)]
+    pub message_format: MessageFormatArg,
+    /// The configuration file (or CONFORMANCE_CONFIG; default: mpsd-conformance.toml in the
+    /// working folder, when there is one).
+    #[arg(long, value_name = "FILE", env = "CONFORMANCE_CONFIG", hide_env = true)]
+    pub config: Option<PathBuf>,
+    /// The profile of the file to use over [profile.default] (or CONFORMANCE_PROFILE).
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "CONFORMANCE_PROFILE",
+        hide_env = true
+    )]
+    pub profile: Option<String>,
+    /// What the configuration adds besides flags; filled in after parsing.
+    #[arg(skip)]
+    pub configured: config::Configured,
+}
+
+/// How `run` and `explore` tell what happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MessageFormatArg {
+    /// Progress and summary for a person.
+    Human,
+    /// One JSON object per line on stdout (reports/events.schema.json); the human output goes
+    /// to stderr.
+    Json,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -167,6 +220,8 @@ pub struct RunArgs {
     /// Run only the failing and erroring cases of an earlier report.json.
     #[arg(long, value_name = "REPORT")]
     pub rerun_failed: Option<PathBuf>,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
 }
 
 /// How requests reach the target: proxy and TLS.
@@ -359,6 +414,8 @@ pub struct ExploreArgs {
     /// Only the closing line.
     #[arg(short, long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -503,22 +560,9 @@ fn header_arg(s: &str) -> Result<(String, String), ArgError> {
 
 /// Runs the command line; returns how it ended.
 pub fn main() -> Exit {
-    let cli = match Cli::try_parse() {
+    let cli = match parse::parse(std::env::args_os().collect()) {
         Ok(cli) => cli,
-        // Clap knows only the version; the line names the embedded catalog too.
-        Err(e) if e.kind() == clap::error::ErrorKind::DisplayVersion => {
-            crate::outln!("{}", install::version_line());
-            return Exit::Ok;
-        }
-        Err(e) => {
-            // clap's own printing ignores a closed stream; its exit code for usage errors is 2.
-            let _ = e.print();
-            return if e.use_stderr() {
-                Exit::Usage
-            } else {
-                Exit::Ok
-            };
-        }
+        Err(exit) => return exit,
     };
     match cli.command {
         Command::Run(args) => run::run(*args),
@@ -527,10 +571,11 @@ pub fn main() -> Exit {
         Command::Rules(args) => rules::rules(args),
         Command::Serve(args) => serve::serve(args),
         Command::Mutants(args) => mutants::mutants(args),
-        Command::Explore(args) => explore::explore(args),
+        Command::Explore(args) => explore::explore(*args),
         Command::Report(ReportCommand::Merge(args)) => report::merge(args),
         Command::Report(ReportCommand::Compare(args)) => report::compare(args),
         Command::Completions(args) => install::completions(args),
         Command::Man(args) => install::man(args),
+        Command::Config(ConfigCommand::Show(args)) => config_show::show(*args),
     }
 }

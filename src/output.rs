@@ -15,6 +15,38 @@ use crate::text::console;
 
 static STDOUT_GONE: AtomicBool = AtomicBool::new(false);
 static STDERR_GONE: AtomicBool = AtomicBool::new(false);
+/// `--message-format json`: stdout carries the event stream, so what a person reads moves to
+/// stderr.
+static HUMAN_ON_STDERR: AtomicBool = AtomicBool::new(false);
+
+/// From now on [`out`] and [`out_styled`] write to stderr: stdout is [`data_line`]'s alone.
+pub fn human_output_to_stderr() {
+    HUMAN_ON_STDERR.store(true, Ordering::Relaxed);
+}
+
+/// Whether what a person reads goes to stderr.
+pub fn human_on_stderr() -> bool {
+    HUMAN_ON_STDERR.load(Ordering::Relaxed)
+}
+
+/// Whether the stream a person reads is a terminal.
+pub fn human_is_terminal() -> bool {
+    use std::io::IsTerminal;
+    if human_on_stderr() {
+        io::stderr().is_terminal()
+    } else {
+        io::stdout().is_terminal()
+    }
+}
+
+/// Writes one line of machine-readable output to stdout as it is (the caller escapes it).
+pub fn data_line(line: &str) {
+    write_to(
+        &STDOUT_GONE,
+        &mut io::stdout().lock(),
+        format_args!("{line}\n"),
+    );
+}
 
 /// Writes to stdout unless it has gone away, every control character but newline and tab
 /// escaped.
@@ -43,7 +75,11 @@ fn escaped(args: fmt::Arguments<'_>) -> String {
 /// Writes to stdout as it is: for text whose data was escaped with [`crate::text::console`]
 /// before our own styling was added.
 pub fn out_styled(args: fmt::Arguments<'_>) {
-    write_to(&STDOUT_GONE, &mut io::stdout().lock(), args);
+    if human_on_stderr() {
+        write_to(&STDERR_GONE, &mut io::stderr().lock(), args);
+    } else {
+        write_to(&STDOUT_GONE, &mut io::stdout().lock(), args);
+    }
 }
 
 /// Whether stdout has gone away (nothing more is written to it).

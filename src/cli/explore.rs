@@ -18,23 +18,28 @@ use crate::explore::report::{cases, Ended};
 use crate::explore::{db, save, story};
 use crate::reference;
 use crate::report::{
-    Baseline, Format, Redactor, ReportOptions, ReportSet, RunInfo, SuiteInfo, Transcripts, REDACTED,
+    Baseline, EventStream, Format, Redactor, ReportOptions, ReportSet, RunInfo, SuiteInfo,
+    Transcripts, REDACTED,
 };
 use crate::run::{preflight, prepare, probe, Environment, Outcome, PrepareOptions, RunContext};
 use crate::verdict::FailOn;
 use crate::{errln, outln};
 
-use super::common::load_cases;
+use super::common::{load_cases, run_finished, run_started};
 use super::embedded::target_or_embedded;
 use super::run::{connection, redactor_before_run};
 use super::signals::Signals;
-use super::{CasesArgs, ExploreArgs, FailOnArg, TranscriptsArg, TransportArgs};
+use super::{CasesArgs, ExploreArgs, FailOnArg, MessageFormatArg, TranscriptsArg, TransportArgs};
 
 /// How long the embedded reference keeps a session or handle nobody touches: programs are done
 /// with theirs within milliseconds, so this only bounds the memory of a long exploration.
 const FORGET_IDLE: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub fn explore(args: ExploreArgs) -> Exit {
+    let json_events = args.settings.message_format == MessageFormatArg::Json;
+    if json_events {
+        crate::output::human_output_to_stderr();
+    }
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let clock = Instant::now();
     // The catalog names the world the preflight checks; exploring runs no case of it.
@@ -56,7 +61,7 @@ pub fn explore(args: ExploreArgs) -> Exit {
         errln!("error: {e}");
         return Exit::Usage;
     }
-    let env = Environment::from_process();
+    let env = Environment::from_process_or(&args.settings.configured.world);
     let config = reference::Config {
         forget_idle: Some(FORGET_IDLE),
         ..reference::Config::default()
@@ -97,6 +102,7 @@ pub fn explore(args: ExploreArgs) -> Exit {
         }
     };
     let target_label = redactor.text(&prepared.target_label);
+    let mut stream = json_events.then(|| EventStream::stdout(redactor.clone(), fail_on));
     let callers: Vec<Caller> = [Caller::A, Caller::B]
         .into_iter()
         .filter(|c| {
@@ -166,6 +172,17 @@ pub fn explore(args: ExploreArgs) -> Exit {
                 }
             );
         }
+        if let Some(stream) = &mut stream {
+            let started = run_started(
+                "explore",
+                &set,
+                0,
+                &target_label,
+                &prepared,
+                &args.settings.configured,
+            );
+            stream.run_started(&started);
+        }
         let ready = tokio::select! {
             biased;
             _ = signals.first_signal() => Err((Outcome::Interrupted, "interrupted before exploring".to_string())),
@@ -206,7 +223,7 @@ pub fn explore(args: ExploreArgs) -> Exit {
                 errln!("warning: the finding could not be kept for the next exploration: {e}");
             }
             let path = match &args.save {
-                Some(dir) => match runtime.block_on(save::save(&ctx, finding, dir, seed)) {
+                Some(dir) => match runtime.block_on(save::save(&ctx, &env, finding, dir, seed)) {
                     Ok(path) => Some(path),
                     Err(why) => {
                         errln!(
@@ -230,6 +247,9 @@ pub fn explore(args: ExploreArgs) -> Exit {
         },
     };
     for case in cases(&ctx, &ended, &saved, seed) {
+        if let Some(stream) = &mut stream {
+            stream.case_finished(&case.result);
+        }
         let mut report = crate::report::CaseReport::from_result(
             &case.result,
             fail_on,
@@ -250,6 +270,7 @@ pub fn explore(args: ExploreArgs) -> Exit {
         options_json(&args, seed, &redactor),
         started_at,
     );
+    info.profile = args.settings.configured.profile.clone();
     info.duration_ms = clock.elapsed().as_millis() as u64;
     let written = reports.finish(info);
     for e in &written.errors {
@@ -271,11 +292,12 @@ pub fn explore(args: ExploreArgs) -> Exit {
             outln!("  wrote {}", path.display());
         }
     }
-    match signals.received().first {
+    let exit = match signals.received().first {
         Some(signal) => signal.exit(),
         None if !written.errors.is_empty() => Exit::Usage,
         None => Exit::of_run(written.summary.conclusion()),
-    }
+    };
+    run_finished(stream, &written.summary, exit, clock)
 }
 
 /// The target answers, and has the world the callers need.

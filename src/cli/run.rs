@@ -2,7 +2,6 @@
 //! run, the console and the report files fed as cases finish → write → exit code.
 
 use std::collections::BTreeSet;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -13,8 +12,8 @@ use crate::exit::Exit;
 use crate::http::{ClientIdentity, ClientOptions, ProxyChoice, RetryPolicy, TlsOptions};
 use crate::plan::CasePlan;
 use crate::report::{
-    Baseline, Console, Format, Redactor, ReportOptions, ReportSet, RunInfo, SuiteInfo, Transcripts,
-    Verbosity, REDACTED,
+    Baseline, Console, EventStream, Format, Redactor, ReportOptions, ReportSet, RunInfo, SuiteInfo,
+    Transcripts, Verbosity, REDACTED,
 };
 use crate::run::{
     not_run, preflight, prepare, probe, run_cases, url_userinfo, CaseResult, Environment, Outcome,
@@ -23,14 +22,18 @@ use crate::run::{
 use crate::verdict::FailOn;
 use crate::{errln, outln};
 
-use super::common::load_cases;
+use super::common::{load_cases, run_finished, run_started};
 use super::embedded::target_or_embedded;
 use super::rerun::failed_ids;
 use super::select::select;
 use super::signals::Signals;
-use super::{ColorArg, FailOnArg, RunArgs, TranscriptsArg, TransportArgs};
+use super::{ColorArg, FailOnArg, MessageFormatArg, RunArgs, TranscriptsArg, TransportArgs};
 
 pub fn run(args: RunArgs) -> Exit {
+    let json_events = args.settings.message_format == MessageFormatArg::Json;
+    if json_events {
+        crate::output::human_output_to_stderr();
+    }
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let clock = Instant::now();
     let set = match load_cases(&args.cases) {
@@ -73,7 +76,7 @@ pub fn run(args: RunArgs) -> Exit {
     for id in baseline.stale(|id| known.contains(id)) {
         errln!("warning: the baseline lists `{id}`, which is no case of this set");
     }
-    let env = Environment::from_process();
+    let env = Environment::from_process_or(&args.settings.configured.world);
     if args.transport.insecure {
         errln!(
             "warning: --insecure: the target's TLS certificate is NOT checked; anyone on the path \
@@ -119,7 +122,9 @@ pub fn run(args: RunArgs) -> Exit {
     let color = match args.color {
         ColorArg::Always => true,
         ColorArg::Never => false,
-        ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ColorArg::Auto => {
+            crate::output::human_is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
     };
     let verbosity = match (args.reports.quiet, args.reports.verbose) {
         (true, _) => Verbosity::Quiet,
@@ -128,6 +133,7 @@ pub fn run(args: RunArgs) -> Exit {
         (false, _) => Verbosity::VeryVerbose,
     };
     let mut console = Console::new(redactor.clone(), color, fail_on, verbosity);
+    let mut stream = json_events.then(|| EventStream::stdout(redactor.clone(), fail_on));
     console.set_details_at(details_path(&args));
     // One thread drives every case: a case spends its time waiting on the target, and one
     // thread keeps up with tens of thousands of requests a second; a second worker cost a fifth
@@ -168,6 +174,16 @@ pub fn run(args: RunArgs) -> Exit {
         if verbosity > Verbosity::Quiet {
             outln!("{header}");
         }
+        if let Some(stream) = &mut stream {
+            stream.run_started(&run_started(
+                "run",
+                &set,
+                cases.len(),
+                &target_label,
+                &prepared,
+                &args.settings.configured,
+            ));
+        }
         if !cases.is_empty() {
             let probed = tokio::select! {
                 biased;
@@ -207,11 +223,14 @@ pub fn run(args: RunArgs) -> Exit {
                 for result in all(&cases, outcome, &why) {
                     console.count_only(&result);
                     reports.result(&result);
+                    if let Some(stream) = &mut stream {
+                        stream.case_finished(&result);
+                    }
                 }
                 return Ok(signals);
             }
         }
-        let mut sinks = (&mut console, &mut reports);
+        let mut sinks = ((&mut console, &mut reports), &mut stream);
         // The console's -v and -vv print transcripts the report files may not keep.
         let console_needs = match verbosity {
             Verbosity::VeryVerbose => Transcripts::All,
@@ -246,6 +265,7 @@ pub fn run(args: RunArgs) -> Exit {
         started_at,
     );
     info.harness.detection_score = crate::mutants::detection_score(&set.fingerprint);
+    info.profile = args.settings.configured.profile.clone();
     info.duration_ms = clock.elapsed().as_millis() as u64;
     let written = reports.finish(info);
     for e in &written.errors {
@@ -255,12 +275,13 @@ pub fn run(args: RunArgs) -> Exit {
     drop(prepared);
     // The first signal decides, even one that came while the reports were written; then a
     // report that could not be written.
-    match signals.received().first {
+    let exit = match signals.received().first {
         Some(signal) => signal.exit(),
         None if !written.errors.is_empty() => Exit::Usage,
         None if args.reports.write_baseline.is_some() => Exit::Ok,
         None => Exit::of_run(console.summary().conclusion()),
-    }
+    };
+    run_finished(stream, &written.summary, exit, clock)
 }
 
 /// The ids `--rerun-failed` names; `Err` ends the run (a bad report, or nothing to rerun).
@@ -404,7 +425,7 @@ pub(super) fn redactor_before_run(
 }
 
 /// The run's flags as report.json records them, secrets redacted.
-fn options_json(args: &RunArgs, redactor: &Redactor) -> serde_json::Value {
+pub(super) fn options_json(args: &RunArgs, redactor: &Redactor) -> serde_json::Value {
     let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
     let TransportArgs {
         proxy,
@@ -443,5 +464,8 @@ fn options_json(args: &RunArgs, redactor: &Redactor) -> serde_json::Value {
         "retries": args.throttle.retries,
         "max_retry_wait": args.throttle.max_retry_wait,
         "rate": args.throttle.rate,
+        "message_format": match args.settings.message_format { MessageFormatArg::Human => "human", MessageFormatArg::Json => "json" },
+        "verbose": args.reports.verbose,
+        "quiet": args.reports.quiet,
     })
 }

@@ -22,9 +22,12 @@ use super::program::{Op, Precondition, Program, Via};
 /// The area saved cases are loaded under when they are checked.
 const AREA: &str = "explore";
 
-/// Writes `finding` as a case file into `dir`; returns its path, or why it was not saved.
+/// Writes `finding` as a case file into `dir`; returns its path, or why it was not saved. `env`
+/// is the exploration's (a configuration profile's world included): the saved case is checked
+/// with the same callers.
 pub async fn save(
     ctx: &RunContext,
+    env: &Environment,
     finding: &Finding,
     dir: &Path,
     seed: u64,
@@ -43,14 +46,9 @@ pub async fn save(
     })?;
     let text = serde_json::to_string_pretty(&case).map_err(|e| e.to_string())? + "\n";
     // It must fail where the finding was made…
-    if run_saved(
-        &text,
-        &name,
-        Target::Url(ctx.base_url.clone()),
-        Environment::from_process(),
-    )
-    .await?
-    .outcome
+    if run_saved(&text, &name, Target::Url(ctx.base_url.clone()), env.clone())
+        .await?
+        .outcome
         == Outcome::Pass
     {
         return Err(

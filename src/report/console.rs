@@ -8,7 +8,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -102,7 +101,7 @@ impl Console {
             verbosity,
             bar: None,
             // Transcripts (-v) run over many lines: they go as plain lines, not under a bar.
-            plain: !std::io::stdout().is_terminal() || verbosity > Verbosity::Normal,
+            plain: !crate::output::human_is_terminal() || verbosity > Verbosity::Normal,
             summary: Summary::default(),
             noted: Vec::new(),
             details_at: None,
@@ -174,7 +173,7 @@ impl Console {
         }
         let bar = ProgressBar::with_draw_target(
             Some(total as u64),
-            ProgressDrawTarget::term_like(Box::new(Margined::stdout())),
+            ProgressDrawTarget::term_like(Box::new(Margined::human())),
         );
         // `wide_msg` is cut to the (narrowed) width: a line that wrapped would stay behind.
         if let Ok(style) =
@@ -223,7 +222,7 @@ impl Console {
             }
             if let Some(bar) = &self.bar {
                 // Under the bar a line must not wrap: the bar counts the lines it moves over.
-                let width = Margined::stdout().width() as usize;
+                let width = Margined::human().width() as usize;
                 text = fit(&text, width.saturating_sub(LABEL_WIDTH + 1));
                 bar.println(format!("{} {text}", self.label(verdict)));
             } else {

@@ -7,6 +7,7 @@ mod compare_md;
 mod console;
 mod curl;
 mod error;
+mod event_stream;
 mod html;
 mod json;
 mod junit;
@@ -28,11 +29,12 @@ pub use compare::{comparison, write_comparison, Comparison};
 pub use console::{Console, Verbosity};
 pub use curl::curl_command;
 pub use error::ReportError;
+pub use event_stream::{EventStream, RunStarted, EVENTS_FORMAT};
 pub use html::escape as html_escape;
 pub use merge::{merge, Merged};
 pub use model::{
-    CaseReport, ExchangeReport, FailureReport, FileInfo, Report, RunInfo, SuiteInfo, BODY_LIMIT,
-    FORMAT,
+    CaseReport, ExchangeReport, FailureReport, FileInfo, ProfileInfo, Report, RunInfo, SuiteInfo,
+    BODY_LIMIT, FORMAT,
 };
 pub use output::{check_target, AtomicFile};
 pub use read::{read_report, report_files, FRAGMENTS};

@@ -29,6 +29,9 @@ pub struct RunInfo {
     pub suite: SuiteInfo,
     /// The run's flags, already redacted.
     pub options: Value,
+    /// The configuration profile the run used; none without a configuration file.
+    #[serde(default)]
+    pub profile: Option<ProfileInfo>,
     /// RFC 3339, UTC, seconds.
     pub started_at: String,
     pub duration_ms: u64,
@@ -54,11 +57,21 @@ impl RunInfo {
             },
             suite,
             options,
+            profile: None,
             started_at,
             duration_ms: 0,
             summary: Summary::default(),
         }
     }
+}
+
+/// A configuration profile, as report.json records it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileInfo {
+    /// `default` unless one was selected.
+    pub name: String,
+    /// The configuration file, as it was named.
+    pub file: String,
 }
 
 /// A whole report as read back from report.json.

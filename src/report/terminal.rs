@@ -22,9 +22,14 @@ pub struct Margined {
 }
 
 impl Margined {
-    pub fn stdout() -> Margined {
+    /// The terminal of the stream a person reads (stderr under `--message-format json`).
+    pub fn human() -> Margined {
         Margined {
-            term: Term::stdout(),
+            term: if crate::output::human_on_stderr() {
+                Term::stderr()
+            } else {
+                Term::stdout()
+            },
             newline_due: AtomicBool::new(false),
         }
     }

@@ -23,7 +23,18 @@ pub struct Environment {
 
 impl Environment {
     pub fn from_process() -> Environment {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        Environment::from_process_or(&BTreeMap::new())
+    }
+
+    /// As [`Environment::from_process`], with `fallback` (by variable name) for the variables
+    /// that are not set: a configuration profile's world.
+    pub fn from_process_or(fallback: &BTreeMap<String, String>) -> Environment {
+        let var = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .or_else(|| fallback.get(name).cloned())
+        };
         let mut env = Environment {
             target: var("CONFORMANCE_TARGET"),
             scid: var("CONFORMANCE_SCID"),

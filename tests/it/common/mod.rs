@@ -65,6 +65,8 @@ pub fn report_schema_errors(report: &serde_json::Value) -> Vec<String> {
 /// What in a developer's environment would change a run of the binary: the target, callers and
 /// world, where reports go, proxies and CA files. A test sees only what it sets.
 pub const ENVIRONMENT_OF_A_RUN: &[&str] = &[
+    "CONFORMANCE_CONFIG",
+    "CONFORMANCE_PROFILE",
     "CONFORMANCE_TARGET",
     "CONFORMANCE_AUTH_A",
     "CONFORMANCE_AUTH_B",
@@ -148,5 +150,6 @@ pub mod actions;
 pub mod certs;
 pub mod fake;
 pub mod relay;
+pub mod serving;
 pub mod shell_commands;
 pub mod tamper;
