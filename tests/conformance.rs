@@ -29,8 +29,9 @@ use mpsd_conformance::report::{
     explain, Format, Redactor, ReportOptions, ReportSet, RunInfo, SuiteInfo, Transcripts,
 };
 use mpsd_conformance::run::{
-    not_run, preflight, prepare, probe, run_case, run_cases, url_userinfo, CaseResult, Environment,
-    Event, EventSink, Outcome, PrepareOptions, Prepared, RunnerOptions, Target, DEFAULT_JOBS,
+    not_run, preflight, prepare, probe, run_case, run_cases, url_userinfo, CaseResult,
+    ConcurrencyMode, Environment, Event, EventSink, Outcome, PrepareOptions, Prepared,
+    RunnerOptions, Target,
 };
 use mpsd_conformance::verdict::FailOn;
 
@@ -160,25 +161,26 @@ fn main() -> ExitCode {
     conclusion.exit_code()
 }
 
-/// How many cases are in flight: `--test-threads N` (or RUST_TEST_THREADS) when the user gives
-/// it, else `run`'s default. libtest's own default, the number of cores, suits trials that
-/// compute; these wait on the network.
-fn in_flight(args: &Arguments) -> usize {
-    args.test_threads
-        .or_else(|| {
-            std::env::var("RUST_TEST_THREADS")
-                .ok()
-                .and_then(|n| n.parse().ok())
-        })
-        .unwrap_or(DEFAULT_JOBS as usize)
-        .max(1)
+/// How many cases are in flight: `--test-threads N` (or RUST_TEST_THREADS) fixes it when the
+/// user gives it, else it is learnt from the target as `run` does. libtest's own default, the
+/// number of cores, suits trials that compute; these wait on the network.
+fn in_flight(args: &Arguments) -> ConcurrencyMode {
+    let fixed = args.test_threads.or_else(|| {
+        std::env::var("RUST_TEST_THREADS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+    });
+    match fixed {
+        Some(n) => ConcurrencyMode::Fixed(n.max(1)),
+        None => ConcurrencyMode::default(),
+    }
 }
 
-/// Starts the selected cases on the shared runtime, `jobs` at a time in the order libtest runs
+/// Starts the selected cases on the shared runtime, as many at a time as `concurrency` says, in the order libtest runs
 /// the trials, through the same runner as `mpsd-conformance run`: against a distant target the
 /// trials then cost what `run` does, not a round trip per case on each of libtest's threads.
 /// Each trial waits for its case's result; libtest's output, filters and counts are its own.
-fn run_ahead(shared: &Shared, selected: &[Arc<CasePlan>], jobs: usize) {
+fn run_ahead(shared: &Shared, selected: &[Arc<CasePlan>], concurrency: ConcurrencyMode) {
     let mut senders = HashMap::new();
     let mut receivers = HashMap::new();
     for case in selected {
@@ -202,7 +204,7 @@ fn run_ahead(shared: &Shared, selected: &[Arc<CasePlan>], jobs: usize) {
     let ctx = Arc::clone(&shared.prepared.ctx);
     let cases = selected.to_vec();
     let options = RunnerOptions {
-        jobs,
+        concurrency,
         fail_fast: false,
         fail_on: FailOn::Should,
         baseline: Default::default(),
