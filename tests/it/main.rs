@@ -9,6 +9,7 @@ mod alt_server;
 mod case_folder_files;
 mod case_schema;
 mod cli;
+mod cli_concurrency;
 mod cli_install;
 mod cli_output;
 mod cli_preflight;
