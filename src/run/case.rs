@@ -130,18 +130,11 @@ impl StepsDone {
             },
         };
         CaseResult {
-            id: case.id.clone(),
-            area: case.area.clone(),
-            title: case.title.clone(),
-            rules: case.rules.clone(),
-            severity: case.severity,
-            outcome,
-            message,
             failures,
             exchanges,
             duration: started.elapsed(),
-            baseline: None,
             retries,
+            ..CaseResult::of(case, outcome, message)
         }
     }
 }

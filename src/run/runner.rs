@@ -1,6 +1,6 @@
 //! Running a selection of cases with bounded concurrency, fixed or learnt (`concurrency`). A
-//! case's slot is freed once its steps are done: its teardown runs beside the next cases (as many
-//! teardowns at once as cases), and the run ends once every teardown has. Results flow to the
+//! case's slot is freed once its steps are done: its teardown runs beside the next cases (half as
+//! many teardowns at once as cases), and the run ends once every teardown has. Results flow to the
 //! reporters as events as cases finish, and are dropped then: the runner keeps only the counts,
 //! so memory does not grow with the number of cases.
 
@@ -89,7 +89,9 @@ async fn feed(
     settings: Settings,
     tx: mpsc::Sender<Event>,
 ) {
-    let teardowns = Arc::new(Semaphore::new(jobs));
+    // A teardown takes one round trip where a case takes several: half as many teardowns as
+    // cases keeps up, and keeps the connections open at once within `DEFAULT_MAX_JOBS`' budget.
+    let teardowns = Arc::new(Semaphore::new((jobs / 2).max(1)));
     let mut tasks = JoinSet::new();
     for case in cases {
         let slot = ctx.concurrency.slot().await;
@@ -159,18 +161,5 @@ async fn feed(
 
 /// The result of a case that was never started: interrupted, stopped, or unjudgeable.
 pub fn not_run(case: &CasePlan, outcome: Outcome, why: &str) -> CaseResult {
-    CaseResult {
-        id: case.id.clone(),
-        area: case.area.clone(),
-        title: case.title.clone(),
-        rules: case.rules.clone(),
-        severity: case.severity,
-        outcome,
-        message: Some(why.to_string()),
-        failures: vec![],
-        exchanges: vec![],
-        duration: std::time::Duration::ZERO,
-        baseline: None,
-        retries: 0,
-    }
+    CaseResult::of(case, outcome, Some(why.to_string()))
 }
