@@ -18,15 +18,14 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+#[path = "support/generated.rs"]
+mod generated;
 #[path = "support/process.rs"]
 mod process;
 
-use process::{cpu_ticks, load_average, measure, start_server, ticks_per_second, ServerGuard};
+use generated::{generate_cases, hurl_requests, write_hurl_files, REQUESTS_PER_CASE};
 
-/// Requests one generated case sends: create, handle, join, b leaves, a leaves, delete handle.
-const REQUESTS_PER_CASE: u64 = 6;
-/// Requests one generated Hurl file sends: create, handle, join.
-const HURL_REQUESTS_PER_FILE: u64 = 3;
+use process::{cpu_ticks, load_average, measure, start_server, ticks_per_second, ServerGuard};
 
 struct Options {
     cases: usize,
@@ -168,77 +167,10 @@ fn bench(o: &Options) -> Result<(), String> {
     Ok(())
 }
 
-/// The catalog's shared files, and `o.cases` copies of `body/join.json` under `bench/`.
-fn generate_cases(catalog: &Path, dir: &Path, count: usize) -> Result<(), String> {
-    let io = |what: &str, e: std::io::Error| format!("{what}: {e}");
-    std::fs::create_dir_all(dir.join("schemas")).map_err(|e| io("create the case dir", e))?;
-    for name in ["suite.json", "rules.json", "case.schema.json"] {
-        std::fs::copy(catalog.join(name), dir.join(name)).map_err(|e| io(name, e))?;
-    }
-    for entry in std::fs::read_dir(catalog.join("schemas")).map_err(|e| io("schemas", e))? {
-        let path = entry.map_err(|e| io("schemas", e))?.path();
-        if let Some(name) = path.file_name() {
-            std::fs::copy(&path, dir.join("schemas").join(name)).map_err(|e| io("schema", e))?;
-        }
-    }
-    let join = std::fs::read(catalog.join("body/join.json")).map_err(|e| io("join.json", e))?;
-    let area = dir.join("bench");
-    std::fs::create_dir_all(&area).map_err(|e| io("create the area", e))?;
-    for i in 0..count {
-        std::fs::write(area.join(format!("join-{i:05}.json")), &join)
-            .map_err(|e| io("write a case", e))?;
-    }
-    Ok(())
-}
-
 /// The same workload through Hurl: per file, create a session, create an invite handle to it,
 /// and join it as caller b, with the join case's checks.
 fn hurl(root: &Path, o: &Options, target: &str) -> Result<(), String> {
-    let dir = root.join("hurl");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
-    let scid = "8f2a4c1e-0d7b-4e5a-9c3f-1b6d2e7a9f40";
-    let mut files = Vec::with_capacity(o.cases);
-    for i in 0..o.cases {
-        let session = format!("hurl-bench-{i:05}-{}", std::process::id());
-        let text = format!(
-            r#"PUT {{{{target}}}}/serviceconfigs/{scid}/sessionTemplates/lobby/sessions/{session}
-X-Xbl-Contract-Version: 107
-Authorization: XBL3.0 x=2533274790395904;mpsdc-token-a-0f3c9b
-If-None-Match: *
-Content-Type: application/json
-{{"properties":{{"custom":{{"fixture":"mpsd-conformance"}}}},"members":{{"me":{{"properties":{{"system":{{"active":true}}}}}}}}}}
-HTTP 201
-
-POST {{{{target}}}}/handles
-X-Xbl-Contract-Version: 107
-Authorization: XBL3.0 x=2533274790395904;mpsdc-token-a-0f3c9b
-Content-Type: application/json
-{{"version":1,"type":"invite","sessionRef":{{"scid":"{scid}","templateName":"lobby","name":"{session}"}},"invitedXuid":"2533274790395905"}}
-HTTP *
-[Captures]
-handle: jsonpath "$.id"
-[Asserts]
-status >= 200
-status < 300
-
-PUT {{{{target}}}}/handles/{{{{handle}}}}/session
-X-Xbl-Contract-Version: 107
-Authorization: XBL3.0 x=2533274790395905;mpsdc-token-b-7d21e4
-Content-Type: application/json
-{{"members":{{"me":{{"properties":{{"system":{{"active":true}}}}}}}}}}
-HTTP 200
-[Asserts]
-jsonpath "$.members.*" count == 2
-jsonpath "$.membersInfo.count" == 2
-jsonpath "$.membersInfo.first" exists
-jsonpath "$.membersInfo.next" exists
-jsonpath "$.membersInfo.accepted" == 2
-"#
-        );
-        let path = dir.join(format!("join-{i:05}.hurl"));
-        std::fs::write(&path, text).map_err(|e| format!("write {}: {e}", path.display()))?;
-        files.push(path);
-    }
+    let files = write_hurl_files(&root.join("hurl"), o.cases, false)?;
     let mut command = Command::new("hurl");
     command
         .args(["--test", "--jobs", &o.jobs.to_string(), "--variable"])
@@ -263,7 +195,7 @@ jsonpath "$.membersInfo.accepted" == 2
             .join("\n");
         return Err(format!("hurl exited {}:\n{tail}", measured.exit));
     }
-    let requests = o.cases as u64 * HURL_REQUESTS_PER_FILE;
+    let requests = o.cases as u64 * hurl_requests(false);
     let secs = measured.wall.as_secs_f64();
     println!(
         "hurl: {:.2} s, {:.0} files/s, {:.0} requests/s, {:.1} µs CPU per request, peak RSS {:.1} MiB",

@@ -11,7 +11,8 @@ use mpsd_conformance::case::CaseSource;
 use mpsd_conformance::cli::EmbeddedServer;
 use mpsd_conformance::plan::load;
 use mpsd_conformance::run::{
-    prepare, run_cases, Environment, NoEvents, PrepareOptions, RunnerOptions, Target,
+    prepare, run_cases, ConcurrencyMode, Environment, NoEvents, PrepareOptions, RunnerOptions,
+    Target,
 };
 use mpsd_conformance::verdict::{FailOn, Transcripts};
 
@@ -41,7 +42,7 @@ fn bench() -> Result<(), String> {
         .build()
         .map_err(|e| e.to_string())?;
     let options = RunnerOptions {
-        jobs: 8,
+        concurrency: ConcurrencyMode::Fixed(8),
         fail_fast: false,
         fail_on: FailOn::Should,
         baseline: Default::default(),

@@ -185,9 +185,12 @@ pub struct RunArgs {
         default_value = "reports"
     )]
     pub report_dir: PathBuf,
-    /// Cases in flight.
-    #[arg(short = 'j', long, value_name = "N", default_value_t = crate::run::DEFAULT_JOBS, value_parser = clap::value_parser!(u32).range(1..))]
-    pub jobs: u32,
+    /// Cases in flight, fixed [default: learnt from the target, from 8 up to --max-jobs].
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
+    /// The most cases in flight while the number is learnt (without --jobs).
+    #[arg(long, value_name = "N", default_value_t = crate::run::DEFAULT_MAX_JOBS, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_jobs: u32,
     /// Per-request timeout in seconds (fractions allowed).
     #[arg(long, value_name = "SECS", default_value_t = crate::http::DEFAULT_TIMEOUT_SECS, value_parser = positive_seconds, allow_negative_numbers = true)]
     pub timeout: f64,

@@ -100,18 +100,15 @@ fn main() -> ExitCode {
     conclusion.exit_code()
 }
 
-/// How many cases are in flight: `--test-threads N` (or RUST_TEST_THREADS) when the user gives
-/// it, else `run`'s default. libtest's own default, the number of cores, suits trials that
-/// compute; these wait on the network.
-fn in_flight(args: &Arguments) -> usize {
-    args.test_threads
-        .or_else(|| {
-            std::env::var("RUST_TEST_THREADS")
-                .ok()
-                .and_then(|n| n.parse().ok())
-        })
-        .unwrap_or(mpsd_conformance::run::DEFAULT_JOBS as usize)
-        .max(1)
+/// How many cases are in flight: `--test-threads N` (or RUST_TEST_THREADS) fixes it when the
+/// user gives it, else it is learnt from the target as `run` does. libtest's own default, the
+/// number of cores, suits trials that compute; these wait on the network.
+fn in_flight(args: &Arguments) -> Option<usize> {
+    args.test_threads.or_else(|| {
+        std::env::var("RUST_TEST_THREADS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+    })
 }
 
 fn judge(case: &Case) -> Result<Completion, Failed> {

@@ -16,8 +16,8 @@ use crate::report::{
     Transcripts, Verbosity, REDACTED,
 };
 use crate::run::{
-    not_run, preflight, prepare, probe, run_cases, url_userinfo, CaseResult, Environment, Outcome,
-    PreflightError, PrepareOptions, RunnerOptions,
+    not_run, preflight, prepare, probe, run_cases, url_userinfo, CaseResult, ConcurrencyMode,
+    Environment, Outcome, PreflightError, PrepareOptions, RunnerOptions, DEFAULT_JOBS,
 };
 use crate::verdict::FailOn;
 use crate::{errln, outln};
@@ -238,7 +238,7 @@ pub fn run(args: RunArgs) -> Exit {
             Verbosity::Normal | Verbosity::Quiet => Transcripts::None,
         };
         let options = RunnerOptions {
-            jobs: args.jobs as usize,
+            concurrency: concurrency_mode(&args),
             fail_fast: args.fail_fast,
             fail_on,
             baseline: Arc::new(baseline.expected()),
@@ -267,11 +267,13 @@ pub fn run(args: RunArgs) -> Exit {
     info.harness.detection_score = crate::mutants::detection_score(&set.fingerprint);
     info.profile = args.settings.configured.profile.clone();
     info.duration_ms = clock.elapsed().as_millis() as u64;
+    info.concurrency = Some(ctx.concurrency.info());
+    let info_concurrency = info.concurrency.clone();
     let written = reports.finish(info);
     for e in &written.errors {
         errln!("error: {}", redactor.text(&e.to_string()));
     }
-    console.finish(&written.paths, clock.elapsed());
+    console.finish(&written.paths, info_concurrency.as_ref(), clock.elapsed());
     drop(prepared);
     // The first signal decides, even one that came while the reports were written; then a
     // report that could not be written.
@@ -424,6 +426,17 @@ pub(super) fn redactor_before_run(
     Redactor::new(secrets)
 }
 
+/// `--jobs N` fixes the cases in flight; without it they are learnt, up to `--max-jobs`.
+fn concurrency_mode(args: &RunArgs) -> ConcurrencyMode {
+    match args.jobs {
+        Some(n) => ConcurrencyMode::Fixed(n as usize),
+        None => ConcurrencyMode::Adaptive {
+            initial: DEFAULT_JOBS as usize,
+            max: args.max_jobs as usize,
+        },
+    }
+}
+
 /// The run's flags as report.json records them, secrets redacted.
 pub(super) fn options_json(args: &RunArgs, redactor: &Redactor) -> serde_json::Value {
     let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
@@ -440,6 +453,7 @@ pub(super) fn options_json(args: &RunArgs, redactor: &Redactor) -> serde_json::V
         "cases": path(&args.cases.cases),
         "report_dir": args.report_dir.display().to_string(),
         "jobs": args.jobs,
+        "max_jobs": args.max_jobs,
         "timeout": args.timeout,
         "max_body": args.max_body,
         "header": args.header.iter().map(|(n, v)| format!("{n}: {}", redactor.header(n, v))).collect::<Vec<_>>(),

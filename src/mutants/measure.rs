@@ -11,8 +11,8 @@ use tokio::task::JoinSet;
 use crate::plan::{CasePlan, PlanSet};
 use crate::reference::{self, Config, Fault, Faults};
 use crate::run::{
-    prepare, run_cases, CaseResult, Environment, Event, EventSink, PrepareOptions, Prepared,
-    RunnerOptions, Target,
+    prepare, run_cases, CaseResult, ConcurrencyMode, Environment, Event, EventSink, PrepareOptions,
+    Prepared, RunnerOptions, Target,
 };
 use crate::verdict::{FailOn, Transcripts};
 
@@ -174,7 +174,8 @@ async fn run_against(
 ) -> Result<Vec<CaseResult>, MutantsError> {
     let (server, prepared) = faulty_target(set, faults).await?;
     let options = RunnerOptions {
-        jobs: CASE_JOBS,
+        // Many faulty servers run at once: a fixed share each, as before.
+        concurrency: ConcurrencyMode::Fixed(CASE_JOBS),
         fail_fast: false,
         fail_on: FailOn::Should,
         baseline: Arc::default(),

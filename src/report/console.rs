@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 
-use crate::run::{CaseResult, Event, EventSink};
+use crate::run::{CaseResult, ConcurrencyInfo, Event, EventSink};
 use crate::text::console::{block, line as one_line};
 use crate::verdict::{FailOn, Summary, Verdict};
 
@@ -367,8 +367,14 @@ impl Console {
         }
     }
 
-    /// The closing part: what did not pass, by cause; where the reports are; the summary line.
-    pub fn finish(&mut self, reports: &[PathBuf], duration: Duration) {
+    /// The closing part: what did not pass, by cause; where the reports are; how many cases
+    /// were in flight; the summary line.
+    pub fn finish(
+        &mut self,
+        reports: &[PathBuf],
+        concurrency: Option<&ConcurrencyInfo>,
+        duration: Duration,
+    ) {
         self.clear_progress();
         // Written at once through crate::output: a closed stdout goes quiet, never panics.
         let mut out = String::new();
@@ -396,10 +402,24 @@ impl Console {
                     .collect();
                 let _ = writeln!(out, "\nreports: {}", shown.join(", "));
             }
+            if let Some(c) = concurrency {
+                let _ = writeln!(out, "{}", concurrency_line(c));
+            }
             let _ = writeln!(out);
         }
         let _ = writeln!(out, "{}", self.summary.line(duration));
         crate::output::out_styled(format_args!("{out}"));
+    }
+}
+
+/// `concurrency: adaptive, up to 212 cases in flight (from 8, ceiling 256)`.
+fn concurrency_line(c: &ConcurrencyInfo) -> String {
+    match c.mode.as_str() {
+        "fixed" => format!("concurrency: fixed, {} cases in flight (--jobs)", c.initial),
+        mode => format!(
+            "concurrency: {mode}, up to {} cases in flight (from {}, ceiling {})",
+            c.reached, c.initial, c.max
+        ),
     }
 }
 

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::case::Severity;
 use crate::exchange::Exchange;
-use crate::run::{step_of, CaseResult, Outcome};
+use crate::run::{step_of, CaseResult, ConcurrencyInfo, Outcome};
 use crate::verdict::{FailOn, Summary, Verdict};
 
 use super::curl::curl_command;
@@ -37,6 +37,9 @@ pub struct RunInfo {
     pub duration_ms: u64,
     #[serde(default)]
     pub summary: Summary,
+    /// How many cases were in flight: absent from merged reports and older ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<ConcurrencyInfo>,
 }
 
 impl RunInfo {
@@ -61,6 +64,7 @@ impl RunInfo {
             started_at,
             duration_ms: 0,
             summary: Summary::default(),
+            concurrency: None,
         }
     }
 }

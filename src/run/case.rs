@@ -32,7 +32,25 @@ pub(super) enum Ending {
 /// What a step says about the next one: go on, or stop the case with this ending.
 pub(super) type Flow<T = ()> = ControlFlow<Ending, T>;
 
+/// Runs a case whole: its steps, then its teardown.
 pub async fn run_case(ctx: &RunContext, case: &CasePlan) -> CaseResult {
+    run_steps(ctx, case).await.finish(ctx, case).await
+}
+
+/// A case whose steps have run: its teardown is left, and the verdict, which teardown changes
+/// only by a server failure of its own (O13). The scheduler frees the case's slot here.
+pub struct StepsDone {
+    started: Instant,
+    ending: Ending,
+    exchanges: Vec<Exchange>,
+    failures: Vec<Failure>,
+    teardown: Teardown,
+    throttled: Option<String>,
+    retries: u32,
+}
+
+/// Runs a case's steps, not its teardown.
+pub async fn run_steps(ctx: &RunContext, case: &CasePlan) -> StepsDone {
     let started = Instant::now();
     let vars = CaseVars::new(&ctx.vars, &case.vars);
     let held = Held::new(vars.made_session_names(&case.vars));
@@ -53,54 +71,71 @@ pub async fn run_case(ctx: &RunContext, case: &CasePlan) -> CaseResult {
         ControlFlow::Break(ending) => ending,
     };
     let CaseRun {
-        mut exchanges,
-        mut failures,
+        exchanges,
+        failures,
         teardown,
         throttled,
-        mut retries,
+        retries,
         ..
     } = run;
-    // Teardown runs whatever happened, and its server failures still count (O13).
-    let (torn_down, teardown_retries) = teardown.run(ctx).await;
-    retries += teardown_retries;
-    for exchange in torn_down {
-        if let Some(resp) = &exchange.response {
-            let found = check_global(&exchange.request.method, resp).failures;
-            failures.extend(
-                found
-                    .into_iter()
-                    .map(|f| ctx.oracle(f.at_step(&exchange.step))),
-            );
-        }
-        exchanges.push(exchange);
-    }
-
-    let (outcome, message) = match ending {
-        Ending::Interrupted => (
-            Outcome::Interrupted,
-            Some("interrupted before the case finished".to_string()),
-        ),
-        Ending::Skip(why) => (Outcome::Skip, Some(why)),
-        _ if !failures.is_empty() => (Outcome::Fail, Some(summary(&failures))),
-        Ending::Error(why) => (Outcome::Error, Some(why)),
-        Ending::Done => match throttled {
-            Some(why) => (Outcome::Error, Some(why)),
-            None => (Outcome::Pass, None),
-        },
-    };
-    CaseResult {
-        id: case.id.clone(),
-        area: case.area.clone(),
-        title: case.title.clone(),
-        rules: case.rules.clone(),
-        severity: case.severity,
-        outcome,
-        message,
-        failures,
+    StepsDone {
+        started,
+        ending,
         exchanges,
-        duration: started.elapsed(),
-        baseline: None,
+        failures,
+        teardown,
+        throttled,
         retries,
+    }
+}
+
+impl StepsDone {
+    /// Tears down what the steps made and gives the case's result.
+    pub async fn finish(self, ctx: &RunContext, case: &CasePlan) -> CaseResult {
+        let StepsDone {
+            started,
+            ending,
+            mut exchanges,
+            mut failures,
+            teardown,
+            throttled,
+            mut retries,
+        } = self;
+        // Teardown runs whatever happened, and its server failures still count (O13).
+        let (torn_down, teardown_retries) = teardown.run(ctx).await;
+        retries += teardown_retries;
+        for exchange in torn_down {
+            if let Some(resp) = &exchange.response {
+                let found = check_global(&exchange.request.method, resp).failures;
+                failures.extend(
+                    found
+                        .into_iter()
+                        .map(|f| ctx.oracle(f.at_step(&exchange.step))),
+                );
+            }
+            exchanges.push(exchange);
+        }
+
+        let (outcome, message) = match ending {
+            Ending::Interrupted => (
+                Outcome::Interrupted,
+                Some("interrupted before the case finished".to_string()),
+            ),
+            Ending::Skip(why) => (Outcome::Skip, Some(why)),
+            _ if !failures.is_empty() => (Outcome::Fail, Some(summary(&failures))),
+            Ending::Error(why) => (Outcome::Error, Some(why)),
+            Ending::Done => match throttled {
+                Some(why) => (Outcome::Error, Some(why)),
+                None => (Outcome::Pass, None),
+            },
+        };
+        CaseResult {
+            failures,
+            exchanges,
+            duration: started.elapsed(),
+            retries,
+            ..CaseResult::of(case, outcome, message)
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::case::Severity;
@@ -9,6 +10,7 @@ use crate::check::{Failure, Shapes};
 use crate::exchange::{url_path, Redactor};
 use crate::http::HttpClient;
 
+use super::concurrency::Concurrency;
 use super::headers::DefaultHeaders;
 use super::interrupt::Interrupt;
 use super::vars::RunVars;
@@ -37,6 +39,8 @@ pub struct RunContext {
     pub teardown_grace: Duration,
     /// Set by --fail-fast after a gating failure: start nothing new.
     pub stopping: AtomicBool,
+    /// The cases in flight, and what the answers teach about how many the target takes.
+    pub concurrency: Arc<Concurrency>,
     /// The severity of each rule of the case set (its basis): what an oracle failure gates as.
     pub rule_severity: BTreeMap<String, Severity>,
     /// The schemas every session and handle answer is held to.

@@ -5,6 +5,7 @@
 mod answer;
 mod burst;
 mod case;
+mod concurrency;
 mod context;
 mod error;
 mod events;
@@ -12,6 +13,7 @@ mod follow;
 mod headers;
 mod held;
 mod interrupt;
+mod limiter;
 mod outcome;
 mod preflight;
 mod prepare;
@@ -25,6 +27,9 @@ mod teardown;
 mod vars;
 
 pub use case::run_case;
+pub use concurrency::{
+    Concurrency, ConcurrencyInfo, ConcurrencyMode, DEFAULT_JOBS, DEFAULT_MAX_JOBS,
+};
 pub use context::{Identity, RunContext};
 pub use error::{PrepareError, SetupError};
 pub use events::{Event, EventSink, NoEvents};
@@ -36,6 +41,6 @@ pub use prepare::{prepare, PrepareOptions, Prepared, StartedTarget, Target};
 pub use probe::probe;
 pub use request::padded_body;
 pub use retrying::{send_retrying, step_of};
-pub use runner::{not_run, run_cases, RunnerOptions, DEFAULT_JOBS};
+pub use runner::{not_run, run_cases, RunnerOptions};
 pub use setup::{url_userinfo, Environment};
 pub use vars::{CaseVars, RunVars};

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::case::Severity;
 use crate::check::Failure;
 use crate::exchange::Exchange;
+use crate::plan::CasePlan;
 use crate::verdict::{Expected, FailOn, Judged, Verdict};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +58,24 @@ pub struct CaseResult {
 }
 
 impl CaseResult {
+    /// A result of `case` with nothing sent or found yet.
+    pub fn of(case: &CasePlan, outcome: Outcome, message: Option<String>) -> CaseResult {
+        CaseResult {
+            id: case.id.clone(),
+            area: case.area.clone(),
+            title: case.title.clone(),
+            rules: case.rules.clone(),
+            severity: case.severity,
+            outcome,
+            message,
+            failures: vec![],
+            exchanges: vec![],
+            duration: Duration::ZERO,
+            baseline: None,
+            retries: 0,
+        }
+    }
+
     /// The outcome with the severity its failures gate with: the strongest of each failure's
     /// own (an oracle failure's rule) or, for the case's own expectations, the case's.
     pub fn judged(&self) -> Judged {

@@ -156,6 +156,7 @@ pub fn prepare(
         interrupt: Interrupt::new(),
         teardown_grace: options.teardown_grace,
         stopping: AtomicBool::new(false),
+        concurrency: Default::default(),
         rule_severity: set
             .rules
             .iter()

@@ -4,10 +4,11 @@
 //! step's throttled copy comes back here.)
 
 use crate::check::check_global;
-use crate::exchange::{Exchange, RequestData, ResponseData};
+use crate::exchange::{Exchange, RequestData, ResponseData, TransportError};
 use crate::http::{Attempt, Interrupts, Retried};
 
 use super::context::RunContext;
+use super::limiter::{Sample, Signal};
 
 /// Sends `request`, retrying a well-formed 429/503 as the run's policy allows, until the run is
 /// interrupted. A malformed one is the answer, and the global checks fail it.
@@ -15,9 +16,35 @@ pub async fn send_retrying(ctx: &RunContext, request: &RequestData, cuts: Interr
     // A 429 or 503 the global checks find well-formed: throttling, not a broken rule.
     let throttled =
         |response: &ResponseData| check_global(&request.method, response).throttled.is_some();
-    ctx.client
+    let retried = ctx
+        .client
         .send_with_retries(request, throttled, ctx.interruption(), cuts)
-        .await
+        .await;
+    for attempt in &retried.attempts {
+        if let Some(signal) = signal_of(&attempt.result) {
+            ctx.concurrency.record(Sample {
+                rtt: attempt.duration,
+                signal,
+            });
+        }
+    }
+    retried
+}
+
+/// What an attempt tells the concurrency limiter; nothing when the harness itself could not
+/// send it or the answer was refused on our side (too large, a TLS setting).
+fn signal_of(result: &Result<ResponseData, TransportError>) -> Option<Signal> {
+    match result {
+        Ok(response) if matches!(response.status, 429 | 503) => Some(Signal::Throttled),
+        Ok(_) => Some(Signal::Answered),
+        Err(
+            TransportError::Connect(_)
+            | TransportError::ProxyConnect { .. }
+            | TransportError::Timeout(_)
+            | TransportError::Protocol(_),
+        ) => Some(Signal::Failed),
+        Err(_) => None,
+    }
 }
 
 /// The label of a step's attempt after the first.

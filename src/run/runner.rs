@@ -1,6 +1,8 @@
-//! Running a selection of cases with bounded concurrency. Results flow to the reporters as
-//! events as cases finish, and are dropped then: the runner keeps only the counts, so memory does
-//! not grow with the number of cases.
+//! Running a selection of cases with bounded concurrency, fixed or learnt (`concurrency`). A
+//! case's slot is freed once its steps are done: its teardown runs beside the next cases (half as
+//! many teardowns at once as cases), and the run ends once every teardown has. Results flow to the
+//! reporters as events as cases finish, and are dropped then: the runner keeps only the counts,
+//! so memory does not grow with the number of cases.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
@@ -11,19 +13,16 @@ use tokio::task::JoinSet;
 
 use crate::plan::CasePlan;
 
-use super::case::run_case;
+use super::case::run_steps;
+use super::concurrency::ConcurrencyMode;
 use super::context::RunContext;
 use super::events::{Event, EventSink};
 use super::outcome::{CaseResult, Outcome};
 use crate::verdict::{Expected, FailOn, Summary, Transcripts};
 
-/// Cases in flight unless told otherwise (`run --jobs`, and `cargo test` without
-/// `--test-threads`).
-pub const DEFAULT_JOBS: u32 = 8;
-
 pub struct RunnerOptions {
-    /// Cases in flight (≥ 1).
-    pub jobs: usize,
+    /// Cases in flight: fixed, or learnt from the target.
+    pub concurrency: ConcurrencyMode,
     pub fail_fast: bool,
     pub fail_on: FailOn,
     /// What the baseline (`--baseline`) expects of the cases it lists: a known failure does not
@@ -43,7 +42,8 @@ pub async fn run_cases(
     sink: &mut dyn EventSink,
 ) -> Summary {
     sink.event(&Event::Started { total: cases.len() });
-    let jobs = options.jobs.max(1);
+    ctx.concurrency.configure(options.concurrency);
+    let jobs = options.concurrency.ceiling();
     // Bounded: a slow reporter holds the cases back rather than piling their results up.
     let (tx, mut rx) = mpsc::channel::<Event>(jobs * 2);
     let feeder = tokio::spawn(feed(
@@ -89,13 +89,12 @@ async fn feed(
     settings: Settings,
     tx: mpsc::Sender<Event>,
 ) {
-    let permits = Arc::new(Semaphore::new(jobs));
+    // A teardown takes one round trip where a case takes several: half as many teardowns as
+    // cases keeps up, and keeps the connections open at once within `DEFAULT_MAX_JOBS`' budget.
+    let teardowns = Arc::new(Semaphore::new((jobs / 2).max(1)));
     let mut tasks = JoinSet::new();
     for case in cases {
-        // The semaphore is never closed, so acquiring cannot fail.
-        let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
-            break;
-        };
+        let slot = ctx.concurrency.slot().await;
         let in_baseline = settings.baseline.get(&case.id).copied();
         let not_started = if ctx.is_interrupted() {
             Some((Outcome::Interrupted, "interrupted before the case started"))
@@ -110,7 +109,7 @@ async fn feed(
         if let Some((outcome, why)) = not_started {
             let mut result = not_run(&case, outcome, why);
             result.baseline = in_baseline;
-            drop(permit);
+            drop(slot);
             let _ = tx
                 .send(Event::CaseFinished {
                     result: Box::new(result),
@@ -121,21 +120,33 @@ async fn feed(
         let ctx = Arc::clone(&ctx);
         let tx = tx.clone();
         let settings = settings.clone();
+        let teardowns = Arc::clone(&teardowns);
         tasks.spawn(async move {
             let _ = tx
                 .send(Event::CaseStarted {
                     id: case.id.clone(),
                 })
                 .await;
-            let mut result = run_case(&ctx, &case).await;
+            let steps = run_steps(&ctx, &case).await;
+            // --fail-fast decides on the whole verdict before the next case may start.
+            let slot = if settings.fail_fast {
+                Some(slot)
+            } else {
+                drop(slot);
+                None
+            };
+            // The semaphore is never closed; were it, the teardown would just go unbounded.
+            let turn = teardowns.acquire().await;
+            let mut result = steps.finish(&ctx, &case).await;
+            drop(turn);
             result.baseline = in_baseline;
             if settings.fail_fast && result.gates(settings.fail_on) {
                 ctx.stopping.store(true, Ordering::SeqCst);
             }
+            drop(slot);
             if !settings.transcripts.keeps(result.verdict(settings.fail_on)) {
                 result.exchanges = Vec::new();
             }
-            drop(permit);
             let _ = tx
                 .send(Event::CaseFinished {
                     result: Box::new(result),
@@ -150,18 +161,5 @@ async fn feed(
 
 /// The result of a case that was never started: interrupted, stopped, or unjudgeable.
 pub fn not_run(case: &CasePlan, outcome: Outcome, why: &str) -> CaseResult {
-    CaseResult {
-        id: case.id.clone(),
-        area: case.area.clone(),
-        title: case.title.clone(),
-        rules: case.rules.clone(),
-        severity: case.severity,
-        outcome,
-        message: Some(why.to_string()),
-        failures: vec![],
-        exchanges: vec![],
-        duration: std::time::Duration::ZERO,
-        baseline: None,
-        retries: 0,
-    }
+    CaseResult::of(case, outcome, Some(why.to_string()))
 }

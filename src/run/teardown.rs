@@ -4,6 +4,7 @@
 //! second signal ends it at once.
 
 use bytes::Bytes;
+use futures_util::future::join_all;
 use serde_json::Value;
 
 use crate::exchange::{url_path, Exchange, RequestData, ResponseData};
@@ -62,9 +63,10 @@ impl Teardown {
         }
     }
 
-    /// Sends the leaves and deletes, in order, each retried while throttled, until done or cut
-    /// short: once the run is interrupted teardown has its grace, and a second signal ends it.
-    /// Every exchange it had, and how many were retries.
+    /// Sends the leaves and deletes, all at once (none needs another's answer), each retried
+    /// while throttled, until done or cut short: once the run is interrupted teardown has its
+    /// grace, and a second signal ends it. Every exchange it had, in the order of the requests,
+    /// and how many were retries.
     pub async fn run(self, ctx: &RunContext) -> (Vec<Exchange>, u32) {
         let mut requests = Vec::with_capacity(self.joined.len() + self.handles.len());
         for (auth, path) in self.joined {
@@ -75,32 +77,33 @@ impl Teardown {
             let path = format!("/handles/{id}");
             requests.push(request(ctx, "DELETE", &path, auth.as_deref(), Bytes::new()));
         }
-        let mut out = Vec::with_capacity(requests.len());
-        let mut retries = 0;
-        let cut = ctx.interrupt.teardown_cut(ctx.teardown_grace);
-        tokio::pin!(cut);
-        let mut pending = requests.into_iter();
-        for request in pending.by_ref() {
+        let sent = join_all(requests.into_iter().map(|request| async move {
             // Once the run is interrupted a request goes at once, without waiting out a
-            // throttled answer's Retry-After; the grace bounds it all.
-            let sent = tokio::select! {
+            // throttled answer's Retry-After; the grace, counted from the signal, bounds it all.
+            let retried = tokio::select! {
                 biased;
-                _ = &mut cut => None,
+                _ = ctx.interrupt.teardown_cut(ctx.teardown_grace) => None,
                 retried = send_retrying(ctx, &request, Interrupts::Waits) => Some(retried),
             };
-            let Some(retried) = sent else {
-                out.push(cut_short_exchange(ctx, request));
-                break;
-            };
-            retries += retried.retries();
-            out.extend(attempt_exchanges(
-                ctx,
-                "teardown",
-                &request,
-                retried.attempts,
-            ));
+            (request, retried)
+        }))
+        .await;
+        let mut out = Vec::with_capacity(sent.len());
+        let mut retries = 0;
+        for (request, retried) in sent {
+            match retried {
+                Some(retried) => {
+                    retries += retried.retries();
+                    out.extend(attempt_exchanges(
+                        ctx,
+                        "teardown",
+                        &request,
+                        retried.attempts,
+                    ));
+                }
+                None => out.push(cut_short_exchange(ctx, request)),
+            }
         }
-        out.extend(pending.map(|r| cut_short_exchange(ctx, r)));
         (out, retries)
     }
 }

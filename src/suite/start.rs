@@ -12,8 +12,9 @@ use crate::errln;
 use crate::plan::{CasePlan, PlanSet};
 use crate::report::{Format, Redactor, ReportOptions, ReportSet, RunInfo, SuiteInfo, Transcripts};
 use crate::run::{
-    not_run, preflight, prepare, probe, run_case, run_cases, url_userinfo, CaseResult, Environment,
-    Event, EventSink, Outcome, PrepareOptions, Prepared, RunnerOptions, Target, DEFAULT_JOBS,
+    not_run, preflight, prepare, probe, run_case, run_cases, url_userinfo, CaseResult,
+    ConcurrencyMode, Environment, Event, EventSink, Outcome, PrepareOptions, Prepared,
+    RunnerOptions, Target,
 };
 use crate::verdict::FailOn;
 
@@ -26,8 +27,9 @@ pub struct StartOptions {
     /// The callers, their xuids and the world (CONTRACT.md §7), from the `CONFORMANCE_*`
     /// variables; `target` wins over CONFORMANCE_TARGET.
     environment: Environment,
-    /// Cases in flight.
-    pub jobs: usize,
+    /// Cases in flight: `None` learns it from the target as `run` does (from 8, backing off on
+    /// throttling, errors and rising latency); `Some(n)` fixes it (`run --jobs n`).
+    pub jobs: Option<usize>,
     /// Where to write the reports (all four formats); none by default.
     pub report_dir: Option<PathBuf>,
     /// With `report_dir`: only report.json, as `fragments/NAME` (a runner that starts a process
@@ -45,7 +47,7 @@ impl StartOptions {
         StartOptions {
             target: environment.target.clone(),
             environment,
-            jobs: DEFAULT_JOBS as usize,
+            jobs: None,
             report_dir: std::env::var_os("CONFORMANCE_REPORT_DIR")
                 .filter(|d| !d.is_empty())
                 .map(PathBuf::from),
@@ -149,7 +151,13 @@ impl Suite {
                     run.record(&not_run(case, Outcome::Error, why));
                 }
             }
-            None => run.run_ahead(selected, options.jobs.max(1)),
+            None => run.run_ahead(
+                selected,
+                match options.jobs {
+                    Some(n) => ConcurrencyMode::Fixed(n.max(1)),
+                    None => ConcurrencyMode::default(),
+                },
+            ),
         }
         Ok(run)
     }
@@ -223,7 +231,7 @@ impl SuiteRun {
     /// Starts the selected cases on the run's runtime through the same runner as
     /// `mpsd-conformance run`: against a distant target the trials then cost what `run` does,
     /// not a round trip per case on each of the test runner's threads.
-    fn run_ahead(&mut self, selected: &[Arc<CasePlan>], jobs: usize) {
+    fn run_ahead(&mut self, selected: &[Arc<CasePlan>], concurrency: ConcurrencyMode) {
         let mut senders = HashMap::new();
         for case in selected {
             let (tx, rx) = mpsc::channel();
@@ -231,7 +239,7 @@ impl SuiteRun {
             self.ahead.insert(case.id.clone(), Mutex::new(rx));
         }
         let options = RunnerOptions {
-            jobs,
+            concurrency,
             fail_fast: false,
             fail_on: FailOn::Should,
             baseline: Default::default(),

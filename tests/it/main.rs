@@ -10,6 +10,7 @@ mod case_folder_files;
 mod case_schema;
 mod ci_templates;
 mod cli;
+mod cli_concurrency;
 mod cli_install;
 mod cli_output;
 mod cli_preflight;

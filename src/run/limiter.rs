@@ -1,0 +1,249 @@
+//! How many cases a target can take at once, learnt from its answers: TCP's congestion control
+//! (AIMD with slow start) with a delay signal in the manner of TCP Vegas. The limit doubles each
+//! window while the round trip holds and nothing is throttled, grows by one per window after the
+//! first back-off, halves on a 429/503 or a connection error, and shrinks by a fifth when the
+//! window's fastest round trip has risen well above the quietest seen (a queue is building at
+//! the target). A window is as many answers as the limit: about one round trip's worth.
+//!
+//! Pure: it is fed samples and says the limit; the scheduler (`concurrency`) does the waiting.
+
+use std::time::Duration;
+
+/// What became of one request, as the limiter reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    /// An answer that is not a refusal to serve.
+    Answered,
+    /// A 429 or 503: the target asks for less.
+    Throttled,
+    /// No answer: the connection failed, was reset, or timed out.
+    Failed,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sample {
+    /// From the request's start to the end of its answer.
+    pub rtt: Duration,
+    pub signal: Signal,
+}
+
+/// A window smaller than this says too little about the round trip to act on.
+const MIN_WINDOW: usize = 8;
+/// The round trip has risen when the window's fastest answer took this many times the quietest
+/// window's fastest…
+const RTT_TOLERANCE: u32 = 2;
+/// …and at least this much longer: on loopback a rise of a few hundred microseconds is the
+/// scheduler's noise, not a queue.
+const RTT_SLACK: Duration = Duration::from_millis(5);
+
+#[derive(Debug, Default)]
+struct Window {
+    samples: usize,
+    fastest: Option<Duration>,
+}
+
+#[derive(Debug)]
+pub struct Limiter {
+    limit: usize,
+    max: usize,
+    /// Doubling per window until the first back-off, as TCP's slow start.
+    slow_start: bool,
+    /// The fastest round trip of the quietest window so far: the target's unloaded latency.
+    baseline: Option<Duration>,
+    window: Window,
+    /// Answers still due from requests sent before the last back-off: they speak of the old
+    /// limit, so they neither back off again nor start a window.
+    recovering: usize,
+}
+
+impl Limiter {
+    /// Starts at `initial` (at least 1), never above `max`.
+    pub fn new(initial: usize, max: usize) -> Limiter {
+        let max = max.max(1);
+        let limit = initial.clamp(1, max);
+        Limiter {
+            limit,
+            max,
+            slow_start: true,
+            baseline: None,
+            window: Window::default(),
+            recovering: 0,
+        }
+    }
+
+    /// Cases that may be in flight now.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Learns from one answer; returns whether the limit changed.
+    pub fn record(&mut self, sample: Sample) -> bool {
+        let before = self.limit;
+        if self.recovering > 0 {
+            self.recovering -= 1;
+            return false;
+        }
+        match sample.signal {
+            Signal::Throttled | Signal::Failed => self.back_off(self.limit / 2),
+            Signal::Answered => {
+                let fastest = self
+                    .window
+                    .fastest
+                    .map_or(sample.rtt, |f| f.min(sample.rtt));
+                self.window.fastest = Some(fastest);
+                self.window.samples += 1;
+                if self.window.samples >= self.limit.max(MIN_WINDOW) {
+                    self.end_window(fastest);
+                }
+            }
+        }
+        self.limit != before
+    }
+
+    fn end_window(&mut self, fastest: Duration) {
+        let baseline = *self.baseline.get_or_insert(fastest);
+        if fastest > baseline * RTT_TOLERANCE && fastest > baseline + RTT_SLACK {
+            self.back_off(self.limit - self.limit / 5);
+            return;
+        }
+        self.baseline = Some(baseline.min(fastest));
+        let grown = if self.slow_start {
+            self.limit * 2
+        } else {
+            self.limit + 1
+        };
+        self.limit = grown.min(self.max);
+        self.window = Window::default();
+    }
+
+    fn back_off(&mut self, to: usize) {
+        // The requests in flight were sent under the old limit.
+        self.recovering = self.limit;
+        self.limit = to.max(1);
+        self.slow_start = false;
+        self.window = Window::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RTT: Duration = Duration::from_millis(50);
+
+    fn answered(rtt: Duration) -> Sample {
+        Sample {
+            rtt,
+            signal: Signal::Answered,
+        }
+    }
+
+    fn feed(limiter: &mut Limiter, sample: Sample, times: usize) {
+        for _ in 0..times {
+            limiter.record(sample);
+        }
+    }
+
+    /// Feeds whole windows of steady answers until the limit has moved `windows` times.
+    fn steady_windows(limiter: &mut Limiter, rtt: Duration, windows: usize) {
+        for _ in 0..windows {
+            let mut changed = false;
+            while !changed {
+                changed = limiter.record(answered(rtt));
+            }
+        }
+    }
+
+    /// Answers still due from before a back-off.
+    fn drain_recovery(limiter: &mut Limiter) {
+        let due = limiter.recovering;
+        feed(limiter, answered(RTT), due);
+    }
+
+    #[test]
+    fn a_steady_target_doubles_the_limit_each_window_up_to_the_ceiling() {
+        let mut l = Limiter::new(8, 100);
+        feed(&mut l, answered(RTT), 7);
+        assert_eq!(l.limit(), 8, "a window is as many answers as the limit");
+        l.record(answered(RTT));
+        assert_eq!(l.limit(), 16);
+        steady_windows(&mut l, RTT, 2);
+        assert_eq!(l.limit(), 64);
+        steady_windows(&mut l, RTT, 1);
+        assert_eq!(l.limit(), 100, "never above the ceiling");
+        feed(&mut l, answered(RTT), 1_000);
+        assert_eq!(l.limit(), 100);
+    }
+
+    #[test]
+    fn a_throttled_answer_halves_the_limit_once_per_window_then_growth_is_additive() {
+        let mut l = Limiter::new(8, 256);
+        steady_windows(&mut l, RTT, 2);
+        assert_eq!(l.limit(), 32);
+        let throttled = Sample {
+            rtt: RTT,
+            signal: Signal::Throttled,
+        };
+        assert!(l.record(throttled));
+        assert_eq!(l.limit(), 16);
+        // The rest of the requests sent under the old limit, throttled too, do not halve it again.
+        feed(&mut l, throttled, 32);
+        assert_eq!(l.limit(), 16);
+        assert!(
+            l.record(throttled),
+            "a throttled answer after recovery backs off"
+        );
+        assert_eq!(l.limit(), 8);
+        drain_recovery(&mut l);
+        steady_windows(&mut l, RTT, 3);
+        assert_eq!(l.limit(), 11, "after a back-off, one more per window");
+    }
+
+    #[test]
+    fn connection_errors_back_off_down_to_one_case() {
+        let mut l = Limiter::new(8, 256);
+        let failed = Sample {
+            rtt: Duration::from_secs(10),
+            signal: Signal::Failed,
+        };
+        for expected in [4, 2, 1, 1] {
+            l.record(failed);
+            assert_eq!(l.limit(), expected);
+            drain_recovery(&mut l);
+        }
+    }
+
+    #[test]
+    fn a_rising_round_trip_shrinks_the_limit() {
+        let mut l = Limiter::new(8, 256);
+        steady_windows(&mut l, RTT, 3);
+        assert_eq!(l.limit(), 64);
+        // A queue at the target: even the fastest answer of the window waits behind others.
+        feed(&mut l, answered(RTT * 3), 63);
+        assert_eq!(l.limit(), 64);
+        l.record(answered(RTT * 3));
+        assert_eq!(l.limit(), 52);
+        drain_recovery(&mut l);
+        // One quick answer in a window says there is no queue: growth resumes, additively.
+        feed(&mut l, answered(RTT * 3), 51);
+        l.record(answered(RTT));
+        assert_eq!(l.limit(), 53);
+    }
+
+    #[test]
+    fn a_small_rise_on_a_fast_target_is_noise() {
+        let mut l = Limiter::new(8, 256);
+        let quick = Duration::from_micros(200);
+        steady_windows(&mut l, quick, 1);
+        assert_eq!(l.limit(), 16);
+        // Ten times slower, but two milliseconds: no queue worth backing off for.
+        steady_windows(&mut l, Duration::from_millis(2), 1);
+        assert_eq!(l.limit(), 32);
+    }
+
+    #[test]
+    fn the_start_is_clamped_to_the_ceiling() {
+        assert_eq!(Limiter::new(8, 4).limit(), 4);
+        assert_eq!(Limiter::new(0, 0).limit(), 1);
+    }
+}

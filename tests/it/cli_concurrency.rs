@@ -1,0 +1,163 @@
+//! Cases in flight at the command line: learnt unless `--jobs` fixes it, within `--max-jobs`,
+//! said in report.json and on the console; teardown leaves the case's slot and sends its
+//! requests together. The tamper proxy's barriers prove what ran at once: a request held at a
+//! barrier nobody else reaches gets a 500 after a few seconds, which fails the case (O13).
+
+use crate::common;
+
+use std::path::Path;
+use std::process::Output;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use common::tamper::{self, is_leave, Forward, Honest, Tamper};
+use common::{isolated, read_report, text};
+use serde_json::Value;
+use tokio::sync::Barrier;
+
+const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
+
+fn run(args: &[&str], report_dir: &Path) -> Output {
+    let mut cmd = std::process::Command::new(BIN);
+    cmd.arg("run")
+        .args(args)
+        .args(["--report", "json", "--report-dir"])
+        .arg(report_dir)
+        .env("NO_COLOR", "1");
+    isolated(&mut cmd);
+    cmd.output().expect("the binary runs")
+}
+
+/// Runs against a tamper proxy in front of the reference; the report and the output.
+async fn run_through(tamper: impl Tamper, args: &[&str]) -> (Value, Output) {
+    let server = mpsd_conformance::reference::start(Default::default())
+        .await
+        .expect("the reference starts");
+    let proxy = tamper::start(server, tamper).await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().to_path_buf();
+    let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    args.extend(["--target".to_string(), proxy.url.clone()]);
+    let out = tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&args, &path)
+    })
+    .await
+    .expect("the run ends");
+    (read_report(dir.path()), out)
+}
+
+fn assert_all_pass(doc: &Value, out: &Output) {
+    let errors = common::report_schema_errors(doc);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let summary = &doc["summary"];
+    assert_eq!(summary["passed"], summary["total"], "{}", text(out));
+    assert_eq!(out.status.code(), Some(0), "{}", text(out));
+}
+
+fn is_teardown(req: &Forward) -> bool {
+    is_leave(req) || req.method == "DELETE"
+}
+
+/// Holds the first teardown request until a request of another kind is in flight beside it.
+struct TeardownBesideNextCase {
+    barrier: Arc<Barrier>,
+    teardown_held: AtomicBool,
+    partner_held: AtomicBool,
+}
+
+impl Tamper for TeardownBesideNextCase {
+    fn hold(&self, req: &Forward) -> Option<Arc<Barrier>> {
+        let first = |flag: &AtomicBool| !flag.swap(true, Ordering::SeqCst);
+        let hold = if is_teardown(req) {
+            first(&self.teardown_held)
+        } else {
+            self.teardown_held.load(Ordering::SeqCst) && first(&self.partner_held)
+        };
+        hold.then(|| Arc::clone(&self.barrier))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_next_case_starts_while_a_teardown_runs() {
+    let tamper = TeardownBesideNextCase {
+        barrier: Arc::new(Barrier::new(2)),
+        teardown_held: AtomicBool::new(false),
+        partner_held: AtomicBool::new(false),
+    };
+    // One case in flight: only a teardown off the case's slot lets the next case's request meet
+    // the held teardown request.
+    let (doc, out) = run_through(tamper, &["--jobs", "1", "--filter", "body/join"]).await;
+    assert_all_pass(&doc, &out);
+    assert!(
+        doc["summary"]["total"].as_u64() >= Some(2),
+        "{}",
+        text(&out)
+    );
+}
+
+/// Holds teardown requests until `n` of them are in flight at once.
+struct TeardownTogether(Arc<Barrier>);
+
+impl Tamper for TeardownTogether {
+    fn hold(&self, req: &Forward) -> Option<Arc<Barrier>> {
+        is_teardown(req).then(|| Arc::clone(&self.0))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_teardowns_requests_go_together() {
+    // The join case's teardown: b leaves, a leaves, the handle is deleted.
+    let tamper = TeardownTogether(Arc::new(Barrier::new(3)));
+    let (doc, out) = run_through(
+        tamper,
+        &["--exact", "--filter", "body/join", "--transcripts", "all"],
+    )
+    .await;
+    assert_all_pass(&doc, &out);
+    let exchanges = doc["cases"][0]["exchanges"].as_array().expect("exchanges");
+    let teardown = exchanges.iter().filter(|e| e["step"] == "teardown").count();
+    assert_eq!(teardown, 3, "{exchanges:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_concurrency_reached_is_reported_learnt_or_fixed() {
+    let (doc, out) = run_through(Honest, &["--filter", "body/"]).await;
+    assert_all_pass(&doc, &out);
+    let c = &doc["concurrency"];
+    assert_eq!(
+        (&c["mode"], &c["initial"], &c["max"]),
+        (&"adaptive".into(), &8.into(), &256.into()),
+        "{c}"
+    );
+    let reached = c["reached"].as_u64().unwrap_or(0);
+    assert!((1..=256).contains(&reached), "{c}");
+    assert!(
+        text(&out).contains(&format!(
+            "concurrency: adaptive, up to {reached} cases in flight (from 8, ceiling 256)"
+        )),
+        "{}",
+        text(&out)
+    );
+
+    let (doc, out) = run_through(Honest, &["--filter", "body/", "--max-jobs", "2"]).await;
+    assert_all_pass(&doc, &out);
+    let c = &doc["concurrency"];
+    assert_eq!((&c["mode"], &c["max"]), (&"adaptive".into(), &2.into()));
+    assert!(c["reached"].as_u64() <= Some(2), "{c}");
+    assert_eq!(c["initial"], 2, "the start is within the ceiling");
+
+    let (doc, out) = run_through(Honest, &["--filter", "body/", "--jobs", "3"]).await;
+    assert_all_pass(&doc, &out);
+    let c = &doc["concurrency"];
+    assert_eq!(
+        (&c["mode"], &c["initial"], &c["max"], &c["reached"]),
+        (&"fixed".into(), &3.into(), &3.into(), &3.into()),
+        "{c}"
+    );
+    assert!(
+        text(&out).contains("concurrency: fixed, 3 cases in flight (--jobs)"),
+        "{}",
+        text(&out)
+    );
+}
