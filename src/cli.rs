@@ -15,7 +15,7 @@ mod install;
 mod list;
 mod mutants;
 mod report;
-mod rerun;
+pub(crate) mod rerun;
 mod rules;
 mod run;
 mod select;

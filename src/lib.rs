@@ -13,6 +13,8 @@ pub mod cli;
 pub mod exchange;
 pub mod exit;
 pub mod explore;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod mutants;
 pub mod output;

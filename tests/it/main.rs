@@ -23,6 +23,7 @@ mod engine_features;
 mod engine_retries;
 mod explore;
 mod faults_cli;
+mod fuzz_corpus;
 mod hostile_target;
 mod loader;
 mod loader_corpus;
