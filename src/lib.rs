@@ -7,6 +7,14 @@
 //! produces and `check`, `run` and `report` read. The `reference` server shares no types with any
 //! of them, and the engine does not start it: the front ends (`cli`, the test harness) do.
 
+#![forbid(unsafe_code)]
+// A user's file or a target's answer must not be able to panic the harness: no unwrap, expect or
+// unchecked index outside tests (which may unwrap).
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
 pub mod case;
 pub mod check;
 pub mod cli;
