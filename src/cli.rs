@@ -18,7 +18,7 @@ mod list;
 mod mutants;
 mod parse;
 mod report;
-mod rerun;
+pub(crate) mod rerun;
 mod rules;
 mod run;
 mod select;

@@ -13,6 +13,13 @@
 //! they are hidden from these docs and may change in any release.
 
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
+// A user's file or a target's answer must not be able to panic the harness: no unwrap, expect or
+// unchecked index outside tests (which may unwrap).
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
 
 pub mod suite;
 
@@ -28,6 +35,8 @@ pub mod exchange;
 pub mod exit;
 #[doc(hidden)]
 pub mod explore;
+#[doc(hidden)]
+pub mod fuzzing;
 #[doc(hidden)]
 pub mod http;
 #[doc(hidden)]

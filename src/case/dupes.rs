@@ -28,13 +28,13 @@ enum Open<'a> {
 pub fn first_duplicate(bytes: &[u8]) -> Option<DuplicateKey> {
     let mut open: Vec<Open<'_>> = Vec::new();
     let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
+    while let Some(&byte) = bytes.get(i) {
+        match byte {
             b'"' => {
                 let end = string_end(bytes, i + 1)?;
                 if let Some(Open::Object { keys, key_next }) = open.last_mut() {
                     if *key_next {
-                        let key = decoded(&bytes[i..=end])?;
+                        let key = decoded(bytes.get(i..=end)?)?;
                         if keys.contains(&key) {
                             let (line, column) = position(bytes, end + 1);
                             return Some(DuplicateKey {
@@ -72,8 +72,8 @@ pub fn first_duplicate(bytes: &[u8]) -> Option<DuplicateKey> {
 /// The index of the quote that closes the string whose content starts at `from`.
 fn string_end(bytes: &[u8], mut from: usize) -> Option<usize> {
     loop {
-        let at = from + memchr::memchr2(b'"', b'\\', &bytes[from..])?;
-        if bytes[at] == b'"' {
+        let at = from + memchr::memchr2(b'"', b'\\', bytes.get(from..)?)?;
+        if bytes.get(at) == Some(&b'"') {
             return Some(at);
         }
         // An escape: skip the escaped character.
@@ -83,7 +83,7 @@ fn string_end(bytes: &[u8], mut from: usize) -> Option<usize> {
 
 /// A key as its text, whatever escapes spell it (`"k\u0061"` is `"ka"`).
 fn decoded<'a>(quoted: &'a [u8]) -> Option<Cow<'a, [u8]>> {
-    let inner = &quoted[1..quoted.len() - 1];
+    let inner = quoted.get(1..quoted.len().checked_sub(1)?)?;
     if !inner.contains(&b'\\') {
         return Some(Cow::Borrowed(inner));
     }
@@ -94,7 +94,7 @@ fn decoded<'a>(quoted: &'a [u8]) -> Option<Cow<'a, [u8]>> {
 
 /// Line and column (1-based) of byte `offset`, as serde_json counts them (by bytes).
 fn position(bytes: &[u8], offset: usize) -> (usize, usize) {
-    let before = &bytes[..offset.min(bytes.len())];
+    let (before, _) = bytes.split_at(offset.min(bytes.len()));
     let line = 1 + memchr::memchr_iter(b'\n', before).count();
     let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
     (line, offset - line_start)

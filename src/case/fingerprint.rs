@@ -30,19 +30,19 @@ pub fn file_sha256(bytes: &[u8]) -> String {
 fn update_without_cr(hasher: &mut Sha256, bytes: &[u8]) {
     let mut rest = bytes;
     while let Some(at) = memchr::memmem::find(rest, b"\r\n") {
-        hasher.update(&rest[..at]);
+        let (line, crlf) = rest.split_at(at);
+        hasher.update(line);
         // The CR is left out; the LF starts what follows.
-        rest = &rest[at + 1..];
+        rest = crlf.get(1..).unwrap_or_default();
     }
     hasher.update(rest);
 }
 
 fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    use std::fmt::Write;
     let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+        let _ = write!(out, "{b:02x}");
     }
     out
 }

@@ -40,6 +40,15 @@ pub enum Filter {
     Repeat(usize),
 }
 
+/// The longest text a template may render to, whatever filters it chains: `repeat(N)` is
+/// bounded per result, so that `repeat(16777216) | repeat(16777216)` cannot ask for 256 TiB.
+pub const MAX_RENDERED: usize = 16 * 1024 * 1024;
+
+/// A filter would have made a text longer than [`MAX_RENDERED`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("its text would be over the {} MiB a template may render to", MAX_RENDERED / (1024 * 1024))]
+pub struct TooLong;
+
 const FILTER_NAMES: &str = "upper, lower, mixed, drop_first, drop_last, no_hyphens, repeat(N)";
 
 /// A parsed template string.
@@ -90,8 +99,24 @@ pub fn as_text(value: &Value) -> String {
 }
 
 impl Filter {
-    /// The filter applied to a value's text.
-    pub fn apply(self, text: &str) -> String {
+    /// The filter applied to a value's text; refused, before it is built, when the result would
+    /// be over [`MAX_RENDERED`].
+    pub fn apply(self, text: &str) -> Result<String, TooLong> {
+        if let Filter::Repeat(n) = self {
+            let len = text.len().checked_mul(n).ok_or(TooLong)?;
+            if len > MAX_RENDERED {
+                return Err(TooLong);
+            }
+        }
+        let out = self.apply_unbounded(text);
+        // Case mapping may lengthen a text a little (`ß` → `SS`).
+        if out.len() > MAX_RENDERED {
+            return Err(TooLong);
+        }
+        Ok(out)
+    }
+
+    fn apply_unbounded(self, text: &str) -> String {
         match self {
             Filter::Upper => text.to_uppercase(),
             Filter::Lower => text.to_lowercase(),
@@ -142,7 +167,16 @@ fn parse_expr(inner: &str) -> Result<Expr, String> {
     } else {
         return Err(format!("`{{{{{inner}}}}}` does not name a variable"));
     };
-    let filters = parts.map(parse_filter).collect::<Result<_, _>>()?;
+    let filters: Vec<Filter> = parts.map(parse_filter).collect::<Result<_, _>>()?;
+    // A literal's result is known now: refused at load time rather than when it is sent.
+    if let Source::Literal(text) = &source {
+        let mut text = text.clone();
+        for filter in &filters {
+            text = filter
+                .apply(&text)
+                .map_err(|e| format!("`{{{{{inner}}}}}`: {e}"))?;
+        }
+    }
     Ok(Expr { source, filters })
 }
 
@@ -224,12 +258,13 @@ mod tests {
 
     #[test]
     fn filters_transform_text() {
-        assert_eq!(Filter::Mixed.apply("0a1b2c3d-abcd"), "0a1B2c3D-aBcD");
-        assert_eq!(Filter::DropFirst.apply("xab"), "ab");
-        assert_eq!(Filter::DropLast.apply("abx"), "ab");
-        assert_eq!(Filter::NoHyphens.apply("a-b-c"), "abc");
-        assert_eq!(Filter::Repeat(2).apply("ab"), "abab");
-        assert_eq!(Filter::Upper.apply("ab"), "AB");
+        let apply = |f: Filter, text| f.apply(text).unwrap();
+        assert_eq!(apply(Filter::Mixed, "0a1b2c3d-abcd"), "0a1B2c3D-aBcD");
+        assert_eq!(apply(Filter::DropFirst, "xab"), "ab");
+        assert_eq!(apply(Filter::DropLast, "abx"), "ab");
+        assert_eq!(apply(Filter::NoHyphens, "a-b-c"), "abc");
+        assert_eq!(apply(Filter::Repeat(2), "ab"), "abab");
+        assert_eq!(apply(Filter::Upper, "ab"), "AB");
     }
 
     #[test]
@@ -238,6 +273,16 @@ mod tests {
         assert!(Template::parse("{{h.id | shout}}").is_err());
         assert!(Template::parse("{{ }}").is_err());
         assert!(Template::parse("{{'x}}").is_err());
+    }
+
+    #[test]
+    fn a_literal_that_would_grow_past_the_bound_is_refused() {
+        // Each filter is within its own bound; together they ask for 256 TiB.
+        let e = Template::parse("{{'ab' | repeat(16777216) | repeat(16777216)}}").unwrap_err();
+        assert!(e.contains("MiB"), "{e}");
+        assert!(Template::parse("{{'ab' | repeat(1024) | repeat(1024)}}").is_ok());
+        assert!(Filter::Repeat(usize::MAX).apply("ab").is_err());
+        assert!(Filter::Repeat(usize::MAX).apply("").is_ok());
     }
 
     #[test]

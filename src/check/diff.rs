@@ -26,7 +26,12 @@ pub fn text_diff(expected: &str, actual: &str) -> Option<String> {
     if lines.len() <= MAX_LINES {
         return Some(rendered);
     }
-    let mut cut = lines[..MAX_LINES].join("\n");
+    let mut cut = lines
+        .iter()
+        .take(MAX_LINES)
+        .copied()
+        .collect::<Vec<_>>()
+        .join("\n");
     cut.push_str(&format!("\n… {} more diff lines", lines.len() - MAX_LINES));
     Some(cut)
 }

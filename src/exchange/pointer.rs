@@ -64,7 +64,10 @@ impl<'de> Visitor<'de> for At<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<Value>, A::Error> {
-        let (first, rest) = (&self.0[0], &self.0[1..]);
+        // `deserialize` reads a value itself when no token is left.
+        let Some((first, rest)) = self.0.split_first() else {
+            return Ok(None);
+        };
         let mut found = None;
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             if key == first.as_str() {
@@ -78,12 +81,15 @@ impl<'de> Visitor<'de> for At<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Value>, A::Error> {
-        let wanted = index(&self.0[0]);
+        let Some((first, rest)) = self.0.split_first() else {
+            return Ok(None);
+        };
+        let wanted = index(first);
         let mut found = None;
         let mut i = 0;
         loop {
             if Some(i) == wanted {
-                match seq.next_element_seed(At(&self.0[1..]))? {
+                match seq.next_element_seed(At(rest))? {
                     Some(value) => found = value,
                     None => break,
                 }

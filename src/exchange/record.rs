@@ -57,7 +57,7 @@ impl Exchange {
 fn kept(body: &Bytes, redactor: &Redactor) -> (Bytes, bool) {
     // Only what is kept is searched, with room for a secret that starts before the cut and ends
     // after it (so no prefix of it is left behind).
-    let window = &body[..body.len().min(BODY_LIMIT + redactor.longest())];
+    let (window, _) = body.split_at(body.len().min(BODY_LIMIT + redactor.longest()));
     match redactor.redacted(window) {
         None => cut(body),
         Some(mut redacted) => {
@@ -74,7 +74,7 @@ pub fn cut(body: &Bytes) -> (Bytes, bool) {
     if body.len() <= BODY_LIMIT {
         (body.clone(), false)
     } else {
-        (Bytes::copy_from_slice(&body[..BODY_LIMIT]), true)
+        (Bytes::copy_from_slice(body.split_at(BODY_LIMIT).0), true)
     }
 }
 

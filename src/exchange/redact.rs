@@ -141,11 +141,11 @@ impl Redactor {
         let mut out = Vec::with_capacity(bytes.len());
         let mut at = 0;
         for (start, end) in spans {
-            out.extend_from_slice(&bytes[at..start]);
+            out.extend_from_slice(bytes.get(at..start).unwrap_or_default());
             out.extend_from_slice(REDACTED.as_bytes());
             at = end;
         }
-        out.extend_from_slice(&bytes[at..]);
+        out.extend_from_slice(bytes.get(at..).unwrap_or_default());
         Some(out)
     }
 
@@ -156,7 +156,7 @@ impl Redactor {
             let len = finder.needle().len();
             // Overlapping occurrences of one value too: step one byte past each start.
             let mut at = 0;
-            while let Some(i) = finder.find(&bytes[at..]) {
+            while let Some(i) = bytes.get(at..).and_then(|rest| finder.find(rest)) {
                 found.push((at + i, at + i + len));
                 at += i + 1;
             }

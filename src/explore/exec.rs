@@ -241,6 +241,8 @@ struct Judgement {
 /// Judges a step's answers; for two at once, by an order of the two that explains both (a
 /// history: a read shows a state some write produced, at most one conditional write wins, no
 /// accepted write is lost).
+// `x` and `y` are 0 and 1, in either order, into arrays of two.
+#[allow(clippy::indexing_slicing)]
 fn judged(
     world: &World,
     records: &mut [OpRecord],

@@ -106,8 +106,9 @@ impl Generator<'_> {
             .map(|(i, _)| i)
             .collect();
         if !alive.is_empty() && self.rng.chance(45) {
-            let i = self.rng.below(alive.len());
-            return Via::Handle(alive[i]);
+            if let Some(&handle) = self.rng.pick(&alive) {
+                return Via::Handle(handle);
+            }
         }
         // Now and then through a handle that was deleted (G3).
         let dead: Vec<usize> = self
@@ -118,8 +119,8 @@ impl Generator<'_> {
             .filter(|(_, h)| h.as_ref().is_some_and(|h| !h.alive && h.session == s))
             .map(|(i, _)| i)
             .collect();
-        if !dead.is_empty() && self.rng.chance(10) {
-            return Via::Handle(dead[0]);
+        if let Some(&handle) = dead.first().filter(|_| self.rng.chance(10)) {
+            return Via::Handle(handle);
         }
         Via::Name
     }
@@ -141,7 +142,12 @@ impl Generator<'_> {
         let n = 1 + self.rng.below(2);
         (0..n)
             .map(|_| {
-                let k = KEYS[self.rng.below(KEYS.len())].to_string();
+                let k = self
+                    .rng
+                    .pick(&KEYS)
+                    .copied()
+                    .unwrap_or_default()
+                    .to_string();
                 (k, self.value())
             })
             .collect()
@@ -248,10 +254,9 @@ impl Generator<'_> {
                     .filter(|(_, h)| h.is_some())
                     .map(|(i, _)| i)
                     .collect();
-                if handles.is_empty() {
+                let Some(&handle) = self.rng.pick(&handles) else {
                     return Some(self.create_handle(s, caller));
-                }
-                let handle = handles[self.rng.below(handles.len())];
+                };
                 return Some(if other == "read-handle" {
                     Op::ReadHandle { handle, caller }
                 } else {
@@ -406,10 +411,14 @@ impl Generator<'_> {
             Op::CreateHandle {
                 handle, session, ..
             } => {
-                if self.world.handles.len() <= *handle {
-                    self.world.handles.resize(*handle + 1, None);
+                let needed = handle.saturating_add(1);
+                if self.world.handles.len() < needed {
+                    self.world.handles.resize(needed, None);
                 }
-                self.world.handles[*handle] = Some(Handle {
+                let Some(slot) = self.world.handles.get_mut(*handle) else {
+                    return;
+                };
+                *slot = Some(Handle {
                     session: *session,
                     alive: true,
                     id: Some(format!("h{handle}")),

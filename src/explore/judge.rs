@@ -223,16 +223,19 @@ fn judge_one(
                     format!("POST /handles answered {status} without the handle's `id`"),
                 ));
             }
-            if out.handles.len() <= *handle {
-                out.handles.resize(*handle + 1, None);
+            let needed = handle.saturating_add(1);
+            if out.handles.len() < needed {
+                out.handles.resize(needed, None);
             }
-            out.handles[*handle] = Some(Handle {
-                session: *session,
-                alive: true,
-                id,
-                doc,
-                deleted: false,
-            });
+            if let Some(slot) = out.handles.get_mut(*handle) {
+                *slot = Some(Handle {
+                    session: *session,
+                    alive: true,
+                    id,
+                    doc,
+                    deleted: false,
+                });
+            }
         }
         (Expected::HandleRead { alive }, Op::ReadHandle { handle, .. }) => {
             let found = match (alive, world.handle(*handle).and_then(|h| h.doc.as_ref())) {
@@ -299,8 +302,8 @@ fn status_failure(e: &Expected, status: u16, response: &ResponseData) -> Failure
         Expected::HandleDeleted { alive: true } => ("R4", "2xx".into()),
         Expected::HandleDeleted { alive: false } => ("R4", "404 or 2xx".into()),
     };
-    let excerpt =
-        String::from_utf8_lossy(&response.body[..response.body.len().min(400)]).into_owned();
+    let (excerpt, _) = response.body.split_at(response.body.len().min(400));
+    let excerpt = String::from_utf8_lossy(excerpt).into_owned();
     Failure::new(
         rule,
         format!("status {allowed}"),

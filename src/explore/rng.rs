@@ -33,6 +33,11 @@ impl Rng {
         (self.next_u64() % n as u64) as usize
     }
 
+    /// One of `items` (`None` when there is none).
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        items.get(self.below(items.len()))
+    }
+
     /// True with probability `percent` / 100.
     pub fn chance(&mut self, percent: u64) -> bool {
         self.next_u64() % 100 < percent

@@ -95,6 +95,8 @@ pub async fn save(
 
 /// The case as JSON. `severity_of` gives a rule's severity by its basis: the case is `must` when
 /// every rule it holds answers to is.
+// Indexes only JSON objects it builds itself (`json!({…})`): `v["k"] = …` cannot panic on them.
+#[allow(clippy::indexing_slicing)]
 pub fn case_file(
     program: &Program,
     rule: &str,
@@ -133,13 +135,16 @@ pub fn case_file(
         let mut s = json!({ "name": label });
         match requests.as_slice() {
             [one] => {
+                let Some(op) = step.ops.first() else {
+                    return Err("a step sends a request without an operation".into());
+                };
                 s["request"] = one.clone();
                 let mut expect = json!({ "status": { "in": statuses, "rule": rule_of_all(&expected).unwrap_or(rule) } });
                 // A session answer after a step sent alone: its members, counts, custom values —
                 // unless sessions sent at once left it in a state only their order decides.
-                let session = op_session(&step.ops[0]);
+                let session = op_session(op);
                 let known = !uncertain.get(session).copied().unwrap_or(false);
-                match (expected.first().map(Vec::as_slice), &step.ops[0]) {
+                match (expected.first().map(Vec::as_slice), op) {
                     (
                         Some(
                             [Expected::Accepted {
@@ -173,7 +178,7 @@ pub fn case_file(
                 s["expect"] = expect;
                 if let Some(Op::CreateHandle { .. }) = step.ops.first() {
                     s["capture"] = json!({ "id": { "pointer": "/id" } });
-                } else if carries_session(&step.ops[0]) {
+                } else if carries_session(op) {
                     s["capture"] = json!({ "etag": { "header": "etag" } });
                 }
             }
@@ -221,8 +226,8 @@ pub fn case_file(
                     continue;
                 }
                 let read_label = format!("{label}r{session}");
-                let caller = match &step.ops[0] {
-                    Op::Write { caller, .. } | Op::Read { caller, .. } => *caller,
+                let caller = match step.ops.first() {
+                    Some(Op::Write { caller, .. } | Op::Read { caller, .. }) => *caller,
                     _ => super::program::Caller::A,
                 };
                 let path = session_path(program, session).ok_or("no such session")?;
@@ -322,6 +327,8 @@ fn session_path(program: &Program, session: usize) -> Option<String> {
     ))
 }
 
+// Indexes only JSON objects it builds itself (`json!({…})`): `v["k"] = …` cannot panic on them.
+#[allow(clippy::indexing_slicing)]
 fn request(
     op: &Op,
     program: &Program,
@@ -468,6 +475,8 @@ fn rule_of_all(expected: &[Vec<Expected>]) -> Option<&'static str> {
 
 /// What a session answered after a step sent alone must show: its members (and who is not one
 /// any more), their count, the session's custom properties.
+// Indexes only JSON objects it builds itself (`json!({…})`): `v["k"] = …` cannot panic on them.
+#[allow(clippy::indexing_slicing)]
 fn session_checks(next: &Session, world: &World, session: usize) -> Option<Value> {
     let xuids = placeholder_xuids();
     let mut members: Vec<Value> = next
@@ -607,10 +616,14 @@ fn advance(world: &mut World, op: &Op) {
             },
             _,
         ) => {
-            if world.handles.len() <= *handle {
-                world.handles.resize(*handle + 1, None);
+            let needed = handle.saturating_add(1);
+            if world.handles.len() < needed {
+                world.handles.resize(needed, None);
             }
-            world.handles[*handle] = Some(super::model::Handle {
+            let Some(slot) = world.handles.get_mut(*handle) else {
+                return;
+            };
+            *slot = Some(super::model::Handle {
                 session: *session,
                 alive: true,
                 id: Some(format!("h{handle}")),

@@ -306,8 +306,9 @@ impl Reader {
     async fn line(&mut self, stream: &mut TcpStream) -> Result<String, TransportError> {
         loop {
             if let Some(i) = self.buffer.windows(2).position(|w| w == b"\r\n") {
-                let line = self.buffer.split_to(i + 2);
-                return Ok(String::from_utf8_lossy(&line[..i]).into_owned());
+                let mut line = self.buffer.split_to(i + 2);
+                line.truncate(i);
+                return Ok(String::from_utf8_lossy(&line).into_owned());
             }
             if self.buffer.len() > 8192 {
                 return Err(TransportError::Protocol(

@@ -156,7 +156,9 @@ pub fn measure(
             let (position, verdict) =
                 joined.map_err(|e| MutantsError::Aborted(e.to_string()))??;
             on_verdict(&verdict);
-            verdicts[position] = Some(verdict);
+            if let Some(slot) = verdicts.get_mut(position) {
+                *slot = Some(verdict);
+            }
         }
         Ok(Measurement {
             fingerprint: set.fingerprint.clone(),

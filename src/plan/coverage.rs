@@ -71,8 +71,8 @@ pub struct CoverageRow {
 pub fn coverage_view(cells: &[CoverageCell]) -> Vec<CoverageTable> {
     let mut tables: Vec<CoverageTable> = Vec::new();
     for cell in cells {
-        let table = match tables.iter().position(|t| t.table == cell.table) {
-            Some(i) => &mut tables[i],
+        let at = match tables.iter().position(|t| t.table == cell.table) {
+            Some(i) => i,
             None => {
                 tables.push(CoverageTable {
                     table: cell.table,
@@ -80,9 +80,11 @@ pub fn coverage_view(cells: &[CoverageCell]) -> Vec<CoverageTable> {
                     classes: Vec::new(),
                     rows: Vec::new(),
                 });
-                let last = tables.len() - 1;
-                &mut tables[last]
+                tables.len() - 1
             }
+        };
+        let Some(table) = tables.get_mut(at) else {
+            continue;
         };
         if !table.resources.contains(&cell.resource) {
             table.resources.push(cell.resource.clone());
@@ -90,8 +92,8 @@ pub fn coverage_view(cells: &[CoverageCell]) -> Vec<CoverageTable> {
         if !table.classes.contains(&cell.class) {
             table.classes.push(cell.class.clone());
         }
-        let row = match table.rows.iter().position(|r| r.position == cell.position) {
-            Some(i) => &mut table.rows[i],
+        let at = match table.rows.iter().position(|r| r.position == cell.position) {
+            Some(i) => i,
             None => {
                 table.rows.push(CoverageRow {
                     position: cell.position.clone(),
@@ -99,9 +101,11 @@ pub fn coverage_view(cells: &[CoverageCell]) -> Vec<CoverageTable> {
                     generated: 0,
                     not_tried: Vec::new(),
                 });
-                let last = table.rows.len() - 1;
-                &mut table.rows[last]
+                table.rows.len() - 1
             }
+        };
+        let Some(row) = table.rows.get_mut(at) else {
+            continue;
         };
         row.cells += 1;
         match (&cell.case, &cell.reason) {

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::case::{
-    case_files, generate, read, read_case, CaseSource, LoadError, Problem, Rule, Suite,
+    case_files, generate, read, read_case, CaseSet, CaseSource, LoadError, Problem, Rule,
+    SourceFile, Suite,
 };
 
 use super::case::CasePlan;
@@ -66,13 +67,8 @@ pub fn load(source: &CaseSource, only: Option<&BTreeSet<String>>) -> Result<Plan
     // One file at a time: its model is dropped once compiled.
     for file in case_files(source, only) {
         file_count += 1;
-        let (case, mut found) = read_case(source, file, &set.rules);
-        if let Some(case) = case {
-            match compiler.file(&case) {
-                Ok(plans) => cases.extend(plans.into_iter().map(Arc::new)),
-                Err(more) => found.extend(more),
-            }
-        }
+        let (plans, found) = case_file(&mut compiler, source, file, &set.rules);
+        cases.extend(plans.into_iter().map(Arc::new));
         for p in found {
             if !problems.contains(&p) {
                 problems.push(p);
@@ -115,6 +111,65 @@ pub fn load(source: &CaseSource, only: Option<&BTreeSet<String>>) -> Result<Plan
             .collect(),
         coverage,
     })
+}
+
+/// One case file read, checked and compiled: its plans, or what is wrong with it.
+fn case_file(
+    compiler: &mut Compiler<'_>,
+    source: &CaseSource,
+    file: &SourceFile,
+    rules: &BTreeMap<String, Rule>,
+) -> (Vec<CasePlan>, Vec<Problem>) {
+    let (case, mut found) = read_case(source, file, rules);
+    let Some(case) = case else {
+        return (Vec::new(), found);
+    };
+    match compiler.file(&case) {
+        Ok(plans) => (plans, found),
+        Err(more) => {
+            found.extend(more);
+            (Vec::new(), found)
+        }
+    }
+}
+
+/// A case set's own files read and its schemas compiled once, so that single case files can be
+/// loaded against it one after another as [`load`] loads each: the fuzz target of the case
+/// loader runs millions, and reading the set and compiling its schemas each time dominated.
+#[doc(hidden)]
+pub struct CaseFileLoader {
+    set: CaseSet,
+    schemas: BTreeMap<String, Option<SchemaRef>>,
+    suite_path: String,
+}
+
+impl CaseFileLoader {
+    /// `None` when the set's own files do not load.
+    pub fn new(source: &CaseSource) -> Option<CaseFileLoader> {
+        let read = read(source);
+        let set = read.set?;
+        let mut problems = read.problems;
+        let schemas = compile_schemas(&set.schemas, source, &mut problems);
+        problems.is_empty().then(|| CaseFileLoader {
+            suite_path: source.display_path("suite.json"),
+            set,
+            schemas,
+        })
+    }
+
+    /// Loads `file` (a case file of `source`, the set this loader was made from) as [`load`]
+    /// does: its plans, or what is wrong with it.
+    pub fn load(&self, source: &CaseSource, file: &SourceFile) -> Result<usize, Vec<Problem>> {
+        let mut compiler = Compiler::new(Context {
+            suite: &self.set.suite,
+            suite_path: self.suite_path.clone(),
+            schemas: &self.schemas,
+        });
+        match case_file(&mut compiler, source, file, &self.set.rules) {
+            (plans, found) if found.is_empty() => Ok(plans.len()),
+            (_, found) => Err(found),
+        }
+    }
 }
 
 /// The suite's headers go on every request: they must be sendable as written.

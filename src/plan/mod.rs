@@ -20,7 +20,7 @@ pub use expect::{
     BodyCheck, ExpectPlan, HeaderCheck, Invariant, InvariantCheck, JsonCheck, JsonType,
     MemberCheck, Pattern, Rule, SchemaRef, StatusCheck, TallyCheck, WhenPlan,
 };
-pub use load::{load, PlanSet};
+pub use load::{load, CaseFileLoader, PlanSet};
 pub use select::{fnv1a64, Partition, Selection};
 pub use step::{
     joins_value, Action, BodyPlan, Caller, Capture, CaptureFrom, Guard, Joins, RequestPlan,

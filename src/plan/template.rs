@@ -7,7 +7,7 @@ use std::io::Write;
 
 use serde_json::Value;
 
-use crate::case::template::{as_text, Filter};
+use crate::case::template::{as_text, Filter, TooLong, MAX_RENDERED};
 
 /// Where the value of one `{{…}}` comes from.
 #[derive(Clone, Debug, PartialEq)]
@@ -79,6 +79,7 @@ pub enum RenderError {
     /// It reads `auth.<caller>` of a caller who was not given: the case is skipped.
     #[error("needs caller `{0}`, who was not given")]
     MissingCaller(String),
+    /// A value it reads is not set, or the text would be over [`MAX_RENDERED`].
     #[error("{0}")]
     Unset(String),
 }
@@ -162,7 +163,7 @@ fn eval<'a>(src: &'a Src, filters: &[Filter], env: &'a dyn Env) -> Result<Val<'a
     }
     let mut text = value.text().into_owned();
     for filter in filters {
-        text = filter.apply(&text);
+        text = filter.apply(&text).map_err(too_long)?;
     }
     Ok(Val::Text(Cow::Owned(text)))
 }
@@ -176,6 +177,10 @@ pub fn credentials_of(authorization: &str) -> &str {
     }
 }
 
+fn too_long(e: TooLong) -> RenderError {
+    RenderError::Unset(e.to_string())
+}
+
 fn render_parts<'a>(parts: &'a [Part], env: &'a dyn Env) -> Result<Val<'a>, RenderError> {
     // A lone expression keeps its value's JSON type: `"{{w.changeNumber}}"` is a number.
     if let [Part::Expr { src, filters }] = parts {
@@ -186,6 +191,9 @@ fn render_parts<'a>(parts: &'a [Part], env: &'a dyn Env) -> Result<Val<'a>, Rend
         match part {
             Part::Text(t) => out.push_str(t),
             Part::Expr { src, filters } => eval(src, filters, env)?.push_to(&mut out),
+        }
+        if out.len() > MAX_RENDERED {
+            return Err(too_long(TooLong));
         }
     }
     Ok(Val::Text(Cow::Owned(out)))
@@ -430,6 +438,30 @@ pub(crate) mod tests {
         };
         let e = lone.render(&unset).unwrap_err().to_string();
         assert!(e.contains("`{{s.n}}` has no value"), "{e}");
+    }
+
+    #[test]
+    fn a_rendered_text_over_the_bound_is_refused_not_built() {
+        let env = TestEnv {
+            slots: vec![Some(json!("x".repeat(1024)))],
+            burst: None,
+        };
+        let repeat = |n| Part::Expr {
+            src: Src::Slot(0),
+            filters: Box::new([Filter::Repeat(n)]),
+        };
+        // Each expression alone is under the bound; the text they make together is not.
+        let within = Text::Tmpl(Box::new([repeat(8 * 1024)]));
+        assert_eq!(within.render(&env).unwrap().len(), 8 * 1024 * 1024);
+        let e = Text::Tmpl(Box::new([repeat(16 * 1024 * 1024)]))
+            .render(&env)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("MiB"), "{e}");
+        let parts = Text::Tmpl(Box::new([repeat(12 * 1024), repeat(12 * 1024)]));
+        assert!(parts.render(&env).is_err());
+        let value = TValue::Str(Box::new([repeat(12 * 1024), repeat(12 * 1024)]));
+        assert!(value.write_json(&env, &mut Vec::new()).is_err());
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod faulty;
 mod handle_id;
 mod handles;
 mod headers;
+mod in_memory;
 mod inflight;
 mod merge;
 mod padding;
@@ -28,4 +29,6 @@ mod write_request;
 
 pub use config::{Config, Timeouts};
 pub use faults::{Fault, Faults};
+#[doc(hidden)]
+pub use in_memory::exchange;
 pub use server::{app, serve, start, RunningServer};

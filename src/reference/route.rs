@@ -86,14 +86,14 @@ pub(crate) fn percent_decode(segment: &str) -> Option<String> {
     let bytes = segment.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
+    while let Some(&b) = bytes.get(i) {
+        if b == b'%' {
             let hi = hex(*bytes.get(i + 1)?)?;
             let lo = hex(*bytes.get(i + 2)?)?;
             out.push(hi << 4 | lo);
             i += 3;
         } else {
-            out.push(bytes[i]);
+            out.push(b);
             i += 1;
         }
     }
@@ -112,14 +112,12 @@ fn hex(b: u8) -> Option<u8> {
 /// Appends `text` to `out`, percent-encoding everything but RFC 3986 unreserved characters, for
 /// `Content-Location`.
 pub(crate) fn percent_encode_into(out: &mut String, text: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    use std::fmt::Write;
     for b in text.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(char::from(b));
         } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 0xf)]));
+            let _ = write!(out, "%{b:02X}");
         }
     }
 }

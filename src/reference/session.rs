@@ -246,13 +246,12 @@ impl<T: Display> Serialize for Text<T> {
 /// Opaque, and derived from the whole document (branch and changeNumber included), so two
 /// different states never share an ETag — not even a `nocommit` preview and a later real write.
 fn etag_of(document: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
+    use std::fmt::Write;
     let digest = Sha256::digest(document);
     let mut out = String::with_capacity(34);
     out.push('"');
-    for b in &digest[..16] {
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 0xf)]));
+    for b in digest.iter().take(16) {
+        let _ = write!(out, "{b:02x}");
     }
     out.push('"');
     out

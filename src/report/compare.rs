@@ -113,10 +113,12 @@ pub fn comparison(
                 .or_default()
                 .entry(case.id.clone())
                 .or_insert_with(|| (case.title.clone(), vec![None; files.len()]));
-            entry.1[i] = Some(Cell {
-                verdict: case.verdict,
-                message: case.message,
-            });
+            if let Some(cell) = entry.1.get_mut(i) {
+                *cell = Some(Cell {
+                    verdict: case.verdict,
+                    message: case.message,
+                });
+            }
         }
     }
     disambiguate(&mut columns);

@@ -348,8 +348,9 @@ impl Console {
             for n in members.iter().take(SHOWN_IN_FULL) {
                 self.print_case(out, n);
             }
-            let rest: Vec<&str> = members[SHOWN_IN_FULL..]
+            let rest: Vec<&str> = members
                 .iter()
+                .skip(SHOWN_IN_FULL)
                 .map(|n| n.id.as_str())
                 .collect();
             let listed = rest

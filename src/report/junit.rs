@@ -141,8 +141,9 @@ fn copy_to_suite_end(file: &mut AtomicFile, rest: &mut &str) -> Result<(), Repor
     let end = rest
         .find(SUITE_END)
         .ok_or_else(|| render_error("quick-junit wrote fewer suites than areas"))?;
-    file.write_all(&rest.as_bytes()[..end])?;
-    *rest = &rest[end..];
+    let (suite, after) = rest.split_at(end);
+    file.write_all(suite.as_bytes())?;
+    *rest = after;
     Ok(())
 }
 

@@ -306,8 +306,9 @@ fn append_step_summary(report: &Path, summary: &Path) -> Result<(), ReportError>
             source,
         })?;
     if text.len() > STEP_SUMMARY_LIMIT {
-        let cut = text[..STEP_SUMMARY_LIMIT]
+        let cut = text
             .iter()
+            .take(STEP_SUMMARY_LIMIT)
             .rposition(|b| *b == b'\n')
             .unwrap_or(0);
         text.truncate(cut);

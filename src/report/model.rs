@@ -384,14 +384,14 @@ fn body_fields(bytes: &[u8], redactor: &Redactor) -> (Option<String>, Option<Str
     // Only what is kept is redacted (a 4 MiB body costs nothing), with room for a secret that
     // starts before the cut and ends after it.
     let window = bytes.len().min(BODY_LIMIT + redactor.longest());
-    let redacted = redactor.bytes(&bytes[..window]);
+    let redacted = redactor.bytes(bytes.split_at(window).0);
     let truncated = bytes.len() > BODY_LIMIT || redacted.len() > BODY_LIMIT;
-    let kept = &redacted[..redacted.len().min(BODY_LIMIT)];
+    let (kept, _) = redacted.split_at(redacted.len().min(BODY_LIMIT));
     match std::str::from_utf8(kept) {
         Ok(text) => (Some(text.to_string()), None, truncated),
         // A cut may split a character: keep text when only the tail is broken.
         Err(e) if truncated && e.valid_up_to() + 4 > kept.len() => (
-            Some(String::from_utf8_lossy(&kept[..e.valid_up_to()]).into_owned()),
+            Some(String::from_utf8_lossy(kept.split_at(e.valid_up_to()).0).into_owned()),
             None,
             truncated,
         ),

@@ -68,7 +68,9 @@ impl<'a> CaseVars<'a> {
                 }
                 Made::Guid => uuid::Uuid::new_v4().hyphenated().to_string(),
             };
-            slots[*slot] = Some(Value::String(value));
+            if let Some(slot) = slots.get_mut(*slot) {
+                *slot = Some(Value::String(value));
+            }
         }
         CaseVars {
             run,

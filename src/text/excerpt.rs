@@ -13,7 +13,7 @@ pub struct Excerpt {
 /// The first `chars` characters of `body`; only the bytes that can hold them are decoded.
 pub fn of_bytes(body: &[u8], chars: usize) -> Excerpt {
     // A character is at most 4 bytes.
-    let head = &body[..body.len().min(chars.saturating_mul(4))];
+    let (head, _) = body.split_at(body.len().min(chars.saturating_mul(4)));
     let text = String::from_utf8_lossy(head);
     let shown = of_text(&text, chars);
     Excerpt {

@@ -287,6 +287,10 @@ fn misused_additions_are_refused_with_a_json_pointer() {
             "/steps/1/expect/json/0/matches: invalid regular expression",
         ),
         (
+            r#"    { "request": { "method": "PUT", "path": "/x", "paddedBody": 18446744073709551615 }, "expect": {} }"#.to_string(),
+            "/steps/1/request/paddedBody: 18446744073709551615 bytes, over the 64 MiB a padded body may have",
+        ),
+        (
             format!(r#"    {{ "burst": 1, "request": {request}, "expect": {{}} }}"#),
             "/steps/1/burst: `burst` sends 2 to 256 copies, not 1",
         ),

@@ -27,6 +27,7 @@ mod engine_retries;
 mod events;
 mod explore;
 mod faults_cli;
+mod fuzz_corpus;
 mod hostile_target;
 mod loader;
 mod loader_corpus;

@@ -137,11 +137,19 @@ fn case(
     })
 }
 
+/// The deepest nesting a class may ask for: far past any parser's limit, far below what would
+/// exhaust the memory when its bytes are made.
+const MAX_NEST: usize = 1024 * 1024;
+
 /// The bytes a class stands for.
 fn class_bytes(class: &Class) -> Result<Vec<u8>, String> {
     match (&class.text, &class.hex, class.nest) {
         (Some(text), None, None) => Ok(text.as_bytes().to_vec()),
         (None, Some(hex), None) => decode_hex(hex),
+        (None, None, Some(n)) if n > MAX_NEST => Err(format!(
+            "class `{}` nests {n} arrays, over the {MAX_NEST} a class may nest",
+            class.id
+        )),
         (None, None, Some(n)) => {
             let mut out = vec![b'['; n];
             out.resize(2 * n, b']');
@@ -361,6 +369,22 @@ fn join(status: &[u16]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_nesting_past_the_bound_is_refused_not_built() {
+        let class = |nest| Class {
+            id: "deep".into(),
+            summary: String::new(),
+            text: None,
+            hex: None,
+            nest: Some(nest),
+            kind: "value".into(),
+            at: None,
+        };
+        assert_eq!(class_bytes(&class(2)).expect("nested"), b"[[]]");
+        let e = class_bytes(&class(usize::MAX)).unwrap_err();
+        assert!(e.contains("over the"), "{e}");
+    }
 
     #[test]
     fn a_value_is_spliced_in_byte_for_byte() {

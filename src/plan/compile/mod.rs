@@ -219,9 +219,10 @@ impl CaseCompiler<'_> {
 
     /// The rule an expectation enforces: its own, else its block's, else the case's only rule.
     fn rule(&mut self, pointer: &str, own: Option<&str>, block: Option<&str>) -> Rule {
-        let resolved = own
-            .or(block)
-            .or_else(|| (self.case_rules.len() == 1).then(|| self.case_rules[0].as_str()));
+        let resolved = own.or(block).or(match self.case_rules {
+            [only] => Some(only.as_str()),
+            _ => None,
+        });
         let problem = match resolved {
             None => Some(format!(
                 "this expectation carries no rule: give it `rule`, or the `expect` block a `rule` (a case with several rules cannot choose for it; see {})",

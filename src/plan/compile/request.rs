@@ -12,6 +12,10 @@ use super::super::template::{Part, TValue, Text};
 use super::syntax;
 use super::CaseCompiler;
 
+/// The largest `paddedBody`: sixteen times what the catalog's largest asks, and made in memory
+/// for every copy sent.
+const MAX_PADDED_BODY: usize = 64 * 1024 * 1024;
+
 impl CaseCompiler<'_> {
     pub(super) fn request(&mut self, spec: &RequestSpec, scope: &Scope, p: &str) -> RequestPlan {
         let method_ok = spec.method.contains("{{")
@@ -76,7 +80,18 @@ impl CaseCompiler<'_> {
                 }
             }
         } else if let Some(size) = spec.padded_body {
-            BodyPlan::Padded(size)
+            if size > MAX_PADDED_BODY {
+                self.problem(
+                    &format!("{p}/paddedBody"),
+                    format!(
+                        "{size} bytes, over the {} MiB a padded body may have",
+                        MAX_PADDED_BODY / (1024 * 1024)
+                    ),
+                );
+                BodyPlan::None
+            } else {
+                BodyPlan::Padded(size)
+            }
         } else {
             BodyPlan::None
         };

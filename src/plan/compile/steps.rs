@@ -19,19 +19,20 @@ const MAX_BURST: u16 = 256;
 impl CaseCompiler<'_> {
     pub(super) fn steps(&mut self, flat: &[FlatStep]) -> Box<[Arc<StepPlan>]> {
         let mut out = Vec::with_capacity(flat.len());
-        let mut i = 0;
-        while i < flat.len() {
-            let Some(group) = &flat[i].fixture else {
-                out.push(Arc::new(self.step(&flat[i])));
-                i += 1;
+        let mut rest = flat;
+        while let Some(first) = rest.first() {
+            let Some(group) = &first.fixture else {
+                out.push(Arc::new(self.step(first)));
+                rest = rest.get(1..).unwrap_or_default();
                 continue;
             };
-            let end = flat[i..]
+            let end = rest
                 .iter()
                 .position(|s| s.fixture.as_ref() != Some(group))
-                .map_or(flat.len(), |n| i + n);
-            out.extend(self.fixture_use(&flat[i..end]));
-            i = end;
+                .unwrap_or(rest.len());
+            let (group, after) = rest.split_at(end);
+            out.extend(self.fixture_use(group));
+            rest = after;
         }
         out.into()
     }
@@ -39,7 +40,10 @@ impl CaseCompiler<'_> {
     /// The steps of one use of a fixture. Many cases use a fixture the same way: its steps then
     /// compile to the same plans, which are shared instead of kept once per case.
     fn fixture_use(&mut self, steps: &[FlatStep]) -> Vec<Arc<StepPlan>> {
-        let key = self.fixture_key(&steps[0]);
+        let Some(first) = steps.first() else {
+            return Vec::new();
+        };
+        let key = self.fixture_key(first);
         if let Some((plans, vars)) = self.shared.get(&key) {
             self.vars = vars.clone();
             return plans.clone();

@@ -1,0 +1,5 @@
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|bytes: &[u8]| {
+    mpsd_conformance::fuzzing::reference_exchange(bytes);
+});
