@@ -6,9 +6,10 @@ use serde_json::Value;
 
 use crate::exchange::ResponseData;
 
+use super::body::body_excerpt;
 use super::diff::{json_diff, text_diff};
-use super::expect::{body_excerpt, json_equal, short};
 use super::failure::Failure;
+use super::json::{json_equal, short};
 
 /// A write's answer, as a read of the same session must repeat it.
 #[derive(Clone, Debug)]

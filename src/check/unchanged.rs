@@ -5,8 +5,9 @@ use serde_json::Value;
 
 use crate::exchange::ResponseData;
 
-use super::expect::{body_excerpt, json_equal, short};
+use super::body::body_excerpt;
 use super::failure::Failure;
+use super::json::{json_equal, short};
 
 /// What a namespace recorded.
 #[derive(Clone, Copy, Debug)]
