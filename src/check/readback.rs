@@ -180,15 +180,9 @@ pub fn judge_handle_gone(read: &ResponseData, rule: &str) -> Vec<Failure> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::with_etag as response;
     use super::*;
     use serde_json::json;
-
-    fn response(status: u16, etag: Option<&str>, body: &str) -> ResponseData {
-        let headers = etag
-            .map(|e| vec![("ETag".to_string(), e.to_string())])
-            .unwrap_or_default();
-        ResponseData::new(status, headers, body.as_bytes().to_vec())
-    }
 
     #[test]
     fn a_read_repeats_the_writes_answer() {

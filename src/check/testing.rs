@@ -18,6 +18,12 @@ pub fn response(status: u16, headers: &[(&str, &str)], body: &str) -> ResponseDa
     ResponseData::new(status, headers, body.as_bytes().to_vec())
 }
 
+/// An answer with this status and body, and an `ETag` when one is given.
+pub fn with_etag(status: u16, etag: Option<&str>, body: &str) -> ResponseData {
+    let headers: Vec<(&str, &str)> = etag.map(|e| vec![("ETag", e)]).unwrap_or_default();
+    response(status, &headers, body)
+}
+
 /// An expectation compiled for a case over `rules`.
 pub fn expect(v: Value, rules: &[&str]) -> ExpectPlan {
     let rules: Vec<String> = rules.iter().map(|r| r.to_string()).collect();

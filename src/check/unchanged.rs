@@ -105,15 +105,9 @@ pub fn judge_unchanged(
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::with_etag as response;
     use super::*;
     use serde_json::json;
-
-    fn response(status: u16, etag: Option<&str>, body: &str) -> ResponseData {
-        let headers = etag
-            .map(|e| vec![("ETag".to_string(), e.to_string())])
-            .unwrap_or_default();
-        ResponseData::new(status, headers, body.as_bytes().to_vec())
-    }
 
     #[test]
     fn the_same_session_passes_and_every_change_is_named() {

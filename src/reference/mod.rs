@@ -25,6 +25,7 @@ mod watchdog;
 mod world;
 mod write;
 mod write_request;
+mod write_rules;
 
 pub use config::{Config, Timeouts};
 pub use faults::{Fault, Faults};

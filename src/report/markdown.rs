@@ -61,7 +61,8 @@ fn icon(v: Verdict) -> &'static str {
     }
 }
 
-fn verdict_cell(v: Verdict) -> String {
+/// A verdict as a table cell: its icon and its label.
+pub(super) fn verdict_cell(v: Verdict) -> String {
     format!("{} {}", icon(v), v.label())
 }
 
