@@ -6,6 +6,7 @@
 mod config;
 mod connection;
 mod dispatch;
+mod dispatch_rules;
 mod errors;
 mod faults;
 mod faulty;
