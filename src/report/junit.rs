@@ -184,21 +184,43 @@ fn skipped(s: &Summary) -> usize {
     s.skipped + s.interrupted + s.warnings + s.expected_failures
 }
 
+/// `<testsuites>` or `<testsuite>` named `name`, with its counts (in the order JUnit readers
+/// know for each) and the run's start.
+fn counted<'a>(
+    element: &'a str,
+    name: &str,
+    counts: [(&str, usize); 4],
+    timestamp: Option<&str>,
+) -> BytesStart<'a> {
+    let mut tag = BytesStart::new(element);
+    tag.push_attribute(("name", &*xml_text(name)));
+    for (count, n) in counts {
+        tag.push_attribute((count, n.to_string().as_str()));
+    }
+    if let Some(t) = timestamp {
+        tag.push_attribute(("timestamp", t));
+    }
+    tag
+}
+
+/// `tag` with its `time`, in seconds.
+fn timed(mut tag: BytesStart<'_>, ms: u64) -> BytesStart<'_> {
+    tag.push_attribute(("time", seconds(ms).as_str()));
+    tag
+}
+
 /// The XML declaration and `<testsuites …>`: the whole run's counts.
 fn head(info: &RunInfo, total: &Summary, timestamp: Option<&str>) -> Result<String, ReportError> {
     fragment(0, |w| {
         w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-        let mut tag = BytesStart::new("testsuites");
-        tag.push_attribute(("name", &*xml_text(&info.harness.name)));
-        tag.push_attribute(("tests", total.total.to_string().as_str()));
-        tag.push_attribute(("skipped", skipped(total).to_string().as_str()));
-        tag.push_attribute(("failures", total.failed.to_string().as_str()));
-        tag.push_attribute(("errors", total.errored.to_string().as_str()));
-        if let Some(t) = timestamp {
-            tag.push_attribute(("timestamp", t));
-        }
-        tag.push_attribute(("time", seconds(info.duration_ms).as_str()));
-        w.write_event(Event::Start(tag))
+        let counts = [
+            ("tests", total.total),
+            ("skipped", skipped(total)),
+            ("failures", total.failed),
+            ("errors", total.errored),
+        ];
+        let tag = counted("testsuites", &info.harness.name, counts, timestamp);
+        w.write_event(Event::Start(timed(tag, info.duration_ms)))
     })
 }
 
@@ -211,17 +233,14 @@ fn suite_start(
 ) -> Result<String, ReportError> {
     let s = &at.summary;
     fragment(1, |w| {
-        let mut tag = BytesStart::new("testsuite");
-        tag.push_attribute(("name", &*xml_text(area)));
-        tag.push_attribute(("tests", s.total.to_string().as_str()));
-        tag.push_attribute(("skipped", skipped(s).to_string().as_str()));
-        tag.push_attribute(("errors", s.errored.to_string().as_str()));
-        tag.push_attribute(("failures", s.failed.to_string().as_str()));
-        if let Some(t) = timestamp {
-            tag.push_attribute(("timestamp", t));
-        }
-        tag.push_attribute(("time", seconds(at.duration_ms).as_str()));
-        w.write_event(Event::Start(tag))?;
+        let counts = [
+            ("tests", s.total),
+            ("skipped", skipped(s)),
+            ("errors", s.errored),
+            ("failures", s.failed),
+        ];
+        let tag = counted("testsuite", area, counts, timestamp);
+        w.write_event(Event::Start(timed(tag, at.duration_ms)))?;
         w.write_event(Event::Start(BytesStart::new("properties")))?;
         for (name, value) in properties {
             let mut p = BytesStart::new("property");
