@@ -491,6 +491,16 @@ mod tests {
         execute(slot, input).map_err(|r| r.status.as_u16())
     }
 
+    /// A write without preconditions.
+    fn write(slot: &mut Option<Session>, body: &str) -> Result<WriteOutcome, u16> {
+        run(slot, body, Preconditions::default(), false)
+    }
+
+    /// A `nocommit` write without preconditions.
+    fn dry_run(slot: &mut Option<Session>, body: &str) -> Result<WriteOutcome, u16> {
+        run(slot, body, Preconditions::default(), true)
+    }
+
     fn stale() -> Preconditions {
         Preconditions {
             if_match: Some(TagCondition::Tags(vec!["\"stale\"".into()])),
@@ -502,12 +512,7 @@ mod tests {
     fn order_is_400_then_412_then_403() {
         let mut slot = None;
         assert!(matches!(
-            run(
-                &mut slot,
-                r#"{"members":{"me":{}}}"#,
-                Preconditions::default(),
-                false
-            ),
+            write(&mut slot, r#"{"members":{"me":{}}}"#),
             Ok(WriteOutcome::Session { created: true, .. })
         ));
         let both = r#"{"members":{"me":{"properties":{"system":{"ready":true,"active":true}}}},"servers":{}}"#;
@@ -516,44 +521,18 @@ mod tests {
             run(&mut slot, r#"{"servers":{}}"#, stale(), false),
             Ok(WriteOutcome::Stale { .. })
         ));
-        assert_eq!(
-            run(
-                &mut slot,
-                r#"{"servers":{}}"#,
-                Preconditions::default(),
-                false
-            )
-            .err(),
-            Some(403)
-        );
+        assert_eq!(write(&mut slot, r#"{"servers":{}}"#).err(), Some(403));
     }
 
     #[test]
     fn nocommit_leaves_the_slot_alone() {
         let mut slot = None;
-        assert!(run(
-            &mut slot,
-            r#"{"members":{"me":{}}}"#,
-            Preconditions::default(),
-            true
-        )
-        .is_ok());
+        assert!(dry_run(&mut slot, r#"{"members":{"me":{}}}"#).is_ok());
         assert!(slot.is_none());
-        assert!(run(
-            &mut slot,
-            r#"{"members":{"me":{}}}"#,
-            Preconditions::default(),
-            false
-        )
-        .is_ok());
+        assert!(write(&mut slot, r#"{"members":{"me":{}}}"#).is_ok());
         let etag = slot.as_ref().map(|s| s.etag.clone());
         assert!(matches!(
-            run(
-                &mut slot,
-                r#"{"members":{"me":null}}"#,
-                Preconditions::default(),
-                true
-            ),
+            dry_run(&mut slot, r#"{"members":{"me":null}}"#),
             Ok(WriteOutcome::NoContent)
         ));
         assert_eq!(slot.as_ref().map(|s| s.etag.clone()), etag);
@@ -562,32 +541,14 @@ mod tests {
     #[test]
     fn unchanged_write_keeps_change_number() {
         let mut slot = None;
-        assert!(run(
-            &mut slot,
-            r#"{"members":{"me":{}}}"#,
-            Preconditions::default(),
-            false
-        )
-        .is_ok());
+        assert!(write(&mut slot, r#"{"members":{"me":{}}}"#).is_ok());
         let before = slot.as_ref().map(|s| (s.change_number, s.etag.clone()));
-        assert!(run(
-            &mut slot,
-            r#"{"members":{"me":{}}}"#,
-            Preconditions::default(),
-            false
-        )
-        .is_ok());
+        assert!(write(&mut slot, r#"{"members":{"me":{}}}"#).is_ok());
         assert_eq!(
             slot.as_ref().map(|s| (s.change_number, s.etag.clone())),
             before
         );
-        assert!(run(
-            &mut slot,
-            r#"{"properties":{"custom":{"a":1}}}"#,
-            Preconditions::default(),
-            false
-        )
-        .is_ok());
+        assert!(write(&mut slot, r#"{"properties":{"custom":{"a":1}}}"#).is_ok());
         assert_eq!(
             slot.as_ref().map(|s| s.change_number),
             before.map(|b| b.0 + 1)
