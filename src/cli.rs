@@ -11,6 +11,7 @@ mod common;
 mod config;
 mod config_show;
 mod embedded;
+pub mod exit;
 mod explore;
 mod help;
 mod install;
@@ -546,16 +547,12 @@ fn header_arg(s: &str) -> Result<(String, String), ArgError> {
         .split_once(':')
         .ok_or_else(|| ArgError::Header(s.to_string()))?;
     let name = name.trim();
-    let valid = !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-    if !valid {
+    if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
         return Err(ArgError::HeaderName(name.to_string()));
     }
     let value = value.trim();
     // A header value with CR, LF or another control character could not be sent.
-    if value.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+    if http::HeaderValue::from_str(value).is_err() {
         return Err(ArgError::HeaderValue(name.to_string()));
     }
     Ok((name.to_string(), value.to_string()))
@@ -580,5 +577,28 @@ pub fn main() -> Exit {
         Command::Completions(args) => install::completions(args),
         Command::Man(args) => install::man(args),
         Command::Config(ConfigCommand::Show(args)) => config_show::show(*args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_header_flag_needs_a_token_name_and_a_sendable_value() {
+        assert!(matches!(header_arg(" X-Key : a\tb "), Ok((n, v)) if n == "X-Key" && v == "a\tb"));
+        for bad in ["X Key: v", ": v", "X(Key): v", "Ä: v"] {
+            assert!(
+                matches!(header_arg(bad), Err(ArgError::HeaderName(_))),
+                "{bad}"
+            );
+        }
+        for bad in ["X-Key: a\u{7f}", "X-Key: a\x01b", "X-Key: a\rb"] {
+            assert!(
+                matches!(header_arg(bad), Err(ArgError::HeaderValue(_))),
+                "{bad}"
+            );
+        }
+        assert!(matches!(header_arg("no colon"), Err(ArgError::Header(_))));
     }
 }

@@ -6,6 +6,8 @@
 //! outcomes and events). `exchange` is the plain data of a request and its answer, which `http`
 //! produces and `check`, `run` and `report` read. The `reference` server shares no types with any
 //! of them, and the engine does not start it: the front ends (`cli`, the test harness) do.
+//! `verdict` is what outcomes mean (gating, counts), read by `report` and `cli`; the process exit
+//! code is `cli`'s (`cli::exit`).
 //!
 //! **The library entry** for another crate's tests is [`suite`]: load the catalog, start a run
 //! against your server, judge each case as a test trial (see `examples/vendor_cargo_test.rs`).
@@ -32,8 +34,6 @@ pub mod cli;
 #[doc(hidden)]
 pub mod exchange;
 #[doc(hidden)]
-pub mod exit;
-#[doc(hidden)]
 pub mod explore;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -55,3 +55,8 @@ pub mod run;
 pub mod text;
 #[doc(hidden)]
 pub mod verdict;
+
+/// The exit codes live with the command line that ends the process; this path is kept for the
+/// harness (`tests/conformance.rs`) and other callers.
+#[doc(hidden)]
+pub use cli::exit;

@@ -3,8 +3,9 @@
 use crate::exchange::{Framing, ResponseData};
 use crate::http::RetryAfter;
 
-use super::expect::media_type;
+use super::body::body_excerpt;
 use super::failure::Failure;
+use super::header::media_type;
 
 /// What the global checks found on one response.
 #[derive(Debug, Default)]
@@ -21,7 +22,6 @@ pub fn check_global(method: &str, response: &ResponseData) -> GlobalVerdict {
     let mut v = GlobalVerdict::default();
     let status = response.status;
     if status >= 500 && status != 503 {
-        let excerpt = crate::text::excerpt::of_bytes(&response.body, 300).text;
         v.failures.push(
             Failure::new(
                 "O13",
@@ -30,7 +30,7 @@ pub fn check_global(method: &str, response: &ResponseData) -> GlobalVerdict {
                     "the server answered {status}: a server failure, whatever the request held"
                 ),
             )
-            .with_diff((!excerpt.is_empty()).then(|| format!("response body:\n{excerpt}"))),
+            .with_diff(body_excerpt(response)),
         );
     }
     if status == 429 || status == 503 {

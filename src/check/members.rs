@@ -5,8 +5,8 @@ use serde_json::Value;
 
 use crate::plan::{Env, MemberCheck, RenderError};
 
-use super::expect::json_assert;
 use super::failure::Failure;
+use super::json::judge_json;
 
 /// Judges one member expectation on a session document.
 pub fn check(
@@ -57,7 +57,7 @@ pub fn check(
         (true, [(index, member)]) => {
             let context = format!("member with xuid {xuid} (index {index}): ");
             for a in m.json.iter() {
-                json_assert(a, member, &context, env, out)?;
+                judge_json(a, member, &context, env, out)?;
             }
         }
         (true, many) => out.push(Failure::new(
@@ -98,7 +98,7 @@ fn xuids_of(members: &serde_json::Map<String, Value>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::expect::tests::{env, expect};
+    use super::super::testing::{env, expect};
     use super::*;
     use serde_json::json;
 

@@ -6,9 +6,10 @@ use serde_json::Value;
 
 use crate::exchange::ResponseData;
 
+use super::body::body_excerpt;
 use super::diff::{json_diff, text_diff};
-use super::expect::{body_excerpt, json_equal, short};
 use super::failure::Failure;
+use super::json::{json_equal, short};
 
 /// A write's answer, as a read of the same session must repeat it.
 #[derive(Clone, Debug)]
@@ -179,15 +180,9 @@ pub fn judge_handle_gone(read: &ResponseData, rule: &str) -> Vec<Failure> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::with_etag as response;
     use super::*;
     use serde_json::json;
-
-    fn response(status: u16, etag: Option<&str>, body: &str) -> ResponseData {
-        let headers = etag
-            .map(|e| vec![("ETag".to_string(), e.to_string())])
-            .unwrap_or_default();
-        ResponseData::new(status, headers, body.as_bytes().to_vec())
-    }
 
     #[test]
     fn a_read_repeats_the_writes_answer() {

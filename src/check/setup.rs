@@ -5,7 +5,7 @@
 
 use crate::exchange::ResponseData;
 
-use super::expect::body_excerpt;
+use super::body::body_excerpt;
 use super::failure::Failure;
 
 /// What a set-up request asks of its resource.

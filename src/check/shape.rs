@@ -5,7 +5,7 @@
 use crate::exchange::{Resource, ResponseData};
 use crate::plan::SchemaRef;
 
-use super::expect::body_excerpt;
+use super::body::body_excerpt;
 use super::failure::Failure;
 
 /// The schemas the oracle judges answers by.

@@ -2,8 +2,8 @@
 
 use crate::plan::TallyCheck;
 
-use super::expect::one_of;
 use super::failure::Failure;
+use super::judge::one_of;
 
 /// Every tally that the statuses of a burst's answers break.
 pub fn judge_tally(tally: &[TallyCheck], statuses: &[u16]) -> Vec<Failure> {

@@ -5,8 +5,9 @@ use serde_json::Value;
 
 use crate::exchange::ResponseData;
 
-use super::expect::{body_excerpt, json_equal, short};
+use super::body::body_excerpt;
 use super::failure::Failure;
+use super::json::{json_equal, short};
 
 /// What a namespace recorded.
 #[derive(Clone, Copy, Debug)]
@@ -104,15 +105,9 @@ pub fn judge_unchanged(
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::with_etag as response;
     use super::*;
     use serde_json::json;
-
-    fn response(status: u16, etag: Option<&str>, body: &str) -> ResponseData {
-        let headers = etag
-            .map(|e| vec![("ETag".to_string(), e.to_string())])
-            .unwrap_or_default();
-        ResponseData::new(status, headers, body.as_bytes().to_vec())
-    }
 
     #[test]
     fn the_same_session_passes_and_every_change_is_named() {

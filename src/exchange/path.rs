@@ -12,31 +12,9 @@ pub fn url_path(url: &str) -> &str {
 /// `s` with every `%XX` escape decoded; an escape that is not one stays as written, and bytes
 /// that are not UTF-8 become U+FFFD.
 pub fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let escaped = match (b, bytes.get(i + 1), bytes.get(i + 2)) {
-            (b'%', Some(hi), Some(lo)) => {
-                let digit = |c: &u8| (*c as char).to_digit(16);
-                digit(hi)
-                    .zip(digit(lo))
-                    .map(|(hi, lo)| (hi * 16 + lo) as u8)
-            }
-            _ => None,
-        };
-        match escaped {
-            Some(byte) => {
-                out.push(byte);
-                i += 3;
-            }
-            None => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Whether `value` (a path, or an absolute URL) names `path`: equal, or an absolute URL whose

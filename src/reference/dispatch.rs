@@ -9,8 +9,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use uuid::Uuid;
 
+use super::dispatch_rules::DispatchRules;
 use super::errors::{self, header_value, Reject};
-use super::faults::{Fault, Faults};
+use super::faults::Faults;
 use super::handle_id;
 use super::handles::{self, Handle};
 use super::headers::{self, Preconditions};
@@ -35,10 +36,11 @@ pub(crate) async fn dispatch(State(app): State<AppState>, request: Request) -> R
     // sending would get the connection reset under the reply.
     let body = request_body::read(body).await;
     let close = matches!(body, RequestBody::TooLarge { drained: false });
-    let faults = app.faults;
-    let mut response = match judge(&app, &parts.method, &parts.uri, &parts.headers, body).await {
+    let rules = &DispatchRules::of(app.faults);
+    let request = (&parts.method, &parts.uri, &parts.headers);
+    let mut response = match judge(&app.store, rules, request, body).await {
         Ok(response) => response,
-        Err(reject) => refusal(reject, faults),
+        Err(reject) => refusal(reject, rules),
     };
     if close {
         response
@@ -49,33 +51,30 @@ pub(crate) async fn dispatch(State(app): State<AppState>, request: Request) -> R
 }
 
 /// The response for a refused request (SH4: text/plain with a message).
-fn refusal(reject: Reject, faults: Faults) -> Response {
+fn refusal(reject: Reject, rules: &DispatchRules) -> Response {
     match reject.status {
         // The error handler renders validation errors as JSON objects.
-        StatusCode::BAD_REQUEST if faults.has(Fault::BadRequestJsonBody) => {
+        StatusCode::BAD_REQUEST if rules.bad_request_as_json => {
             let body = json!({ "error": reject.message }).to_string();
             errors::json(reject.status, body.into())
         }
         // A "not found" maps to the bare status code.
-        StatusCode::NOT_FOUND if faults.has(Fault::NotFoundEmptyBody) => {
-            errors::empty(reject.status)
-        }
+        StatusCode::NOT_FOUND if rules.not_found_empty => errors::empty(reject.status),
         _ => reject.into_response(),
     }
 }
 
 async fn judge(
-    app: &App,
-    method: &Method,
-    uri: &axum::http::Uri,
-    headers: &HeaderMap,
+    store: &Store,
+    rules: &DispatchRules,
+    (method, uri, headers): (&Method, &axum::http::Uri, &HeaderMap),
     body: RequestBody,
 ) -> Result<Response, Reject> {
-    let (store, faults) = (&app.store, app.faults);
+    let faults = rules.faults;
     let Some(route) = Route::parse(uri.path()) else {
         return Err(Reject::not_found(format!("no resource at {}", uri.path())));
     };
-    if faults.has(Fault::SessionTemplatesExactCase)
+    if rules.template_segment_exact_case
         && matches!(route, Route::SessionByName { .. })
         && !uri.path().contains("/sessionTemplates/")
     {
@@ -84,7 +83,7 @@ async fn judge(
     }
     let allow = route.allow_header();
     if !route.allowed().contains(method) {
-        if faults.has(Fault::WrongVerb404) && matches!(route, Route::HandleSession(_)) {
+        if rules.handle_session_wrong_verb_not_found && matches!(route, Route::HandleSession(_)) {
             // Only GET and PUT were routed for the session; other verbs fall through to "no route".
             return Err(Reject::not_found(format!("no resource at {}", uri.path())));
         }
@@ -93,9 +92,7 @@ async fn judge(
             format!("{method} is not allowed here; allowed: {allow}"),
         );
         return Err(match header_value(&allow) {
-            Some(value) if !faults.has(Fault::AllowHeaderMissing) => {
-                reject.with_header(ALLOW, value)
-            }
+            Some(value) if rules.allow_on_405 => reject.with_header(ALLOW, value),
             _ => reject,
         });
     }
@@ -109,23 +106,23 @@ async fn judge(
 
     let reading = method == Method::GET;
     let caller = match headers::caller(headers, faults) {
-        Err(_) if reading && faults.has(Fault::AuthUncheckedOnReads) => String::new(),
+        Err(_) if reading && !rules.reads_check_auth => String::new(),
         other => other?,
     };
-    if !(reading && faults.has(Fault::VersionUncheckedOnReads)) {
+    if !reading || rules.reads_check_version {
         headers::contract_version(headers, faults)?;
     }
 
     match route {
         Route::Handles => {
-            let body = complete(body, faults)?;
+            let body = complete(body, rules)?;
             let handle = store.insert_handle(handles::create(&body, &caller, faults)?);
             Ok(errors::json(StatusCode::CREATED, handle.document()))
         }
         Route::Handle(raw) => {
-            let handle = find_handle(store, raw, faults, false)?;
+            let handle = find_handle(store, raw, rules, false)?;
             if method == Method::DELETE {
-                if faults.has(Fault::HandleDeleteNoop) {
+                if !rules.handle_delete_removes {
                     // The delete is acknowledged and queued; nothing ever processes the queue.
                     return Ok(errors::empty(StatusCode::NO_CONTENT));
                 }
@@ -143,22 +140,22 @@ async fn judge(
         }
         Route::HandleSession(raw) => {
             // This route was written first, and looks the id up as sent.
-            let as_sent = faults.has(Fault::HandleIdCaseSensitiveOnSession);
-            let handle = find_handle(store, raw, faults, as_sent)?;
+            let as_sent = rules.handle_session_id_as_sent;
+            let handle = find_handle(store, raw, rules, as_sent)?;
             if method == Method::PUT {
                 let write = SessionWrite {
                     key: &handle.session,
                     template: handle.template,
                     caller: &caller,
                 };
-                let mut response = put_session(store, faults, write, uri, headers, body).await?;
-                if faults.has(Fault::ContentLocationMissingViaHandle) {
+                let mut response = put_session(store, rules, write, uri, headers, body).await?;
+                if !rules.content_location_via_handle {
                     // The handle route assembles its own answer and never learnt the header.
                     response.headers_mut().remove(CONTENT_LOCATION);
                 }
                 Ok(response)
             } else {
-                get_session(store, faults, &handle.session, headers)
+                get_session(store, rules, &handle.session, headers)
             }
         }
         Route::SessionByName {
@@ -173,9 +170,9 @@ async fn judge(
                     template,
                     caller: &caller,
                 };
-                put_session(store, faults, write, uri, headers, body).await
+                put_session(store, rules, write, uri, headers, body).await
             } else {
-                get_session(store, faults, &key, headers)
+                get_session(store, rules, &key, headers)
             }
         }
     }
@@ -186,12 +183,12 @@ async fn judge(
 fn find_handle(
     store: &Store,
     raw: &str,
-    faults: Faults,
+    rules: &DispatchRules,
     as_sent: bool,
 ) -> Result<Arc<Handle>, Reject> {
     let decoded = route::percent_decode(raw);
     let id = decoded.as_deref().and_then(|text| {
-        if faults.has(Fault::HandleIdLenientParse) {
+        if rules.handle_id_lenient {
             Uuid::parse_str(text).ok().map(|id| id.to_string())
         } else {
             handle_id::parse(text)
@@ -199,7 +196,7 @@ fn find_handle(
     });
     let Some(id) = id else {
         let shown: String = raw.chars().take(80).collect();
-        if faults.has(Fault::HandleIdInvalid500) {
+        if rules.handle_id_invalid_500 {
             return Err(Reject::internal(format!(
                 "internal error: Guid.Parse failed for `{shown}`"
             )));
@@ -240,12 +237,12 @@ fn session_by_name(
     Ok((SessionKey::new(&scid, template.name, &name), template))
 }
 
-fn complete(body: RequestBody, faults: Faults) -> Result<axum::body::Bytes, Reject> {
+fn complete(body: RequestBody, rules: &DispatchRules) -> Result<axum::body::Bytes, Reject> {
     match body {
         RequestBody::Complete(bytes) => Ok(bytes),
-        RequestBody::TooLarge { .. } if faults.has(Fault::OversizedBody500) => Err(
-            Reject::internal("internal error: the request body stream failed"),
-        ),
+        RequestBody::TooLarge { .. } if rules.oversized_body_500 => Err(Reject::internal(
+            "internal error: the request body stream failed",
+        )),
         RequestBody::TooLarge { .. } => Err(Reject::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!(
@@ -262,23 +259,21 @@ fn complete(body: RequestBody, faults: Faults) -> Result<axum::body::Bytes, Reje
 /// R2 and R5 GET (O16).
 fn get_session(
     store: &Store,
-    faults: Faults,
+    rules: &DispatchRules,
     key: &SessionKey,
     headers: &HeaderMap,
 ) -> Result<Response, Reject> {
     let if_none_match = Preconditions::from_headers(headers).if_none_match;
     let current = store.read_session(key, |s| s.map(|s| (s.document.clone(), s.etag.clone())));
     let Some((document, etag)) = current else {
-        if faults.has(Fault::ReadMissingSession404) {
+        if rules.missing_session_read_404 {
             return Err(Reject::not_found("no such session"));
         }
         return Ok(errors::empty(StatusCode::NO_CONTENT));
     };
     let mut response = match if_none_match {
         // Only the presence of the header is looked at.
-        Some(_) if faults.has(Fault::NotModifiedOnAnyEtag) => {
-            errors::empty(StatusCode::NOT_MODIFIED)
-        }
+        Some(_) if rules.not_modified_on_any_etag => errors::empty(StatusCode::NOT_MODIFIED),
         Some(condition) if condition.matches(Some(&etag)) => {
             errors::empty(StatusCode::NOT_MODIFIED)
         }
@@ -291,7 +286,7 @@ fn get_session(
         }
     };
     let not_modified = response.status() == StatusCode::NOT_MODIFIED;
-    let etag_forgotten = not_modified && faults.has(Fault::NotModifiedWithoutEtag);
+    let etag_forgotten = not_modified && !rules.not_modified_keeps_etag;
     if let Some(value) = header_value(&etag).filter(|_| !etag_forgotten) {
         response.headers_mut().insert(ETAG, value);
     }
@@ -308,7 +303,7 @@ struct SessionWrite<'a> {
 /// R1 and R5 PUT.
 async fn put_session(
     store: &Store,
-    faults: Faults,
+    rules: &DispatchRules,
     write: SessionWrite<'_>,
     uri: &axum::http::Uri,
     headers: &HeaderMap,
@@ -319,8 +314,9 @@ async fn put_session(
         template,
         caller,
     } = write;
-    let body = complete(body, faults)?;
-    if faults.has(Fault::CharsetRefused) {
+    let faults = rules.faults;
+    let body = complete(body, rules)?;
+    if rules.media_type_whole_string {
         // The media type is compared as a whole string.
         let content_type = headers.get(CONTENT_TYPE).map(HeaderValue::as_bytes);
         if content_type.is_some_and(|ct| ct != b"application/json") {
@@ -330,13 +326,13 @@ async fn put_session(
             ));
         }
     }
-    if faults.has(Fault::LongIfMatch500) {
+    if rules.long_if_match_500 {
         // The tags are copied into a fixed 8 KiB buffer.
         if headers.get(IF_MATCH).is_some_and(|v| v.len() > 8 * 1024) {
             return Err(Reject::internal("internal error: buffer overflow"));
         }
     }
-    if faults.has(Fault::NocommitTwice500) && route::query_keys(uri.query(), "nocommit") > 1 {
+    if rules.repeated_nocommit_500 && route::query_keys(uri.query(), "nocommit") > 1 {
         // The query is deserialized into a struct, and a repeated key is an error nobody maps.
         return Err(Reject::internal(
             "internal error: duplicate field `nocommit`",
@@ -367,7 +363,7 @@ async fn put_session(
             document,
             etag,
         } => {
-            let status = if created && !faults.has(Fault::CreateAnswers200) {
+            let status = if created && rules.create_answers_201 {
                 StatusCode::CREATED
             } else {
                 StatusCode::OK
@@ -376,12 +372,12 @@ async fn put_session(
         }
     };
     let mut response = errors::json(status, document);
-    let etag_forgotten = status == StatusCode::CREATED && faults.has(Fault::EtagMissingOnCreate);
+    let etag_forgotten = status == StatusCode::CREATED && !rules.etag_on_create;
     if let Some(value) = header_value(&etag).filter(|_| !etag_forgotten) {
         response.headers_mut().insert(ETAG, value);
     }
     if location {
-        let path = if faults.has(Fault::ContentLocationRequestPath) {
+        let path = if rules.content_location_request_path {
             uri.path().to_owned()
         } else {
             key.location()

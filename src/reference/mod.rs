@@ -6,6 +6,7 @@
 mod config;
 mod connection;
 mod dispatch;
+mod dispatch_rules;
 mod errors;
 mod faults;
 mod faulty;
@@ -26,6 +27,7 @@ mod watchdog;
 mod world;
 mod write;
 mod write_request;
+mod write_rules;
 
 pub use config::{Config, Timeouts};
 pub use faults::{Fault, Faults};

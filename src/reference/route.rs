@@ -78,48 +78,34 @@ fn literal(segment: &str, expected: &str) -> bool {
 }
 
 /// RFC 3986 percent-decoding of one path segment; `None` for a malformed escape or bytes that
-/// are not UTF-8.
+/// are not UTF-8 (the crate decodes leniently, so the escapes are checked first).
 pub(crate) fn percent_decode(segment: &str) -> Option<String> {
-    if !segment.contains('%') {
-        return Some(segment.to_owned());
+    let well_formed = segment.split('%').skip(1).all(|after| {
+        after
+            .as_bytes()
+            .get(..2)
+            .is_some_and(|digits| digits.iter().all(u8::is_ascii_hexdigit))
+    });
+    if !well_formed {
+        return None;
     }
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b == b'%' {
-            let hi = hex(*bytes.get(i + 1)?)?;
-            let lo = hex(*bytes.get(i + 2)?)?;
-            out.push(hi << 4 | lo);
-            i += 3;
-        } else {
-            out.push(b);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8()
+        .ok()
+        .map(|decoded| decoded.into_owned())
 }
 
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
+/// Everything but RFC 3986 unreserved characters.
+const NOT_UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Appends `text` to `out`, percent-encoding everything but RFC 3986 unreserved characters, for
 /// `Content-Location`.
 pub(crate) fn percent_encode_into(out: &mut String, text: &str) {
-    use std::fmt::Write;
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
+    out.extend(percent_encoding::utf8_percent_encode(text, NOT_UNRESERVED));
 }
 
 /// `?nocommit=true` (B10); other spellings such as `nocommit=1` are not a nocommit (§8).
@@ -189,6 +175,8 @@ mod tests {
         assert_eq!(percent_decode("%zz"), None);
         assert_eq!(percent_decode("%4"), None);
         assert_eq!(percent_decode("%ff"), None);
+        assert_eq!(percent_decode("%%41"), None);
+        assert_eq!(percent_decode("%C3%A9").as_deref(), Some("é"));
     }
 
     #[test]

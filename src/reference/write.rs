@@ -8,12 +8,13 @@ use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 use super::errors::Reject;
-use super::faults::{Fault, Faults};
+use super::faults::Faults;
 use super::headers::{Preconditions, TagCondition};
 use super::merge::{merge_constants, merge_patch, ConstantConflict};
 use super::session::{Bag, Content, Member, Session};
 use super::world::Template;
 use super::write_request::{BagPatch, MeWrite, MemberWrite, WriteRequest};
+use super::write_rules::WriteRules;
 
 #[derive(Clone, Copy)]
 pub(crate) struct WriteInput<'a> {
@@ -44,19 +45,19 @@ pub(crate) fn execute(
     slot: &mut Option<Session>,
     input: WriteInput<'_>,
 ) -> Result<WriteOutcome, Reject> {
-    let faults = input.faults;
+    let rules = &WriteRules::of(input.faults);
     let current = slot.as_ref();
     check_ready_and_active(
         current.map(|s| &s.content),
         input.request,
         input.caller,
-        faults,
+        rules,
     )?;
-    let fast_leave =
-        faults.has(Fault::LeaveSkipsIfMatch) && matches!(input.request.me, Some(MeWrite::Leave));
-    let dry_run = faults.has(Fault::NocommitSkipsPreconditions) && input.nocommit;
-    if !fast_leave && !dry_run {
-        if let Some(stale) = check_preconditions(current, input.preconditions, faults)? {
+    let leave = matches!(input.request.me, Some(MeWrite::Leave));
+    let checks_preconditions = (rules.leave_checks_preconditions || !leave)
+        && (rules.nocommit_checks_preconditions || !input.nocommit);
+    if checks_preconditions {
+        if let Some(stale) = check_preconditions(current, input.preconditions, rules)? {
             return Ok(stale);
         }
     }
@@ -72,19 +73,16 @@ pub(crate) fn execute(
         input.request,
         input.caller,
         input.template,
-        faults,
+        rules,
     )?;
 
-    let keeps_empty =
-        input.template.keeps_empty_sessions() && !faults.has(Fault::EmptyPersistentDeleted);
+    let keeps_empty = input.template.keeps_empty_sessions() && rules.empty_kept_where_template_says;
     if content.members.is_empty() && !keeps_empty {
-        return Ok(delete(slot, content, input.nocommit, faults));
+        return Ok(delete(slot, content, input.nocommit, rules));
     }
 
     let next = match current {
-        Some(session)
-            if session.content == content && !faults.has(Fault::UnchangedWriteNewEtag) =>
-        {
+        Some(session) if session.content == content && rules.unchanged_write_kept => {
             return Ok(WriteOutcome::Session {
                 created: false,
                 document: session.document.clone(),
@@ -92,28 +90,28 @@ pub(crate) fn execute(
             })
         }
         Some(session) => {
-            let bumped = !faults.has(Fault::ChangeNumberMembersOnly)
-                || session.content.members != content.members;
+            let bumped =
+                rules.change_number_on_any_change || session.content.members != content.members;
             let mut next = session.with_content(content);
             if bumped {
                 next.change_number += 1;
             }
-            if faults.has(Fault::BranchNewOnEveryWrite) {
+            if rules.branch_renewed_on_write {
                 next.branch = Uuid::new_v4();
             }
-            next.render(faults);
+            next.render(rules.rendering);
             next
         }
         None => {
             let mut next = Session::new(input.template);
             next.content = content;
-            next.render(faults);
+            next.render(rules.rendering);
             next
         }
     };
     let etag = match current {
         // The header is filled from the record as it was loaded.
-        Some(session) if faults.has(Fault::EtagFromBeforeWrite) => session.etag.clone(),
+        Some(session) if rules.etag_from_before_write => session.etag.clone(),
         _ => next.etag.clone(),
     };
     let outcome = WriteOutcome::Session {
@@ -121,14 +119,14 @@ pub(crate) fn execute(
         document: next.document.clone(),
         etag,
     };
-    if !input.nocommit || (created && faults.has(Fault::NocommitCreates)) {
+    if !input.nocommit || (created && rules.nocommit_stores_creates) {
         *slot = Some(next);
     } else if let Some(stored) = slot.as_mut().filter(|_| {
         // The counter is bumped on the way in, before the dry-run branch.
-        faults.has(Fault::NocommitBumpsChangeNumber)
+        rules.nocommit_bumps_change_number
     }) {
         stored.change_number += 1;
-        stored.render(faults);
+        stored.render(rules.rendering);
     }
     Ok(outcome)
 }
@@ -138,29 +136,29 @@ fn delete(
     slot: &mut Option<Session>,
     content: Content,
     nocommit: bool,
-    faults: Faults,
+    rules: &WriteRules,
 ) -> WriteOutcome {
     // Only the faulty paths look at the session as the write left it.
-    let wanted = faults.has(Fault::LastLeaveAnswers200) || faults.has(Fault::DeletedSessionKept);
+    let wanted = rules.last_leave_answers_session || rules.deleted_session_kept;
     let emptied = slot.as_ref().filter(|_| wanted).map(|session| {
         let mut emptied = session.with_content(content);
         emptied.change_number += 1;
-        emptied.render(faults);
+        emptied.render(rules.rendering);
         emptied
     });
     let outcome = match &emptied {
         // The answer is built from the emptied copy before anyone remembers the 204.
-        Some(emptied) if faults.has(Fault::LastLeaveAnswers200) => WriteOutcome::Session {
+        Some(emptied) if rules.last_leave_answers_session => WriteOutcome::Session {
             created: false,
             document: emptied.document.clone(),
             etag: emptied.etag.clone(),
         },
         _ => WriteOutcome::NoContent,
     };
-    if !nocommit || faults.has(Fault::NocommitDeletes) {
+    if !nocommit || rules.nocommit_deletes {
         *slot = match emptied {
             // "Deleting" saves the emptied session; nothing ever removes it.
-            Some(emptied) if faults.has(Fault::DeletedSessionKept) => Some(emptied),
+            Some(emptied) if rules.deleted_session_kept => Some(emptied),
             _ => None,
         };
     }
@@ -172,9 +170,9 @@ fn check_ready_and_active(
     current: Option<&Content>,
     request: &WriteRequest,
     caller: &str,
-    faults: Faults,
+    rules: &WriteRules,
 ) -> Result<(), Reject> {
-    let current = current.filter(|_| !faults.has(Fault::ReadyJudgedOnRequestOnly));
+    let current = current.filter(|_| rules.ready_sees_stored);
     let existing = |xuid: &str| {
         current
             .and_then(|c| c.member_by_xuid(xuid).and_then(|i| c.members.get(&i)))
@@ -191,7 +189,7 @@ fn check_ready_and_active(
         }
     }
     let both = |s: &Map<String, Value>| {
-        let active = if faults.has(Fault::ReadyRefusedBesideInactive) {
+        let active = if rules.any_active_key_counts {
             s.contains_key("active")
         } else {
             s.get("active") == Some(&Value::Bool(true))
@@ -217,32 +215,28 @@ fn merged_system(mut base: Map<String, Value>, write: &MemberWrite) -> Map<Strin
 fn check_preconditions(
     current: Option<&Session>,
     preconditions: &Preconditions,
-    faults: Faults,
+    rules: &WriteRules,
 ) -> Result<Option<WriteOutcome>, Reject> {
     let etag = current.map(|s| s.etag.as_str());
     if let Some(condition) = &preconditions.if_match {
         if !condition.matches(etag) {
             return match (current, condition) {
-                (None, TagCondition::Any) if faults.has(Fault::IfMatchStarCreates) => Ok(None),
+                (None, TagCondition::Any) if !rules.if_match_any_needs_session => Ok(None),
                 (None, TagCondition::Any) => Err(Reject::precondition_failed(
                     "If-Match: * but the session does not exist",
                 )),
-                (None, TagCondition::Tags(_))
-                    if faults.has(Fault::IfMatchIgnoredWithoutSession) =>
-                {
-                    Ok(None)
-                }
+                (None, TagCondition::Tags(_)) if !rules.if_match_tags_need_session => Ok(None),
                 (None, TagCondition::Tags(_)) => Err(Reject::precondition_failed(
                     "If-Match names an ETag but the session does not exist",
                 )),
-                (Some(_), _) if faults.has(Fault::Stale412WithoutSession) => Err(
+                (Some(_), _) if !rules.stale_answer_carries_session => Err(
                     Reject::precondition_failed("the session has changed since that ETag"),
                 ),
                 (Some(session), condition) => Ok(Some(WriteOutcome::Stale {
                     document: session.document.clone(),
                     etag: match condition {
                         // The response's ETag is filled from the request's header.
-                        TagCondition::Tags(sent) if faults.has(Fault::Stale412EchoesIfMatch) => {
+                        TagCondition::Tags(sent) if rules.stale_etag_echoes_if_match => {
                             sent.join(", ")
                         }
                         _ => session.etag.clone(),
@@ -252,7 +246,7 @@ fn check_preconditions(
         }
     }
     if let Some(condition) = &preconditions.if_none_match {
-        if condition.matches(etag) && !faults.has(Fault::IfNoneMatchIgnored) {
+        if condition.matches(etag) && rules.if_none_match_checked {
             let message = match condition {
                 TagCondition::Any => "If-None-Match: * but the session already exists",
                 TagCondition::Tags(_) => "If-None-Match matches the session's current ETag",
@@ -270,21 +264,21 @@ fn apply(
     request: &WriteRequest,
     caller: &str,
     template: &Template,
-    faults: Faults,
+    rules: &WriteRules,
 ) -> Result<Content, Reject> {
-    if request.writes_servers && !faults.has(Fault::ServersWriteIgnored) {
+    if request.writes_servers && rules.servers_forbidden {
         return Err(Reject::forbidden(
             "only a server principal may write `servers`",
         ));
     }
-    if request.writes_indexed_member && !faults.has(Fault::IndexedMemberIgnored) {
+    if request.writes_indexed_member && rules.indexed_member_forbidden {
         return Err(Reject::forbidden(
             "a user may not write a member by index; use members.me",
         ));
     }
     if let Some(MeWrite::Upsert(m)) = &request.me {
         if let Some(named) = m.named_xuid() {
-            if named != caller && !faults.has(Fault::XuidUnchecked) {
+            if named != caller && rules.named_xuid_checked {
                 return Err(Reject::forbidden(format!(
                     "members.me names xuid {named}, but the caller is {caller}"
                 )));
@@ -293,15 +287,15 @@ fn apply(
     }
 
     let constants_sent = request.constants.system.is_some() || request.constants.custom.is_some();
-    if !created && constants_sent && faults.has(Fault::ConstantsResend409) {
+    if !created && constants_sent && rules.constants_resend_conflicts {
         return Err(Reject::conflict(
             "constants can only be sent when the session is created",
         ));
     }
-    if created && faults.has(Fault::TemplateConstantsOverridden) {
+    if created && rules.template_constants_overridable {
         // Applied over the template's like properties are.
         patch_bag(&mut content.constants, &request.constants);
-    } else if created || !faults.has(Fault::ConstantsChangeIgnored) {
+    } else if created || rules.constants_checked_after_create {
         merge_bag_constants(
             &mut content.constants,
             &request.constants,
@@ -312,17 +306,17 @@ fn apply(
     patch_bag(&mut content.properties, &request.properties);
 
     let counted = |c: &Content| {
-        if faults.has(Fault::ReservationsIgnoreMax) {
-            c.members.values().filter(|m| !m.reserved).count()
-        } else {
+        if rules.reservations_take_seats {
             c.members.len()
+        } else {
+            c.members.values().filter(|m| !m.reserved).count()
         }
     };
     let count_before = counted(&content);
     match &request.me {
         None => {}
         Some(MeWrite::Leave) => {
-            let index = if faults.has(Fault::LeaveUsesPositionAsIndex) {
+            let index = if rules.leave_by_position {
                 let position = content.members.values().position(|m| m.xuid == caller);
                 position.and_then(|p| u32::try_from(p).ok())
             } else {
@@ -332,7 +326,7 @@ fn apply(
                 Some(index) => {
                     content.members.remove(&index);
                 }
-                None if faults.has(Fault::LeaveByNonMember403) => {
+                None if rules.leave_by_non_member_forbidden => {
                     return Err(Reject::forbidden(format!(
                         "{caller} is not a member of this session"
                     )))
@@ -342,7 +336,7 @@ fn apply(
         }
         Some(MeWrite::Upsert(write)) => {
             // A body that makes the caller active reads like a join, and joins add a member.
-            let joining = faults.has(Fault::RejoinDuplicatesMember)
+            let joining = rules.active_write_always_joins
                 && write
                     .properties
                     .system
@@ -369,7 +363,7 @@ fn apply(
                         patch_bag(&mut member.properties, &write.properties);
                     }
                 }
-                None => add_member(&mut content, caller, write, false, faults)?,
+                None => add_member(&mut content, caller, write, false, rules)?,
             }
         }
     }
@@ -380,12 +374,12 @@ fn apply(
                 &reservation.xuid,
                 &reservation.member,
                 true,
-                faults,
+                rules,
             )?;
         }
     }
     let count = counted(&content);
-    let max = template.max_members as usize + usize::from(faults.has(Fault::MaxMembersOffByOne));
+    let max = template.max_members as usize + rules.extra_seats;
     if count > count_before && count > max {
         return Err(Reject::forbidden(format!(
             "the session is full: maxMembersCount is {}",
@@ -400,12 +394,12 @@ fn add_member(
     xuid: &str,
     write: &MemberWrite,
     reserved: bool,
-    faults: Faults,
+    rules: &WriteRules,
 ) -> Result<(), Reject> {
     let index = content.next_index;
     let mut constants = Bag::default();
     constants.system.insert("xuid".into(), json!(xuid));
-    if faults.has(Fault::JoinerCopiesFirstMember) {
+    if rules.joiner_copies_first_member {
         // Starts from an existing member as a template; only the index is set afresh.
         if let Some(first) = content.members.values().next() {
             constants = first.constants.clone();
@@ -497,6 +491,16 @@ mod tests {
         execute(slot, input).map_err(|r| r.status.as_u16())
     }
 
+    /// A write without preconditions.
+    fn write(slot: &mut Option<Session>, body: &str) -> Result<WriteOutcome, u16> {
+        run(slot, body, Preconditions::default(), false)
+    }
+
+    /// A `nocommit` write without preconditions.
+    fn dry_run(slot: &mut Option<Session>, body: &str) -> Result<WriteOutcome, u16> {
+        run(slot, body, Preconditions::default(), true)
+    }
+
     fn stale() -> Preconditions {
         Preconditions {
             if_match: Some(TagCondition::Tags(vec!["\"stale\"".into()])),
@@ -508,12 +512,7 @@ mod tests {
     fn order_is_400_then_412_then_403() {
         let mut slot = None;
         assert!(matches!(
-            run(
-                &mut slot,
-                r#"{"members":{"me":{}}}"#,
-                Preconditions::default(),
-                false
-            ),
+            write(&mut slot, r#"{"members":{"me":{}}}"#),
             Ok(WriteOutcome::Session { created: true, .. })
         ));
         let both = r#"{"members":{"me":{"properties":{"system":{"ready":true,"active":true}}}},"servers":{}}"#;
@@ -522,44 +521,18 @@ mod tests {
             run(&mut slot, r#"{"servers":{}}"#, stale(), false),
             Ok(WriteOutcome::Stale { .. })
         ));
-        assert_eq!(
-            run(
-                &mut slot,
-                r#"{"servers":{}}"#,
-                Preconditions::default(),
-                false
-            )
-            .err(),
-            Some(403)
-        );
+        assert_eq!(write(&mut slot, r#"{"servers":{}}"#).err(), Some(403));
     }
 
     #[test]
     fn nocommit_leaves_the_slot_alone() {
         let mut slot = None;
-        assert!(run(
-            &mut slot,
-            r#"{"members":{"me":{}}}"#,
-            Preconditions::default(),
-            true
-        )
-        .is_ok());
+        assert!(dry_run(&mut slot, r#"{"members":{"me":{}}}"#).is_ok());
         assert!(slot.is_none());
-        assert!(run(
-            &mut slot,
-            r#"{"members":{"me":{}}}"#,
-            Preconditions::default(),
-            false
-        )
-        .is_ok());
+        assert!(write(&mut slot, r#"{"members":{"me":{}}}"#).is_ok());
         let etag = slot.as_ref().map(|s| s.etag.clone());
         assert!(matches!(
-            run(
-                &mut slot,
-                r#"{"members":{"me":null}}"#,
-                Preconditions::default(),
-                true
-            ),
+            dry_run(&mut slot, r#"{"members":{"me":null}}"#),
             Ok(WriteOutcome::NoContent)
         ));
         assert_eq!(slot.as_ref().map(|s| s.etag.clone()), etag);
@@ -568,32 +541,14 @@ mod tests {
     #[test]
     fn unchanged_write_keeps_change_number() {
         let mut slot = None;
-        assert!(run(
-            &mut slot,
-            r#"{"members":{"me":{}}}"#,
-            Preconditions::default(),
-            false
-        )
-        .is_ok());
+        assert!(write(&mut slot, r#"{"members":{"me":{}}}"#).is_ok());
         let before = slot.as_ref().map(|s| (s.change_number, s.etag.clone()));
-        assert!(run(
-            &mut slot,
-            r#"{"members":{"me":{}}}"#,
-            Preconditions::default(),
-            false
-        )
-        .is_ok());
+        assert!(write(&mut slot, r#"{"members":{"me":{}}}"#).is_ok());
         assert_eq!(
             slot.as_ref().map(|s| (s.change_number, s.etag.clone())),
             before
         );
-        assert!(run(
-            &mut slot,
-            r#"{"properties":{"custom":{"a":1}}}"#,
-            Preconditions::default(),
-            false
-        )
-        .is_ok());
+        assert!(write(&mut slot, r#"{"properties":{"custom":{"a":1}}}"#).is_ok());
         assert_eq!(
             slot.as_ref().map(|s| s.change_number),
             before.map(|b| b.0 + 1)

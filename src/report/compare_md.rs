@@ -1,26 +1,14 @@
 //! `compare.md`: the comparison in GitHub-flavoured Markdown.
 
 use crate::text::markdown::{cell, cell_code, inline};
-use crate::verdict::Verdict;
 
 use super::compare::{Cell, Comparison};
+use super::markdown::verdict_cell;
 
 fn cell_text(c: &Option<Cell>) -> String {
     match c {
         None => "—".to_string(),
-        Some(c) => {
-            let mark = match c.verdict {
-                Verdict::Pass => "✅",
-                Verdict::Fail => "❌",
-                Verdict::Error => "⛔",
-                Verdict::Warning => "⚠️",
-                Verdict::ExpectedFailure => "🔸",
-                Verdict::UnexpectedPass => "🔹",
-                Verdict::Skip => "⏭️",
-                Verdict::Interrupted => "⏹️",
-            };
-            format!("{mark} {}", c.verdict.label())
-        }
+        Some(c) => verdict_cell(c.verdict),
     }
 }
 

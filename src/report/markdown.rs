@@ -8,13 +8,13 @@ use crate::verdict::{Summary, Verdict};
 
 use super::error::ReportError;
 use super::model::{CaseReport, RunInfo};
-use super::output::{AtomicFile, Spool};
+use super::output::AtomicFile;
+use super::sections::{drain_by_area, AreaPiece, CasePieces, Sections};
 use super::set::Reporter;
 use super::tally::{rule_order, Tally};
 use super::transcript::transcript;
 use super::view::{
-    attention_cells, attention_key, columns, duration, exchange_name, facts, has_details, headline,
-    severity_scores,
+    attention_cells, columns, duration, exchange_name, facts, headline, severity_scores,
 };
 use crate::exchange::Redactor;
 use crate::text::markdown::{cell, cell_code, code, fenced, html};
@@ -24,9 +24,7 @@ const STEP_SUMMARY_LIMIT: usize = 1024 * 1024 - 4096;
 
 pub struct MarkdownReporter {
     file: AtomicFile,
-    rows: Spool,
-    attention: Spool,
-    details: Spool,
+    sections: Sections,
     redactor: Redactor,
     step_summary: Option<PathBuf>,
 }
@@ -39,9 +37,7 @@ impl MarkdownReporter {
     ) -> Result<MarkdownReporter, ReportError> {
         Ok(MarkdownReporter {
             file: AtomicFile::create(path)?,
-            rows: Spool::create(path)?,
-            attention: Spool::create(path)?,
-            details: Spool::create(path)?,
+            sections: Sections::create(path)?,
             redactor,
             step_summary,
         })
@@ -61,7 +57,8 @@ fn icon(v: Verdict) -> &'static str {
     }
 }
 
-fn verdict_cell(v: Verdict) -> String {
+/// A verdict as a table cell: its icon and its label.
+pub(super) fn verdict_cell(v: Verdict) -> String {
     format!("{} {}", icon(v), v.label())
 }
 
@@ -238,29 +235,26 @@ fn area_open(area: &str, s: &Summary) -> String {
 
 impl Reporter for MarkdownReporter {
     fn case(&mut self, c: &CaseReport) -> Result<(), ReportError> {
-        let r = &self.redactor;
-        self.rows.push(
-            format!("{}\0{}", c.area, c.id),
-            r.text(&area_row(c)).as_bytes(),
-        )?;
-        if has_details(c.verdict) {
-            let key = attention_key(c.verdict, &c.id);
-            self.attention
-                .push(key.clone(), r.text(&attention_row(c)).as_bytes())?;
-            self.details.push(key, r.text(&details(c)).as_bytes())?;
-        }
-        Ok(())
+        const PIECES: CasePieces = CasePieces {
+            area_row,
+            attention_row,
+            details,
+        };
+        self.sections.push(c, &PIECES, &self.redactor)
     }
 
     fn finish(self: Box<Self>, info: &RunInfo, tally: &Tally) -> Result<PathBuf, ReportError> {
         let MarkdownReporter {
             mut file,
-            rows,
-            attention,
-            details,
+            sections,
             redactor,
             step_summary,
         } = *self;
+        let Sections {
+            rows,
+            attention,
+            details,
+        } = sections;
         file.write_all(redactor.text(&head(info, tally)).as_bytes())?;
         if !attention.is_empty() {
             file.write_all(
@@ -272,22 +266,15 @@ impl Reporter for MarkdownReporter {
         }
         file.write_all(redactor.text(&matrix(tally)).as_bytes())?;
         file.write_all(b"## Areas\n\n")?;
-        let mut area: Option<String> = None;
-        rows.drain_sorted(|key, row| {
-            let this = key.split('\0').next().unwrap_or_default();
-            if area.as_deref() != Some(this) {
-                if area.is_some() {
-                    file.write_all(b"\n</details>\n\n")?;
-                }
-                let s = tally.areas.get(this).map(|a| a.summary).unwrap_or_default();
-                file.write_all(redactor.text(&area_open(this, &s)).as_bytes())?;
-                area = Some(this.to_string());
+        drain_by_area(rows, |piece| match piece {
+            AreaPiece::Open(area) => {
+                let s = tally.areas.get(area).map(|a| a.summary).unwrap_or_default();
+                file.write_all(redactor.text(&area_open(area, &s)).as_bytes())
             }
-            file.write_all(row)
+            AreaPiece::Row(row) => file.write_all(row),
+            AreaPiece::Close { last: false } => file.write_all(b"\n</details>\n\n"),
+            AreaPiece::Close { last: true } => file.write_all(b"\n</details>\n"),
         })?;
-        if area.is_some() {
-            file.write_all(b"\n</details>\n")?;
-        }
         let path = file.commit()?;
         if let Some(summary) = step_summary {
             append_step_summary(&path, &summary)?;

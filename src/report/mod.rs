@@ -16,6 +16,7 @@ mod merge;
 mod model;
 mod output;
 mod read;
+mod sections;
 mod set;
 mod tally;
 mod terminal;

@@ -35,7 +35,7 @@ pub use error::{PrepareError, SetupError};
 pub use events::{Event, EventSink, NoEvents};
 pub use headers::DefaultHeaders;
 pub use interrupt::{Interrupt, TEARDOWN_GRACE};
-pub use outcome::{gating_severity, CaseResult, Outcome};
+pub use outcome::{CaseResult, Outcome};
 pub use preflight::{preflight, PreflightError};
 pub use prepare::{prepare, PrepareOptions, Prepared, StartedTarget, Target};
 pub use probe::probe;

@@ -9,7 +9,7 @@ use crate::case::Severity;
 use crate::check::Failure;
 use crate::exchange::Exchange;
 use crate::plan::CasePlan;
-use crate::verdict::{Expected, FailOn, Judged, Verdict};
+use crate::verdict::{gating_severity, Expected, FailOn, Judged, Verdict};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -101,16 +101,6 @@ impl CaseResult {
     pub fn verdict(&self, fail_on: FailOn) -> Verdict {
         Verdict::of(self.judged(), fail_on, self.baseline)
     }
-}
-
-/// The strongest severity among `failures`: each gates with its own when it has one, else with
-/// the case's. (`Must` orders first.)
-pub fn gating_severity(case: Severity, failures: &[Failure]) -> Severity {
-    failures
-        .iter()
-        .map(|f| f.gates_as.unwrap_or(case))
-        .min()
-        .unwrap_or(case)
 }
 
 #[cfg(test)]

@@ -1,6 +1,21 @@
 //! The start of a body, as messages and transcripts quote it. The excerpt is data (report.json
 //! keeps it as it came): each writer escapes it for its place.
 
+/// How many characters of a body a failure quotes: enough to read a server's message, short
+/// enough that a page of HTML does not bury the failure.
+pub const QUOTED: usize = 600;
+
+/// A body as a failure quotes it (`response body:` then its start, `…` when cut), or nothing
+/// for an empty body.
+pub fn quoted_body(body: &[u8]) -> Option<String> {
+    if body.is_empty() {
+        return None;
+    }
+    let shown = of_bytes(body, QUOTED);
+    let more = if shown.cut { "\n…" } else { "" };
+    Some(format!("response body:\n{}{more}", shown.text))
+}
+
 /// The first characters of a body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Excerpt {
@@ -55,5 +70,13 @@ mod tests {
         assert_eq!((e.text.as_str(), e.cut), ("éééé", true));
         assert_eq!(of_bytes(b"ab\xff", 10).text, "ab\u{fffd}");
         assert!(!of_bytes(b"ab", 2).cut);
+    }
+
+    #[test]
+    fn a_quoted_body_says_where_it_was_cut() {
+        assert_eq!(quoted_body(b""), None);
+        assert_eq!(quoted_body(b"no").as_deref(), Some("response body:\nno"));
+        let long = quoted_body("x".repeat(QUOTED + 1).as_bytes()).unwrap_or_default();
+        assert!(long.ends_with("x\n…"), "{long}");
     }
 }

@@ -45,13 +45,9 @@ pub fn cell(text: &str) -> String {
 pub fn html(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 16);
     for c in console::line(text).chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+        match super::html::entity(c) {
+            Some(entity) => out.push_str(entity),
+            None => out.push(c),
         }
     }
     out

@@ -5,5 +5,5 @@
 mod policy;
 mod summary;
 
-pub use policy::{BaselineEntry, Expected, FailOn, Judged, Transcripts, Verdict};
+pub use policy::{gating_severity, BaselineEntry, Expected, FailOn, Judged, Transcripts, Verdict};
 pub use summary::{Conclusion, Summary};

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::case::Severity;
+use crate::check::Failure;
 
 /// What gates: `must` only, or `must` and `should` (the default).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -203,6 +204,16 @@ impl Transcripts {
             Transcripts::None => "none",
         }
     }
+}
+
+/// The strongest severity among `failures`: each gates with its own when it has one, else with
+/// the case's. (`Must` orders first.)
+pub fn gating_severity(case: Severity, failures: &[Failure]) -> Severity {
+    failures
+        .iter()
+        .map(|f| f.gates_as.unwrap_or(case))
+        .min()
+        .unwrap_or(case)
 }
 
 #[cfg(test)]

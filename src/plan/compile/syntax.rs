@@ -15,8 +15,8 @@ pub fn header_name(name: &str) -> Option<String> {
 /// Why literal text cannot be (part of) a header value, or `None`: a CR or LF would end the
 /// header, and other control characters are refused by HTTP clients.
 pub fn header_value(text: &str) -> Option<&'static str> {
-    text.bytes()
-        .any(|b| (b < 0x20 && b != b'\t') || b == 0x7f)
+    http::HeaderValue::from_str(text)
+        .is_err()
         .then_some("a header value cannot hold CR, LF or other control characters (tab excepted)")
 }
 

@@ -170,16 +170,21 @@ fn matrix_table(cols: &[Verdict], rules: &[(&String, &Summary)]) -> String {
         ));
         for v in cols {
             let n = s.count(*v);
-            if n == 0 {
-                out.push_str("<td class=\"num zero\">·</td>");
-            } else {
-                out.push_str(&format!("<td class=\"num {}\">{n}</td>", class(*v)));
-            }
+            out.push_str(&count_cell(*v, n));
         }
         out.push_str("</tr>\n");
     }
     out.push_str("</tbody>\n</table>\n");
     out
+}
+
+/// A count in a matrix: a dot for none, else the number in its verdict's colour.
+fn count_cell(v: Verdict, n: usize) -> String {
+    if n == 0 {
+        "<td class=\"num zero\">·</td>".to_string()
+    } else {
+        format!("<td class=\"num {}\">{n}</td>", class(v))
+    }
 }
 
 pub fn areas_overview(tally: &Tally) -> String {
@@ -200,11 +205,7 @@ pub fn areas_overview(tally: &Tally) -> String {
         ));
         for v in &cols {
             let n = at.summary.count(*v);
-            if n == 0 {
-                out.push_str("<td class=\"num zero\">·</td>");
-            } else {
-                out.push_str(&format!("<td class=\"num {}\">{n}</td>", class(*v)));
-            }
+            out.push_str(&count_cell(*v, n));
         }
         out.push_str("</tr>\n");
     }

@@ -11,19 +11,17 @@ use crate::verdict::Verdict;
 
 use super::super::error::ReportError;
 use super::super::model::{CaseReport, RunInfo};
-use super::super::output::{AtomicFile, Spool};
+use super::super::output::AtomicFile;
+use super::super::sections::{drain_by_area, AreaPiece, CasePieces, Sections};
 use super::super::set::Reporter;
 use super::super::tally::Tally;
-use super::super::view::{attention_key, has_details};
 use super::case::{area_row, attention_row, details};
 use super::page;
 use crate::exchange::Redactor;
 
 pub struct HtmlReporter {
     file: AtomicFile,
-    rows: Spool,
-    attention: Spool,
-    details: Spool,
+    sections: Sections,
     redactor: Redactor,
     /// The request model's cells, and the verdicts of the generated cases that check them.
     coverage: Arc<[CoverageCell]>,
@@ -38,9 +36,7 @@ impl HtmlReporter {
     ) -> Result<HtmlReporter, ReportError> {
         Ok(HtmlReporter {
             file: AtomicFile::create(path)?,
-            rows: Spool::create(path)?,
-            attention: Spool::create(path)?,
-            details: Spool::create(path)?,
+            sections: Sections::create(path)?,
             redactor,
             coverage,
             verdicts: HashMap::new(),
@@ -59,30 +55,27 @@ impl Reporter for HtmlReporter {
         if !self.coverage.is_empty() && c.area == crate::case::generate::AREA {
             self.verdicts.insert(c.id.clone(), c.verdict);
         }
-        let r = &self.redactor;
-        self.rows.push(
-            format!("{}\0{}", c.area, c.id),
-            r.text(&area_row(c)).as_bytes(),
-        )?;
-        if has_details(c.verdict) {
-            let key = attention_key(c.verdict, &c.id);
-            self.attention
-                .push(key.clone(), r.text(&attention_row(c)).as_bytes())?;
-            self.details.push(key, r.text(&details(c)).as_bytes())?;
-        }
-        Ok(())
+        const PIECES: CasePieces = CasePieces {
+            area_row,
+            attention_row,
+            details,
+        };
+        self.sections.push(c, &PIECES, &self.redactor)
     }
 
     fn finish(self: Box<Self>, info: &RunInfo, tally: &Tally) -> Result<PathBuf, ReportError> {
         let HtmlReporter {
             mut file,
-            rows,
-            attention,
-            details,
+            sections,
             redactor,
             coverage,
             verdicts,
         } = *self;
+        let Sections {
+            rows,
+            attention,
+            details,
+        } = sections;
         let r = &redactor;
         file.write_all(
             r.text(&page::head(info, tally, !coverage.is_empty()))
@@ -109,24 +102,14 @@ impl Reporter for HtmlReporter {
         }
         file.write_all(r.text(&page::matrix(tally)).as_bytes())?;
         file.write_all(r.text(&page::areas_overview(tally)).as_bytes())?;
-        let mut area: Option<String> = None;
-        rows.drain_sorted(|key, row| {
-            let this = key.split('\0').next().unwrap_or_default();
-            if area.as_deref() != Some(this) {
-                if area.is_some() {
-                    file.write_all(page::AREA_CLOSE.as_bytes())?;
-                }
-                file.write_all(
-                    r.text(&page::area_open(this, tally.areas.get(this)))
-                        .as_bytes(),
-                )?;
-                area = Some(this.to_string());
-            }
-            file.write_all(row)
+        drain_by_area(rows, |piece| match piece {
+            AreaPiece::Open(area) => file.write_all(
+                r.text(&page::area_open(area, tally.areas.get(area)))
+                    .as_bytes(),
+            ),
+            AreaPiece::Row(row) => file.write_all(row),
+            AreaPiece::Close { .. } => file.write_all(page::AREA_CLOSE.as_bytes()),
         })?;
-        if area.is_some() {
-            file.write_all(page::AREA_CLOSE.as_bytes())?;
-        }
         file.write_all(page::AREAS_CLOSE.as_bytes())?;
         file.write_all(
             r.text(&super::coverage::section(&coverage, &verdicts))

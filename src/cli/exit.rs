@@ -1,5 +1,6 @@
 //! The exit codes of every command, as DESIGN.md pins them: one enum, so a code is named where it
-//! is decided and written as a number only where the process ends.
+//! is decided and written as a number only where the process ends. A run's code is read off the
+//! `verdict` module's conclusion; the policy itself is not decided here.
 
 /// How a command ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
