@@ -428,7 +428,7 @@ impl EventSink for Console {
     fn event(&mut self, event: &Event) {
         match event {
             Event::Started { total } => self.started(*total),
-            Event::CaseStarted { .. } => {}
+            Event::CaseStarted { .. } | Event::CaseRetried { .. } => {}
             Event::CaseFinished { result } => self.finished(result),
         }
     }

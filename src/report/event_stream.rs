@@ -55,15 +55,8 @@ impl EventStream {
         self.emit("run-started", json!(started));
     }
 
-    /// A case ended: `case-retried` first when requests of it were sent again, then
-    /// `case-finished`.
+    /// A case ended (its retries were told as they happened).
     pub fn case_finished(&mut self, result: &CaseResult) {
-        if result.retries > 0 {
-            self.emit(
-                "case-retried",
-                json!({ "id": result.id, "retries": result.retries }),
-            );
-        }
         let failures: Vec<Value> = result
             .failures
             .iter()
@@ -109,6 +102,14 @@ impl EventSink for EventStream {
             // `run-started` says more than the runner knows; the CLI sends it.
             Event::Started { .. } => {}
             Event::CaseStarted { id } => self.emit("case-started", json!({ "id": id })),
+            Event::CaseRetried {
+                id,
+                request,
+                retries,
+            } => self.emit(
+                "case-retried",
+                json!({ "id": id, "request": request, "retries": retries }),
+            ),
             Event::CaseFinished { result } => self.case_finished(result),
         }
     }

@@ -11,6 +11,14 @@ pub enum Event {
     CaseStarted {
         id: String,
     },
+    /// A request of a running case was answered after `retries` polite 429/503s, each waited
+    /// out (sent as it happens; its case's `CaseFinished` comes later).
+    CaseRetried {
+        id: String,
+        /// The request, `METHOD path`.
+        request: String,
+        retries: usize,
+    },
     CaseFinished {
         result: Box<CaseResult>,
     },

@@ -8,7 +8,14 @@ use crate::exchange::{Exchange, RequestData, ResponseData, TransportError};
 use crate::http::{Attempt, Interrupts, Retried};
 
 use super::context::RunContext;
+use super::events::Event;
 use super::limiter::{Sample, Signal};
+
+tokio::task_local! {
+    /// The case this task runs and where its events go: a retry is told as it happens, from
+    /// the one place requests go through, without handing the runner's channel to every step.
+    pub(super) static CASE_EVENTS: (String, tokio::sync::mpsc::Sender<Event>);
+}
 
 /// Sends `request`, retrying a well-formed 429/503 as the run's policy allows, until the run is
 /// interrupted. A malformed one is the answer, and the global checks fail it.
@@ -26,6 +33,23 @@ pub async fn send_retrying(ctx: &RunContext, request: &RequestData, cuts: Interr
                 rtt: attempt.duration,
                 signal,
             });
+        }
+    }
+    let retries = retried.attempts.len().saturating_sub(1);
+    if retries > 0 {
+        if let Ok((id, tx)) = CASE_EVENTS.try_with(|(id, tx)| (id.clone(), tx.clone())) {
+            let request = format!(
+                "{} {}",
+                request.method,
+                crate::exchange::url_path(&request.url)
+            );
+            let _ = tx
+                .send(Event::CaseRetried {
+                    id,
+                    request,
+                    retries,
+                })
+                .await;
         }
     }
     retried

@@ -18,6 +18,7 @@ use super::concurrency::ConcurrencyMode;
 use super::context::RunContext;
 use super::events::{Event, EventSink};
 use super::outcome::{CaseResult, Outcome};
+use super::retrying::CASE_EVENTS;
 use crate::verdict::{Expected, FailOn, Summary, Transcripts};
 
 pub struct RunnerOptions {
@@ -127,7 +128,10 @@ async fn feed(
                     id: case.id.clone(),
                 })
                 .await;
-            let steps = run_steps(&ctx, &case).await;
+            let events = (case.id.clone(), tx.clone());
+            let steps = CASE_EVENTS
+                .scope(events.clone(), run_steps(&ctx, &case))
+                .await;
             // --fail-fast decides on the whole verdict before the next case may start.
             let slot = if settings.fail_fast {
                 Some(slot)
@@ -137,7 +141,7 @@ async fn feed(
             };
             // The semaphore is never closed; were it, the teardown would just go unbounded.
             let turn = teardowns.acquire().await;
-            let mut result = steps.finish(&ctx, &case).await;
+            let mut result = CASE_EVENTS.scope(events, steps.finish(&ctx, &case)).await;
             drop(turn);
             result.baseline = in_baseline;
             if settings.fail_fast && result.gates(settings.fail_on) {

@@ -129,12 +129,27 @@ fn the_stream_of_a_run_follows_the_schema_and_agrees_with_report_json() {
         "the fault is caught"
     );
 
-    // A retried case says so just before it finishes, with the report's count.
+    // Retries are told as they happen, while their case runs, and add up to the report's count.
     let retried = of_type(&events, "case-retried");
     assert!(!retried.is_empty(), "the rate limit made retries");
-    for event in retried {
+    let mut told: BTreeMap<&str, u64> = BTreeMap::new();
+    for event in &retried {
         let id = event["id"].as_str().expect("id");
-        assert_eq!(event["retries"], in_report[id]["retries"], "{id}");
+        *told.entry(id).or_default() += event["retries"].as_u64().expect("retries");
+        let at = |kind: &str| {
+            events
+                .iter()
+                .position(|e| e["type"] == kind && e["id"] == id)
+        };
+        let this = events.iter().position(|e| std::ptr::eq(e, *event));
+        assert!(
+            at("case-started") < this && this < at("case-finished"),
+            "{id}"
+        );
+    }
+    for (id, case) in &in_report {
+        let retries = case["retries"].as_u64().unwrap_or(0);
+        assert_eq!(told.get(id).copied().unwrap_or(0), retries, "{id}");
     }
 
     // What a person reads is on stderr, closing line included.
