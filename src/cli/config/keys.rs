@@ -133,6 +133,7 @@ pub const KEYS: &[Key] = &[
     flag("transcripts", "transcripts", Kind::Text, Both),
     flag("message-format", "message_format", Kind::Text, Both),
     flag("jobs", "jobs", Kind::Integer, Both),
+    flag("max-jobs", "max_jobs", Kind::Integer, Run),
     flag("timeout", "timeout", Kind::Number, Both),
     flag("max-body", "max_body", Kind::Integer, Both),
     flag("retries", "retries", Kind::Integer, Both),
@@ -220,6 +221,36 @@ mod tests {
                     sub.get_arguments().any(|a| a.get_id() == id),
                     "`{}` names `{id}`, which `{name}` lacks",
                     key.name
+                );
+            }
+        }
+    }
+
+    /// And the other way: every option of `run` and `explore` can be set in a profile, but those
+    /// that choose the configuration itself, and help.
+    #[test]
+    fn every_option_of_run_and_explore_is_a_key() {
+        let cli = crate::cli::Cli::command();
+        let not_keys = ["config", "profile", "help"];
+        for (name, command) in [("run", Command::Run), ("explore", Command::Explore)] {
+            let sub = cli.find_subcommand(name).expect("the command exists");
+            for arg in sub.get_arguments() {
+                let id = arg.get_id().as_str();
+                if arg.is_positional() || not_keys.contains(&id) {
+                    continue;
+                }
+                let keyed = KEYS.iter().any(|k| match k.to {
+                    Destination::Flag {
+                        id: key_id,
+                        commands,
+                        ..
+                    } => key_id == id && commands.includes(command),
+                    Destination::World { .. } => false,
+                });
+                assert!(
+                    keyed,
+                    "`{name} --{}` has no configuration key",
+                    arg.get_long().unwrap_or(id)
                 );
             }
         }
