@@ -44,6 +44,11 @@ fn main() -> ExitCode {
             return Exit::Usage.into();
         }
     };
+    // Under nextest each process runs one case: its report is a fragment named after it.
+    let fragment = match (&args.filter, args.exact, std::env::var_os("NEXTEST")) {
+        (Some(id), true, Some(_)) => Some(format!("{:016x}.json", fnv1a64(id.as_bytes()))),
+        _ => None,
+    };
     let mut cases = suite.cases();
     if let (Some(filter), true) = (&args.filter, args.exact) {
         // libtest's --exact compares whole names, which would drop a file id's variants.
@@ -67,10 +72,7 @@ fn main() -> ExitCode {
     if !args.list && !selected.is_empty() {
         let mut options = StartOptions::from_environment();
         options.jobs = in_flight(&args);
-        // Under nextest each process runs one case: its report is a fragment named after it.
-        if let (Some(id), true, Some(_)) = (&args.filter, args.exact, std::env::var_os("NEXTEST")) {
-            options.fragment = Some(format!("{:016x}.json", fnv1a64(id.as_bytes())));
-        }
+        options.fragment = fragment;
         // Set up once, before any trial: a problem here concerns them all, so it is told once.
         let run = match suite.start(options, &selected) {
             Ok(run) => RUN.get_or_init(|| run),

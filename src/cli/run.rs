@@ -16,8 +16,8 @@ use crate::report::{
     Transcripts, Verbosity, REDACTED,
 };
 use crate::run::{
-    not_run, preflight, prepare, probe, run_cases, url_userinfo, CaseResult, ConcurrencyMode,
-    Environment, Outcome, PreflightError, PrepareOptions, RunnerOptions, DEFAULT_JOBS,
+    not_run, prepare, run_cases, target_ready, url_userinfo, CaseResult, ConcurrencyMode,
+    Environment, NotReady, Outcome, PrepareOptions, RunnerOptions, DEFAULT_JOBS,
 };
 use crate::verdict::FailOn;
 use crate::{errln, outln};
@@ -185,40 +185,11 @@ pub fn run(args: RunArgs) -> Exit {
             ));
         }
         if !cases.is_empty() {
-            let probed = tokio::select! {
-                biased;
-                _ = signals.first_signal() => None,
-                r = probe(&ctx) => Some(r),
-            };
-            let interrupted = || {
-                Some((
-                    Outcome::Interrupted,
-                    "interrupted before the case started".to_string(),
-                ))
-            };
-            let cannot_be_tested = |e: &dyn std::fmt::Display| {
-                let message = format!("target {target_label} cannot be tested: {e}");
-                errln!("error: {}", redactor.text(&message));
-                Some((Outcome::Error, message))
-            };
-            let mut not_judged = match probed {
-                None => interrupted(),
-                Some(Err(e)) => cannot_be_tested(&e),
-                Some(Ok(())) => None,
-            };
-            if not_judged.is_none() {
-                let checked = tokio::select! {
-                    biased;
-                    _ = signals.first_signal() => Err(PreflightError::Interrupted),
-                    r = preflight(&ctx, &cases) => r,
-                };
-                not_judged = match checked {
-                    Ok(()) => None,
-                    Err(PreflightError::Interrupted) => interrupted(),
-                    Err(e) => cannot_be_tested(&e),
-                };
-            }
-            if let Some((outcome, why)) = not_judged {
+            let ready = target_ready(&ctx, &cases, &target_label, signals.first_signal()).await;
+            if let Err(NotReady { outcome, why }) = ready {
+                if outcome == Outcome::Error {
+                    errln!("error: {}", redactor.text(&why));
+                }
                 // The reports record every case; the console has said it once.
                 for result in all(&cases, outcome, &why) {
                     console.count_only(&result);

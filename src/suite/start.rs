@@ -12,9 +12,8 @@ use crate::errln;
 use crate::plan::{CasePlan, PlanSet};
 use crate::report::{Format, Redactor, ReportOptions, ReportSet, RunInfo, SuiteInfo, Transcripts};
 use crate::run::{
-    not_run, preflight, prepare, probe, run_case, run_cases, url_userinfo, CaseResult,
-    ConcurrencyMode, Environment, Event, EventSink, Outcome, PrepareOptions, Prepared,
-    RunnerOptions, Target,
+    not_run, prepare, run_case, run_cases, target_ready, url_userinfo, CaseResult, ConcurrencyMode,
+    Environment, Event, EventSink, Outcome, PrepareOptions, Prepared, RunnerOptions, Target,
 };
 use crate::verdict::FailOn;
 
@@ -211,21 +210,17 @@ impl SuiteRun {
         }
     }
 
-    /// The probe, then the preflight of the selected cases' world.
+    /// The probe, then the preflight of the selected cases' world (as `run` does them).
     fn check_target(&self, selected: &[Arc<CasePlan>]) -> Option<String> {
         if selected.is_empty() {
             return None;
         }
         let ctx = &self.prepared.ctx;
         let label = &self.prepared.target_label;
-        let why = match self.runtime.block_on(probe(ctx)) {
-            Err(e) => format!("target {label} cannot be tested: {e}"),
-            Ok(()) => match self.runtime.block_on(preflight(ctx, selected)) {
-                Err(e) => format!("target {label} cannot be tested: {e}"),
-                Ok(()) => return None,
-            },
-        };
-        Some(self.redactor.text(&why))
+        // No Ctrl-C of its own: the test runner's process ends with it.
+        let ready = target_ready(ctx, selected, label, std::future::pending::<()>());
+        let not_ready = self.runtime.block_on(ready).err()?;
+        Some(self.redactor.text(&not_ready.why))
     }
 
     /// Starts the selected cases on the run's runtime through the same runner as
