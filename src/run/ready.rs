@@ -1,0 +1,56 @@
+//! Before any case is sent: is the target there (the probe), and does it hold the world the
+//! selected cases need (the preflight)? One flow for `run` and the library entry (`suite`, which
+//! `cargo test` uses), so that both refuse the same targets with the same words.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use crate::plan::CasePlan;
+
+use super::context::RunContext;
+use super::outcome::Outcome;
+use super::preflight::{preflight, PreflightError};
+use super::probe::probe;
+
+/// Why no case will be judged: every selected case gets this outcome and message.
+#[derive(Debug)]
+pub struct NotReady {
+    /// `Error` for a target that cannot be tested, `Interrupted` for Ctrl-C.
+    pub outcome: Outcome,
+    /// Not redacted yet.
+    pub why: String,
+}
+
+/// Probes, then preflights the `cases`; `interrupted` ends either wait at once.
+pub async fn target_ready(
+    ctx: &RunContext,
+    cases: &[Arc<CasePlan>],
+    target_label: &str,
+    interrupted: impl Future,
+) -> Result<(), NotReady> {
+    let cannot_be_tested = |e: &dyn std::fmt::Display| NotReady {
+        outcome: Outcome::Error,
+        why: format!("target {target_label} cannot be tested: {e}"),
+    };
+    let stopped = || NotReady {
+        outcome: Outcome::Interrupted,
+        why: "interrupted before the case started".to_string(),
+    };
+    tokio::pin!(interrupted);
+    let probed = tokio::select! {
+        biased;
+        _ = &mut interrupted => return Err(stopped()),
+        r = probe(ctx) => r,
+    };
+    probed.map_err(|e| cannot_be_tested(&e))?;
+    let checked = tokio::select! {
+        biased;
+        _ = &mut interrupted => Err(PreflightError::Interrupted),
+        r = preflight(ctx, cases) => r,
+    };
+    match checked {
+        Ok(()) => Ok(()),
+        Err(PreflightError::Interrupted) => Err(stopped()),
+        Err(e) => Err(cannot_be_tested(&e)),
+    }
+}
