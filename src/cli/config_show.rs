@@ -37,10 +37,11 @@ pub fn show(args: ConfigShowArgs) -> Exit {
                 (None, _) => "(the embedded world)".to_string(),
             },
         };
-        let value = if value == "null" {
-            "(none)".to_string()
-        } else {
-            value
+        let value = match (value.as_str(), key.name) {
+            // No fixed number: the run learns it (README "Cases in flight").
+            ("null", "jobs") => "(adaptive: from 8 up to max-jobs)".to_string(),
+            ("null", _) => "(none)".to_string(),
+            _ => value,
         };
         outln!("{:width$} = {value}  ({source})", key.name);
     }

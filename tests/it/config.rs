@@ -116,7 +116,13 @@ fn each_level_of_precedence_wins_over_the_next() {
     let empty = tempfile::tempdir().expect("tmp");
     let out = output_in(empty.path(), &["config", "show"], &[]);
     assert!(text(&out).contains("configuration: none"), "{}", text(&out));
-    at(&out, "jobs", "8", "built-in");
+    at(
+        &out,
+        "jobs",
+        "(adaptive: from 8 up to max-jobs)",
+        "built-in",
+    );
+    at(&out, "max-jobs", "256", "built-in");
 }
 
 #[test]
