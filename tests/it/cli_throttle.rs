@@ -96,9 +96,9 @@ fn assert_all_pass_with_retries_accounted(doc: &Value, out: &Output) -> (u64, u6
 fn the_catalog_passes_against_a_reference_that_throttles() {
     // The reference allows 80 requests per caller in any second and asks for `Retry-After: 1`
     // (delay-seconds allow nothing finer). Each throttled request costs a second, and the whole
-    // catalog (some 10,000 requests) could not go faster than 80 a second per caller: an
-    // eighth of it, by hash (every area has cases in it), throttles dozens in seconds. The proxy
-    // below throttles every request.
+    // catalog (some 10,000 requests) could not go faster than 80 a second per caller: an eighth
+    // of it, by hash (shard 3 holds cases of all twelve areas: `list --partition hash:3/8`),
+    // throttles dozens in seconds. The proxy below throttles every request.
     let served = Served::start(80);
     let dir = tempfile::tempdir().expect("tmp");
     let out = run(
@@ -108,7 +108,7 @@ fn the_catalog_passes_against_a_reference_that_throttles() {
             "--jobs",
             "16",
             "--partition",
-            "hash:1/8",
+            "hash:3/8",
         ],
         dir.path(),
     );
@@ -195,7 +195,8 @@ async fn the_catalog_passes_when_every_request_is_throttled_once() {
     let dir = tempfile::tempdir().expect("tmp");
     let path = dir.path().to_path_buf();
     let url = proxy.url.clone();
-    // A quarter of the catalog, by hash: every area, every kind of step, in a debug build's time.
+    // A quarter of the catalog, by hash (shard 2 holds cases of all twelve areas), in a debug
+    // build's time.
     let out = tokio::task::spawn_blocking(move || {
         run(&["--target", &url, "--partition", "hash:2/4"], &path)
     })
