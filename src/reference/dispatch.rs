@@ -3,11 +3,9 @@
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::header::{ALLOW, CONNECTION, CONTENT_LOCATION, CONTENT_TYPE, ETAG, IF_MATCH};
+use axum::http::header::{ALLOW, CONNECTION, CONTENT_LOCATION, ETAG};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
-use uuid::Uuid;
 
 use super::dispatch_rules::DispatchRules;
 use super::errors::{self, header_value, Reject};
@@ -40,7 +38,7 @@ pub(crate) async fn dispatch(State(app): State<AppState>, request: Request) -> R
     let request = (&parts.method, &parts.uri, &parts.headers);
     let mut response = match judge(&app.store, rules, request, body).await {
         Ok(response) => response,
-        Err(reject) => refusal(reject, rules),
+        Err(reject) => reject.into_response(),
     };
     if close {
         response
@@ -48,20 +46,6 @@ pub(crate) async fn dispatch(State(app): State<AppState>, request: Request) -> R
             .insert(CONNECTION, HeaderValue::from_static("close"));
     }
     response
-}
-
-/// The response for a refused request (SH4: text/plain with a message).
-fn refusal(reject: Reject, rules: &DispatchRules) -> Response {
-    match reject.status {
-        // The error handler renders validation errors as JSON objects.
-        StatusCode::BAD_REQUEST if rules.bad_request_as_json => {
-            let body = json!({ "error": reject.message }).to_string();
-            errors::json(reject.status, body.into())
-        }
-        // A "not found" maps to the bare status code.
-        StatusCode::NOT_FOUND if rules.not_found_empty => errors::empty(reject.status),
-        _ => reject.into_response(),
-    }
 }
 
 async fn judge(
@@ -74,26 +58,15 @@ async fn judge(
     let Some(route) = Route::parse(uri.path()) else {
         return Err(Reject::not_found(format!("no resource at {}", uri.path())));
     };
-    if rules.template_segment_exact_case
-        && matches!(route, Route::SessionByName { .. })
-        && !uri.path().contains("/sessionTemplates/")
-    {
-        // The route was declared with the literal segment `sessionTemplates`.
-        return Err(Reject::not_found(format!("no resource at {}", uri.path())));
-    }
     let allow = route.allow_header();
     if !route.allowed().contains(method) {
-        if rules.handle_session_wrong_verb_not_found && matches!(route, Route::HandleSession(_)) {
-            // Only GET and PUT were routed for the session; other verbs fall through to "no route".
-            return Err(Reject::not_found(format!("no resource at {}", uri.path())));
-        }
         let reject = Reject::new(
             StatusCode::METHOD_NOT_ALLOWED,
             format!("{method} is not allowed here; allowed: {allow}"),
         );
         return Err(match header_value(&allow) {
-            Some(value) if rules.allow_on_405 => reject.with_header(ALLOW, value),
-            _ => reject,
+            Some(value) => reject.with_header(ALLOW, value),
+            None => reject,
         });
     }
     if method == Method::OPTIONS {
@@ -106,23 +79,23 @@ async fn judge(
 
     let reading = method == Method::GET;
     let caller = match headers::caller(headers, faults) {
-        Err(_) if reading && !rules.reads_check_auth => String::new(),
+        Err(_) if reading && !rules.reads.check_auth => String::new(),
         other => other?,
     };
-    if !reading || rules.reads_check_version {
+    if !reading || rules.reads.check_version {
         headers::contract_version(headers, faults)?;
     }
 
     match route {
         Route::Handles => {
-            let body = complete(body, rules)?;
+            let body = complete(body)?;
             let handle = store.insert_handle(handles::create(&body, &caller, faults)?);
             Ok(errors::json(StatusCode::CREATED, handle.document()))
         }
         Route::Handle(raw) => {
             let handle = find_handle(store, raw, rules, false)?;
             if method == Method::DELETE {
-                if !rules.handle_delete_removes {
+                if !rules.handles.delete_removes {
                     // The delete is acknowledged and queued; nothing ever processes the queue.
                     return Ok(errors::empty(StatusCode::NO_CONTENT));
                 }
@@ -140,7 +113,7 @@ async fn judge(
         }
         Route::HandleSession(raw) => {
             // This route was written first, and looks the id up as sent.
-            let as_sent = rules.handle_session_id_as_sent;
+            let as_sent = rules.handles.session_id_as_sent;
             let handle = find_handle(store, raw, rules, as_sent)?;
             if method == Method::PUT {
                 let write = SessionWrite {
@@ -148,14 +121,9 @@ async fn judge(
                     template: handle.template,
                     caller: &caller,
                 };
-                let mut response = put_session(store, rules, write, uri, headers, body).await?;
-                if !rules.content_location_via_handle {
-                    // The handle route assembles its own answer and never learnt the header.
-                    response.headers_mut().remove(CONTENT_LOCATION);
-                }
-                Ok(response)
+                put_session(store, faults, write, uri, headers, body).await
             } else {
-                get_session(store, rules, &handle.session, headers)
+                get_session(store, &handle.session, headers)
             }
         }
         Route::SessionByName {
@@ -170,9 +138,9 @@ async fn judge(
                     template,
                     caller: &caller,
                 };
-                put_session(store, rules, write, uri, headers, body).await
+                put_session(store, faults, write, uri, headers, body).await
             } else {
-                get_session(store, rules, &key, headers)
+                get_session(store, &key, headers)
             }
         }
     }
@@ -187,16 +155,9 @@ fn find_handle(
     as_sent: bool,
 ) -> Result<Arc<Handle>, Reject> {
     let decoded = route::percent_decode(raw);
-    let id = decoded.as_deref().and_then(|text| {
-        if rules.handle_id_lenient {
-            Uuid::parse_str(text).ok().map(|id| id.to_string())
-        } else {
-            handle_id::parse(text)
-        }
-    });
-    let Some(id) = id else {
+    let Some(id) = decoded.as_deref().and_then(handle_id::parse) else {
         let shown: String = raw.chars().take(80).collect();
-        if rules.handle_id_invalid_500 {
+        if rules.handles.invalid_id_500 {
             return Err(Reject::internal(format!(
                 "internal error: Guid.Parse failed for `{shown}`"
             )));
@@ -237,12 +198,9 @@ fn session_by_name(
     Ok((SessionKey::new(&scid, template.name, &name), template))
 }
 
-fn complete(body: RequestBody, rules: &DispatchRules) -> Result<axum::body::Bytes, Reject> {
+fn complete(body: RequestBody) -> Result<axum::body::Bytes, Reject> {
     match body {
         RequestBody::Complete(bytes) => Ok(bytes),
-        RequestBody::TooLarge { .. } if rules.oversized_body_500 => Err(Reject::internal(
-            "internal error: the request body stream failed",
-        )),
         RequestBody::TooLarge { .. } => Err(Reject::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!(
@@ -259,21 +217,15 @@ fn complete(body: RequestBody, rules: &DispatchRules) -> Result<axum::body::Byte
 /// R2 and R5 GET (O16).
 fn get_session(
     store: &Store,
-    rules: &DispatchRules,
     key: &SessionKey,
     headers: &HeaderMap,
 ) -> Result<Response, Reject> {
     let if_none_match = Preconditions::from_headers(headers).if_none_match;
     let current = store.read_session(key, |s| s.map(|s| (s.document.clone(), s.etag.clone())));
     let Some((document, etag)) = current else {
-        if rules.missing_session_read_404 {
-            return Err(Reject::not_found("no such session"));
-        }
         return Ok(errors::empty(StatusCode::NO_CONTENT));
     };
     let mut response = match if_none_match {
-        // Only the presence of the header is looked at.
-        Some(_) if rules.not_modified_on_any_etag => errors::empty(StatusCode::NOT_MODIFIED),
         Some(condition) if condition.matches(Some(&etag)) => {
             errors::empty(StatusCode::NOT_MODIFIED)
         }
@@ -285,9 +237,7 @@ fn get_session(
             response
         }
     };
-    let not_modified = response.status() == StatusCode::NOT_MODIFIED;
-    let etag_forgotten = not_modified && !rules.not_modified_keeps_etag;
-    if let Some(value) = header_value(&etag).filter(|_| !etag_forgotten) {
+    if let Some(value) = header_value(&etag) {
         response.headers_mut().insert(ETAG, value);
     }
     Ok(response)
@@ -303,7 +253,7 @@ struct SessionWrite<'a> {
 /// R1 and R5 PUT.
 async fn put_session(
     store: &Store,
-    rules: &DispatchRules,
+    faults: Faults,
     write: SessionWrite<'_>,
     uri: &axum::http::Uri,
     headers: &HeaderMap,
@@ -314,30 +264,7 @@ async fn put_session(
         template,
         caller,
     } = write;
-    let faults = rules.faults;
-    let body = complete(body, rules)?;
-    if rules.media_type_whole_string {
-        // The media type is compared as a whole string.
-        let content_type = headers.get(CONTENT_TYPE).map(HeaderValue::as_bytes);
-        if content_type.is_some_and(|ct| ct != b"application/json") {
-            return Err(Reject::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "Content-Type must be application/json",
-            ));
-        }
-    }
-    if rules.long_if_match_500 {
-        // The tags are copied into a fixed 8 KiB buffer.
-        if headers.get(IF_MATCH).is_some_and(|v| v.len() > 8 * 1024) {
-            return Err(Reject::internal("internal error: buffer overflow"));
-        }
-    }
-    if rules.repeated_nocommit_500 && route::query_keys(uri.query(), "nocommit") > 1 {
-        // The query is deserialized into a struct, and a repeated key is an error nobody maps.
-        return Err(Reject::internal(
-            "internal error: duplicate field `nocommit`",
-        ));
-    }
+    let body = complete(body)?;
     let request = write_request::parse(&body, faults)?;
     let preconditions = Preconditions::from_headers(headers);
     let input = WriteInput {
@@ -363,7 +290,7 @@ async fn put_session(
             document,
             etag,
         } => {
-            let status = if created && rules.create_answers_201 {
+            let status = if created {
                 StatusCode::CREATED
             } else {
                 StatusCode::OK
@@ -372,17 +299,11 @@ async fn put_session(
         }
     };
     let mut response = errors::json(status, document);
-    let etag_forgotten = status == StatusCode::CREATED && !rules.etag_on_create;
-    if let Some(value) = header_value(&etag).filter(|_| !etag_forgotten) {
+    if let Some(value) = header_value(&etag) {
         response.headers_mut().insert(ETAG, value);
     }
     if location {
-        let path = if rules.content_location_request_path {
-            uri.path().to_owned()
-        } else {
-            key.location()
-        };
-        if let Some(value) = header_value(&path) {
+        if let Some(value) = header_value(&key.location()) {
             response.headers_mut().insert(CONTENT_LOCATION, value);
         }
     }

@@ -1,7 +1,8 @@
 //! The fault catalog: bugs a vendor under deadline really writes, each switchable at start.
 //!
-//! Each fault is a few lines beside the handler code it breaks, behind one check of its flag
-//! (`faults.has(Fault::…)`). `mpsd-conformance mutants` runs the case catalog against the server
+//! Each fault is a few lines beside the code it breaks, behind one check of its flag: a switch of
+//! the contract logic (`dispatch_rules`, `write_rules`, and the header, body and rendering
+//! modules), or a rewrite in a layer around the handler (`faulty`). `mpsd-conformance mutants` runs the case catalog against the server
 //! with each fault alone: a fault that no gating case catches, with one of the rules listed
 //! here, is a hole in the catalog. The rules are the ids of `cases/rules.json` the bug breaks.
 
@@ -200,9 +201,10 @@ catalog! {
     BadRequestJsonBody = "bad-request-json-body", ["SH4", "O7"],
         "400 answers carry a JSON error object instead of a text/plain message";
 
-    // The faults below live in a layer around the handler (`faulty`): each rewrites a request on
-    // its way in, an answer on its way out, or the store beside them, as the vendor's code around
-    // a correct core would.
+    // The faults below live in a layer around the handler (`faulty`), as do the faults above
+    // that only rewrite a request or an answer (`faulty::edges`): each rewrites a request on its
+    // way in, an answer on its way out, or the store beside them, as the vendor's code around a
+    // correct core would.
     // Refused writes that store part of their change.
     RefusedWriteBumpsVersion = "refused-write-bumps-version", ["B4.b", "B6", "B7", "B8", "B9", "B12", "H4.c", "O6", "O8"],
         "an audit hook bumps a session's changeNumber and ETag on every write attempt, refused ones included";

@@ -35,6 +35,11 @@ pub fn app(config: Config) -> Router {
     let mut router = Router::new()
         .fallback(dispatch)
         .with_state(Arc::clone(&state));
+    // The framework's faults sit next to the handler, the vendor's middleware around both.
+    if faulty::edges::planted(config.faults) {
+        let edges = from_fn_with_state(Arc::clone(&state), faulty::edges::layer);
+        router = router.layer(edges);
+    }
     if faulty::planted(config.faults) {
         let layer = Arc::new(faulty::Faulty::new(state));
         router = router.layer(from_fn_with_state(layer, faulty::layer));

@@ -54,8 +54,8 @@ pub(crate) fn execute(
         rules,
     )?;
     let leave = matches!(input.request.me, Some(MeWrite::Leave));
-    let checks_preconditions = (rules.leave_checks_preconditions || !leave)
-        && (rules.nocommit_checks_preconditions || !input.nocommit);
+    let checks_preconditions = (rules.preconditions.on_leave || !leave)
+        && (rules.preconditions.on_nocommit || !input.nocommit);
     if checks_preconditions {
         if let Some(stale) = check_preconditions(current, input.preconditions, rules)? {
             return Ok(stale);
@@ -76,13 +76,13 @@ pub(crate) fn execute(
         rules,
     )?;
 
-    let keeps_empty = input.template.keeps_empty_sessions() && rules.empty_kept_where_template_says;
+    let keeps_empty = input.template.keeps_empty_sessions() && rules.storing.empty_kept_where_template_says;
     if content.members.is_empty() && !keeps_empty {
         return Ok(delete(slot, content, input.nocommit, rules));
     }
 
     let next = match current {
-        Some(session) if session.content == content && rules.unchanged_write_kept => {
+        Some(session) if session.content == content && rules.storing.unchanged_write_kept => {
             return Ok(WriteOutcome::Session {
                 created: false,
                 document: session.document.clone(),
@@ -91,12 +91,12 @@ pub(crate) fn execute(
         }
         Some(session) => {
             let bumped =
-                rules.change_number_on_any_change || session.content.members != content.members;
+                rules.storing.change_number_on_any_change || session.content.members != content.members;
             let mut next = session.with_content(content);
             if bumped {
                 next.change_number += 1;
             }
-            if rules.branch_renewed_on_write {
+            if rules.storing.branch_renewed_on_write {
                 next.branch = Uuid::new_v4();
             }
             next.render(rules.rendering);
@@ -109,21 +109,16 @@ pub(crate) fn execute(
             next
         }
     };
-    let etag = match current {
-        // The header is filled from the record as it was loaded.
-        Some(session) if rules.etag_from_before_write => session.etag.clone(),
-        _ => next.etag.clone(),
-    };
     let outcome = WriteOutcome::Session {
         created,
         document: next.document.clone(),
-        etag,
+        etag: next.etag.clone(),
     };
-    if !input.nocommit || (created && rules.nocommit_stores_creates) {
+    if !input.nocommit || (created && rules.nocommit.stores_creates) {
         *slot = Some(next);
     } else if let Some(stored) = slot.as_mut().filter(|_| {
         // The counter is bumped on the way in, before the dry-run branch.
-        rules.nocommit_bumps_change_number
+        rules.nocommit.bumps_change_number
     }) {
         stored.change_number += 1;
         stored.render(rules.rendering);
@@ -139,7 +134,7 @@ fn delete(
     rules: &WriteRules,
 ) -> WriteOutcome {
     // Only the faulty paths look at the session as the write left it.
-    let wanted = rules.last_leave_answers_session || rules.deleted_session_kept;
+    let wanted = rules.storing.last_leave_answers_session || rules.storing.deleted_session_kept;
     let emptied = slot.as_ref().filter(|_| wanted).map(|session| {
         let mut emptied = session.with_content(content);
         emptied.change_number += 1;
@@ -148,17 +143,17 @@ fn delete(
     });
     let outcome = match &emptied {
         // The answer is built from the emptied copy before anyone remembers the 204.
-        Some(emptied) if rules.last_leave_answers_session => WriteOutcome::Session {
+        Some(emptied) if rules.storing.last_leave_answers_session => WriteOutcome::Session {
             created: false,
             document: emptied.document.clone(),
             etag: emptied.etag.clone(),
         },
         _ => WriteOutcome::NoContent,
     };
-    if !nocommit || rules.nocommit_deletes {
+    if !nocommit || rules.nocommit.deletes {
         *slot = match emptied {
             // "Deleting" saves the emptied session; nothing ever removes it.
-            Some(emptied) if rules.deleted_session_kept => Some(emptied),
+            Some(emptied) if rules.storing.deleted_session_kept => Some(emptied),
             _ => None,
         };
     }
@@ -172,7 +167,7 @@ fn check_ready_and_active(
     caller: &str,
     rules: &WriteRules,
 ) -> Result<(), Reject> {
-    let current = current.filter(|_| rules.ready_sees_stored);
+    let current = current.filter(|_| rules.ready.sees_stored);
     let existing = |xuid: &str| {
         current
             .and_then(|c| c.member_by_xuid(xuid).and_then(|i| c.members.get(&i)))
@@ -189,7 +184,7 @@ fn check_ready_and_active(
         }
     }
     let both = |s: &Map<String, Value>| {
-        let active = if rules.any_active_key_counts {
+        let active = if rules.ready.any_active_key_counts {
             s.contains_key("active")
         } else {
             s.get("active") == Some(&Value::Bool(true))
@@ -221,32 +216,23 @@ fn check_preconditions(
     if let Some(condition) = &preconditions.if_match {
         if !condition.matches(etag) {
             return match (current, condition) {
-                (None, TagCondition::Any) if !rules.if_match_any_needs_session => Ok(None),
+                (None, TagCondition::Any) if !rules.preconditions.if_match_any_needs_session => Ok(None),
                 (None, TagCondition::Any) => Err(Reject::precondition_failed(
                     "If-Match: * but the session does not exist",
                 )),
-                (None, TagCondition::Tags(_)) if !rules.if_match_tags_need_session => Ok(None),
+                (None, TagCondition::Tags(_)) if !rules.preconditions.if_match_tags_need_session => Ok(None),
                 (None, TagCondition::Tags(_)) => Err(Reject::precondition_failed(
                     "If-Match names an ETag but the session does not exist",
                 )),
-                (Some(_), _) if !rules.stale_answer_carries_session => Err(
-                    Reject::precondition_failed("the session has changed since that ETag"),
-                ),
-                (Some(session), condition) => Ok(Some(WriteOutcome::Stale {
+                (Some(session), _) => Ok(Some(WriteOutcome::Stale {
                     document: session.document.clone(),
-                    etag: match condition {
-                        // The response's ETag is filled from the request's header.
-                        TagCondition::Tags(sent) if rules.stale_etag_echoes_if_match => {
-                            sent.join(", ")
-                        }
-                        _ => session.etag.clone(),
-                    },
+                    etag: session.etag.clone(),
                 })),
             };
         }
     }
     if let Some(condition) = &preconditions.if_none_match {
-        if condition.matches(etag) && rules.if_none_match_checked {
+        if condition.matches(etag) && rules.preconditions.if_none_match_checked {
             let message = match condition {
                 TagCondition::Any => "If-None-Match: * but the session already exists",
                 TagCondition::Tags(_) => "If-None-Match matches the session's current ETag",
@@ -266,19 +252,19 @@ fn apply(
     template: &Template,
     rules: &WriteRules,
 ) -> Result<Content, Reject> {
-    if request.writes_servers && rules.servers_forbidden {
+    if request.writes_servers && rules.permission.servers_forbidden {
         return Err(Reject::forbidden(
             "only a server principal may write `servers`",
         ));
     }
-    if request.writes_indexed_member && rules.indexed_member_forbidden {
+    if request.writes_indexed_member && rules.permission.indexed_member_forbidden {
         return Err(Reject::forbidden(
             "a user may not write a member by index; use members.me",
         ));
     }
     if let Some(MeWrite::Upsert(m)) = &request.me {
         if let Some(named) = m.named_xuid() {
-            if named != caller && rules.named_xuid_checked {
+            if named != caller && rules.permission.named_xuid_checked {
                 return Err(Reject::forbidden(format!(
                     "members.me names xuid {named}, but the caller is {caller}"
                 )));
@@ -287,15 +273,15 @@ fn apply(
     }
 
     let constants_sent = request.constants.system.is_some() || request.constants.custom.is_some();
-    if !created && constants_sent && rules.constants_resend_conflicts {
+    if !created && constants_sent && rules.constants.resend_conflicts {
         return Err(Reject::conflict(
             "constants can only be sent when the session is created",
         ));
     }
-    if created && rules.template_constants_overridable {
+    if created && rules.constants.template_overridable {
         // Applied over the template's like properties are.
         patch_bag(&mut content.constants, &request.constants);
-    } else if created || rules.constants_checked_after_create {
+    } else if created || rules.constants.checked_after_create {
         merge_bag_constants(
             &mut content.constants,
             &request.constants,
@@ -306,7 +292,7 @@ fn apply(
     patch_bag(&mut content.properties, &request.properties);
 
     let counted = |c: &Content| {
-        if rules.reservations_take_seats {
+        if rules.membership.reservations_take_seats {
             c.members.len()
         } else {
             c.members.values().filter(|m| !m.reserved).count()
@@ -316,7 +302,7 @@ fn apply(
     match &request.me {
         None => {}
         Some(MeWrite::Leave) => {
-            let index = if rules.leave_by_position {
+            let index = if rules.membership.leave_by_position {
                 let position = content.members.values().position(|m| m.xuid == caller);
                 position.and_then(|p| u32::try_from(p).ok())
             } else {
@@ -326,7 +312,7 @@ fn apply(
                 Some(index) => {
                     content.members.remove(&index);
                 }
-                None if rules.leave_by_non_member_forbidden => {
+                None if rules.membership.leave_by_non_member_forbidden => {
                     return Err(Reject::forbidden(format!(
                         "{caller} is not a member of this session"
                     )))
@@ -336,7 +322,7 @@ fn apply(
         }
         Some(MeWrite::Upsert(write)) => {
             // A body that makes the caller active reads like a join, and joins add a member.
-            let joining = rules.active_write_always_joins
+            let joining = rules.membership.active_write_always_joins
                 && write
                     .properties
                     .system
@@ -379,7 +365,7 @@ fn apply(
         }
     }
     let count = counted(&content);
-    let max = template.max_members as usize + rules.extra_seats;
+    let max = template.max_members as usize + rules.membership.extra_seats;
     if count > count_before && count > max {
         return Err(Reject::forbidden(format!(
             "the session is full: maxMembersCount is {}",
@@ -399,7 +385,7 @@ fn add_member(
     let index = content.next_index;
     let mut constants = Bag::default();
     constants.system.insert("xuid".into(), json!(xuid));
-    if rules.joiner_copies_first_member {
+    if rules.membership.joiner_copies_first_member {
         // Starts from an existing member as a template; only the index is set afresh.
         if let Some(first) = content.members.values().next() {
             constants = first.constants.clone();

@@ -1,14 +1,20 @@
-//! The faults that live around a correct core: a layer that rewrites a request on its way in,
-//! refuses it at the edge, rewrites the answer on its way out, or writes to the store beside the
-//! handler — as a vendor's middleware, serializer and caching code do. The contract logic
-//! (`dispatch`, `write`) knows nothing of them. The layer is only mounted when one of its faults
-//! is planted, so a healthy server pays nothing for it.
+//! The faults that live around a correct core, in two layers. The outer one (`layer`, with
+//! `requests`, `answers`, `ledger`, `lifecycle`) holds the request's whole body and rewrites a
+//! request on its way in, refuses it at the edge, rewrites the answer on its way out, or writes
+//! to the store beside the handler — as a vendor's middleware, serializer and caching code do.
+//! The inner one (`edges`, with `routing` and `replies`) is the framework next to the handler:
+//! its router and parsers, and how it renders an answer. The contract logic (`dispatch`,
+//! `write`) knows nothing of either. A layer is only mounted when one of its faults is planted,
+//! so a healthy server pays nothing for it.
 
 mod answers;
+pub(crate) mod edges;
 mod ledger;
 mod lifecycle;
 pub(crate) mod racy;
+mod replies;
 mod requests;
+mod routing;
 mod strings;
 
 use std::collections::HashMap;
@@ -21,7 +27,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use super::dispatch::AppState;
+use super::dispatch::{App, AppState};
 use super::faults::{Fault, Faults};
 use super::route::{self, Route};
 use super::store::SessionKey;
@@ -155,26 +161,7 @@ impl Incoming {
 
     /// The session the request addresses, by name or through a handle it names.
     fn session(&self, app: &AppState) -> Option<SessionKey> {
-        match Route::parse(self.parts.uri.path())? {
-            Route::SessionByName {
-                scid,
-                template,
-                name,
-            } => {
-                let (scid, template, name) = (
-                    route::percent_decode(scid)?,
-                    route::percent_decode(template)?,
-                    route::percent_decode(name)?,
-                );
-                let template = world::template(&scid, &template)?;
-                Some(SessionKey::new(&scid, template.name, &name))
-            }
-            Route::HandleSession(id) => {
-                let id = route::percent_decode(id)?.to_ascii_lowercase();
-                app.store.handle(&id).map(|h| h.session.clone())
-            }
-            _ => None,
-        }
+        session_of(app, self.parts.uri.path())
     }
 
     fn is_session_write(&self) -> bool {
@@ -183,6 +170,30 @@ impl Incoming {
                 Route::parse(self.parts.uri.path()),
                 Some(Route::SessionByName { .. } | Route::HandleSession(_))
             )
+    }
+}
+
+/// The session `path` addresses, by name or through a handle it names.
+fn session_of(app: &App, path: &str) -> Option<SessionKey> {
+    match Route::parse(path)? {
+        Route::SessionByName {
+            scid,
+            template,
+            name,
+        } => {
+            let (scid, template, name) = (
+                route::percent_decode(scid)?,
+                route::percent_decode(template)?,
+                route::percent_decode(name)?,
+            );
+            let template = world::template(&scid, &template)?;
+            Some(SessionKey::new(&scid, template.name, &name))
+        }
+        Route::HandleSession(id) => {
+            let id = route::percent_decode(id)?.to_ascii_lowercase();
+            app.store.handle(&id).map(|h| h.session.clone())
+        }
+        _ => None,
     }
 }
 
