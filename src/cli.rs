@@ -19,6 +19,7 @@ mod list;
 mod mutants;
 mod parse;
 mod report;
+mod reporting;
 pub(crate) mod rerun;
 mod rules;
 mod run;
@@ -160,6 +161,15 @@ pub enum FailOnArg {
     Should,
 }
 
+impl From<FailOnArg> for crate::verdict::FailOn {
+    fn from(arg: FailOnArg) -> Self {
+        match arg {
+            FailOnArg::Must => Self::Must,
+            FailOnArg::Should => Self::Should,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorArg {
     Auto,
@@ -177,27 +187,16 @@ pub struct RunArgs {
     pub target: Option<String>,
     #[command(flatten)]
     pub cases: CasesArgs,
-    /// Where reports go (or CONFORMANCE_REPORT_DIR).
-    #[arg(
-        long,
-        value_name = "DIR",
-        env = "CONFORMANCE_REPORT_DIR",
-        hide_env = true,
-        default_value = "reports"
-    )]
-    pub report_dir: PathBuf,
+    #[command(flatten)]
+    pub out: ReportDirArgs,
     /// Cases in flight, fixed [default: learnt from the target, from 8 up to --max-jobs].
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub jobs: Option<u32>,
     /// The most cases in flight while the number is learnt (without --jobs).
     #[arg(long, value_name = "N", default_value_t = crate::run::DEFAULT_MAX_JOBS, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_jobs: u32,
-    /// Per-request timeout in seconds (fractions allowed).
-    #[arg(long, value_name = "SECS", default_value_t = crate::http::DEFAULT_TIMEOUT_SECS, value_parser = positive_seconds, allow_negative_numbers = true)]
-    pub timeout: f64,
-    /// Cap on a response body read, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = crate::http::DEFAULT_MAX_BODY, value_parser = clap::value_parser!(u64).range(1..))]
-    pub max_body: u64,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Added to every request ('Name: value'), after the suite's defaults; repeatable.
     #[arg(long, value_name = "'Name: value'", value_parser = header_arg)]
     pub header: Vec<(String, String)>,
@@ -226,6 +225,42 @@ pub struct RunArgs {
     pub rerun_failed: Option<PathBuf>,
     #[command(flatten)]
     pub settings: SettingsArgs,
+}
+
+// The flags `run` and `explore` (and `report merge`, for the formats) share, each defined once so
+// that their names, help, environment and config keys cannot drift apart.
+
+/// Where the reports go.
+#[derive(Debug, Clone, Args)]
+pub struct ReportDirArgs {
+    /// Where reports go (or CONFORMANCE_REPORT_DIR).
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "CONFORMANCE_REPORT_DIR",
+        hide_env = true,
+        default_value = "reports"
+    )]
+    pub report_dir: PathBuf,
+}
+
+/// What one request may take.
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// Per-request timeout in seconds (fractions allowed).
+    #[arg(long, value_name = "SECS", default_value_t = crate::http::DEFAULT_TIMEOUT_SECS, value_parser = positive_seconds, allow_negative_numbers = true)]
+    pub timeout: f64,
+    /// Cap on a response body read, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::http::DEFAULT_MAX_BODY, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_body: u64,
+}
+
+/// Which reports are written.
+#[derive(Debug, Clone, Args)]
+pub struct FormatsArgs {
+    /// Which reports to write: json, junit, md, html (comma-separated).
+    #[arg(long = "report", value_name = "FORMAT[,FORMAT]", value_delimiter = ',', default_values_t = crate::report::Format::ALL.map(FormatArg))]
+    pub formats: Vec<FormatArg>,
 }
 
 /// How requests reach the target: proxy and TLS.
@@ -269,9 +304,8 @@ pub struct ThrottleArgs {
 /// What `run` writes and prints about its results.
 #[derive(Debug, Clone, Args)]
 pub struct ReportArgs {
-    /// Which reports to write: json, junit, md, html (comma-separated).
-    #[arg(long = "report", value_name = "FORMAT[,FORMAT]", value_delimiter = ',', default_values_t = crate::report::Format::ALL.map(FormatArg))]
-    pub formats: Vec<FormatArg>,
+    #[command(flatten)]
+    pub written: FormatsArgs,
     /// Which cases keep request/response transcripts in reports.
     #[arg(long, value_enum, default_value_t = TranscriptsArg::Failures)]
     pub transcripts: TranscriptsArg,
@@ -319,6 +353,16 @@ pub enum TranscriptsArg {
     None,
 }
 
+impl From<TranscriptsArg> for crate::report::Transcripts {
+    fn from(arg: TranscriptsArg) -> Self {
+        match arg {
+            TranscriptsArg::Failures => Self::Failures,
+            TranscriptsArg::All => Self::All,
+            TranscriptsArg::None => Self::None,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
     /// Join the report.json of shards (or the fragments in a directory) into one report.
@@ -335,9 +379,8 @@ pub struct MergeArgs {
     /// Where the merged reports go (default: the directory, when one is given).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Which reports to write: json, junit, md, html (comma-separated).
-    #[arg(long = "report", value_name = "FORMAT[,FORMAT]", value_delimiter = ',', default_values_t = crate::report::Format::ALL.map(FormatArg))]
-    pub formats: Vec<FormatArg>,
+    #[command(flatten)]
+    pub written: FormatsArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -375,30 +418,18 @@ pub struct ExploreArgs {
     /// Do not replay the findings kept for this target first.
     #[arg(long)]
     pub no_replay: bool,
-    /// Where reports go (or CONFORMANCE_REPORT_DIR).
-    #[arg(
-        long,
-        value_name = "DIR",
-        env = "CONFORMANCE_REPORT_DIR",
-        hide_env = true,
-        default_value = "reports"
-    )]
-    pub report_dir: PathBuf,
-    /// Which reports to write: json, junit, md, html (comma-separated).
-    #[arg(long = "report", value_name = "FORMAT[,FORMAT]", value_delimiter = ',', default_values_t = crate::report::Format::ALL.map(FormatArg))]
-    pub formats: Vec<FormatArg>,
+    #[command(flatten)]
+    pub out: ReportDirArgs,
+    #[command(flatten)]
+    pub written: FormatsArgs,
     /// Which findings keep request/response transcripts in reports.
     #[arg(long, value_enum, default_value_t = TranscriptsArg::Failures)]
     pub transcripts: TranscriptsArg,
     /// What gates: a finding of a must rule, or of a must or should rule.
     #[arg(long, value_enum, default_value_t = FailOnArg::Should)]
     pub fail_on: FailOnArg,
-    /// Per-request timeout in seconds (fractions allowed).
-    #[arg(long, value_name = "SECS", default_value_t = crate::http::DEFAULT_TIMEOUT_SECS, value_parser = positive_seconds, allow_negative_numbers = true)]
-    pub timeout: f64,
-    /// Cap on a response body read, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = crate::http::DEFAULT_MAX_BODY, value_parser = clap::value_parser!(u64).range(1..))]
-    pub max_body: u64,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Added to every request ('Name: value'); repeatable.
     #[arg(long, value_name = "'Name: value'", value_parser = header_arg)]
     pub header: Vec<(String, String)>,

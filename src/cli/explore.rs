@@ -17,19 +17,19 @@ use crate::explore::program::Caller;
 use crate::explore::report::{cases, Ended};
 use crate::explore::{db, save, story};
 use crate::reference;
-use crate::report::{
-    Baseline, EventStream, Format, Redactor, ReportOptions, ReportSet, RunInfo, SuiteInfo,
-    Transcripts, REDACTED,
-};
+use crate::report::{Baseline, EventStream, Redactor, ReportSet, RunInfo, SuiteInfo, Transcripts};
 use crate::run::{preflight, prepare, probe, Environment, Outcome, PrepareOptions, RunContext};
 use crate::verdict::FailOn;
 use crate::{errln, outln};
 
 use super::common::{load_cases, run_finished, run_started};
 use super::embedded::target_or_embedded;
+use super::reporting::{
+    formats_json, report_options, request_json, spelled, throttle_json, transport_json,
+};
 use super::run::{connection, redactor_before_run};
 use super::signals::Signals;
-use super::{CasesArgs, ExploreArgs, FailOnArg, MessageFormatArg, TranscriptsArg, TransportArgs};
+use super::{CasesArgs, ExploreArgs, MessageFormatArg};
 
 /// How long the embedded reference keeps a session or handle nobody touches: programs are done
 /// with theirs within milliseconds, so this only bounds the memory of a long exploration.
@@ -52,11 +52,9 @@ pub fn explore(args: ExploreArgs) -> Exit {
         bytes.copy_from_slice(&uuid::Uuid::new_v4().as_bytes()[..8]);
         u64::from_le_bytes(bytes)
     });
-    let fail_on = match args.fail_on {
-        FailOnArg::Must => FailOn::Must,
-        FailOnArg::Should => FailOn::Should,
-    };
-    let report_options = report_options(&args, fail_on);
+    let fail_on = FailOn::from(args.fail_on);
+    let transcripts = Transcripts::from(args.transcripts);
+    let report_options = report_options(&args.out, &args.written, transcripts, fail_on, None);
     if let Err(e) = report_options.check() {
         errln!("error: {e}");
         return Exit::Usage;
@@ -76,7 +74,7 @@ pub fn explore(args: ExploreArgs) -> Exit {
         PrepareOptions {
             headers: args.header.clone(),
             secrets: args.secret.clone(),
-            client: connection(args.timeout, args.max_body, &args.transport, &args.throttle),
+            client: connection(&args.limits, &args.transport, &args.throttle),
             ..PrepareOptions::new(target)
         },
     ) {
@@ -254,7 +252,7 @@ pub fn explore(args: ExploreArgs) -> Exit {
             &case.result,
             fail_on,
             None,
-            reports_keep(&args, &case.result, fail_on),
+            transcripts.keeps(case.result.verdict(fail_on)),
             &redactor,
         );
         report.story = case.story.map(|s| redactor.text(&s));
@@ -363,47 +361,9 @@ impl Said<'_> {
     }
 }
 
-fn report_options(args: &ExploreArgs, fail_on: FailOn) -> ReportOptions {
-    let mut formats: Vec<Format> = args.formats.iter().map(|f| f.0).collect();
-    formats.sort();
-    formats.dedup();
-    ReportOptions {
-        dir: args.report_dir.clone(),
-        formats,
-        fragment_name: None,
-        transcripts: transcripts(args),
-        fail_on,
-        write_baseline: None,
-        step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from),
-        coverage: Default::default(),
-    }
-}
-
-fn transcripts(args: &ExploreArgs) -> Transcripts {
-    match args.transcripts {
-        TranscriptsArg::Failures => Transcripts::Failures,
-        TranscriptsArg::All => Transcripts::All,
-        TranscriptsArg::None => Transcripts::None,
-    }
-}
-
-fn reports_keep(args: &ExploreArgs, r: &crate::run::CaseResult, fail_on: FailOn) -> bool {
-    transcripts(args).keeps(r.verdict(fail_on))
-}
-
+/// The flags as report.json records them, secrets redacted.
 fn options_json(args: &ExploreArgs, seed: u64, redactor: &Redactor) -> serde_json::Value {
-    let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
-    let TransportArgs {
-        proxy,
-        no_proxy,
-        cacert,
-        insecure,
-        client_cert,
-        client_key,
-    } = &args.transport;
-    json!({
+    let mut options = json!({
         "command": "explore",
         "target": args.target.as_ref().map(|t| redactor.text(t)),
         "seed": seed,
@@ -412,24 +372,22 @@ fn options_json(args: &ExploreArgs, seed: u64, redactor: &Redactor) -> serde_jso
             Budget::Programs(n) => n.to_string(),
         },
         "jobs": args.jobs,
-        "save": path(&args.save),
+        "save": args.save.as_ref().map(|p| p.display().to_string()),
         "no_replay": args.no_replay,
-        "report_dir": args.report_dir.display().to_string(),
-        "timeout": args.timeout,
-        "max_body": args.max_body,
-        "header": args.header.iter().map(|(n, v)| format!("{n}: {}", redactor.header(n, v))).collect::<Vec<_>>(),
-        "secret": args.secret.iter().map(|_| REDACTED).collect::<Vec<_>>(),
-        "fail_on": match args.fail_on { FailOnArg::Must => "must", FailOnArg::Should => "should" },
-        "transcripts": match args.transcripts { TranscriptsArg::Failures => "failures", TranscriptsArg::All => "all", TranscriptsArg::None => "none" },
-        "report": args.formats.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
-        "proxy": proxy.as_ref().map(|p| redactor.text(p)),
-        "no_proxy": no_proxy,
-        "cacert": path(cacert),
-        "insecure": insecure,
-        "client_cert": path(client_cert),
-        "client_key": path(client_key),
-        "retries": args.throttle.retries,
-        "max_retry_wait": args.throttle.max_retry_wait,
-        "rate": args.throttle.rate,
-    })
+        "report_dir": args.out.report_dir.display().to_string(),
+    });
+    if let Some(map) = options.as_object_mut() {
+        map.extend(request_json(
+            &args.limits,
+            &args.header,
+            &args.secret,
+            redactor,
+        ));
+        map.insert("fail_on".into(), json!(spelled(&args.fail_on)));
+        map.insert("transcripts".into(), json!(spelled(&args.transcripts)));
+        map.insert("report".into(), formats_json(&args.written));
+        map.extend(transport_json(&args.transport, redactor));
+        map.extend(throttle_json(&args.throttle));
+    }
+    options
 }

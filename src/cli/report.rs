@@ -16,7 +16,7 @@ pub fn merge(args: MergeArgs) -> Exit {
             return Exit::Usage;
         }
     };
-    let mut formats: Vec<_> = args.formats.iter().map(|f| f.0).collect();
+    let mut formats: Vec<_> = args.written.formats.iter().map(|f| f.0).collect();
     formats.sort();
     formats.dedup();
     let options = ReportOptions {

@@ -12,8 +12,8 @@ use crate::exit::Exit;
 use crate::http::{ClientIdentity, ClientOptions, ProxyChoice, RetryPolicy, TlsOptions};
 use crate::plan::CasePlan;
 use crate::report::{
-    Baseline, Console, EventStream, Format, Redactor, ReportOptions, ReportSet, RunInfo, SuiteInfo,
-    Transcripts, Verbosity, REDACTED,
+    Baseline, Console, EventStream, Format, Redactor, ReportSet, RunInfo, SuiteInfo, Transcripts,
+    Verbosity,
 };
 use crate::run::{
     not_run, prepare, run_cases, target_ready, url_userinfo, CaseResult, ConcurrencyMode,
@@ -24,10 +24,13 @@ use crate::{errln, outln};
 
 use super::common::{load_cases, run_finished, run_started};
 use super::embedded::target_or_embedded;
+use super::reporting::{
+    formats_json, object, report_options, request_json, spelled, throttle_json, transport_json,
+};
 use super::rerun::failed_ids;
 use super::select::select;
 use super::signals::Signals;
-use super::{ColorArg, FailOnArg, MessageFormatArg, RunArgs, TranscriptsArg, TransportArgs};
+use super::{ColorArg, LimitArgs, MessageFormatArg, RunArgs, TransportArgs};
 
 pub fn run(args: RunArgs) -> Exit {
     let json_events = args.settings.message_format == MessageFormatArg::Json;
@@ -52,12 +55,15 @@ pub fn run(args: RunArgs) -> Exit {
             return Exit::Usage;
         }
     };
-    let fail_on = match args.fail_on {
-        FailOnArg::Must => FailOn::Must,
-        FailOnArg::Should => FailOn::Should,
-    };
+    let fail_on = FailOn::from(args.fail_on);
     // Every file this run will write is checked before anything is sent.
-    let mut report_options = report_options(&args, fail_on);
+    let mut report_options = report_options(
+        &args.out,
+        &args.reports.written,
+        transcripts(&args),
+        fail_on,
+        args.reports.write_baseline.clone(),
+    );
     report_options.coverage = set.coverage.clone().into();
     if let Err(e) = report_options.check() {
         errln!("error: {e}");
@@ -299,54 +305,31 @@ fn all(cases: &[std::sync::Arc<CasePlan>], outcome: Outcome, message: &str) -> V
     cases.iter().map(|c| not_run(c, outcome, message)).collect()
 }
 
-fn report_options(args: &RunArgs, fail_on: FailOn) -> ReportOptions {
-    let mut formats: Vec<Format> = args.reports.formats.iter().map(|f| f.0).collect();
-    formats.sort();
-    formats.dedup();
-    ReportOptions {
-        dir: args.report_dir.clone(),
-        formats,
-        fragment_name: None,
-        transcripts: transcripts(args),
-        fail_on,
-        write_baseline: args.reports.write_baseline.clone(),
-        step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from),
-        coverage: Default::default(),
-    }
-}
-
 fn transcripts(args: &RunArgs) -> Transcripts {
-    match args.reports.transcripts {
-        TranscriptsArg::Failures => Transcripts::Failures,
-        TranscriptsArg::All => Transcripts::All,
-        TranscriptsArg::None => Transcripts::None,
-    }
+    args.reports.transcripts.into()
 }
 
 /// The report a console failure points at: the page, else the Markdown, else the JSON.
 fn details_path(args: &RunArgs) -> Option<PathBuf> {
     [Format::Html, Format::Md, Format::Json]
         .into_iter()
-        .find(|f| args.reports.formats.iter().any(|a| a.0 == *f))
-        .map(|f| args.report_dir.join(f.file_name()))
+        .find(|f| args.reports.written.formats.iter().any(|a| a.0 == *f))
+        .map(|f| args.out.report_dir.join(f.file_name()))
 }
 
 fn client_options(args: &RunArgs) -> ClientOptions {
-    connection(args.timeout, args.max_body, &args.transport, &args.throttle)
+    connection(&args.limits, &args.transport, &args.throttle)
 }
 
 /// The client's options from the flags `run` and `explore` share.
 pub(super) fn connection(
-    timeout: f64,
-    max_body: u64,
+    limits: &LimitArgs,
     t: &TransportArgs,
     throttle: &super::ThrottleArgs,
 ) -> ClientOptions {
     ClientOptions {
-        timeout: Duration::from_secs_f64(timeout),
-        max_body,
+        timeout: Duration::from_secs_f64(limits.timeout),
+        max_body: limits.max_body,
         proxy: match (&t.proxy, t.no_proxy) {
             (_, true) => ProxyChoice::Direct,
             (Some(url), false) => ProxyChoice::Url(url.clone()),
@@ -411,46 +394,41 @@ fn concurrency_mode(args: &RunArgs) -> ConcurrencyMode {
 /// The run's flags as report.json records them, secrets redacted.
 pub(super) fn options_json(args: &RunArgs, redactor: &Redactor) -> serde_json::Value {
     let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
-    let TransportArgs {
-        proxy,
-        no_proxy,
-        cacert,
-        insecure,
-        client_cert,
-        client_key,
-    } = &args.transport;
-    json!({
+    let mut options = json!({
         "target": args.target.as_ref().map(|t| redactor.text(t)),
         "cases": path(&args.cases.cases),
-        "report_dir": args.report_dir.display().to_string(),
+        "report_dir": args.out.report_dir.display().to_string(),
         "jobs": args.jobs,
         "max_jobs": args.max_jobs,
-        "timeout": args.timeout,
-        "max_body": args.max_body,
-        "header": args.header.iter().map(|(n, v)| format!("{n}: {}", redactor.header(n, v))).collect::<Vec<_>>(),
-        "secret": args.secret.iter().map(|_| REDACTED).collect::<Vec<_>>(),
+    });
+    let Some(map) = options.as_object_mut() else {
+        return options;
+    };
+    map.extend(request_json(
+        &args.limits,
+        &args.header,
+        &args.secret,
+        redactor,
+    ));
+    map.extend(object(json!({
         "filter": args.select.filter,
         "exact": args.select.exact,
         "partition": args.select.partition.map(|p| format!("hash:{}/{}", p.index, p.count)),
         "baseline": path(&args.reports.baseline),
         "write_baseline": path(&args.reports.write_baseline),
-        "fail_on": match args.fail_on { FailOnArg::Must => "must", FailOnArg::Should => "should" },
+        "fail_on": spelled(&args.fail_on),
         "fail_fast": args.fail_fast,
-        "color": match args.color { ColorArg::Auto => "auto", ColorArg::Always => "always", ColorArg::Never => "never" },
-        "transcripts": match args.reports.transcripts { TranscriptsArg::Failures => "failures", TranscriptsArg::All => "all", TranscriptsArg::None => "none" },
-        "report": args.reports.formats.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
-        "proxy": proxy.as_ref().map(|p| redactor.text(p)),
-        "no_proxy": no_proxy,
-        "cacert": path(cacert),
-        "insecure": insecure,
-        "client_cert": path(client_cert),
-        "client_key": path(client_key),
-        "rerun_failed": path(&args.rerun_failed),
-        "retries": args.throttle.retries,
-        "max_retry_wait": args.throttle.max_retry_wait,
-        "rate": args.throttle.rate,
-        "message_format": match args.settings.message_format { MessageFormatArg::Human => "human", MessageFormatArg::Json => "json" },
+        "color": spelled(&args.color),
+        "transcripts": spelled(&args.reports.transcripts),
+        "report": formats_json(&args.reports.written),
+    })));
+    map.extend(transport_json(&args.transport, redactor));
+    map.insert("rerun_failed".into(), json!(path(&args.rerun_failed)));
+    map.extend(throttle_json(&args.throttle));
+    map.extend(object(json!({
+        "message_format": spelled(&args.settings.message_format),
         "verbose": args.reports.verbose,
         "quiet": args.reports.quiet,
-    })
+    })));
+    options
 }
