@@ -14,9 +14,11 @@ use super::rules::{Rule, RulesFile};
 use super::source::{CaseSource, SourceFile};
 use super::validate::{validate_case, Context};
 
-/// A case set as read: suite, rules, schemas and case files, each parsed.
+/// What names a case set wherever it goes: where it was read from, its fingerprint and files,
+/// its suite and rules. The set as read ([`CaseSet`]) and as compiled (`plan::PlanSet`) both
+/// carry it, and read its fields through `Deref`.
 #[derive(Clone, Debug)]
-pub struct CaseSet {
+pub struct SetIdentity {
     /// `embedded` or the directory read.
     pub origin: String,
     pub fingerprint: String,
@@ -26,8 +28,22 @@ pub struct CaseSet {
     pub rules: BTreeMap<String, Rule>,
     /// Rules in the order of rules.json.
     pub rule_order: Vec<String>,
+}
+
+/// A case set as read: suite, rules, schemas and case files, each parsed.
+#[derive(Clone, Debug)]
+pub struct CaseSet {
+    pub identity: SetIdentity,
     /// Response schemas by file name under `schemas/`, parsed (`plan` compiles them).
     pub schemas: BTreeMap<String, Value>,
+}
+
+impl std::ops::Deref for CaseSet {
+    type Target = SetIdentity;
+
+    fn deref(&self) -> &SetIdentity {
+        &self.identity
+    }
 }
 
 /// One case file.
@@ -147,16 +163,18 @@ pub fn read(source: &CaseSource) -> Read {
     }
 
     let set = suite.map(|suite| CaseSet {
-        origin: source.origin.clone(),
-        fingerprint: fingerprint(&source.files),
-        files: source
-            .files
-            .iter()
-            .map(|f| (f.path.clone(), file_sha256(&f.bytes)))
-            .collect(),
-        suite,
-        rules,
-        rule_order,
+        identity: SetIdentity {
+            origin: source.origin.clone(),
+            fingerprint: fingerprint(&source.files),
+            files: source
+                .files
+                .iter()
+                .map(|f| (f.path.clone(), file_sha256(&f.bytes)))
+                .collect(),
+            suite,
+            rules,
+            rule_order,
+        },
         schemas,
     });
     let set = if rules_file.is_some() { set } else { None };

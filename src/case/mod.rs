@@ -22,6 +22,7 @@ pub use hex::decode_hex;
 pub use ignored::is_ignored_name;
 pub use load::{
     case_files, case_id, is_case_file, is_doc_file, read, read_case, CaseSet, LoadedCase, Read,
+    SetIdentity,
 };
 pub use model::*;
 pub use rules::{severity_agrees, Basis, MayForm, Rule, RulesFile};

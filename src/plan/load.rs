@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::case::{
     case_files, generate, read, read_case, CaseSet, CaseSource, LoadError, Problem, Rule,
-    SourceFile, Suite,
+    SetIdentity, SourceFile, Suite,
 };
 
 use super::case::CasePlan;
@@ -19,15 +19,8 @@ use super::expect::SchemaRef;
 /// models are gone).
 #[derive(Debug)]
 pub struct PlanSet {
-    /// `embedded` or the directory read.
-    pub origin: String,
-    pub fingerprint: String,
-    /// Every file of the set with its SHA-256 (as the fingerprint reads it).
-    pub files: Vec<(String, String)>,
-    pub suite: Suite,
-    pub rules: BTreeMap<String, Rule>,
-    /// Rules in the order of rules.json.
-    pub rule_order: Vec<String>,
+    /// The set's origin, fingerprint, files, suite and rules, read as fields of the set.
+    pub identity: SetIdentity,
     /// How many case files were compiled.
     pub file_count: usize,
     /// Every case (a file, or each of its variants), sorted by id.
@@ -37,6 +30,14 @@ pub struct PlanSet {
     pub schemas: BTreeMap<String, SchemaRef>,
     /// Every cell of the request model (`model.json`): the case that checks it, or why none.
     pub coverage: Vec<generate::CoverageCell>,
+}
+
+impl std::ops::Deref for PlanSet {
+    type Target = SetIdentity;
+
+    fn deref(&self) -> &SetIdentity {
+        &self.identity
+    }
 }
 
 impl PlanSet {
@@ -97,13 +98,8 @@ pub fn load(source: &CaseSource, only: Option<&BTreeSet<String>>) -> Result<Plan
     }
     cases.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(PlanSet {
-        origin: set.origin,
-        fingerprint: set.fingerprint,
-        files: set.files,
+        identity: set.identity,
         file_count,
-        suite: set.suite,
-        rules: set.rules,
-        rule_order: set.rule_order,
         cases,
         schemas: schemas
             .into_iter()

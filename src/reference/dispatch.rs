@@ -215,11 +215,7 @@ fn complete(body: RequestBody) -> Result<axum::body::Bytes, Reject> {
 }
 
 /// R2 and R5 GET (O16).
-fn get_session(
-    store: &Store,
-    key: &SessionKey,
-    headers: &HeaderMap,
-) -> Result<Response, Reject> {
+fn get_session(store: &Store, key: &SessionKey, headers: &HeaderMap) -> Result<Response, Reject> {
     let if_none_match = Preconditions::from_headers(headers).if_none_match;
     let current = store.read_session(key, |s| s.map(|s| (s.document.clone(), s.etag.clone())));
     let Some((document, etag)) = current else {

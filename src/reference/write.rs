@@ -76,7 +76,8 @@ pub(crate) fn execute(
         rules,
     )?;
 
-    let keeps_empty = input.template.keeps_empty_sessions() && rules.storing.empty_kept_where_template_says;
+    let keeps_empty =
+        input.template.keeps_empty_sessions() && rules.storing.empty_kept_where_template_says;
     if content.members.is_empty() && !keeps_empty {
         return Ok(delete(slot, content, input.nocommit, rules));
     }
@@ -90,8 +91,8 @@ pub(crate) fn execute(
             })
         }
         Some(session) => {
-            let bumped =
-                rules.storing.change_number_on_any_change || session.content.members != content.members;
+            let bumped = rules.storing.change_number_on_any_change
+                || session.content.members != content.members;
             let mut next = session.with_content(content);
             if bumped {
                 next.change_number += 1;
@@ -216,11 +217,17 @@ fn check_preconditions(
     if let Some(condition) = &preconditions.if_match {
         if !condition.matches(etag) {
             return match (current, condition) {
-                (None, TagCondition::Any) if !rules.preconditions.if_match_any_needs_session => Ok(None),
+                (None, TagCondition::Any) if !rules.preconditions.if_match_any_needs_session => {
+                    Ok(None)
+                }
                 (None, TagCondition::Any) => Err(Reject::precondition_failed(
                     "If-Match: * but the session does not exist",
                 )),
-                (None, TagCondition::Tags(_)) if !rules.preconditions.if_match_tags_need_session => Ok(None),
+                (None, TagCondition::Tags(_))
+                    if !rules.preconditions.if_match_tags_need_session =>
+                {
+                    Ok(None)
+                }
                 (None, TagCondition::Tags(_)) => Err(Reject::precondition_failed(
                     "If-Match names an ETag but the session does not exist",
                 )),

@@ -30,7 +30,7 @@ fn paths(set: &PlanSet) -> Vec<&str> {
 /// The set of one good case, and its fingerprint without anything added.
 fn plain() -> (tempfile::TempDir, String) {
     let dir = common::case_dir(&[("area/one.json", common::GOOD_CASE)]);
-    let fingerprint = loaded(dir.path()).fingerprint;
+    let fingerprint = loaded(dir.path()).fingerprint.clone();
     (dir, fingerprint)
 }
 

@@ -107,8 +107,7 @@ fn read(faults: Faults, asked: &Asked, mut response: Response) -> Response {
         let missing = Reject::not_found("no such session").into_response();
         response = replaced(&response, missing);
     }
-    if faults.has(Fault::NotModifiedWithoutEtag) && response.status() == StatusCode::NOT_MODIFIED
-    {
+    if faults.has(Fault::NotModifiedWithoutEtag) && response.status() == StatusCode::NOT_MODIFIED {
         response.headers_mut().remove(ETAG);
     }
     response
@@ -119,7 +118,8 @@ fn write(faults: Faults, asked: &Asked, by_name: bool, mut response: Response) -
     let status = response.status();
     // The stale answer is the one 412 that carries the session (a JSON document).
     let stale = status == StatusCode::PRECONDITION_FAILED
-        && response.headers().get(CONTENT_TYPE) == Some(&HeaderValue::from_static(APPLICATION_JSON));
+        && response.headers().get(CONTENT_TYPE)
+            == Some(&HeaderValue::from_static(APPLICATION_JSON));
     if stale && faults.has(Fault::Stale412WithoutSession) {
         let text = Reject::precondition_failed("the session has changed since that ETag");
         return replaced(&response, text.into_response());
@@ -131,7 +131,11 @@ fn write(faults: Faults, asked: &Asked, by_name: bool, mut response: Response) -
             set_header(&mut response, ETAG, &tags.join(", "));
         }
     }
-    if let Some(etag) = asked.etag_before.as_deref().filter(|_| status == StatusCode::OK) {
+    if let Some(etag) = asked
+        .etag_before
+        .as_deref()
+        .filter(|_| status == StatusCode::OK)
+    {
         // The header is filled from the record as it was loaded.
         set_header(&mut response, ETAG, etag);
     }
@@ -165,7 +169,10 @@ async fn error_body(faults: Faults, response: Response) -> Response {
             let message = message.strip_suffix('\n').unwrap_or(&message);
             let document = json!({ "error": message }).to_string();
             let original = Response::from_parts(parts, Body::empty());
-            replaced(&original, errors::json(StatusCode::BAD_REQUEST, document.into()))
+            replaced(
+                &original,
+                errors::json(StatusCode::BAD_REQUEST, document.into()),
+            )
         }
         StatusCode::NOT_FOUND if faults.has(Fault::NotFoundEmptyBody) => {
             replaced(&response, errors::empty(StatusCode::NOT_FOUND))

@@ -65,8 +65,7 @@ fn write_refusal(faults: Faults, parts: &Parts) -> Option<Response> {
         // The tags are copied into a fixed 8 KiB buffer.
         return Some(Reject::internal("internal error: buffer overflow").into_response());
     }
-    if faults.has(Fault::NocommitTwice500) && route::query_keys(parts.uri.query(), "nocommit") > 1
-    {
+    if faults.has(Fault::NocommitTwice500) && route::query_keys(parts.uri.query(), "nocommit") > 1 {
         // The query is deserialized into a struct, and a repeated key is an error nobody maps.
         let reject = Reject::internal("internal error: duplicate field `nocommit`");
         return Some(reject.into_response());
