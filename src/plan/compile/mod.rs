@@ -90,21 +90,14 @@ impl<'a> Compiler<'a> {
                     },
                 ),
             };
-            let mut compiler = CaseCompiler {
-                ctx: &self.ctx,
-                interned: &mut self.rules,
-                shared: &mut self.shared,
-                path: &case.shown,
-                variant,
-                case_rules: &rules,
+            let mut compiler = CaseCompiler::new(
+                &self.ctx,
+                (&mut self.rules, &mut self.shared, &mut problems),
+                &case.shown,
+                &rules,
                 whose,
-                vars: Vars::default(),
-                in_burst: false,
-                in_variant: false,
-                param_at: BTreeMap::new(),
-                statuses: BTreeMap::new(),
-                problems: &mut problems,
-            };
+            );
+            compiler.variant = variant;
             let steps = compiler.steps(&flat);
             if let Some((i, v)) = variant {
                 // A value the steps never read is checked too, against everything they set.
@@ -159,21 +152,13 @@ pub fn compile_expect(expect: &Expect, case_rules: &[String]) -> Result<ExpectPl
     let mut interned = HashMap::new();
     let mut shared = HashMap::new();
     let mut problems = Vec::new();
-    let mut compiler = CaseCompiler {
-        ctx: &ctx,
-        interned: &mut interned,
-        shared: &mut shared,
-        path: "expectation",
-        variant: None,
+    let mut compiler = CaseCompiler::new(
+        &ctx,
+        (&mut interned, &mut shared, &mut problems),
+        "expectation",
         case_rules,
-        whose: "the case's `rules`".into(),
-        vars: Vars::default(),
-        in_burst: false,
-        in_variant: false,
-        param_at: BTreeMap::new(),
-        statuses: BTreeMap::new(),
-        problems: &mut problems,
-    };
+        "the case's `rules`".into(),
+    );
     let plan = compiler.expect("/expect", expect, None, false);
     if problems.is_empty() {
         Ok(plan)
@@ -203,6 +188,41 @@ pub(super) struct CaseCompiler<'a> {
     /// Status slots of the named request steps so far (what `onlyIf` reads).
     statuses: BTreeMap<String, usize>,
     problems: &'a mut Vec<Problem>,
+}
+
+/// What a case's compiler writes into that outlives it: the interned rules, the plans shared
+/// between cases, and the problems found.
+type Outputs<'a> = (
+    &'a mut HashMap<String, Rule>,
+    &'a mut Shared,
+    &'a mut Vec<Problem>,
+);
+
+impl<'a> CaseCompiler<'a> {
+    /// A compiler for one case (not a variant: set `variant` for one), nothing bound yet.
+    fn new(
+        ctx: &'a Context<'a>,
+        (interned, shared, problems): Outputs<'a>,
+        path: &'a str,
+        case_rules: &'a [String],
+        whose: String,
+    ) -> Self {
+        CaseCompiler {
+            ctx,
+            interned,
+            shared,
+            path,
+            variant: None,
+            case_rules,
+            whose,
+            vars: Vars::default(),
+            in_burst: false,
+            in_variant: false,
+            param_at: BTreeMap::new(),
+            statuses: BTreeMap::new(),
+            problems,
+        }
+    }
 }
 
 impl CaseCompiler<'_> {
