@@ -37,7 +37,14 @@ impl MarkdownReporter {
     ) -> Result<MarkdownReporter, ReportError> {
         Ok(MarkdownReporter {
             file: AtomicFile::create(path)?,
-            sections: Sections::create(path)?,
+            sections: Sections::create(
+                path,
+                CasePieces {
+                    area_row,
+                    attention_row,
+                    details,
+                },
+            )?,
             redactor,
             step_summary,
         })
@@ -235,12 +242,7 @@ fn area_open(area: &str, s: &Summary) -> String {
 
 impl Reporter for MarkdownReporter {
     fn case(&mut self, c: &CaseReport) -> Result<(), ReportError> {
-        const PIECES: CasePieces = CasePieces {
-            area_row,
-            attention_row,
-            details,
-        };
-        self.sections.push(c, &PIECES, &self.redactor)
+        self.sections.push(c, &self.redactor)
     }
 
     fn finish(self: Box<Self>, info: &RunInfo, tally: &Tally) -> Result<PathBuf, ReportError> {
@@ -254,6 +256,7 @@ impl Reporter for MarkdownReporter {
             rows,
             attention,
             details,
+            ..
         } = sections;
         file.write_all(redactor.text(&head(info, tally)).as_bytes())?;
         if !attention.is_empty() {

@@ -12,6 +12,7 @@ use super::output::Spool;
 use super::view::{attention_key, has_details};
 
 /// How a page renders the pieces of one case.
+#[derive(Clone, Copy)]
 pub struct CasePieces {
     pub area_row: fn(&CaseReport) -> String,
     pub attention_row: fn(&CaseReport) -> String,
@@ -26,24 +27,23 @@ pub struct Sections {
     pub attention: Spool,
     /// In the order of `attention`.
     pub details: Spool,
+    /// How the page renders them.
+    pieces: CasePieces,
 }
 
 impl Sections {
-    pub fn create(path: &Path) -> Result<Sections, ReportError> {
+    pub fn create(path: &Path, pieces: CasePieces) -> Result<Sections, ReportError> {
         Ok(Sections {
             rows: Spool::create(path)?,
             attention: Spool::create(path)?,
             details: Spool::create(path)?,
+            pieces,
         })
     }
 
     /// Spools the pieces of `c`, redacted.
-    pub fn push(
-        &mut self,
-        c: &CaseReport,
-        pieces: &CasePieces,
-        redactor: &Redactor,
-    ) -> Result<(), ReportError> {
+    pub fn push(&mut self, c: &CaseReport, redactor: &Redactor) -> Result<(), ReportError> {
+        let pieces = self.pieces;
         self.rows.push(
             format!("{}\0{}", c.area, c.id),
             redactor.text(&(pieces.area_row)(c)).as_bytes(),

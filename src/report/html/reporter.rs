@@ -36,7 +36,14 @@ impl HtmlReporter {
     ) -> Result<HtmlReporter, ReportError> {
         Ok(HtmlReporter {
             file: AtomicFile::create(path)?,
-            sections: Sections::create(path)?,
+            sections: Sections::create(
+                path,
+                CasePieces {
+                    area_row,
+                    attention_row,
+                    details,
+                },
+            )?,
             redactor,
             coverage,
             verdicts: HashMap::new(),
@@ -55,12 +62,7 @@ impl Reporter for HtmlReporter {
         if !self.coverage.is_empty() && c.area == crate::case::generate::AREA {
             self.verdicts.insert(c.id.clone(), c.verdict);
         }
-        const PIECES: CasePieces = CasePieces {
-            area_row,
-            attention_row,
-            details,
-        };
-        self.sections.push(c, &PIECES, &self.redactor)
+        self.sections.push(c, &self.redactor)
     }
 
     fn finish(self: Box<Self>, info: &RunInfo, tally: &Tally) -> Result<PathBuf, ReportError> {
@@ -75,6 +77,7 @@ impl Reporter for HtmlReporter {
             rows,
             attention,
             details,
+            ..
         } = sections;
         let r = &redactor;
         file.write_all(
