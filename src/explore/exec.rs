@@ -480,13 +480,7 @@ async fn settle(
 /// if it is the session's ETag in that world (the second of two writers sent at once carries one
 /// the first may have made stale).
 fn as_sent(op: &Op, request: &RequestData, world: &World) -> Op {
-    let current = |session: usize| {
-        world
-            .slot(session)
-            .and_then(|s| s.state.as_ref())
-            .and_then(|s| s.seen.as_ref())
-            .and_then(|s| s.etag.clone())
-    };
+    let current = |session: usize| world.seen_etag(session);
     let mut op = op.clone();
     match &mut op {
         Op::Write {
@@ -569,11 +563,7 @@ impl Sender<'_> {
                 if_none_match,
             } => {
                 let path = self.path(*session, *via, world)?;
-                let etag = world
-                    .slot(*session)
-                    .and_then(|s| s.state.as_ref())
-                    .and_then(|s| s.seen.as_ref())
-                    .and_then(|s| s.etag.clone());
+                let etag = world.seen_etag(*session);
                 let headers = match (if_none_match, etag) {
                     (true, Some(etag)) => vec![("If-None-Match".to_string(), etag)],
                     _ => Vec::new(),
@@ -699,10 +689,7 @@ impl Sender<'_> {
 /// The precondition header of a write, from what the model saw of the session.
 fn precondition_header(p: Precondition, world: &World, session: usize) -> Vec<(String, String)> {
     let slot = world.slot(session);
-    let current = slot
-        .and_then(|s| s.state.as_ref())
-        .and_then(|s| s.seen.as_ref())
-        .and_then(|s| s.etag.clone());
+    let current = world.seen_etag(session);
     let stale = slot
         .and_then(|s| {
             s.etags

@@ -169,18 +169,9 @@ fn judge_one(
             _ => out.learnt.full = Some(status),
         },
         (Expected::Stale, Op::Write { session, .. }) => {
-            if let Some(seen) = world
-                .slot(*session)
-                .and_then(|s| s.state.as_ref())
-                .and_then(|s| s.seen.as_ref())
-            {
-                same_as_seen(
-                    seen,
-                    response,
-                    "H4.c",
-                    "the 412 of a stale If-Match",
-                    &mut failures,
-                );
+            let what = "the 412 of a stale If-Match";
+            if let Some(seen) = world.seen(*session) {
+                same_as_seen(seen, response, "H4.c", what, &mut failures);
             }
         }
         (
@@ -190,18 +181,8 @@ fn judge_one(
             },
             Op::Read { session, .. },
         ) => {
-            if let Some(seen) = world
-                .slot(*session)
-                .and_then(|s| s.state.as_ref())
-                .and_then(|s| s.seen.as_ref())
-            {
-                same_as_seen(
-                    seen,
-                    response,
-                    "O16",
-                    "a read of the session",
-                    &mut failures,
-                );
+            if let Some(seen) = world.seen(*session) {
+                same_as_seen(seen, response, "O16", "a read of the session", &mut failures);
             }
         }
         (

@@ -181,6 +181,18 @@ impl World {
         self.slots.get(i)
     }
 
+    /// Session `i` as the last answer that carried it showed it, if it exists.
+    pub fn seen(&self, i: usize) -> Option<&Seen> {
+        self.slot(i)
+            .and_then(|s| s.state.as_ref())
+            .and_then(|s| s.seen.as_ref())
+    }
+
+    /// The ETag session `i` was last seen with.
+    pub fn seen_etag(&self, i: usize) -> Option<String> {
+        self.seen(i).and_then(|s| s.etag.clone())
+    }
+
     pub fn handle(&self, h: usize) -> Option<&Handle> {
         self.handles.get(h).and_then(Option::as_ref)
     }
