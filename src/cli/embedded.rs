@@ -46,11 +46,7 @@ impl EmbeddedServer {
         let thread = thread::Builder::new()
             .name("mpsd-reference".into())
             .spawn(move || {
-                let runtime = match tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()
-                {
+                let runtime = match two_thread_runtime() {
                     Ok(rt) => rt,
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));
@@ -100,4 +96,13 @@ impl Drop for EmbeddedServer {
             let _ = t.join();
         }
     }
+}
+
+/// The runtime the embedded reference and the explorer run on: two workers, so that the server
+/// and what drives it never wait on each other.
+pub(super) fn two_thread_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
 }

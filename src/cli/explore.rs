@@ -23,7 +23,7 @@ use crate::verdict::FailOn;
 use crate::{errln, outln};
 
 use super::common::{load_cases, run_finished, run_started};
-use super::embedded::target_or_embedded;
+use super::embedded::{target_or_embedded, two_thread_runtime};
 use super::reporting::{
     formats_json, report_options, request_json, spelled, throttle_json, transport_json,
 };
@@ -131,11 +131,7 @@ pub fn explore(args: ExploreArgs) -> Exit {
         replay: kept.iter().map(|k| k.program.clone()).collect(),
         max_findings: 10,
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match two_thread_runtime() {
         Ok(rt) => rt,
         Err(e) => {
             errln!("error: failed to start the runtime: {e}");

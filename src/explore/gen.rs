@@ -7,7 +7,7 @@
 
 use serde_json::{json, Value};
 
-use super::model::{Expected, Handle, World};
+use super::model::{Expected, World};
 use super::program::{Body, Caller, Op, Precondition, Program, Step, Template, Via};
 use super::rng::Rng;
 
@@ -411,20 +411,7 @@ impl Generator<'_> {
             Op::CreateHandle {
                 handle, session, ..
             } => {
-                let needed = handle.saturating_add(1);
-                if self.world.handles.len() < needed {
-                    self.world.handles.resize(needed, None);
-                }
-                let Some(slot) = self.world.handles.get_mut(*handle) else {
-                    return;
-                };
-                *slot = Some(Handle {
-                    session: *session,
-                    alive: true,
-                    id: Some(format!("h{handle}")),
-                    doc: None,
-                    deleted: false,
-                });
+                self.world.create_handle(*handle, *session);
             }
             Op::DeleteHandle { handle, .. } => {
                 if let Some(Some(h)) = self.world.handles.get_mut(*handle) {

@@ -193,6 +193,23 @@ impl World {
         self.seen(i).and_then(|s| s.etag.clone())
     }
 
+    /// Handle `h`, just created for `session` (its id a placeholder until the answer names it).
+    pub fn create_handle(&mut self, h: usize, session: usize) {
+        let needed = h.saturating_add(1);
+        if self.handles.len() < needed {
+            self.handles.resize(needed, None);
+        }
+        if let Some(slot) = self.handles.get_mut(h) {
+            *slot = Some(Handle {
+                session,
+                alive: true,
+                id: Some(format!("h{h}")),
+                doc: None,
+                deleted: false,
+            });
+        }
+    }
+
     pub fn handle(&self, h: usize) -> Option<&Handle> {
         self.handles.get(h).and_then(Option::as_ref)
     }

@@ -616,20 +616,7 @@ fn advance(world: &mut World, op: &Op) {
             },
             _,
         ) => {
-            let needed = handle.saturating_add(1);
-            if world.handles.len() < needed {
-                world.handles.resize(needed, None);
-            }
-            let Some(slot) = world.handles.get_mut(*handle) else {
-                return;
-            };
-            *slot = Some(super::model::Handle {
-                session: *session,
-                alive: true,
-                id: Some(format!("h{handle}")),
-                doc: None,
-                deleted: false,
-            });
+            world.create_handle(*handle, *session);
         }
         (Op::DeleteHandle { handle, .. }, _) => {
             if let Some(Some(h)) = world.handles.get_mut(*handle) {

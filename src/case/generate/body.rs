@@ -212,16 +212,7 @@ fn outcome_spec(
                 .collect()
         })
         .unwrap_or_default();
-    let rules: Vec<String> = spec
-        .get("rules")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    let rules = super::requests::strings(spec.get("rules"));
     if status.is_empty() || rules.is_empty() {
         return Err(format!(
             "the outcome of a `{}` value at `{}` is `valid`, `open` or `status` with `rules`",

@@ -89,7 +89,7 @@ fn header_case(
         }
     };
     let name = form.name.clone().unwrap_or_else(|| header.name.clone());
-    let rules = strings(&by_method(&form.rules));
+    let rules = strings(by_method(&form.rules).as_ref());
     let outcome = if let Some(open) =
         by_method(&form.open).and_then(|v| v.as_str().map(str::to_string))
     {
@@ -253,9 +253,9 @@ fn long(value: &str) -> String {
     value.replace(LONG, &"a".repeat(8192))
 }
 
-fn strings(value: &Option<Value>) -> Vec<String> {
+/// The strings of a JSON array (others left out); none when `value` is no array.
+pub(super) fn strings(value: Option<&Value>) -> Vec<String> {
     value
-        .as_ref()
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
