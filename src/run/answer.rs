@@ -13,7 +13,7 @@ use crate::plan::{CaptureFrom, ExpectPlan, Joins, RenderError, RequestStep, Step
 
 use super::case::{render_ending, CaseRun, Ending, Flow};
 use super::held::State;
-use super::request::{path_of, Built};
+use super::request::Built;
 use super::vars::CaseVars;
 
 impl CaseRun<'_> {
@@ -253,9 +253,9 @@ pub(super) fn set_up_refused(label: &str, built: &Built, response: &ResponseData
     Ending::Error(format!(
         "set-up step {label} ({} {}) got {}: the world this case needs could not be built{}",
         built.data.method,
-        path_of(&built.data),
+        crate::exchange::url_path(&built.data.url),
         response.status,
-        super::case::excerpt(response)
+        crate::text::excerpt::inline(&response.body)
     ))
 }
 

@@ -443,13 +443,3 @@ fn skipped(step: &StepPlan, why: &str) -> Exchange {
     }
 }
 
-/// The start of an answer's body, as messages quote it (`: text`), or nothing.
-pub(super) fn excerpt(response: &ResponseData) -> String {
-    let shown = crate::text::excerpt::of_bytes(&response.body, 200);
-    let text = shown.text.trim();
-    if text.is_empty() {
-        String::new()
-    } else {
-        format!(": {text}")
-    }
-}

@@ -11,9 +11,9 @@ use bytes::Bytes;
 
 use crate::exchange::{RequestData, ResponseData, TransportError};
 use crate::http::{Interrupts, RetryEnd};
+use crate::text::excerpt::inline;
 use crate::plan::{Action, CasePlan};
 
-use super::case::excerpt;
 use super::context::RunContext;
 use super::retrying::send_retrying;
 
@@ -107,7 +107,7 @@ pub async fn preflight(ctx: &RunContext, cases: &[Arc<CasePlan>]) -> Result<(), 
                     unknown.push(format!(
                         "template `{name}` ({variable}: {meaning}): GET {path} and PUT {write} \
                          answered 404{}",
-                        excerpt(&confirmed)
+                        inline(&confirmed.body)
                     ));
                 }
             }
@@ -200,7 +200,7 @@ fn refusal(caller: &str, path: &str, response: &ResponseData) -> String {
          to an Authorization value the target accepts (`XBL3.0 x=<userhash>;<token>`) and \
          CONFORMANCE_XUID_{upper} to its xuid",
         response.status,
-        excerpt(response)
+        inline(&response.body)
     )
 }
 

@@ -116,11 +116,6 @@ pub fn padded_body(size: usize) -> Vec<u8> {
     out
 }
 
-/// The path of a request's URL (for messages).
-pub fn path_of(data: &RequestData) -> &str {
-    crate::exchange::url_path(&data.url)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

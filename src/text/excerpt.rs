@@ -16,6 +16,22 @@ pub fn quoted_body(body: &[u8]) -> Option<String> {
     Some(format!("response body:\n{}{more}", shown.text))
 }
 
+/// How many characters of a body a one-line message (a set-up step refused, a preflight that
+/// failed) appends: a server's short reason fits, and the line stays a line.
+pub const INLINE: usize = 200;
+
+/// A body's start as a one-line message appends it (`: text`, trimmed), or nothing when it is
+/// blank.
+pub fn inline(body: &[u8]) -> String {
+    let shown = of_bytes(body, INLINE);
+    let text = shown.text.trim();
+    if text.is_empty() {
+        String::new()
+    } else {
+        format!(": {text}")
+    }
+}
+
 /// The first characters of a body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Excerpt {
@@ -78,5 +94,12 @@ mod tests {
         assert_eq!(quoted_body(b"no").as_deref(), Some("response body:\nno"));
         let long = quoted_body("x".repeat(QUOTED + 1).as_bytes()).unwrap_or_default();
         assert!(long.ends_with("x\n…"), "{long}");
+    }
+
+    #[test]
+    fn an_inline_excerpt_is_trimmed_and_cut() {
+        assert_eq!(inline(b" \n "), "");
+        assert_eq!(inline(b" no such session\n"), ": no such session");
+        assert_eq!(inline("y".repeat(INLINE + 1).as_bytes()).len(), INLINE + 2);
     }
 }
