@@ -14,7 +14,7 @@ use crate::run::{send_retrying, RunContext};
 
 use super::judge::{judge, Xuids};
 use super::model::World;
-use super::program::{Body, Caller, Op, Precondition, Program, Template, Via};
+use super::program::{Body, Caller, Op, Precondition, Program, Template, Via, WriteOp};
 
 /// One operation as sent and judged.
 #[derive(Clone, Debug)]
@@ -483,11 +483,11 @@ fn as_sent(op: &Op, request: &RequestData, world: &World) -> Op {
     let current = |session: usize| world.seen_etag(session);
     let mut op = op.clone();
     match &mut op {
-        Op::Write {
+        Op::Write(WriteOp {
             session,
             precondition: p @ (Precondition::IfMatchCurrent | Precondition::IfMatchStale),
             ..
-        } => {
+        }) => {
             let sent = request.header("if-match").map(str::to_string);
             *p = if sent.is_some() && sent == current(*session) {
                 Precondition::IfMatchCurrent
@@ -541,20 +541,16 @@ impl Sender<'_> {
     /// (a shrunk program may have lost its creation).
     fn request(&self, op: &Op, world: &World, xuids: &Xuids) -> Option<RequestData> {
         let (method, path, caller, body, headers): RequestParts = match op {
-            Op::Write {
-                session,
-                via,
-                caller,
-                body,
-                precondition,
-                nocommit,
-            } => {
-                let mut path = self.path(*session, *via, world)?;
-                if *nocommit {
-                    path.push_str("?nocommit=true");
-                }
-                let headers = precondition_header(*precondition, world, *session);
-                ("PUT", path, *caller, Some(body_json(body, xuids)), headers)
+            Op::Write(w) => {
+                let path = w.with_query(self.path(w.session, w.via, world)?);
+                let headers = precondition_header(w.precondition, world, w.session);
+                (
+                    "PUT",
+                    path,
+                    w.caller,
+                    Some(body_json(&w.body, xuids)),
+                    headers,
+                )
             }
             Op::Read {
                 session,
@@ -645,14 +641,14 @@ impl Sender<'_> {
             let Some(state) = &slot.state else { continue };
             for caller in [Caller::A, Caller::B] {
                 if state.members.contains_key(caller.name()) {
-                    let op = Op::Write {
+                    let op = Op::Write(WriteOp {
                         session: i,
                         via: Via::Name,
                         caller,
                         body: Body::Leave,
                         precondition: Precondition::None,
                         nocommit: false,
-                    };
+                    });
                     requests.extend(self.request(&op, world, &Xuids::default()));
                 }
             }

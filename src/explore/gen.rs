@@ -8,7 +8,7 @@
 use serde_json::{json, Value};
 
 use super::model::{Expected, World};
-use super::program::{Body, Caller, Op, Precondition, Program, Step, Template, Via};
+use super::program::{Body, Caller, Op, Precondition, Program, Step, Template, Via, WriteOp};
 use super::rng::Rng;
 
 /// What programs may use.
@@ -205,14 +205,14 @@ impl Generator<'_> {
             } else {
                 self.precondition()
             };
-            return Some(Op::Write {
+            return Some(Op::Write(WriteOp {
                 session: s,
                 via: self.via(s),
                 caller,
                 body,
                 precondition,
                 nocommit: self.rng.chance(6),
-            });
+            }));
         }
         let pick = self
             .rng
@@ -264,14 +264,14 @@ impl Generator<'_> {
                 });
             }
         };
-        Some(Op::Write {
+        Some(Op::Write(WriteOp {
             session: s,
             via: self.via(s),
             caller,
             body,
             precondition: self.precondition(),
             nocommit: self.rng.chance(8),
-        })
+        }))
     }
 
     /// Seats for some of those who are not members yet (b, and two xuids no caller has).
@@ -330,13 +330,15 @@ impl Generator<'_> {
         let s = self.session();
         let present = self.present(s);
         let (a, b) = (self.caller(), self.caller());
-        let write = |caller, body, precondition, nocommit| Op::Write {
-            session: s,
-            via: Via::Name,
-            caller,
-            body,
-            precondition,
-            nocommit,
+        let write = |caller, body, precondition, nocommit| {
+            Op::Write(WriteOp {
+                session: s,
+                via: Via::Name,
+                caller,
+                body,
+                precondition,
+                nocommit,
+            })
         };
         let ops = match (present, self.rng.below(5)) {
             // Two creates, each only if the session does not exist: one wins.
@@ -393,7 +395,7 @@ impl Generator<'_> {
         let ops: Vec<Op> = ops
             .into_iter()
             .filter(|op| match op {
-                Op::Write { caller, .. } | Op::Read { caller, .. } => {
+                Op::Write(WriteOp { caller, .. }) | Op::Read { caller, .. } => {
                     self.limits.callers.contains(caller)
                 }
                 _ => true,
@@ -419,9 +421,9 @@ impl Generator<'_> {
                     h.deleted = true;
                 }
             }
-            Op::Write {
+            Op::Write(WriteOp {
                 session, nocommit, ..
-            } => {
+            }) => {
                 let first = self.world.expect(op).into_iter().next();
                 if let (Some(Expected::Accepted { next, .. }), false) = (first, *nocommit) {
                     if let Some(slot) = self.world.slots.get_mut(*session) {
@@ -456,7 +458,7 @@ mod tests {
         for i in 0..20 {
             for step in program(3, i, &only_a).steps {
                 for op in step.ops {
-                    if let Op::Write { caller, .. } | Op::Read { caller, .. } = op {
+                    if let Op::Write(WriteOp { caller, .. }) | Op::Read { caller, .. } = op {
                         assert_eq!(caller, Caller::A);
                     }
                 }

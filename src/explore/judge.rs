@@ -12,7 +12,7 @@ use crate::exchange::ResponseData;
 use crate::plan::Invariant;
 
 use super::model::{Choice, Expected, Handle, Seen, Session, World};
-use super::program::{Body, Op};
+use super::program::{Body, Op, WriteOp};
 
 /// The world's xuids, by key (`a`, `b`, `c`, `d`).
 #[derive(Clone, Debug, Default)]
@@ -105,12 +105,12 @@ fn judge_one(
                 rule,
                 ..
             },
-            Op::Write {
+            Op::Write(WriteOp {
                 session,
                 body,
                 nocommit,
                 ..
-            },
+            }),
         ) => {
             let slot = *session;
             let before = world.slot(slot).and_then(|s| s.state.clone());
@@ -168,7 +168,7 @@ fn judge_one(
             )),
             _ => out.learnt.full = Some(status),
         },
-        (Expected::Stale, Op::Write { session, .. }) => {
+        (Expected::Stale, Op::Write(WriteOp { session, .. })) => {
             let what = "the 412 of a stale If-Match";
             if let Some(seen) = world.seen(*session) {
                 same_as_seen(seen, response, "H4.c", what, &mut failures);
@@ -182,7 +182,13 @@ fn judge_one(
             Op::Read { session, .. },
         ) => {
             if let Some(seen) = world.seen(*session) {
-                same_as_seen(seen, response, "O16", "a read of the session", &mut failures);
+                same_as_seen(
+                    seen,
+                    response,
+                    "O16",
+                    "a read of the session",
+                    &mut failures,
+                );
             }
         }
         (

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::program::{Body, Caller, Op, Precondition, Template, Via};
+use super::program::{Body, Caller, Op, Precondition, Template, Via, WriteOp};
 
 /// A member of a session, as the model holds it.
 #[derive(Clone, Debug, PartialEq)]
@@ -218,14 +218,7 @@ impl World {
     /// of outcome, as a reserved caller's leave).
     pub fn expect(&self, op: &Op) -> Vec<Expected> {
         match op {
-            Op::Write {
-                session,
-                via,
-                caller,
-                body,
-                precondition,
-                ..
-            } => self.expect_write(*session, *via, *caller, body, *precondition),
+            Op::Write(w) => self.expect_write(w),
             Op::Read {
                 session,
                 via,
@@ -259,14 +252,15 @@ impl World {
         }
     }
 
-    fn expect_write(
-        &self,
-        session: usize,
-        via: Via,
-        caller: Caller,
-        body: &Body,
-        precondition: Precondition,
-    ) -> Vec<Expected> {
+    fn expect_write(&self, write: &WriteOp) -> Vec<Expected> {
+        let WriteOp {
+            session,
+            via,
+            caller,
+            ref body,
+            precondition,
+            ..
+        } = *write;
         if self.via_dead(via) {
             return vec![not_found()];
         }
@@ -468,14 +462,14 @@ mod tests {
     use super::*;
 
     fn write(caller: Caller, body: Body) -> Op {
-        Op::Write {
+        Op::Write(WriteOp {
             session: 0,
             via: Via::Name,
             caller,
             body,
             precondition: Precondition::None,
             nocommit: false,
-        }
+        })
     }
 
     fn join() -> Body {
@@ -526,14 +520,14 @@ mod tests {
             }] => {}
             other => panic!("{other:?}"),
         }
-        let stale = Op::Write {
+        let stale = Op::Write(WriteOp {
             session: 0,
             via: Via::Name,
             caller: Caller::A,
             body: join(),
             precondition: Precondition::IfMatchStale,
             nocommit: false,
-        };
+        });
         assert_eq!(w.expect(&stale), vec![Expected::Stale]);
         let conflict = write(
             Caller::A,

@@ -17,7 +17,7 @@ use super::drive::Finding;
 use super::exec::body_json;
 use super::judge::Xuids;
 use super::model::{Expected, Session, World};
-use super::program::{Op, Precondition, Program, Via};
+use super::program::{Op, Precondition, Program, Via, WriteOp};
 
 /// The area saved cases are loaded under when they are checked.
 const AREA: &str = "explore";
@@ -151,7 +151,7 @@ pub fn case_file(
                                 next: Some(next), ..
                             }],
                         ),
-                        Op::Write { .. },
+                        Op::Write(WriteOp { .. }),
                     ) if known => {
                         if let Some(checks) = session_checks(next, &world, session) {
                             expect["when"] = json!([{ "status": [200, 201], "expect": checks }]);
@@ -227,7 +227,7 @@ pub fn case_file(
                 }
                 let read_label = format!("{label}r{session}");
                 let caller = match step.ops.first() {
-                    Some(Op::Write { caller, .. } | Op::Read { caller, .. }) => *caller,
+                    Some(Op::Write(WriteOp { caller, .. }) | Op::Read { caller, .. }) => *caller,
                     _ => super::program::Caller::A,
                 };
                 let path = session_path(program, session).ok_or("no such session")?;
@@ -345,22 +345,12 @@ fn request(
         }
     };
     Ok(match op {
-        Op::Write {
-            session,
-            via,
-            caller,
-            body,
-            precondition,
-            nocommit,
-        } => {
-            let mut path = path_of(*session, via)?;
-            if *nocommit {
-                path.push_str("?nocommit=true");
-            }
-            let mut r = json!({ "method": "PUT", "path": path, "as": caller.name(), "body": body_json(body, xuids) });
-            let current = etag_step.get(*session).cloned().flatten();
-            let stale = stale_step.get(*session).cloned().flatten();
-            let header = match precondition {
+        Op::Write(w) => {
+            let path = w.with_query(path_of(w.session, &w.via)?);
+            let mut r = json!({ "method": "PUT", "path": path, "as": w.caller.name(), "body": body_json(&w.body, xuids) });
+            let current = etag_step.get(w.session).cloned().flatten();
+            let stale = stale_step.get(w.session).cloned().flatten();
+            let header = match w.precondition {
                 Precondition::None => None,
                 Precondition::IfMatchCurrent => Some((
                     "If-Match",
@@ -416,9 +406,9 @@ fn request(
 
 fn op_session(op: &Op) -> usize {
     match op {
-        Op::Write { session, .. } | Op::Read { session, .. } | Op::CreateHandle { session, .. } => {
-            *session
-        }
+        Op::Write(WriteOp { session, .. })
+        | Op::Read { session, .. }
+        | Op::CreateHandle { session, .. } => *session,
         _ => 0,
     }
 }
@@ -426,11 +416,11 @@ fn op_session(op: &Op) -> usize {
 /// The session whose ETag an operation's answer carries, if any.
 fn carries(op: &Op) -> Option<usize> {
     match op {
-        Op::Write {
+        Op::Write(WriteOp {
             session,
             nocommit: false,
             ..
-        }
+        })
         | Op::Read { session, .. } => Some(*session),
         _ => None,
     }
@@ -575,13 +565,13 @@ fn in_order(world: &World, x: &Op, y: &Op) -> World {
 /// `y` as the target meets it after `x` changed the session: the ETag both held is stale then.
 fn as_met(before: &World, after: &World, y: &Op) -> Op {
     match y {
-        Op::Write {
+        Op::Write(WriteOp {
             session,
             precondition: Precondition::IfMatchCurrent,
             ..
-        } if session_state(before, *session) != session_state(after, *session) => {
+        }) if session_state(before, *session) != session_state(after, *session) => {
             let mut stale = y.clone();
-            if let Op::Write { precondition, .. } = &mut stale {
+            if let Op::Write(WriteOp { precondition, .. }) = &mut stale {
                 *precondition = Precondition::IfMatchStale;
             }
             stale
@@ -599,11 +589,11 @@ fn advance(world: &mut World, op: &Op) {
     let first = world.expect(op).into_iter().next();
     match (op, first) {
         (
-            Op::Write {
+            Op::Write(WriteOp {
                 session,
                 nocommit: false,
                 ..
-            },
+            }),
             Some(Expected::Accepted { next, .. }),
         ) => {
             if let Some(slot) = world.slots.get_mut(*session) {

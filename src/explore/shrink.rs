@@ -5,7 +5,7 @@
 
 use std::future::Future;
 
-use super::program::{Body, Op, Precondition, Program, Step, Via};
+use super::program::{Body, Op, Precondition, Program, Step, Via, WriteOp};
 
 /// How many times a candidate with a concurrent step is run before it is taken not to fail.
 const RACE_TRIES: usize = 4;
@@ -96,37 +96,26 @@ fn candidates(p: &Program) -> Vec<Program> {
 
 /// Simpler forms of one operation.
 fn simpler_ops(op: &Op) -> Vec<Op> {
-    let Op::Write {
-        session,
-        via,
-        caller,
-        body,
-        precondition,
-        nocommit,
-    } = op
-    else {
+    let Op::Write(w) = op else {
         return Vec::new();
     };
-    let with = |via: Via, body: Body, precondition: Precondition, nocommit: bool| Op::Write {
-        session: *session,
-        via,
-        caller: *caller,
-        body,
-        precondition,
-        nocommit,
+    let with = |change: &dyn Fn(&mut WriteOp)| {
+        let mut simpler = w.clone();
+        change(&mut simpler);
+        Op::Write(simpler)
     };
     let mut out = Vec::new();
-    if *nocommit {
-        out.push(with(*via, body.clone(), *precondition, false));
+    if w.nocommit {
+        out.push(with(&|s| s.nocommit = false));
     }
-    if *precondition != Precondition::None {
-        out.push(with(*via, body.clone(), Precondition::None, *nocommit));
+    if w.precondition != Precondition::None {
+        out.push(with(&|s| s.precondition = Precondition::None));
     }
-    if *via != Via::Name {
-        out.push(with(Via::Name, body.clone(), *precondition, *nocommit));
+    if w.via != Via::Name {
+        out.push(with(&|s| s.via = Via::Name));
     }
-    for b in simpler_bodies(body) {
-        out.push(with(*via, b, *precondition, *nocommit));
+    for b in simpler_bodies(&w.body) {
+        out.push(with(&|s| s.body = b.clone()));
     }
     out
 }
@@ -181,14 +170,14 @@ mod tests {
     use crate::explore::program::{Caller, Template};
 
     fn write(body: Body) -> Op {
-        Op::Write {
+        Op::Write(WriteOp {
             session: 0,
             via: Via::Name,
             caller: Caller::A,
             body,
             precondition: Precondition::None,
             nocommit: false,
-        }
+        })
     }
 
     #[tokio::test]

@@ -74,15 +74,8 @@ pub fn describe(op: &Op) -> String {
         Via::Handle(h) => format!("through handle {}", h + 1),
     };
     match op {
-        Op::Write {
-            session,
-            via: v,
-            caller,
-            body,
-            precondition,
-            nocommit,
-        } => {
-            let what = match body {
+        Op::Write(w) => {
+            let what = match &w.body {
                 Body::Empty => "writes {}".to_string(),
                 Body::Leave => "leaves".to_string(),
                 Body::Me {
@@ -103,19 +96,19 @@ pub fn describe(op: &Op) -> String {
                 Body::Reserve(x) => format!("reserves seats for {}", x.join(", ")),
                 Body::Properties(c) => format!("writes session properties {}", pairs(c)),
             };
-            let pre = match precondition {
+            let pre = match w.precondition {
                 Precondition::None => "",
                 Precondition::IfMatchCurrent => ", If-Match: its current ETag",
                 Precondition::IfMatchStale => ", If-Match: a stale ETag",
                 Precondition::IfMatchAny => ", If-Match: *",
                 Precondition::IfNoneMatchAny => ", If-None-Match: *",
             };
-            let nocommit = if *nocommit { ", ?nocommit=true" } else { "" };
+            let nocommit = if w.nocommit { ", ?nocommit=true" } else { "" };
             format!(
                 "{} {what} in session {} {}{pre}{nocommit}",
-                caller.name(),
-                session + 1,
-                via(v)
+                w.caller.name(),
+                w.session + 1,
+                via(&w.via)
             )
         }
         Op::Read {

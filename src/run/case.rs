@@ -442,4 +442,3 @@ fn skipped(step: &StepPlan, why: &str) -> Exchange {
         duration: Duration::ZERO,
     }
 }
-

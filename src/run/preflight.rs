@@ -11,8 +11,8 @@ use bytes::Bytes;
 
 use crate::exchange::{RequestData, ResponseData, TransportError};
 use crate::http::{Interrupts, RetryEnd};
-use crate::text::excerpt::inline;
 use crate::plan::{Action, CasePlan};
+use crate::text::excerpt::inline;
 
 use super::context::RunContext;
 use super::retrying::send_retrying;

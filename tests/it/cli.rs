@@ -34,6 +34,19 @@ fn text(out: &Output) -> (String, String) {
     )
 }
 
+/// The run's stdout and stderr, once it is known to have exited with `code` without a panic;
+/// `context` leads the message when it did not.
+fn exited(out: &Output, code: i32, context: &str) -> (String, String) {
+    let (stdout, stderr) = text(out);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{context}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{context}\n{stderr}");
+    (stdout, stderr)
+}
+
 fn report(dir: &Path) -> Value {
     let bytes = std::fs::read(dir.join("report.json")).expect("report.json is written");
     serde_json::from_slice(&bytes).expect("report.json is JSON")
@@ -63,13 +76,7 @@ fn a_server_answering_500_fails_every_case_with_a_reason_and_exit_1() {
         ],
         dir.path(),
     );
-    let (stdout, stderr) = text(&out);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "stdout:\n{stdout}\nstderr:\n{stderr}"
-    );
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    let (stdout, _) = exited(&out, 1, "");
     let last = stdout.lines().last().unwrap_or_default();
     assert!(
         last.starts_with("0 passed") && last.contains(" failed, 0 errored, 0 skipped, "),
@@ -98,12 +105,7 @@ fn an_unreachable_target_is_one_message_and_exit_3_at_once() {
     let dir = tempfile::tempdir().expect("tmp");
     let started = Instant::now();
     let out = run(&["--target", &target], dir.path());
-    let (stdout, stderr) = text(&out);
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "stdout:\n{stdout}\nstderr:\n{stderr}"
-    );
+    let (_, stderr) = exited(&out, 3, "");
     assert_eq!(stderr.matches("cannot be tested").count(), 1, "{stderr}");
     assert!(stderr.contains("could not connect"), "{stderr}");
     // A probe, not a hundred requests: well under the 10 s timeout of a single request.
@@ -140,13 +142,7 @@ fn misbehaving_targets_end_in_errors_within_the_timeout_and_a_report() {
             ],
             dir.path(),
         );
-        let (stdout, stderr) = text(&out);
-        assert_eq!(
-            out.status.code(),
-            Some(3),
-            "{behaviour:?}\nstdout:\n{stdout}\nstderr:\n{stderr}"
-        );
-        assert!(!stderr.contains("panicked"), "{stderr}");
+        exited(&out, 3, &format!("{behaviour:?}"));
         let doc = report(dir.path());
         assert_report_valid(&doc);
         assert_eq!(doc["cases"][0]["outcome"], "error", "{behaviour:?}");

@@ -265,16 +265,8 @@ async fn ctrl_c_during_the_preflight_stops_the_run_at_once() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let interrupted = Instant::now();
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-    let exit = tokio::task::spawn_blocking(move || child.wait().expect("wait"))
-        .await
-        .expect("joined");
-    assert!(interrupted.elapsed() < Duration::from_secs(5));
+    let (exit, took) = common::interrupt(child).await;
+    assert!(took < Duration::from_secs(5));
     assert_eq!(exit.code(), Some(130));
     let doc = read_report(dir.path());
     assert_eq!(doc["summary"]["interrupted"], doc["summary"]["total"]);

@@ -92,6 +92,17 @@ fn assert_all_pass_with_retries_accounted(doc: &Value, out: &Output) -> (u64, u6
     (counted, exchanges)
 }
 
+/// Runs `args` against `url` into `dir`, and checks as
+/// [`assert_all_pass_with_retries_accounted`] does: the report, its retries and exchanges.
+fn run_passing(url: &str, args: &[&str], dir: &Path) -> (Value, u64, u64) {
+    let mut all = vec!["--target", url];
+    all.extend(args);
+    let out = run(&all, dir);
+    let doc = read_report(dir);
+    let (retries, exchanges) = assert_all_pass_with_retries_accounted(&doc, &out);
+    (doc, retries, exchanges)
+}
+
 #[test]
 fn the_catalog_passes_against_a_reference_that_throttles() {
     // The reference allows 80 requests per caller in any second and asks for `Retry-After: 1`
@@ -101,19 +112,8 @@ fn the_catalog_passes_against_a_reference_that_throttles() {
     // throttles dozens in seconds. The proxy below throttles every request.
     let served = Served::start(80);
     let dir = tempfile::tempdir().expect("tmp");
-    let out = run(
-        &[
-            "--target",
-            &served.url,
-            "--jobs",
-            "16",
-            "--partition",
-            "hash:3/8",
-        ],
-        dir.path(),
-    );
-    let doc = read_report(dir.path());
-    let (retries, _) = assert_all_pass_with_retries_accounted(&doc, &out);
+    let args = ["--jobs", "16", "--partition", "hash:3/8"];
+    let (doc, retries, _) = run_passing(&served.url, &args, dir.path());
     assert!(retries > 0, "the limit never throttled: {}", doc["summary"]);
 }
 
@@ -125,19 +125,8 @@ fn the_catalog_passes_against_a_reference_that_throttles() {
 fn a_limit_that_throttles_most_requests_is_passed_without_running_out_of_retries() {
     let served = Served::start(1);
     let dir = tempfile::tempdir().expect("tmp");
-    let out = run(
-        &[
-            "--target",
-            &served.url,
-            "--filter",
-            "contract-version/valid",
-            "--jobs",
-            "8",
-        ],
-        dir.path(),
-    );
-    let doc = read_report(dir.path());
-    let (retries, exchanges) = assert_all_pass_with_retries_accounted(&doc, &out);
+    let args = ["--filter", "contract-version/valid", "--jobs", "8"];
+    let (doc, retries, exchanges) = run_passing(&served.url, &args, dir.path());
     assert_eq!(doc["summary"]["total"], 4, "{}", doc["summary"]);
     // Most requests were throttled once: about as many retries as first attempts.
     assert!(
@@ -197,13 +186,10 @@ async fn the_catalog_passes_when_every_request_is_throttled_once() {
     let url = proxy.url.clone();
     // A quarter of the catalog, by hash (shard 2 holds cases of all twelve areas), in a debug
     // build's time.
-    let out = tokio::task::spawn_blocking(move || {
-        run(&["--target", &url, "--partition", "hash:2/4"], &path)
-    })
-    .await
-    .expect("the run ends");
-    let doc = read_report(dir.path());
-    let (retries, exchanges) = assert_all_pass_with_retries_accounted(&doc, &out);
+    let (_, retries, exchanges) =
+        tokio::task::spawn_blocking(move || run_passing(&url, &["--partition", "hash:2/4"], &path))
+            .await
+            .expect("the run ends");
     // Every request was throttled once: about half the exchanges are retries.
     assert!(
         retries * 5 >= exchanges * 2,
@@ -214,23 +200,17 @@ async fn the_catalog_passes_when_every_request_is_throttled_once() {
 #[test]
 fn rate_keeps_a_limited_server_from_throttling() {
     let served = Served::start(8);
-    let selection = ["--filter", "contract-version/valid"];
+    let mut args = vec!["--filter", "contract-version/valid"];
     let dir = tempfile::tempdir().expect("tmp");
-    let mut args = vec!["--target", served.url.as_str()];
-    args.extend(selection);
     // At full speed the limit throttles these cases' requests…
-    let out = run(&args, dir.path());
-    let doc = read_report(dir.path());
-    let (retries, _) = assert_all_pass_with_retries_accounted(&doc, &out);
+    let (doc, retries, _) = run_passing(&served.url, &args, dir.path());
     assert!(retries > 0, "{}", doc["summary"]);
     // …which, six a second over the whole run, it never does.
     std::thread::sleep(Duration::from_millis(1100));
     args.extend(["--rate", "6"]);
     let started = Instant::now();
-    let out = run(&args, dir.path());
+    let (doc, retries, exchanges) = run_passing(&served.url, &args, dir.path());
     let elapsed = started.elapsed();
-    let doc = read_report(dir.path());
-    let (retries, exchanges) = assert_all_pass_with_retries_accounted(&doc, &out);
     assert_eq!(retries, 0, "{}", doc["summary"]);
     let least = Duration::from_secs_f64((exchanges - 1) as f64 / 6.0);
     assert!(elapsed >= least, "{exchanges} requests in {elapsed:?}");
@@ -311,19 +291,10 @@ async fn ctrl_c_ends_a_retry_wait_at_once() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let interrupted = Instant::now();
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-    let exit = tokio::task::spawn_blocking(move || child.wait().expect("wait"))
-        .await
-        .expect("joined");
+    let (exit, took) = common::interrupt(child).await;
     assert!(
-        interrupted.elapsed() < Duration::from_secs(5),
-        "the wait was not cut short: {:?}",
-        interrupted.elapsed()
+        took < Duration::from_secs(5),
+        "the wait was not cut short: {took:?}"
     );
     assert_eq!(exit.code(), Some(130));
     let doc = read_report(dir.path());

@@ -25,18 +25,23 @@ pub(crate) fn planted(faults: Faults) -> bool {
 /// The middleware.
 pub(crate) async fn layer(State(app): State<AppState>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
-    if let Some(mut refused) = routing::refusal(app.faults, &parts) {
-        // Read (or drain) the body first, as the handler does: replying while the client is
-        // still sending would get the connection reset under the reply.
-        if let RequestBody::TooLarge { drained: false } = request_body::read(body).await {
-            refused
-                .headers_mut()
-                .insert(CONNECTION, HeaderValue::from_static("close"));
-        }
-        return refused;
-    }
-    routing::rewrite(app.faults, &mut parts);
+    // The answer is rendered for the request as sent, whoever gives it.
     let asked = replies::Asked::of(&app, &parts);
-    let response = next.run(Request::from_parts(parts, body)).await;
+    let response = match routing::refusal(app.faults, &parts) {
+        Some(mut refused) => {
+            // Read (or drain) the body first, as the handler does: replying while the client
+            // is still sending would get the connection reset under the reply.
+            if let RequestBody::TooLarge { drained: false } = request_body::read(body).await {
+                refused
+                    .headers_mut()
+                    .insert(CONNECTION, HeaderValue::from_static("close"));
+            }
+            refused
+        }
+        None => {
+            routing::rewrite(app.faults, &mut parts);
+            next.run(Request::from_parts(parts, body)).await
+        }
+    };
     replies::after(app.faults, &asked, response).await
 }

@@ -139,13 +139,12 @@ fn write(faults: Faults, asked: &Asked, by_name: bool, mut response: Response) -
         // The header is filled from the record as it was loaded.
         set_header(&mut response, ETAG, etag);
     }
-    if status == StatusCode::CREATED {
-        if faults.has(Fault::EtagMissingOnCreate) {
-            response.headers_mut().remove(ETAG);
-        }
-        if faults.has(Fault::CreateAnswers200) {
-            *response.status_mut() = StatusCode::OK;
-        }
+    // The status is decided before the headers: a create answered 200 keeps its ETag.
+    if faults.has(Fault::CreateAnswers200) && status == StatusCode::CREATED {
+        *response.status_mut() = StatusCode::OK;
+    }
+    if faults.has(Fault::EtagMissingOnCreate) && response.status() == StatusCode::CREATED {
+        response.headers_mut().remove(ETAG);
     }
     let located = response.headers().contains_key(CONTENT_LOCATION);
     if faults.has(Fault::ContentLocationRequestPath) && located {

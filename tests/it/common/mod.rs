@@ -146,6 +146,23 @@ pub fn announced_url(child: &mut std::process::Child) -> String {
         .to_string()
 }
 
+/// Sends SIGINT to `child` (as Ctrl-C would) and waits for it to end: its exit status, and how
+/// long it took after the signal.
+pub async fn interrupt(
+    mut child: std::process::Child,
+) -> (std::process::ExitStatus, std::time::Duration) {
+    let interrupted = std::time::Instant::now();
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let exit = tokio::task::spawn_blocking(move || child.wait().expect("wait"))
+        .await
+        .expect("joined");
+    (exit, interrupted.elapsed())
+}
+
 pub mod actions;
 pub mod certs;
 pub mod fake;
