@@ -45,6 +45,16 @@ async fn until_closed(stream: &mut tokio::net::tcp::OwnedReadHalf) -> (Vec<u8>, 
     }
 }
 
+/// One keep-alive request on `stream`, answered (a 400: the id is no GUID, which is all the
+/// server needs to look at).
+async fn served_once(stream: &mut TcpStream) {
+    stream
+        .write_all(&keep_alive(&Req::get("/handles/not-a-guid/session")))
+        .await
+        .expect("send");
+    assert_eq!(read_one(stream).await.status, 400);
+}
+
 fn assert_between(elapsed: Duration, at_least: Duration) {
     assert!(
         elapsed >= at_least,
@@ -90,11 +100,7 @@ async fn a_slowloris_head_is_cut_after_the_header_timeout() {
 async fn a_slow_head_after_a_served_request_is_cut_after_the_header_timeout() {
     let w = world(SHORT, LONG).await;
     let mut stream = TcpStream::connect(w.addr()).await.expect("connect");
-    stream
-        .write_all(&keep_alive(&Req::get("/handles/not-a-guid/session")))
-        .await
-        .expect("send");
-    assert_eq!(read_one(&mut stream).await.status, 400);
+    served_once(&mut stream).await;
     // Idle for longer than the header timeout: only the head's own time counts.
     tokio::time::sleep(SHORT * 2).await;
     stream
@@ -135,11 +141,7 @@ async fn a_connection_that_sends_nothing_is_closed_after_the_idle_timeout() {
 async fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
     let w = world(LONG, SHORT).await;
     let mut stream = TcpStream::connect(w.addr()).await.expect("connect");
-    stream
-        .write_all(&keep_alive(&Req::get("/handles/not-a-guid/session")))
-        .await
-        .expect("send");
-    assert_eq!(read_one(&mut stream).await.status, 400);
+    served_once(&mut stream).await;
     let answered = Instant::now();
     let (mut reader, _writer) = stream.into_split();
     let (received, closed) = until_closed(&mut reader).await;
@@ -155,11 +157,7 @@ async fn requests_within_the_idle_timeout_keep_a_connection_open() {
     let started = Instant::now();
     // Four pauses of half the idle timeout: the connection outlives the timeout twice over.
     for _ in 0..5 {
-        stream
-            .write_all(&keep_alive(&Req::get("/handles/not-a-guid/session")))
-            .await
-            .expect("send");
-        assert_eq!(read_one(&mut stream).await.status, 400);
+        served_once(&mut stream).await;
         tokio::time::sleep(idle / 2).await;
     }
     assert!(started.elapsed() > idle * 2);
