@@ -72,6 +72,16 @@ fn assert_refused_naming(out: &Output, file: &Path) {
     );
 }
 
+/// `report merge` of `hostile` alone is refused, naming the file.
+fn assert_merge_refused(dir: &Path, hostile: &Path) {
+    let out = report_cmd(
+        &["merge"],
+        std::slice::from_ref(&hostile.to_path_buf()),
+        &dir.join("merged"),
+    );
+    assert_refused_naming(&out, hostile);
+}
+
 #[test]
 fn a_run_duration_past_the_calendar_is_refused_naming_the_file() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -120,12 +130,7 @@ fn a_start_at_the_end_of_time_is_refused_naming_the_file() {
         json!(i64::MAX as u64),
         vec![case("area/a", json!(1))],
     );
-    let out = report_cmd(
-        &["merge"],
-        std::slice::from_ref(&hostile),
-        &dir.path().join("merged"),
-    );
-    assert_refused_naming(&out, &hostile);
+    assert_merge_refused(dir.path(), &hostile);
 }
 
 #[test]
@@ -147,12 +152,7 @@ fn numbers_no_integer_type_holds_are_refused_naming_the_file() {
             bad,
             vec![case("area/a", json!(1))],
         );
-        let out = report_cmd(
-            &["merge"],
-            std::slice::from_ref(&hostile),
-            &dir.path().join("merged"),
-        );
-        assert_refused_naming(&out, &hostile);
+        assert_merge_refused(dir.path(), &hostile);
     }
     let hostile = report(
         dir.path(),
@@ -161,12 +161,7 @@ fn numbers_no_integer_type_holds_are_refused_naming_the_file() {
         json!(1),
         vec![case("area/a", json!(-5))],
     );
-    let out = report_cmd(
-        &["merge"],
-        std::slice::from_ref(&hostile),
-        &dir.path().join("merged"),
-    );
-    assert_refused_naming(&out, &hostile);
+    assert_merge_refused(dir.path(), &hostile);
 }
 
 #[test]
