@@ -248,7 +248,7 @@ async fn ctrl_c_during_the_preflight_stops_the_run_at_once() {
     let proxy = reference_behind(SlowReads).await;
     let dir = tempfile::tempdir().expect("tmp");
     let args = ["--target", &proxy.url, "--max-retry-wait", "60"];
-    let mut child = command(&args, &[], dir.path())
+    let child = command(&args, &[], dir.path())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -273,7 +273,7 @@ async fn ctrl_c_ends_a_retry_wait_at_once() {
         "--max-retry-wait",
         "60",
     ];
-    let mut child = command(&args, dir.path())
+    let child = command(&args, dir.path())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
