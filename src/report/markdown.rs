@@ -22,6 +22,13 @@ use crate::text::markdown::{cell, cell_code, code, fenced, html};
 /// GitHub takes at most 1 MiB of step summary per step.
 const STEP_SUMMARY_LIMIT: usize = 1024 * 1024 - 4096;
 
+/// How this page renders a case.
+const PIECES: CasePieces = CasePieces {
+    area_row,
+    attention_row,
+    details,
+};
+
 pub struct MarkdownReporter {
     file: AtomicFile,
     sections: Sections,
@@ -37,14 +44,7 @@ impl MarkdownReporter {
     ) -> Result<MarkdownReporter, ReportError> {
         Ok(MarkdownReporter {
             file: AtomicFile::create(path)?,
-            sections: Sections::create(
-                path,
-                CasePieces {
-                    area_row,
-                    attention_row,
-                    details,
-                },
-            )?,
+            sections: Sections::create(path, PIECES)?,
             redactor,
             step_summary,
         })

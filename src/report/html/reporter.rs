@@ -19,6 +19,13 @@ use super::case::{area_row, attention_row, details};
 use super::page;
 use crate::exchange::Redactor;
 
+/// How this page renders a case.
+const PIECES: CasePieces = CasePieces {
+    area_row,
+    attention_row,
+    details,
+};
+
 pub struct HtmlReporter {
     file: AtomicFile,
     sections: Sections,
@@ -36,14 +43,7 @@ impl HtmlReporter {
     ) -> Result<HtmlReporter, ReportError> {
         Ok(HtmlReporter {
             file: AtomicFile::create(path)?,
-            sections: Sections::create(
-                path,
-                CasePieces {
-                    area_row,
-                    attention_row,
-                    details,
-                },
-            )?,
+            sections: Sections::create(path, PIECES)?,
             redactor,
             coverage,
             verdicts: HashMap::new(),
