@@ -63,7 +63,10 @@ pub fn request(
 }
 
 /// The next piece of a body, `None` at its end (trailers are skipped).
-pub async fn chunk(body: &mut Incoming, timeout: Duration) -> Result<Option<Bytes>, TransportError> {
+pub async fn chunk(
+    body: &mut Incoming,
+    timeout: Duration,
+) -> Result<Option<Bytes>, TransportError> {
     loop {
         match body.frame().await {
             None => return Ok(None),
