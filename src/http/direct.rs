@@ -6,7 +6,7 @@
 //! with its TLS and proxy machinery.
 //!
 //! What goes on the wire is what reqwest sent: the same hyper client underneath, the same
-//! defaults (`User-Agent`, `Accept: */*` when the case sets none, appended after the case's
+//! defaults (`Accept: */*`, `User-Agent` when the case sets none, appended after the case's
 //! headers), TCP_NODELAY, a 30 s idle pool, no redirects followed.
 
 use std::time::Duration;
@@ -40,18 +40,20 @@ pub fn client(timeout: Duration) -> Direct {
         .build(connector)
 }
 
-/// The request hyper sends: the case's headers, then the defaults it did not set.
+/// The request hyper sends: the case's headers, then the defaults it did not set (hyper adds
+/// `Host` and `Content-Length`).
 pub fn request(
     method: http::Method,
     uri: http::Uri,
     mut headers: HeaderMap,
     body: Bytes,
 ) -> Result<http::Request<Full<Bytes>>, TransportError> {
-    if let Entry::Vacant(e) = headers.entry(USER_AGENT) {
-        e.insert(HeaderValue::from_static(super::client::USER_AGENT));
-    }
+    // In reqwest's order: its default map holds Accept first, then the User-Agent set on it.
     if let Entry::Vacant(e) = headers.entry(ACCEPT) {
         e.insert(HeaderValue::from_static("*/*"));
+    }
+    if let Entry::Vacant(e) = headers.entry(USER_AGENT) {
+        e.insert(HeaderValue::from_static(super::client::USER_AGENT));
     }
     let mut request = http::Request::builder()
         .method(method)
@@ -109,4 +111,107 @@ fn timed_out(err: &(dyn std::error::Error + 'static)) -> bool {
         current = e.source();
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    use super::super::client::{ClientOptions, HttpClient};
+    use super::super::proxy::ProxyChoice;
+    use crate::exchange::RequestData;
+
+    /// Serves `n` connections one request each: records the request's head and body bytes,
+    /// answers 200 with a small body.
+    async fn recorder(n: usize) -> (String, tokio::task::JoinHandle<Vec<String>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let task = tokio::spawn(async move {
+            let mut seen = Vec::new();
+            for _ in 0..n {
+                let (mut socket, _) = listener.accept().await.expect("accept");
+                let mut bytes = Vec::new();
+                let mut buf = [0u8; 4096];
+                // The head, then as much body as Content-Length says.
+                loop {
+                    let read = socket.read(&mut buf).await.expect("read");
+                    bytes.extend_from_slice(buf.get(..read).expect("read within buf"));
+                    let text = String::from_utf8_lossy(&bytes).to_string();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let length = text
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length: "))
+                            .map_or(0, |l| l.trim().parse::<usize>().expect("length"));
+                        if bytes.len() >= end + 4 + length || read == 0 {
+                            break;
+                        }
+                    }
+                }
+                seen.push(String::from_utf8_lossy(&bytes).to_string());
+                socket
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}")
+                    .await
+                    .expect("write");
+            }
+            seen
+        });
+        (url, task)
+    }
+
+    fn request(url: &str, method: &str, body: &'static [u8]) -> RequestData {
+        RequestData {
+            method: method.into(),
+            url: format!("{url}/handles/abc/session?x=1"),
+            headers: vec![
+                ("x-xbl-contract-version".into(), "107".into()),
+                ("authorization".into(), "XBL3.0 x=1;t".into()),
+            ],
+            body: bytes::Bytes::from_static(body),
+            ..RequestData::default()
+        }
+    }
+
+    /// The direct path writes what reqwest, set up as `HttpClient::new` sets it up, wrote: the
+    /// same head, byte for byte, for a write with a body, an empty PUT and a GET.
+    #[tokio::test]
+    async fn the_direct_path_writes_what_reqwest_wrote() {
+        let cases: [(&str, &'static [u8]); 3] = [("PUT", b"{\"a\":1}"), ("PUT", b""), ("GET", b"")];
+        let (url, server) = recorder(cases.len() * 2).await;
+        let client = HttpClient::new(ClientOptions {
+            proxy: ProxyChoice::Direct,
+            ..ClientOptions::default()
+        })
+        .expect("client");
+        let reqwest = reqwest::Client::builder()
+            .user_agent(super::super::client::USER_AGENT)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+            .expect("reqwest");
+        for (method, body) in cases {
+            let data = request(&url, method, body);
+            let (answer, _) = client.send(&data).await;
+            assert_eq!(answer.expect("an answer").status, 200);
+            let mut builder = reqwest.request(method.parse().expect("method"), &data.url);
+            for (n, v) in &data.headers {
+                builder = builder.header(n, v);
+            }
+            if !body.is_empty() || method == "PUT" {
+                builder = builder.body(body);
+            }
+            let answer = builder.send().await.expect("reqwest answer");
+            assert_eq!(answer.status().as_u16(), 200);
+        }
+        let seen = server.await.expect("server");
+        for pair in seen.chunks(2) {
+            assert_eq!(pair.first(), pair.get(1));
+        }
+        let first = seen.first().expect("a request");
+        assert!(
+            first.starts_with("PUT /handles/abc/session?x=1 HTTP/1.1\r\n"),
+            "{first}"
+        );
+        assert!(first.contains("\r\naccept: */*\r\n"), "{first}");
+    }
 }
