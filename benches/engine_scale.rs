@@ -1,6 +1,7 @@
 //! The engine at scale: N generated cases, each equivalent to the catalog's join case (fixture
-//! session + invite handle, caller b joins through R1, its checks, then teardown: 6 requests),
-//! run by the real binary against a separately started `mpsd-conformance serve`.
+//! session + invite handle, caller b joins through R1, its checks and read-backs, then teardown:
+//! 9 requests today, counted on a run of one case with every transcript kept), run by the real
+//! binary against a separately started `mpsd-conformance serve`.
 //!
 //! `cargo bench --bench engine_scale -- [--cases N] [--jobs N] [--binary PATH] [--catalog DIR]
 //!  [--target URL] [--hurl] [--keep DIR]`
@@ -23,7 +24,7 @@ mod generated;
 #[path = "support/process.rs"]
 mod process;
 
-use generated::{generate_cases, hurl_requests, write_hurl_files, REQUESTS_PER_CASE};
+use generated::{generate_cases, hurl_requests, write_hurl_files};
 
 use process::{cpu_ticks, load_average, measure, start_server, ticks_per_second, ServerGuard};
 
@@ -102,8 +103,9 @@ fn bench(o: &Options) -> Result<(), String> {
             url
         }
     };
+    let per_case = requests_per_case(o, &root, &target)?;
     println!(
-        "engine_scale: {} cases × {REQUESTS_PER_CASE} requests, --jobs {}, against {target}",
+        "engine_scale: {} cases × {per_case} requests, --jobs {}, against {target}",
         o.cases, o.jobs
     );
     println!("harness: {}", o.binary.display());
@@ -133,7 +135,7 @@ fn bench(o: &Options) -> Result<(), String> {
             measured.exit, measured.stderr
         ));
     }
-    let requests = o.cases as u64 * REQUESTS_PER_CASE;
+    let requests = o.cases as u64 * per_case;
     let secs = measured.wall.as_secs_f64();
     println!(
         "mpsd-conformance: {:.2} s, {:.0} cases/s, {:.0} requests/s, {:.1} µs CPU per request \
@@ -165,6 +167,37 @@ fn bench(o: &Options) -> Result<(), String> {
     }
     drop(server);
     Ok(())
+}
+
+/// The requests one generated case sends with this harness: the exchanges of a run of one such
+/// case that keeps every transcript (a newer harness may read back more than an older one).
+fn requests_per_case(o: &Options, root: &Path, target: &str) -> Result<u64, String> {
+    let cases = root.join("one-case");
+    generate_cases(&o.catalog, &cases, 1)?;
+    let reports = root.join("one-case-reports");
+    let status = Command::new(&o.binary)
+        .args(["run", "--transcripts", "all", "--cases"])
+        .arg(&cases)
+        .args(["--target", target, "--report-dir"])
+        .arg(&reports)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run {}: {e}", o.binary.display()))?;
+    if !status.success() {
+        return Err(format!("the one-case run exited {status}"));
+    }
+    let text = std::fs::read_to_string(reports.join("report.json"))
+        .map_err(|e| format!("the one-case run's report.json: {e}"))?;
+    let report: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("the one-case report.json: {e}"))?;
+    match report
+        .pointer("/cases/0/exchanges")
+        .and_then(|e| e.as_array())
+    {
+        Some(exchanges) if !exchanges.is_empty() => Ok(exchanges.len() as u64),
+        _ => Err("the one-case run recorded no exchange".into()),
+    }
 }
 
 /// The same workload through Hurl: per file, create a session, create an invite handle to it,

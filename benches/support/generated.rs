@@ -1,12 +1,14 @@
 //! Generated workloads the benches share: N copies of the catalog's join case (fixture session +
-//! invite handle, caller b joins through R1, its checks, then teardown: 6 requests), and the
-//! equivalent Hurl files.
+//! invite handle, caller b joins through R1, its checks and the oracle's read-backs, then
+//! teardown), and the equivalent Hurl files.
 // Each bench uses part of this file.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
-/// Requests one generated case sends: create, handle, join, b leaves, a leaves, delete handle.
+/// Requests of a Hurl file with teardown: create, handle, join, b leaves, a leaves, delete handle.
+/// The harness sends more for the same case (the oracle reads back what it wrote): the benches
+/// count those on a run of one case, they do not assume them.
 pub const REQUESTS_PER_CASE: u64 = 6;
 
 /// The catalog's shared files, and `count` copies of `body/join.json` under `bench/`.

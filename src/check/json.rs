@@ -152,13 +152,28 @@ pub fn json_equal(a: &Value, b: &Value) -> bool {
         (Value::Array(x), Value::Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_equal(p, q))
         }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)))
-        }
+        (Value::Object(x), Value::Object(y)) => x.len() == y.len() && same_members(x, y),
         _ => a == b,
     }
+}
+
+/// Whether two objects of one size hold the same members, in any order. A read-back comes in
+/// the order its server writes keys: members are compared pair by pair while their keys line
+/// up, and looked up by key (a hash of it) only from the first that does not.
+fn same_members(x: &serde_json::Map<String, Value>, y: &serde_json::Map<String, Value>) -> bool {
+    let mut lined_up = 0;
+    for ((k, v), (l, w)) in x.iter().zip(y.iter()) {
+        if k != l {
+            break;
+        }
+        if !json_equal(v, w) {
+            return false;
+        }
+        lined_up += 1;
+    }
+    x.iter()
+        .skip(lined_up)
+        .all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)))
 }
 
 fn as_number(v: &Value) -> Option<f64> {
@@ -181,7 +196,31 @@ pub(super) fn short(v: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::testing::{expect, judged, response};
+    use super::json_equal;
     use serde_json::json;
+
+    #[test]
+    fn objects_compare_in_any_key_order() {
+        let a = json!({ "a": 1, "b": { "x": [1, 2.0], "y": null }, "c": "s" });
+        for same in [
+            json!({ "a": 1.0, "b": { "x": [1, 2], "y": null }, "c": "s" }),
+            json!({ "a": 1, "c": "s", "b": { "y": null, "x": [1.0, 2] } }),
+            json!({ "c": "s", "b": { "x": [1, 2], "y": null }, "a": 1 }),
+        ] {
+            assert!(json_equal(&a, &same), "{same}");
+            assert!(json_equal(&same, &a), "{same}");
+        }
+        for other in [
+            json!({ "a": 1, "b": { "x": [1, 2], "y": null }, "c": "t" }),
+            json!({ "a": 1, "c": "s", "b": { "y": 0, "x": [1, 2] } }),
+            json!({ "a": 1, "b": { "x": [1, 2], "y": null }, "d": "s" }),
+            json!({ "a": 1, "d": "s", "b": { "x": [1, 2], "y": null } }),
+            json!({ "a": 1, "b": { "x": [1, 2], "y": null } }),
+        ] {
+            assert!(!json_equal(&a, &other), "{other}");
+            assert!(!json_equal(&other, &a), "{other}");
+        }
+    }
 
     #[test]
     fn json_assertions_show_a_diff() {

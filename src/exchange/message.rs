@@ -1,6 +1,6 @@
 //! A request and a response as plain data. Bodies are `Bytes`: every consumer shares one buffer.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use serde_json::Value;
@@ -49,8 +49,10 @@ pub struct ResponseData {
     /// `body` holds only the first bytes of what was received (a recorded exchange).
     pub truncated: bool,
     /// The body as JSON, parsed the first time someone asks: captures, checks, invariants and
-    /// teardown share one parse, and a body nothing reads is never parsed.
-    json: OnceLock<Option<Value>>,
+    /// teardown share one parse, and a body nothing reads is never parsed. Shared, so that what
+    /// a case keeps of a document (the state of a session it holds) and a clone of the answer
+    /// cost no deep copy.
+    json: OnceLock<Option<Arc<Value>>>,
 }
 
 impl PartialEq for ResponseData {
@@ -97,13 +99,21 @@ impl ResponseData {
     /// refuse (a lone surrogate, a number beyond a double, nesting beyond 100 levels) is read as
     /// `read_leniently` rewrites it.
     pub fn json(&self) -> Option<&Value> {
-        self.json
-            .get_or_init(|| {
-                serde_json::from_slice(&self.body)
-                    .ok()
-                    .or_else(|| super::readable::read_leniently(&self.body))
-            })
-            .as_ref()
+        self.parsed().as_deref()
+    }
+
+    /// The body as JSON (as [`ResponseData::json`]), shared rather than copied.
+    pub fn json_shared(&self) -> Option<Arc<Value>> {
+        self.parsed().clone()
+    }
+
+    fn parsed(&self) -> &Option<Arc<Value>> {
+        self.json.get_or_init(|| {
+            serde_json::from_slice(&self.body)
+                .ok()
+                .or_else(|| super::readable::read_leniently(&self.body))
+                .map(Arc::new)
+        })
     }
 
     /// The value at a JSON pointer of the body: from the parsed document when something parsed
@@ -143,5 +153,9 @@ mod tests {
         assert!(ResponseData::new(200, vec![], &b"nope"[..])
             .json()
             .is_none());
+        // A clone of the answer, and what a case keeps of its document, share the one parse.
+        let shared = r.json_shared().map(|v| Arc::as_ptr(&v));
+        assert_eq!(shared, first);
+        assert_eq!(r.clone().json().map(|v| v as *const Value), first);
     }
 }

@@ -1,6 +1,8 @@
 //! The contract's resources (R1–R5), read off a request's path: what the oracle needs to know of
 //! any exchange — which session or handle it touched — whatever case sent it.
 
+use std::borrow::Cow;
+
 use super::path::percent_decode;
 
 /// The resource a path (under the target's base path, query included or not) names.
@@ -26,7 +28,20 @@ pub struct SessionKey(String);
 impl SessionKey {
     /// The session named by a handle's `sessionRef`.
     pub fn of(scid: &str, template: &str, name: &str) -> SessionKey {
-        SessionKey(format!("{scid}/{template}/{name}").to_lowercase())
+        // Every answer's path is read as a resource: one allocation, not three, when ASCII.
+        let mut key = String::with_capacity(scid.len() + template.len() + name.len() + 2);
+        for (i, part) in [scid, template, name].into_iter().enumerate() {
+            if i > 0 {
+                key.push('/');
+            }
+            key.push_str(part);
+        }
+        if key.is_ascii() {
+            key.make_ascii_lowercase();
+            SessionKey(key)
+        } else {
+            SessionKey(key.to_lowercase())
+        }
     }
 
     /// Whether the session's name is `name` (case-insensitively).
@@ -42,19 +57,27 @@ impl Resource {
     /// The resource `path` names; `path` is relative to the base path, query allowed.
     pub fn of(path: &str) -> Resource {
         let path = path.split(['?', '#']).next().unwrap_or_default();
-        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-        let id = |s: &str| percent_decode(s).to_ascii_lowercase();
-        match segments.as_slice() {
-            ["handles"] => Resource::Handles,
-            ["handles", handle] if !handle.is_empty() => Resource::Handle(id(handle)),
-            ["handles", handle, "session"] if !handle.is_empty() => {
+        // Every answer is read this way, several times: the first seven segments without a
+        // vector (a seventh means the path is none of the resources), decoded only when escaped.
+        let mut it = path.trim_start_matches('/').split('/');
+        let segments = [(); 7].map(|()| it.next());
+        let id = |s: &str| decoded(s).to_ascii_lowercase();
+        match segments {
+            [Some("handles"), None, ..] => Resource::Handles,
+            [Some("handles"), Some(handle), None, ..] if !handle.is_empty() => {
+                Resource::Handle(id(handle))
+            }
+            [Some("handles"), Some(handle), Some("session"), None, ..] if !handle.is_empty() => {
                 Resource::SessionByHandle(id(handle))
             }
-            ["serviceconfigs", scid, templates, template, "sessions", name]
+            [Some("serviceconfigs"), Some(scid), Some(templates), Some(template), Some("sessions"), Some(name), None]
                 if templates.eq_ignore_ascii_case("sessiontemplates") =>
             {
-                let part = |s: &str| percent_decode(s);
-                Resource::SessionByName(SessionKey::of(&part(scid), &part(template), &part(name)))
+                Resource::SessionByName(SessionKey::of(
+                    &decoded(scid),
+                    &decoded(template),
+                    &decoded(name),
+                ))
             }
             _ => Resource::Other,
         }
@@ -66,6 +89,15 @@ impl Resource {
             self,
             Resource::SessionByHandle(_) | Resource::SessionByName(_)
         )
+    }
+}
+
+/// A path segment with its escapes decoded; borrowed when it has none.
+fn decoded(s: &str) -> Cow<'_, str> {
+    if s.contains('%') {
+        Cow::Owned(percent_decode(s))
+    } else {
+        Cow::Borrowed(s)
     }
 }
 
@@ -135,6 +167,24 @@ mod tests {
             Resource::of("/serviceconfigs/S/SESSIONTEMPLATES/T/sessions/N")
         );
         assert_eq!(Resource::of("/handles/"), Resource::Other);
+        assert_eq!(Resource::of("/handles/x/session/more"), Resource::Other);
+        assert_eq!(Resource::of("/handles/x/other"), Resource::Other);
+        assert_eq!(
+            Resource::of("/serviceconfigs/s/sessionTemplates/t/sessions/n/members"),
+            Resource::Other
+        );
+        assert_eq!(
+            Resource::of("/serviceconfigs/s/sessionTemplates/t/sessions"),
+            Resource::Other
+        );
+        assert_eq!(
+            Resource::of("/handles/%C3%89T%C3%89?x"),
+            Resource::Handle("ÉtÉ".to_ascii_lowercase())
+        );
+        assert_eq!(
+            SessionKey::of("S", "Été", "N"),
+            SessionKey("s/été/n".to_string())
+        );
         assert_eq!(Resource::of("/other"), Resource::Other);
         assert!(SessionKey::of("s", "t", "Mpsdc-1").named("mpsdc-1"));
     }

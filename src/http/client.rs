@@ -1,5 +1,6 @@
 //! The one HTTP client of a run: reqwest on rustls (ring), no redirects, a per-request timeout
 //! that covers the whole answer, a cap on the body read, the run's proxies and TLS settings.
+//! Plain-HTTP requests that no proxy carries skip reqwest for hyper's client (see `direct`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +11,7 @@ use tokio::time::Instant;
 
 use crate::exchange::{RequestData, ResponseData, TransportError};
 
+use super::direct::{self, Direct};
 use super::error::ClientError;
 use super::proxy::{ProxyChoice, ProxyRules};
 use super::rate::RateLimit;
@@ -53,6 +55,8 @@ impl Default for ClientOptions {
 #[derive(Clone, Debug)]
 pub struct HttpClient {
     inner: reqwest::Client,
+    /// Plain HTTP without a proxy.
+    direct: Direct,
     options: ClientOptions,
     proxies: ProxyRules,
     urls: Urls,
@@ -92,6 +96,7 @@ impl HttpClient {
         let rate = options.rate.map(|n| Arc::new(RateLimit::new(n)));
         Ok(HttpClient {
             inner,
+            direct: direct::client(options.timeout),
             options,
             proxies,
             urls: Urls::default(),
@@ -164,15 +169,17 @@ impl HttpClient {
         }
     }
 
+    /// Whether a request to `url` goes through hyper directly: plain HTTP, no proxy.
+    fn goes_direct(&self, url: &str) -> bool {
+        url.starts_with("http://") && (!self.proxies.any() || self.proxy_for(url).is_none())
+    }
+
     /// Sends `request` and reads the status and headers of its answer.
     async fn head<'a>(&'a self, request: &'a RequestData) -> Result<Head<'a>, TransportError> {
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|_| TransportError::Request(format!("invalid method `{}`", request.method)))?;
-        let url = self
-            .urls
-            .parse(&request.url)
-            .map_err(|e| TransportError::Request(format!("invalid URL `{}`: {e}", request.url)))?;
-        let mut headers = HeaderMap::new();
+        // Room for the defaults the client adds (User-Agent, Accept).
+        let mut headers = HeaderMap::with_capacity(request.headers.len() + 2);
         for (name, value) in &request.headers {
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| TransportError::Request(format!("invalid header name `{name}`")))?;
@@ -182,18 +189,39 @@ impl HttpClient {
             })?;
             headers.append(name, value);
         }
-        let mut builder = self.inner.request(method, url).headers(headers);
-        if !request.body.is_empty() || matches!(request.method.as_str(), "PUT" | "POST" | "PATCH") {
-            // `Bytes` is shared, not copied.
-            builder = builder.body(request.body.clone());
-        }
         let timeout = self.options.timeout;
-        // Which proxy a request went through matters only to say so in an error.
-        let classify = |e| classify(e, timeout, self.proxies.shown_for(&request.url).as_deref());
-        let response = builder.send().await.map_err(classify)?;
-        let status = response.status().as_u16();
-        let headers = response
-            .headers()
+        let (status, headers, answer) = if self.goes_direct(&request.url) {
+            let uri = self.urls.uri(&request.url).map_err(|e| {
+                TransportError::Request(format!("invalid URL `{}`: {e}", request.url))
+            })?;
+            // `Bytes` is shared, not copied; an empty body is sent as reqwest sent none.
+            let sent = direct::request(method, uri, headers, request.body.clone())?;
+            let response = self
+                .direct
+                .request(sent)
+                .await
+                .map_err(|e| direct::classify(&e, timeout))?;
+            let (parts, body) = response.into_parts();
+            (parts.status, parts.headers, Answer::Direct(body))
+        } else {
+            let url = self.urls.parse(&request.url).map_err(|e| {
+                TransportError::Request(format!("invalid URL `{}`: {e}", request.url))
+            })?;
+            let mut builder = self.inner.request(method, url).headers(headers);
+            if !request.body.is_empty()
+                || matches!(request.method.as_str(), "PUT" | "POST" | "PATCH")
+            {
+                // `Bytes` is shared, not copied.
+                builder = builder.body(request.body.clone());
+            }
+            // Which proxy a request went through matters only to say so in an error.
+            let classify =
+                |e| classify(e, timeout, self.proxies.shown_for(&request.url).as_deref());
+            let mut response = builder.send().await.map_err(classify)?;
+            let headers = std::mem::take(response.headers_mut());
+            (response.status(), headers, Answer::Reqwest(response))
+        };
+        let headers = headers
             .iter()
             .map(|(n, v)| {
                 (
@@ -203,16 +231,48 @@ impl HttpClient {
             })
             .collect();
         let max = self.options.max_body;
-        if response.content_length().is_some_and(|len| len > max) {
+        if answer.content_length().is_some_and(|len| len > max) {
             return Err(TransportError::BodyTooLarge(max));
         }
         Ok(Head {
             client: self,
             url: &request.url,
-            response,
-            status,
+            answer,
+            status: status.as_u16(),
             headers,
         })
+    }
+}
+
+/// A body still on the wire, from either path.
+enum Answer {
+    Reqwest(reqwest::Response),
+    Direct(hyper::body::Incoming),
+}
+
+impl Answer {
+    /// The body's length when the head announced it (reqwest's `content_length`).
+    fn content_length(&self) -> Option<u64> {
+        match self {
+            Answer::Reqwest(r) => r.content_length(),
+            Answer::Direct(body) => hyper::body::Body::size_hint(body).exact(),
+        }
+    }
+
+    /// The next piece of the body, `None` at its end.
+    async fn chunk(
+        &mut self,
+        client: &HttpClient,
+        url: &str,
+    ) -> Result<Option<Bytes>, TransportError> {
+        let timeout = client.options.timeout;
+        match self {
+            Answer::Reqwest(r) => r.chunk().await.map_err(|e| {
+                let proxy = client.proxies.shown_for(url);
+                classify(e, timeout, proxy.as_deref())
+            }),
+            Answer::Direct(body) => direct::chunk(body, timeout).await,
+        }
     }
 }
 
@@ -220,7 +280,7 @@ impl HttpClient {
 pub struct Head<'a> {
     client: &'a HttpClient,
     url: &'a str,
-    response: reqwest::Response,
+    answer: Answer,
     status: u16,
     headers: Vec<(String, String)>,
 }
@@ -236,48 +296,39 @@ impl Head<'_> {
 
     /// Reads the body, however long it takes (the caller bounds it).
     async fn read(mut self) -> Result<ResponseData, TransportError> {
-        let (max, timeout) = (self.client.options.max_body, self.client.options.timeout);
-        let announced = self.response.content_length();
-        let body = match read_body(&mut self.response, max, announced).await {
-            Ok(body) => body,
-            Err(None) => return Err(TransportError::BodyTooLarge(max)),
-            Err(Some(e)) => {
-                let proxy = self.client.proxies.shown_for(self.url);
-                return Err(classify(e, timeout, proxy.as_deref()));
-            }
-        };
+        let body = self.read_body().await?;
         Ok(ResponseData::new(self.status, self.headers, body))
     }
-}
 
-/// The whole body, at most `max` bytes (`Err(None)` past it). A body that arrives in one chunk is
-/// kept as that chunk; a longer one goes into one buffer of the announced size.
-async fn read_body(
-    response: &mut reqwest::Response,
-    max: u64,
-    announced: Option<u64>,
-) -> Result<Bytes, Option<reqwest::Error>> {
-    let Some(first) = response.chunk().await.map_err(Some)? else {
-        return Ok(Bytes::new());
-    };
-    if first.len() as u64 > max {
-        return Err(None);
-    }
-    let Some(second) = response.chunk().await.map_err(Some)? else {
-        return Ok(first);
-    };
-    let capacity = announced.map_or(first.len() + second.len(), |n| n as usize);
-    let mut body = BytesMut::with_capacity(capacity);
-    body.extend_from_slice(&first);
-    let mut next = Some(second);
-    while let Some(chunk) = next {
-        if body.len() as u64 + chunk.len() as u64 > max {
-            return Err(None);
+    /// The whole body, at most `--max-body` bytes. A body that arrives in one chunk is kept as
+    /// that chunk; a longer one goes into one buffer of the announced size.
+    async fn read_body(&mut self) -> Result<Bytes, TransportError> {
+        let (client, url) = (self.client, self.url);
+        let max = client.options.max_body;
+        let too_large = || TransportError::BodyTooLarge(max);
+        let announced = self.answer.content_length();
+        let Some(first) = self.answer.chunk(client, url).await? else {
+            return Ok(Bytes::new());
+        };
+        if first.len() as u64 > max {
+            return Err(too_large());
         }
-        body.extend_from_slice(&chunk);
-        next = response.chunk().await.map_err(Some)?;
+        let Some(second) = self.answer.chunk(client, url).await? else {
+            return Ok(first);
+        };
+        let capacity = announced.map_or(first.len() + second.len(), |n| n as usize);
+        let mut body = BytesMut::with_capacity(capacity);
+        body.extend_from_slice(&first);
+        let mut next = Some(second);
+        while let Some(chunk) = next {
+            if body.len() as u64 + chunk.len() as u64 > max {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+            next = self.answer.chunk(client, url).await?;
+        }
+        Ok(body.freeze())
     }
-    Ok(body.freeze())
 }
 
 fn classify(err: reqwest::Error, timeout: Duration, proxy: Option<&str>) -> TransportError {

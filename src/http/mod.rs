@@ -1,7 +1,9 @@
-//! The client side of the wire: one reqwest client per run, turning `exchange` data into requests
-//! and answers back into `exchange` data. No reqwest type leaves this module.
+//! The client side of the wire: one client per run (hyper's for plain HTTP without a proxy,
+//! reqwest's otherwise), turning `exchange` data into requests
+//! and answers back into `exchange` data. No reqwest or hyper type leaves this module.
 
 mod client;
+mod direct;
 mod error;
 mod proxy;
 mod rate;

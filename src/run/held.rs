@@ -199,7 +199,8 @@ fn present(response: &ResponseData) -> State {
         (Some(etag), Some(change_number)) => State::Present {
             etag: etag.to_string(),
             change_number,
-            doc: response.json().cloned().map(Arc::new),
+            // The answer's own parse, shared: no copy of the document.
+            doc: response.json_shared(),
         },
         _ => State::Unknown,
     }

@@ -1,0 +1,217 @@
+//! Plain-HTTP requests that no proxy carries (the embedded reference, a vendor's local server)
+//! go through hyper's pooled client itself, not through reqwest: reqwest parses every URL twice
+//! more (its redirect layer and its request), merges default headers into a copied map and runs
+//! tower layers (redirect, retry, timeout) that this harness turns off anyway. Those cost more CPU
+//! per request than the rest of the exchange on loopback. HTTPS and proxied targets keep reqwest,
+//! with its TLS and proxy machinery.
+//!
+//! What goes on the wire is what reqwest sent: the same hyper client underneath, the same
+//! defaults (`Accept: */*`, `User-Agent` when the case sets none, appended after the case's
+//! headers), TCP_NODELAY, a 30 s idle pool, no redirects followed.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{Entry, HeaderMap, HeaderValue, ACCEPT, USER_AGENT};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+
+use crate::exchange::TransportError;
+
+use super::client::chain;
+
+/// The pooled client of the direct path.
+pub type Direct = Client<HttpConnector, Full<Bytes>>;
+
+/// Built once per run; connections are opened when first used.
+pub fn client(timeout: Duration) -> Direct {
+    let mut connector = HttpConnector::new();
+    // As reqwest sets it up: small requests go out at once, dead peers are noticed.
+    connector.set_nodelay(true);
+    connector.set_connect_timeout(Some(timeout));
+    connector.set_keepalive(Some(Duration::from_secs(15)));
+    Client::builder(TokioExecutor::new())
+        .timer(TokioTimer::new())
+        .pool_timer(TokioTimer::new())
+        .pool_idle_timeout(Duration::from_secs(30))
+        .build(connector)
+}
+
+/// The request hyper sends: the case's headers, then the defaults it did not set (hyper adds
+/// `Host` and `Content-Length`).
+pub fn request(
+    method: http::Method,
+    uri: http::Uri,
+    mut headers: HeaderMap,
+    body: Bytes,
+) -> Result<http::Request<Full<Bytes>>, TransportError> {
+    // In reqwest's order: its default map holds Accept first, then the User-Agent set on it.
+    if let Entry::Vacant(e) = headers.entry(ACCEPT) {
+        e.insert(HeaderValue::from_static("*/*"));
+    }
+    if let Entry::Vacant(e) = headers.entry(USER_AGENT) {
+        e.insert(HeaderValue::from_static(super::client::USER_AGENT));
+    }
+    let mut request = http::Request::builder()
+        .method(method)
+        .uri(uri)
+        .body(Full::new(body))
+        .map_err(|e| TransportError::Request(e.to_string()))?;
+    *request.headers_mut() = headers;
+    Ok(request)
+}
+
+/// The next piece of a body, `None` at its end (trailers are skipped).
+pub async fn chunk(
+    body: &mut Incoming,
+    timeout: Duration,
+) -> Result<Option<Bytes>, TransportError> {
+    loop {
+        match body.frame().await {
+            None => return Ok(None),
+            Some(Err(e)) => return Err(classify(&e, timeout)),
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    return Ok(Some(data));
+                }
+            }
+        }
+    }
+}
+
+/// A failure of the direct path, sorted as reqwest's were: a timeout (a connect that never
+/// completed is the run's `--timeout` too), a connection that could not be made, or an answer
+/// that broke.
+pub fn classify(err: &(dyn std::error::Error + 'static), timeout: Duration) -> TransportError {
+    if timed_out(err) {
+        return TransportError::Timeout(timeout);
+    }
+    let connect = err
+        .downcast_ref::<hyper_util::client::legacy::Error>()
+        .is_some_and(hyper_util::client::legacy::Error::is_connect);
+    if connect {
+        TransportError::Connect(chain(err))
+    } else {
+        TransportError::Protocol(chain(err))
+    }
+}
+
+/// Whether an I/O timeout is among the causes.
+fn timed_out(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+        {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    use super::super::client::{ClientOptions, HttpClient};
+    use super::super::proxy::ProxyChoice;
+    use crate::exchange::RequestData;
+
+    /// Serves `n` connections one request each: records the request's head and body bytes,
+    /// answers 200 with a small body.
+    async fn recorder(n: usize) -> (String, tokio::task::JoinHandle<Vec<String>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let task = tokio::spawn(async move {
+            let mut seen = Vec::new();
+            for _ in 0..n {
+                let (mut socket, _) = listener.accept().await.expect("accept");
+                let mut bytes = Vec::new();
+                let mut buf = [0u8; 4096];
+                // The head, then as much body as Content-Length says.
+                loop {
+                    let read = socket.read(&mut buf).await.expect("read");
+                    bytes.extend_from_slice(buf.get(..read).expect("read within buf"));
+                    let text = String::from_utf8_lossy(&bytes).to_string();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let length = text
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length: "))
+                            .map_or(0, |l| l.trim().parse::<usize>().expect("length"));
+                        if bytes.len() >= end + 4 + length || read == 0 {
+                            break;
+                        }
+                    }
+                }
+                seen.push(String::from_utf8_lossy(&bytes).to_string());
+                socket
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}")
+                    .await
+                    .expect("write");
+            }
+            seen
+        });
+        (url, task)
+    }
+
+    fn request(url: &str, method: &str, body: &'static [u8]) -> RequestData {
+        RequestData {
+            method: method.into(),
+            url: format!("{url}/handles/abc/session?x=1"),
+            headers: vec![
+                ("x-xbl-contract-version".into(), "107".into()),
+                ("authorization".into(), "XBL3.0 x=1;t".into()),
+            ],
+            body: bytes::Bytes::from_static(body),
+            ..RequestData::default()
+        }
+    }
+
+    /// The direct path writes what reqwest, set up as `HttpClient::new` sets it up, wrote: the
+    /// same head, byte for byte, for a write with a body, an empty PUT and a GET.
+    #[tokio::test]
+    async fn the_direct_path_writes_what_reqwest_wrote() {
+        let cases: [(&str, &'static [u8]); 3] = [("PUT", b"{\"a\":1}"), ("PUT", b""), ("GET", b"")];
+        let (url, server) = recorder(cases.len() * 2).await;
+        let client = HttpClient::new(ClientOptions {
+            proxy: ProxyChoice::Direct,
+            ..ClientOptions::default()
+        })
+        .expect("client");
+        let reqwest = reqwest::Client::builder()
+            .user_agent(super::super::client::USER_AGENT)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+            .expect("reqwest");
+        for (method, body) in cases {
+            let data = request(&url, method, body);
+            let (answer, _) = client.send(&data).await;
+            assert_eq!(answer.expect("an answer").status, 200);
+            let mut builder = reqwest.request(method.parse().expect("method"), &data.url);
+            for (n, v) in &data.headers {
+                builder = builder.header(n, v);
+            }
+            if !body.is_empty() || method == "PUT" {
+                builder = builder.body(body);
+            }
+            let answer = builder.send().await.expect("reqwest answer");
+            assert_eq!(answer.status().as_u16(), 200);
+        }
+        let seen = server.await.expect("server");
+        for pair in seen.chunks(2) {
+            assert_eq!(pair.first(), pair.get(1));
+        }
+        let first = seen.first().expect("a request");
+        assert!(
+            first.starts_with("PUT /handles/abc/session?x=1 HTTP/1.1\r\n"),
+            "{first}"
+        );
+        assert!(first.contains("\r\naccept: */*\r\n"), "{first}");
+    }
+}
