@@ -127,14 +127,14 @@ async fn the_concurrency_reached_is_reported_learnt_or_fixed() {
     let c = &doc["concurrency"];
     assert_eq!(
         (&c["mode"], &c["initial"], &c["max"]),
-        (&"adaptive".into(), &8.into(), &256.into()),
+        (&"adaptive".into(), &8.into(), &1024.into()),
         "{c}"
     );
     let reached = c["reached"].as_u64().unwrap_or(0);
-    assert!((1..=256).contains(&reached), "{c}");
+    assert!((1..=1024).contains(&reached), "{c}");
     assert!(
         text(&out).contains(&format!(
-            "concurrency: adaptive, up to {reached} cases in flight (from 8, ceiling 256)"
+            "concurrency: adaptive, up to {reached} cases in flight (from 8, ceiling 1024)"
         )),
         "{}",
         text(&out)
@@ -157,6 +157,45 @@ async fn the_concurrency_reached_is_reported_learnt_or_fixed() {
     );
     assert!(
         text(&out).contains("concurrency: fixed, 3 cases in flight (--jobs)"),
+        "{}",
+        text(&out)
+    );
+}
+
+/// `run` on the join case against the embedded reference, under a shell's `ulimit` commands.
+fn run_with_limits(limits: &str, report_dir: &Path) -> Output {
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("{limits} && exec \"$0\" \"$@\""))
+        .arg(BIN)
+        .args(["run", "--exact", "--filter", "body/join"])
+        .args(["--report", "json", "--report-dir"])
+        .arg(report_dir)
+        .env("NO_COLOR", "1");
+    isolated(&mut cmd);
+    cmd.output().expect("the shell runs")
+}
+
+#[test]
+fn the_soft_limit_of_open_files_is_raised_for_the_ceiling_and_a_hard_one_lowers_it() {
+    // A soft limit of 200 is raised toward the 8,256 files 1,024 cases need against the
+    // embedded reference (both ends of each connection are in the process): no note.
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = run_with_limits("ulimit -Sn 200 && ulimit -Hn 9000", dir.path());
+    let doc = read_report(dir.path());
+    assert_all_pass(&doc, &out);
+    assert_eq!(doc["concurrency"]["max"], 1024, "{}", text(&out));
+    assert!(!text(&out).contains("note: at most"), "{}", text(&out));
+
+    // A hard limit of 300 holds (300 − 64) ÷ 8 = 29 cases: the ceiling is lowered, and said.
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = run_with_limits("ulimit -n 300", dir.path());
+    let doc = read_report(dir.path());
+    assert_all_pass(&doc, &out);
+    let c = &doc["concurrency"];
+    assert_eq!((&c["initial"], &c["max"]), (&8.into(), &29.into()), "{c}");
+    assert!(
+        text(&out).contains("note: at most 29 cases in flight, not 1024 (--max-jobs)"),
         "{}",
         text(&out)
     );
