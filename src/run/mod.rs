@@ -26,6 +26,7 @@ mod retrying;
 mod runner;
 mod setup;
 mod teardown;
+mod together;
 mod vars;
 
 pub use case::run_case;
