@@ -21,7 +21,7 @@ pub struct NotReady {
     pub why: String,
 }
 
-/// Probes, then preflights the `cases`; `interrupted` ends either wait at once.
+/// Probes and preflights the `cases`, together; `interrupted` ends the wait at once.
 pub async fn target_ready(
     ctx: &RunContext,
     cases: &[Arc<CasePlan>],
@@ -37,17 +37,14 @@ pub async fn target_ready(
         why: "interrupted before the case started".to_string(),
     };
     tokio::pin!(interrupted);
-    let probed = tokio::select! {
+    // The preflight goes beside the probe, one round trip instead of two: against a target that
+    // is not there it fails too, and the probe's clearer word is the one said.
+    let (probed, checked) = tokio::select! {
         biased;
         _ = &mut interrupted => return Err(stopped()),
-        r = probe(ctx) => r,
+        both = async { tokio::join!(probe(ctx), preflight(ctx, cases)) } => both,
     };
     probed.map_err(|e| cannot_be_tested(&e))?;
-    let checked = tokio::select! {
-        biased;
-        _ = &mut interrupted => Err(PreflightError::Interrupted),
-        r = preflight(ctx, cases) => r,
-    };
     match checked {
         Ok(()) => Ok(()),
         Err(PreflightError::Interrupted) => Err(stopped()),
