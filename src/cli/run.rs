@@ -1,4 +1,4 @@
-//! `run`: load → select → check the report files → prepare the target → probe → preflight →
+//! `run`: load → select → check the report files → prepare the target → probe and preflight →
 //! run, the console and the report files fed as cases finish → write → exit code.
 
 use std::collections::BTreeSet;

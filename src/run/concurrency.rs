@@ -20,7 +20,7 @@ pub const DEFAULT_JOBS: u32 = 8;
 /// queue is the harness's own, and its rising round trip makes the limiter back off anyway. At 256
 /// the ceiling itself was the catalog's bound there (its 15,500 round trips ÷ 256 × 50 ms: 3 s).
 ///
-/// Connections and files: each case in flight holds up to about four (`open_files`): 4,100
+/// Connections and files: each case in flight holds up to about four (`open_files`): 4,160
 /// descriptors at the ceiling, past the soft limit of 1,024 many systems set, so start-up raises
 /// the soft limit toward that (within the hard limit) and lowers the ceiling to what it allows.
 ///
