@@ -218,3 +218,59 @@ impl CaseRun<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::CaseSource;
+    use crate::exchange::RequestData;
+    use crate::plan::load;
+
+    fn steps_of(id: &str) -> Box<[Arc<StepPlan>]> {
+        let set = load(&CaseSource::embedded(), None).unwrap();
+        let case = set.cases.iter().find(|c| c.id == id).unwrap();
+        case.steps.clone()
+    }
+
+    #[test]
+    fn a_fixtures_create_and_handle_group_but_a_step_reading_its_capture_does_not() {
+        // `session` fixture (create, handle, export), then a set-up write through `s.handle`.
+        let steps = steps_of("body/active-after-ready");
+        let labels: Vec<&str> = set_up_group(&steps, 0).iter().map(|s| &*s.label).collect();
+        assert_eq!(labels.len(), 3, "{labels:?}");
+        assert_eq!(labels.first(), Some(&"s#create"));
+        assert_eq!(labels.get(1), Some(&"s#handle"));
+        // From the handle on, the next request reads what the handle captured: alone.
+        assert!(set_up_group(&steps, 1).is_empty());
+    }
+
+    fn built(method: &str, path: &str) -> Built {
+        Built {
+            data: RequestData {
+                method: method.into(),
+                ..RequestData::default()
+            },
+            path: path.into(),
+        }
+    }
+
+    #[test]
+    fn only_requests_on_different_resources_are_independent() {
+        let session =
+            |name: &str| format!("/serviceconfigs/S/sessionTemplates/lobby/sessions/{name}");
+        let create = built("PUT", &session("one"));
+        let handle = built("POST", "/handles");
+        assert!(independent([
+            &create,
+            &handle,
+            &built("PUT", &session("two"))
+        ]));
+        assert!(!independent([&create, &built("GET", &session("ONE"))]));
+        let by_handle = built(
+            "PUT",
+            "/handles/0e6f1f4e-0000-4000-8000-000000000001/session",
+        );
+        assert!(!independent([&handle, &by_handle]));
+        assert!(!independent([&create, &built("GET", "/handles")]));
+    }
+}
