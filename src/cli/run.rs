@@ -1,4 +1,4 @@
-//! `run`: load → select → check the report files → prepare the target → probe → preflight →
+//! `run`: load → select → check the report files → prepare the target → probe and preflight →
 //! run, the console and the report files fed as cases finish → write → exit code.
 
 use std::collections::BTreeSet;
@@ -16,8 +16,8 @@ use crate::report::{
     Verbosity,
 };
 use crate::run::{
-    not_run, prepare, run_cases, target_ready, url_userinfo, CaseResult, ConcurrencyMode,
-    Environment, NotReady, Outcome, PrepareOptions, RunnerOptions, DEFAULT_JOBS,
+    fit_open_files, not_run, prepare, run_cases, target_ready, url_userinfo, CaseResult,
+    ConcurrencyMode, Environment, NotReady, Outcome, PrepareOptions, RunnerOptions, DEFAULT_JOBS,
 };
 use crate::verdict::FailOn;
 use crate::{errln, outln};
@@ -138,6 +138,12 @@ pub fn run(args: RunArgs) -> Exit {
         (false, 1) => Verbosity::Verbose,
         (false, _) => Verbosity::VeryVerbose,
     };
+    // Before the runtime opens anything: the soft limit of open files raised toward what the
+    // ceiling of cases in flight needs, the ceiling lowered to what it allows.
+    let fitted = fit_open_files(concurrency_mode(&args), prepared.embedded);
+    if let Some(note) = &fitted.note {
+        errln!("{note}");
+    }
     let mut console = Console::new(redactor.clone(), color, fail_on, verbosity);
     let mut stream = json_events.then(|| EventStream::stdout(redactor.clone(), fail_on));
     console.set_details_at(details_path(&args));
@@ -215,7 +221,7 @@ pub fn run(args: RunArgs) -> Exit {
             Verbosity::Normal | Verbosity::Quiet => Transcripts::None,
         };
         let options = RunnerOptions {
-            concurrency: concurrency_mode(&args),
+            concurrency: fitted.mode,
             fail_fast: args.fail_fast,
             fail_on,
             baseline: Arc::new(baseline.expected()),

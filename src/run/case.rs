@@ -9,8 +9,10 @@ use std::time::{Duration, Instant};
 
 use crate::check::{check_framing, check_global, Failure};
 use crate::exchange::{Exchange, RequestData, ResponseData, TransportError};
-use crate::http::{Interrupts, RetryEnd};
-use crate::plan::{Action, CasePlan, Guard, RenderError, RequestPlan, RequestStep, StepPlan};
+use crate::http::{Interrupts, Retried, RetryEnd};
+use crate::plan::{
+    Action, CasePlan, Guard, RenderError, RequestPlan, RequestStep, StepPlan, TValue,
+};
 
 use super::context::RunContext;
 use super::held::Held;
@@ -18,6 +20,7 @@ use super::outcome::{CaseResult, Outcome};
 use super::request::{build, BuildError, Built};
 use super::retrying::{attempt_exchanges, send_retrying};
 use super::teardown::Teardown;
+use super::together::set_up_group;
 use super::vars::CaseVars;
 
 /// How the steps ended, before teardown.
@@ -172,38 +175,53 @@ pub(super) struct CaseRun<'a> {
 
 impl CaseRun<'_> {
     async fn steps(&mut self) -> Flow {
-        let case = self.case;
-        for step in case.steps.iter() {
+        let steps = &self.case.steps;
+        let mut at = 0;
+        while let Some(step) = steps.get(at) {
             if self.ctx.is_interrupted() {
                 return ControlFlow::Break(Ending::Interrupted);
             }
-            if let Some(why) = step.guard.as_ref().and_then(|g| self.guard_fails(g)) {
-                if !matches!(step.action, Action::Export { .. }) {
-                    self.exchanges.push(skipped(step, &why));
-                }
-                continue;
-            }
-            match &step.action {
-                Action::Export { vars } => {
-                    for (slot, value) in vars.iter() {
-                        let rendered = value.render(&self.vars).map(|v| v.into_owned());
-                        match rendered {
-                            Ok(v) => self.vars.set(*slot, v),
-                            Err(e) => return ControlFlow::Break(render_ending(step, e)),
-                        }
-                    }
-                }
-                Action::Request(r) => match r.burst {
-                    None => self.request(step, r).await?,
-                    Some(n) => self.burst(step, r, n).await?,
-                },
-                Action::Snapshot { request, records } => {
-                    self.snapshot(step, request, records).await?
-                }
-                Action::Unchanged(u) => self.unchanged(step, u).await?,
+            // Independent set-up requests go out together (`together`); anything else, or a
+            // group whose requests turn out to touch one resource, one step at a time.
+            let group = set_up_group(steps, at);
+            if !group.is_empty() && self.together(group).await? {
+                at += group.len();
+            } else {
+                self.step(step).await?;
+                at += 1;
             }
             if !self.failures.is_empty() {
                 return ControlFlow::Break(Ending::Done);
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    async fn step(&mut self, step: &StepPlan) -> Flow {
+        if let Some(why) = step.guard.as_ref().and_then(|g| self.guard_fails(g)) {
+            if !matches!(step.action, Action::Export { .. }) {
+                self.exchanges.push(skipped(step, &why));
+            }
+            return ControlFlow::Continue(());
+        }
+        match &step.action {
+            Action::Export { vars } => self.export(step, vars),
+            Action::Request(r) => match r.burst {
+                None => self.request(step, r).await,
+                Some(n) => self.burst(step, r, n).await,
+            },
+            Action::Snapshot { request, records } => self.snapshot(step, request, records).await,
+            Action::Unchanged(u) => self.unchanged(step, u).await,
+        }
+    }
+
+    /// A fixture's exports, set once its steps ran.
+    pub(super) fn export(&mut self, step: &StepPlan, vars: &[(usize, TValue)]) -> Flow {
+        for (slot, value) in vars.iter() {
+            let rendered = value.render(&self.vars).map(|v| v.into_owned());
+            match rendered {
+                Ok(v) => self.vars.set(*slot, v),
+                Err(e) => return ControlFlow::Break(render_ending(step, e)),
             }
         }
         ControlFlow::Continue(())
@@ -232,6 +250,18 @@ impl CaseRun<'_> {
     async fn request(&mut self, step: &StepPlan, r: &RequestStep) -> Flow {
         let built = self.build(step, &r.request)?;
         let (response, duration) = self.send(&step.label, &built.data).await?;
+        self.answered(step, r, built, response, duration).await
+    }
+
+    /// A request step's answer: judged, recorded, then followed through.
+    pub(super) async fn answered(
+        &mut self,
+        step: &StepPlan,
+        r: &RequestStep,
+        built: Built,
+        response: ResponseData,
+        duration: Duration,
+    ) -> Flow {
         let before = self.failures.len();
         let (response, flow) = self.answer(step, r, None, &built, response).await;
         let passed = flow.is_continue() && self.failures.len() == before;
@@ -271,6 +301,16 @@ impl CaseRun<'_> {
         data: &RequestData,
     ) -> Flow<(ResponseData, Duration)> {
         let retried = send_retrying(self.ctx, data, Interrupts::SendsAndWaits).await;
+        self.take(label, data, retried)
+    }
+
+    /// What `send` makes of a request's attempts.
+    pub(super) fn take(
+        &mut self,
+        label: &str,
+        data: &RequestData,
+        retried: Retried,
+    ) -> Flow<(ResponseData, Duration)> {
         self.retries += retried.retries();
         let mut attempts = retried.attempts;
         let answer = match retried.end {

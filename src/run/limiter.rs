@@ -242,6 +242,31 @@ mod tests {
     }
 
     #[test]
+    fn slow_start_reaches_the_default_ceiling_in_seven_round_trips_and_still_backs_off() {
+        let max = crate::run::DEFAULT_MAX_JOBS as usize;
+        let mut l = Limiter::new(crate::run::DEFAULT_JOBS as usize, max);
+        // 8 → 1,024: seven windows, each about one round trip of answers.
+        steady_windows(&mut l, RTT, 7);
+        assert_eq!(l.limit(), max);
+        l.record(Sample {
+            rtt: RTT,
+            signal: Signal::Throttled,
+        });
+        assert_eq!(l.limit(), max / 2);
+        drain_recovery(&mut l);
+        l.record(Sample {
+            rtt: RTT,
+            signal: Signal::Failed,
+        });
+        assert_eq!(l.limit(), max / 4);
+        drain_recovery(&mut l);
+        // A queue building at the target: the window's fastest answer three times slower.
+        let before = l.limit();
+        feed(&mut l, answered(RTT * 3), before);
+        assert_eq!(l.limit(), before - before / 5);
+    }
+
+    #[test]
     fn the_start_is_clamped_to_the_ceiling() {
         assert_eq!(Limiter::new(8, 4).limit(), 4);
         assert_eq!(Limiter::new(0, 0).limit(), 1);

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use futures_util::future::join_all;
 
 use crate::exchange::{RequestData, ResponseData, TransportError};
 use crate::http::{Interrupts, RetryEnd};
@@ -78,6 +79,7 @@ pub async fn preflight(ctx: &RunContext, cases: &[Arc<CasePlan>]) -> Result<(), 
     let mut problems = Vec::new();
     let mut unknown = Vec::new();
     let mut refused = BTreeSet::new();
+    // (name, variable, meaning, path) of each template the cases use.
     let mut templates = Vec::new();
     for &(key, variable, meaning) in TEMPLATES {
         let Some(name) = ctx.vars.world.get(key).filter(|_| used.contains(key)) else {
@@ -88,11 +90,37 @@ pub async fn preflight(ctx: &RunContext, cases: &[Arc<CasePlan>]) -> Result<(), 
             ctx.vars.run_id,
             uuid::Uuid::new_v4().simple()
         );
+        templates.push((name, variable, meaning, path));
+    }
+    // The other callers, on a read every target answers without a world: a template's, or a
+    // handle's that does not exist.
+    let path = templates
+        .first()
+        .map(|(_, _, _, path)| path.clone())
+        .unwrap_or_else(|| "/handles/00000000-0000-0000-0000-000000000000/session".to_string());
+    let others: Vec<(&String, &String)> = callers
+        .iter()
+        .skip(usize::from(!templates.is_empty()))
+        .copied()
+        .collect();
+    // Every read at once, one round trip: none needs another's answer. They are taken in order.
+    let template_reads = join_all(templates.iter().map(|(name, _, _, path)| async move {
         let what = format!("read of a session under template `{name}`");
-        let response = get(ctx, &path, first_auth, &what).await?;
+        get(ctx, path, first_auth, &what).await
+    }));
+    let caller_reads = join_all(others.iter().map(|&(name, auth)| {
+        let path = &path;
+        async move {
+            let what = format!("read as caller {}", name.to_uppercase());
+            get(ctx, path, auth, &what).await
+        }
+    }));
+    let (template_answers, caller_answers) = tokio::join!(template_reads, caller_reads);
+    for ((name, variable, meaning, path), response) in templates.iter().zip(template_answers) {
+        let response = response?;
         match response.status {
             401 | 403 if refused.insert(first.clone()) => {
-                problems.push(refusal(first, &path, &response));
+                problems.push(refusal(first, path, &response));
             }
             401 | 403 => {}
             404 => {
@@ -113,17 +141,9 @@ pub async fn preflight(ctx: &RunContext, cases: &[Arc<CasePlan>]) -> Result<(), 
             }
             _ => {}
         }
-        templates.push(path);
     }
-    // The other callers, on a read every target answers without a world: a template's, or a
-    // handle's that does not exist.
-    let path = templates
-        .first()
-        .cloned()
-        .unwrap_or_else(|| "/handles/00000000-0000-0000-0000-000000000000/session".to_string());
-    for &(name, auth) in callers.iter().skip(usize::from(!templates.is_empty())) {
-        let what = format!("read as caller {}", name.to_uppercase());
-        let response = get(ctx, &path, auth, &what).await?;
+    for (&(name, _), response) in others.iter().zip(caller_answers) {
+        let response = response?;
         if matches!(response.status, 401 | 403) && refused.insert(name.clone()) {
             problems.push(refusal(name, &path, &response));
         }

@@ -91,7 +91,7 @@ async fn feed(
     tx: mpsc::Sender<Event>,
 ) {
     // A teardown takes one round trip where a case takes several: half as many teardowns as
-    // cases keeps up, and keeps the connections open at once within `DEFAULT_MAX_JOBS`' budget.
+    // cases keeps up, and keeps the connections open at once within `open_files`' budget.
     let teardowns = Arc::new(Semaphore::new((jobs / 2).max(1)));
     let mut tasks = JoinSet::new();
     for case in cases {

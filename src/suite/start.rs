@@ -233,8 +233,13 @@ impl SuiteRun {
             senders.insert(case.id.clone(), tx);
             self.ahead.insert(case.id.clone(), Mutex::new(rx));
         }
+        // As `run` does: the open files raised toward the ceiling, the ceiling fitted to them.
+        let fitted = crate::run::fit_open_files(concurrency, self.prepared.embedded);
+        if let Some(note) = &fitted.note {
+            errln!("{note}");
+        }
         let options = RunnerOptions {
-            concurrency,
+            concurrency: fitted.mode,
             fail_fast: false,
             fail_on: FailOn::Should,
             baseline: Default::default(),

@@ -10,7 +10,7 @@ use std::process::Output;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use common::tamper::{self, is_leave, Forward, Honest, Tamper};
+use common::tamper::{self, is_leave, Answer, Forward, Honest, Tamper};
 use common::{isolated, read_report, text};
 use serde_json::Value;
 use tokio::sync::Barrier;
@@ -127,14 +127,14 @@ async fn the_concurrency_reached_is_reported_learnt_or_fixed() {
     let c = &doc["concurrency"];
     assert_eq!(
         (&c["mode"], &c["initial"], &c["max"]),
-        (&"adaptive".into(), &8.into(), &256.into()),
+        (&"adaptive".into(), &8.into(), &1024.into()),
         "{c}"
     );
     let reached = c["reached"].as_u64().unwrap_or(0);
-    assert!((1..=256).contains(&reached), "{c}");
+    assert!((1..=1024).contains(&reached), "{c}");
     assert!(
         text(&out).contains(&format!(
-            "concurrency: adaptive, up to {reached} cases in flight (from 8, ceiling 256)"
+            "concurrency: adaptive, up to {reached} cases in flight (from 8, ceiling 1024)"
         )),
         "{}",
         text(&out)
@@ -157,6 +157,110 @@ async fn the_concurrency_reached_is_reported_learnt_or_fixed() {
     );
     assert!(
         text(&out).contains("concurrency: fixed, 3 cases in flight (--jobs)"),
+        "{}",
+        text(&out)
+    );
+}
+
+/// `run` on the join case against the embedded reference, under a shell's `ulimit` commands.
+fn run_with_limits(limits: &str, report_dir: &Path) -> Output {
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("{limits} && exec \"$0\" \"$@\""))
+        .arg(BIN)
+        .args(["run", "--exact", "--filter", "body/join"])
+        .args(["--report", "json", "--report-dir"])
+        .arg(report_dir)
+        .env("NO_COLOR", "1");
+    isolated(&mut cmd);
+    cmd.output().expect("the shell runs")
+}
+
+#[test]
+fn the_soft_limit_of_open_files_is_raised_for_the_ceiling_and_a_hard_one_lowers_it() {
+    // A soft limit of 200 is raised toward the 8,256 files 1,024 cases need against the
+    // embedded reference (both ends of each connection are in the process): no note.
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = run_with_limits("ulimit -Sn 200 && ulimit -Hn 9000", dir.path());
+    let doc = read_report(dir.path());
+    assert_all_pass(&doc, &out);
+    assert_eq!(doc["concurrency"]["max"], 1024, "{}", text(&out));
+    assert!(!text(&out).contains("note: at most"), "{}", text(&out));
+
+    // A hard limit of 300 holds (300 − 64) ÷ 8 = 29 cases: the ceiling is lowered, and said.
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = run_with_limits("ulimit -n 300", dir.path());
+    let doc = read_report(dir.path());
+    assert_all_pass(&doc, &out);
+    let c = &doc["concurrency"];
+    assert_eq!((&c["initial"], &c["max"]), (&8.into(), &29.into()), "{c}");
+    assert!(
+        text(&out).contains("note: at most 29 cases in flight, not 1024 (--max-jobs)"),
+        "{}",
+        text(&out)
+    );
+}
+
+/// The `session` fixture's create (`If-None-Match: *`) and its invite handle.
+fn is_fixture_set_up(req: &Forward) -> bool {
+    req.is("POST", "/handles") || (req.method == "PUT" && req.header("if-none-match") == Some("*"))
+}
+
+/// Holds the fixture's create and handle until both are in flight at once.
+struct SetUpTogether(Arc<Barrier>);
+
+impl Tamper for SetUpTogether {
+    fn hold(&self, req: &Forward) -> Option<Arc<Barrier>> {
+        is_fixture_set_up(req).then(|| Arc::clone(&self.0))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fixtures_session_and_handle_are_created_together() {
+    // One case in flight: only its own create and handle can meet at the barrier.
+    let tamper = SetUpTogether(Arc::new(Barrier::new(2)));
+    let (doc, out) =
+        run_through(tamper, &["--jobs", "1", "--exact", "--filter", "body/join"]).await;
+    assert_all_pass(&doc, &out);
+}
+
+/// Refuses the fixture's create: the handle sent beside it was created all the same.
+struct CreateRefused;
+
+impl Tamper for CreateRefused {
+    fn request(&self, req: &mut Forward) -> Option<Answer> {
+        (req.method == "PUT" && req.header("if-none-match") == Some("*"))
+            .then(|| Answer::text(403, "no sessions today"))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_sent_beside_a_refused_set_up_is_recorded_and_torn_down() {
+    let (doc, out) = run_through(
+        CreateRefused,
+        &["--exact", "--filter", "body/join", "--transcripts", "all"],
+    )
+    .await;
+    let case = &doc["cases"][0];
+    assert_ne!(case["outcome"], "pass", "{}", text(&out));
+    let steps: Vec<(&str, &str)> = case["exchanges"]
+        .as_array()
+        .expect("exchanges")
+        .iter()
+        .map(|e| {
+            (
+                e["step"].as_str().unwrap_or_default(),
+                e["request"]["method"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("s#create", "PUT"),
+            ("s#handle", "POST"),
+            ("teardown", "DELETE")
+        ],
         "{}",
         text(&out)
     );

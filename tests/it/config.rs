@@ -122,7 +122,7 @@ fn each_level_of_precedence_wins_over_the_next() {
         "(adaptive: from 8 up to max-jobs)",
         "built-in",
     );
-    at(&out, "max-jobs", "256", "built-in");
+    at(&out, "max-jobs", "1024", "built-in");
 }
 
 #[test]
