@@ -2,10 +2,10 @@
 //! against the healthy reference and against the reference with each fault of the fault catalog
 //! planted alone — is what `mpsd-conformance mutants` does and what
 //! `UPDATE_DETECTION=1 cargo test --test it mutants::` records in `src/mutants/detection.json`,
-//! with the cases that caught each fault. Without it, this test proves that record against this build:
-//! it was measured on this case set and fault catalog, and each fault is still caught by the
-//! cases it names (which still pass against the healthy reference). A surviving fault is a defect
-//! of the catalog: add the case that catches it; never drop or soften the fault.
+//! with the cases that caught each fault. Without it, this test proves that record against this
+//! build: it was measured on this case set and fault catalog, and each fault is still caught by
+//! the cases it names (which still pass against the healthy reference). A surviving fault is a
+//! defect of the catalog: add the case that catches it; never drop or soften the fault.
 
 use std::path::Path;
 use std::sync::Arc;
