@@ -272,5 +272,9 @@ async fn six_hundred_slow_connections_under_512_files_are_shed_within_a_timeout(
     let timeout = Duration::from_secs(1);
     let server = LimitedServer::start(512, Some(timeout));
     let waited = flood_then_serve(server, 600, LONG).await;
-    assert!(waited < timeout + SLACK, "waited {waited:?}");
+    // The default's bound, 35 s for 30 s, kept as the same five seconds past one timeout.
+    assert!(
+        waited < timeout + Duration::from_secs(5),
+        "waited {waited:?}"
+    );
 }
