@@ -20,7 +20,7 @@ use super::measure::Measurement;
 const CATCHERS_KEPT: usize = 3;
 
 /// The record for the embedded catalog, refreshed with
-/// `UPDATE_DETECTION=1 cargo test --test mutants`.
+/// `UPDATE_DETECTION=1 cargo test --test it mutants::`.
 pub const COMMITTED_RECORD: &str = include_str!("detection.json");
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,11 +1,11 @@
 //! `cargo test` keeps the catalog's teeth measured. The full measurement — the embedded catalog
 //! against the healthy reference and against the reference with each fault of the fault catalog
 //! planted alone — is what `mpsd-conformance mutants` does and what
-//! `UPDATE_DETECTION=1 cargo test --test mutants` records in `src/mutants/detection.json`, with the
-//! cases that caught each fault. Without it, this test proves that record against this build:
-//! it was measured on this case set and fault catalog, and each fault is still caught by the
-//! cases it names (which still pass against the healthy reference). A surviving fault is a defect
-//! of the catalog: add the case that catches it; never drop or soften the fault.
+//! `UPDATE_DETECTION=1 cargo test --test it mutants::` records in `src/mutants/detection.json`,
+//! with the cases that caught each fault. Without it, this test proves that record against this
+//! build: it was measured on this case set and fault catalog, and each fault is still caught by
+//! the cases it names (which still pass against the healthy reference). A surviving fault is a
+//! defect of the catalog: add the case that catches it; never drop or soften the fault.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -123,7 +123,7 @@ fn every_fault_is_caught_and_the_committed_record_is_current() {
         return;
     }
     let stale = format!(
-        "{} is stale: refresh it with `UPDATE_DETECTION=1 cargo test --release --test mutants`",
+        "{} is stale: refresh it with `UPDATE_DETECTION=1 cargo test --release --test it mutants::`",
         path.display()
     );
     let committed = DetectionRecord::committed().unwrap_or_else(|| panic!("{stale}"));

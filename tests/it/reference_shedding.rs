@@ -260,11 +260,21 @@ async fn running_out_of_descriptors_is_survived_and_a_client_is_served_once_slow
     assert!(waited < timeout * 6, "waited {waited:?}");
 }
 
-/// The issue's own figures: 600 slow connections under `ulimit -n 512`, default timeouts.
+/// The issue's own figures: 600 slow connections under `ulimit -n 512`. The default timeouts
+/// (30 s) only set how long each slow connection is held before it is shed; shortened through
+/// `serve`'s flags, the same flood proves the same in seconds: the server runs out of
+/// descriptors, survives, and serves a normal client within about one timeout (the default's
+/// bound was 35 s for 30 s). The timeout must outlast opening the flood, or the first slow
+/// connections are shed before the limit is reached and nothing is proved: 1 s did not on a
+/// loaded machine (no "Too many open files"), 2 s and 3 s did; 4 s leaves room.
 #[tokio::test]
-#[ignore = "takes 30 s: runs the default timeouts"]
-async fn six_hundred_slow_connections_under_512_files_with_default_timeouts() {
-    let server = LimitedServer::start(512, None);
-    let waited = flood_then_serve(server, 600, Duration::from_secs(40)).await;
-    assert!(waited <= Duration::from_secs(35), "waited {waited:?}");
+async fn six_hundred_slow_connections_under_512_files_are_shed_within_a_timeout() {
+    let timeout = Duration::from_secs(4);
+    let server = LimitedServer::start(512, Some(timeout));
+    let waited = flood_then_serve(server, 600, LONG).await;
+    // The default's bound, 35 s for 30 s, kept as the same five seconds past one timeout.
+    assert!(
+        waited < timeout + Duration::from_secs(5),
+        "waited {waited:?}"
+    );
 }
