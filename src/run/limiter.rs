@@ -2,11 +2,12 @@
 //! (AIMD with slow start) with a delay signal in the manner of TCP Vegas. The limit doubles each
 //! window while the round trip holds and nothing is throttled, grows by one per window after the
 //! first back-off, halves on a 429/503 or a connection error, and shrinks by a fifth when the
-//! window's fastest round trip has risen well above the quietest seen (a queue is building at
-//! the target). A window is as many answers as the limit: about one round trip's worth.
+//! window's fastest round trip has risen well above the quietest of the recent windows (a queue
+//! is building at the target). A window is as many answers as the limit: about one round trip's worth.
 //!
 //! Pure: it is fed samples and says the limit; the scheduler (`concurrency`) does the waiting.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 /// What became of one request, as the limiter reads it.
@@ -35,6 +36,12 @@ const RTT_TOLERANCE: u32 = 2;
 /// …and at least this much longer: on loopback a rise of a few hundred microseconds is the
 /// scheduler's noise, not a queue.
 const RTT_SLACK: Duration = Duration::from_millis(5);
+/// The quiet round trip is the fastest of the last this many windows, not of the whole run (a
+/// windowed minimum, as BBR's): a queue of the run's own drains within them, since each slow
+/// window takes a fifth off the limit (0.8^16 ≈ 3 % is left); a rise that outlasts them is the
+/// target's or the route's new normal, and is learnt, so that the limit grows again instead of
+/// sitting at its floor for the rest of the run.
+const QUIET_WINDOWS: usize = 16;
 
 #[derive(Debug, Default)]
 struct Window {
@@ -48,8 +55,9 @@ pub struct Limiter {
     max: usize,
     /// Doubling per window until the first back-off, as TCP's slow start.
     slow_start: bool,
-    /// The fastest round trip of the quietest window so far: the target's unloaded latency.
-    baseline: Option<Duration>,
+    /// The fastest round trip of each of the last `QUIET_WINDOWS` windows; the least of them is
+    /// the target's unloaded latency.
+    recent: VecDeque<Duration>,
     window: Window,
     /// Answers still due from requests sent before the last back-off: they speak of the old
     /// limit, so they neither back off again nor start a window.
@@ -65,7 +73,7 @@ impl Limiter {
             limit,
             max,
             slow_start: true,
-            baseline: None,
+            recent: VecDeque::with_capacity(QUIET_WINDOWS),
             window: Window::default(),
             recovering: 0,
         }
@@ -101,12 +109,15 @@ impl Limiter {
     }
 
     fn end_window(&mut self, fastest: Duration) {
-        let baseline = *self.baseline.get_or_insert(fastest);
-        if fastest > baseline * RTT_TOLERANCE && fastest > baseline + RTT_SLACK {
+        let quiet = self.recent.iter().min().copied().unwrap_or(fastest);
+        if self.recent.len() == QUIET_WINDOWS {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(fastest);
+        if fastest > quiet * RTT_TOLERANCE && fastest > quiet + RTT_SLACK {
             self.back_off(self.limit - self.limit / 5);
             return;
         }
-        self.baseline = Some(baseline.min(fastest));
         let grown = if self.slow_start {
             self.limit * 2
         } else {
@@ -228,6 +239,31 @@ mod tests {
         feed(&mut l, answered(RTT * 3), 51);
         l.record(answered(RTT));
         assert_eq!(l.limit(), 53);
+    }
+
+    #[test]
+    fn a_lasting_rise_that_backing_off_does_not_cure_becomes_the_new_quiet() {
+        let mut l = Limiter::new(8, 256);
+        steady_windows(&mut l, RTT, 3);
+        assert_eq!(l.limit(), 64);
+        // The route to the target got longer for good: every answer from now on takes three times
+        // as long, however few cases are in flight. Backing off cannot cure it, so after a while
+        // the limiter must take it as the target's quiet round trip and grow again.
+        let mut lowest = l.limit();
+        for _ in 0..20_000 {
+            l.record(answered(RTT * 3));
+            lowest = lowest.min(l.limit());
+        }
+        assert!(lowest < 64, "the rise was first read as a queue");
+        assert!(
+            lowest > 1,
+            "it was learnt before the limit fell to one case: {lowest}"
+        );
+        assert!(
+            l.limit() > lowest + 10,
+            "growth resumed from {lowest}: now {}",
+            l.limit()
+        );
     }
 
     #[test]
