@@ -3,7 +3,8 @@
 //! window while the round trip holds and nothing is throttled, grows by one per window after the
 //! first back-off, halves on a 429/503 or a connection error, and shrinks by a fifth when the
 //! window's fastest round trip has risen well above the quietest of the recent windows (a queue
-//! is building at the target). A window is as many answers as the limit: about one round trip's worth.
+//! is building at the target). A window is as many answers as the limit: about one round trip's
+//! worth.
 //!
 //! Pure: it is fed samples and says the limit; the scheduler (`concurrency`) does the waiting.
 
