@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::check::{check_framing, check_global, Failure};
 use crate::exchange::{Exchange, RequestData, ResponseData, TransportError};
-use crate::http::{Interrupts, Retried, RetryEnd};
+use crate::http::{Attempt, Interrupts, Retried, RetryEnd};
 use crate::plan::{
     Action, CasePlan, Guard, RenderError, RequestPlan, RequestStep, StepPlan, TValue,
 };
@@ -311,15 +311,7 @@ impl CaseRun<'_> {
         data: &RequestData,
         retried: Retried,
     ) -> Flow<(ResponseData, Duration)> {
-        self.retries += retried.retries();
-        let mut attempts = retried.attempts;
-        let answer = match retried.end {
-            RetryEnd::Answered => attempts.pop(),
-            _ => None,
-        };
-        self.exchanges
-            .extend(attempt_exchanges(self.ctx, label, data, attempts));
-        match (retried.end, answer) {
+        match self.settle(label, data, retried) {
             (RetryEnd::GaveUp(why), _) => {
                 self.throttled = Some(why);
                 ControlFlow::Break(Ending::Done)
@@ -336,6 +328,25 @@ impl CaseRun<'_> {
             },
             _ => ControlFlow::Break(Ending::Interrupted),
         }
+    }
+
+    /// Counts a request's retries and records the attempts before its last; gives back how the
+    /// retrying ended and, when it ended in an answer, that last attempt (not recorded yet).
+    pub(super) fn settle(
+        &mut self,
+        label: &str,
+        data: &RequestData,
+        retried: Retried,
+    ) -> (RetryEnd, Option<Attempt>) {
+        self.retries += retried.retries();
+        let mut attempts = retried.attempts;
+        let answer = match retried.end {
+            RetryEnd::Answered => attempts.pop(),
+            _ => None,
+        };
+        self.exchanges
+            .extend(attempt_exchanges(self.ctx, label, data, attempts));
+        (retried.end, answer)
     }
 
     /// The label of a step's next exchange: its label, or `<label> (attempt N)` after retries.

@@ -25,13 +25,13 @@ use std::sync::Arc;
 use futures_util::future::join_all;
 
 use crate::exchange::Resource;
-use crate::http::{Interrupts, Retried, RetryEnd};
+use crate::http::{Interrupts, Retried};
 use crate::plan::template::{Part, Src};
 use crate::plan::{Action, BodyPlan, Caller, RequestPlan, RequestStep, StepPlan, TValue, Text};
 
 use super::case::{CaseRun, Flow};
 use super::request::Built;
-use super::retrying::{attempt_exchanges, send_retrying};
+use super::retrying::send_retrying;
 
 /// The steps from `at` that may go together: at least two set-up requests, or none.
 pub(super) fn set_up_group(steps: &[Arc<StepPlan>], at: usize) -> &[Arc<StepPlan>] {
@@ -198,14 +198,7 @@ impl CaseRun<'_> {
 
     /// A request of a group whose answer the case no longer takes.
     fn left_over(&mut self, label: &str, r: &RequestStep, built: Built, retried: Retried) {
-        self.retries += retried.retries();
-        let mut attempts = retried.attempts;
-        let answer = match retried.end {
-            RetryEnd::Answered => attempts.pop(),
-            _ => None,
-        };
-        self.exchanges
-            .extend(attempt_exchanges(self.ctx, label, &built.data, attempts));
+        let (_, answer) = self.settle(label, &built.data, retried);
         let Some(answer) = answer else { return };
         let label = self.attempt_label(label);
         match answer.result {
