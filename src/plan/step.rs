@@ -130,18 +130,27 @@ pub struct RequestPlan {
 impl RequestPlan {
     /// Adds the `world.*` keys it reads.
     pub fn world_keys(&self, out: &mut std::collections::BTreeSet<String>) {
-        self.method.world_keys(out);
-        self.path.world_keys(out);
+        self.for_each_source(&mut |src| {
+            if let super::template::Src::World(key) = src {
+                out.insert(key.to_string());
+            }
+        });
+    }
+
+    /// Calls `f` on every source its templates read: method, path, caller, headers, body.
+    pub fn for_each_source(&self, f: &mut dyn FnMut(&super::template::Src)) {
+        self.method.for_each_source(f);
+        self.path.for_each_source(f);
         if let Caller::Tmpl(t) = &self.caller {
-            t.world_keys(out);
+            t.for_each_source(f);
         }
         for (_, v) in self.headers.iter() {
-            v.world_keys(out);
+            v.for_each_source(f);
         }
         match &self.body {
-            BodyPlan::Json(v) => v.world_keys(out),
-            BodyPlan::Raw(t) => t.world_keys(out),
-            _ => {}
+            BodyPlan::Json(v) => v.for_each_source(f),
+            BodyPlan::Raw(t) => t.for_each_source(f),
+            BodyPlan::None | BodyPlan::Fixed(_) | BodyPlan::Padded(_) => {}
         }
     }
 }

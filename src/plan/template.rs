@@ -199,29 +199,35 @@ fn render_parts<'a>(parts: &'a [Part], env: &'a dyn Env) -> Result<Val<'a>, Rend
     Ok(Val::Text(Cow::Owned(out)))
 }
 
-/// Adds the `world.*` keys a template reads, through parameters and variant values too.
-fn world_keys_of(parts: &[Part], out: &mut std::collections::BTreeSet<String>) {
+/// Calls `f` on every source the parts read, through parameters and variant values too.
+fn sources_of(parts: &[Part], f: &mut dyn FnMut(&Src)) {
     for part in parts {
-        match part {
-            Part::Expr {
-                src: Src::World(key),
-                ..
-            } => {
-                out.insert(key.to_string());
+        if let Part::Expr { src, .. } = part {
+            f(src);
+            if let Src::Value(v) = src {
+                v.for_each_source(f);
             }
-            Part::Expr {
-                src: Src::Value(v), ..
-            } => v.world_keys(out),
-            _ => {}
         }
+    }
+}
+
+/// What `world_keys` adds for one source.
+fn world_key(src: &Src, out: &mut std::collections::BTreeSet<String>) {
+    if let Src::World(key) = src {
+        out.insert(key.to_string());
     }
 }
 
 impl Text {
     /// Adds the `world.*` keys it reads.
     pub fn world_keys(&self, out: &mut std::collections::BTreeSet<String>) {
+        self.for_each_source(&mut |src| world_key(src, out));
+    }
+
+    /// Calls `f` on every source it reads (slots, world keys, values), nested ones too.
+    pub fn for_each_source(&self, f: &mut dyn FnMut(&Src)) {
         if let Text::Tmpl(parts) = self {
-            world_keys_of(parts, out);
+            sources_of(parts, f);
         }
     }
 
@@ -266,14 +272,19 @@ impl Text {
 impl TValue {
     /// Adds the `world.*` keys it reads.
     pub fn world_keys(&self, out: &mut std::collections::BTreeSet<String>) {
+        self.for_each_source(&mut |src| world_key(src, out));
+    }
+
+    /// Calls `f` on every source it reads (slots, world keys, values), nested ones too.
+    pub fn for_each_source(&self, f: &mut dyn FnMut(&Src)) {
         match self {
             TValue::Lit(_) => {}
-            TValue::Str(parts) => world_keys_of(parts, out),
-            TValue::Array(items) => items.iter().for_each(|i| i.world_keys(out)),
+            TValue::Str(parts) => sources_of(parts, f),
+            TValue::Array(items) => items.iter().for_each(|i| i.for_each_source(f)),
             TValue::Object(entries) => {
                 for (k, v) in entries.iter() {
-                    k.world_keys(out);
-                    v.world_keys(out);
+                    k.for_each_source(f);
+                    v.for_each_source(f);
                 }
             }
         }

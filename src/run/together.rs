@@ -26,8 +26,8 @@ use futures_util::future::join_all;
 
 use crate::exchange::Resource;
 use crate::http::{Interrupts, Retried};
-use crate::plan::template::{Part, Src};
-use crate::plan::{Action, BodyPlan, Caller, RequestPlan, RequestStep, StepPlan, TValue, Text};
+use crate::plan::template::Src;
+use crate::plan::{Action, RequestPlan, RequestStep, StepPlan};
 
 use super::case::{CaseRun, Flow};
 use super::request::Built;
@@ -69,57 +69,11 @@ fn plain_set_up(r: &RequestStep) -> bool {
 
 /// Whether `request` reads any of `slots`.
 fn reads_any(request: &RequestPlan, slots: &BTreeSet<usize>) -> bool {
-    let mut read = Vec::new();
-    text_slots(&request.method, &mut read);
-    text_slots(&request.path, &mut read);
-    if let Caller::Tmpl(t) = &request.caller {
-        text_slots(t, &mut read);
-    }
-    for (_, value) in request.headers.iter() {
-        value_slots(value, &mut read);
-    }
-    match &request.body {
-        BodyPlan::Json(v) => value_slots(v, &mut read),
-        BodyPlan::Raw(t) => text_slots(t, &mut read),
-        BodyPlan::None | BodyPlan::Fixed(_) | BodyPlan::Padded(_) => {}
-    }
-    read.iter().any(|slot| slots.contains(slot))
-}
-
-fn text_slots(text: &Text, out: &mut Vec<usize>) {
-    if let Text::Tmpl(parts) = text {
-        parts_slots(parts, out);
-    }
-}
-
-fn parts_slots(parts: &[Part], out: &mut Vec<usize>) {
-    for part in parts {
-        match part {
-            Part::Expr {
-                src: Src::Slot(slot),
-                ..
-            } => out.push(*slot),
-            Part::Expr {
-                src: Src::Value(value),
-                ..
-            } => value_slots(value, out),
-            _ => {}
-        }
-    }
-}
-
-fn value_slots(value: &TValue, out: &mut Vec<usize>) {
-    match value {
-        TValue::Lit(_) => {}
-        TValue::Str(parts) => parts_slots(parts, out),
-        TValue::Array(items) => items.iter().for_each(|v| value_slots(v, out)),
-        TValue::Object(fields) => {
-            for (key, v) in fields.iter() {
-                text_slots(key, out);
-                value_slots(v, out);
-            }
-        }
-    }
+    let mut reads = false;
+    request.for_each_source(&mut |src| {
+        reads |= matches!(src, Src::Slot(slot) if slots.contains(slot));
+    });
+    reads
 }
 
 /// Whether the built requests touch different resources (see the module's doc).
