@@ -34,6 +34,9 @@ pub use embedded::EmbeddedServer;
 #[command(
     name = "mpsd-conformance",
     version,
+    // clap's colour feature is compiled in only so the test build can share clap (Cargo.toml);
+    // the CLI's output keeps its own colour rules (--color, NO_COLOR).
+    color = clap::ColorChoice::Never,
     about = "Contract-conformance harness for the MPSD \"write session by handle\" API (PUT /handles/{handleId}/session)"
 )]
 pub struct Cli {

@@ -117,20 +117,23 @@ fn the_catalog_passes_against_a_reference_that_throttles() {
     assert!(retries > 0, "the limit never throttled: {}", doc["summary"]);
 }
 
-/// A limit that throttles most requests: one a second, with eight cases in flight. Each pause
-/// used to end with every waiting request sent again at once, where one won and the others spent
-/// a retry; within three retries, some cases ran out (`error`, exit 3). While throttling lasts,
-/// requests now go one at a time and are throttled about once each.
+/// A limit that throttles most requests: two a second, with eight cases in flight. Each pause
+/// used to end with every waiting request sent again at once, where the first two won and the
+/// others spent a retry; within three retries, some cases ran out (`error`, exit 3). While
+/// throttling lasts, requests now go one at a time and are throttled about once each. (Two a
+/// second still catches it: with requests no longer one at a time after a pause, two of the four
+/// cases ran out of retries; one a second took twice as long, 34 s, to show the same.)
 #[test]
 fn a_limit_that_throttles_most_requests_is_passed_without_running_out_of_retries() {
-    let served = Served::start(1);
+    let served = Served::start(2);
     let dir = tempfile::tempdir().expect("tmp");
     let args = ["--filter", "contract-version/valid", "--jobs", "8"];
     let (doc, retries, exchanges) = run_passing(&served.url, &args, dir.path());
     assert_eq!(doc["summary"]["total"], 4, "{}", doc["summary"]);
-    // Most requests were throttled once: about as many retries as first attempts.
+    // The limit bit hard: a third or more of the first attempts were throttled (at two a second,
+    // about 22 retries of 36 first attempts; at one a second about as many as first attempts).
     assert!(
-        retries * 3 >= exchanges,
+        retries * 3 >= exchanges - retries,
         "{retries} retries of {exchanges} exchanges"
     );
 }
