@@ -18,6 +18,7 @@ mod inflight;
 mod merge;
 mod padding;
 mod rate_limit;
+mod render_rules;
 mod request_body;
 mod route;
 mod server;

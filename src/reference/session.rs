@@ -10,7 +10,8 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::faults::{Fault, Faults};
+use super::faults::Faults;
+use super::render_rules::RenderRules;
 use super::world::Template;
 
 /// The `system` and `custom` objects of `constants` or `properties`.
@@ -21,15 +22,15 @@ pub(crate) struct Bag {
 }
 
 /// A bag as the document shows it.
-struct BagDocument<'a>(&'a Bag, Faults);
+struct BagDocument<'a>(&'a Bag, RenderRules);
 
 impl Serialize for BagDocument<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let (b, faults) = (self.0, self.1);
+        let (b, rules) = (self.0, self.1);
         let mut bag = serializer.serialize_struct("Bag", 2)?;
         bag.serialize_field("system", &b.system)?;
         // `skip_serializing_if = "Map::is_empty"` on a field the contract requires.
-        if faults.has(Fault::EmptyCustomOmitted) && b.custom.is_empty() {
+        if !rules.empty_custom_shown && b.custom.is_empty() {
             bag.skip_field("custom")?;
         } else {
             bag.serialize_field("custom", &b.custom)?;
@@ -104,8 +105,8 @@ impl Session {
             document: Bytes::new(),
             etag: String::new(),
         };
-        // Every stored session is rendered again, with the server's faults, once its content is set.
-        session.render(Faults::none());
+        // Every stored session is rendered again, by the server's rules, once its content is set.
+        session.render(RenderRules::of(Faults::none()));
         session
     }
 
@@ -124,16 +125,16 @@ impl Session {
     }
 
     /// Re-renders the document and ETag after `content` or `change_number` changed.
-    pub fn render(&mut self, faults: Faults) {
+    pub fn render(&mut self, rules: RenderRules) {
         // Written straight from the session: building a `serde_json::Value` tree first (and
         // dropping it) cost more than the rest of a write.
         let mut document = Vec::with_capacity(self.document.len() + 128);
-        if serde_json::to_writer(&mut document, &Document(self, faults)).is_err() {
+        if serde_json::to_writer(&mut document, &Document(self, rules)).is_err() {
             document.clear();
         }
-        self.etag = if faults.has(Fault::EtagOfMembersOnly) {
+        self.etag = if rules.etag_of_members_only {
             // The tag was meant to change "when someone joins or leaves".
-            let members = serde_json::to_vec(&Members(&self.content, faults)).unwrap_or_default();
+            let members = serde_json::to_vec(&Members(&self.content, rules)).unwrap_or_default();
             etag_of(&members)
         } else {
             etag_of(&document)
@@ -143,11 +144,11 @@ impl Session {
 }
 
 /// The session as SH1 shows it; keys in the order clients see them.
-struct Document<'a>(&'a Session, Faults);
+struct Document<'a>(&'a Session, RenderRules);
 
 impl Serialize for Document<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let (session, faults) = (self.0, self.1);
+        let (session, rules) = (self.0, self.1);
         let c = &session.content;
         let mut doc = serializer.serialize_struct("Session", 10)?;
         doc.serialize_field("contractVersion", &107)?;
@@ -156,29 +157,29 @@ impl Serialize for Document<'_> {
         doc.serialize_field("correlationId", &Text(session.correlation_id))?;
         let start_time = humantime::format_rfc3339_millis(session.start_time);
         doc.serialize_field("startTime", &Text(start_time))?;
-        doc.serialize_field("constants", &BagDocument(&c.constants, faults))?;
-        doc.serialize_field("properties", &BagDocument(&c.properties, faults))?;
-        if faults.has(Fault::EmptyMembersOmitted) && c.members.is_empty() {
+        doc.serialize_field("constants", &BagDocument(&c.constants, rules))?;
+        doc.serialize_field("properties", &BagDocument(&c.properties, rules))?;
+        if !rules.empty_members_shown && c.members.is_empty() {
             doc.skip_field("members")?;
         } else {
-            doc.serialize_field("members", &Members(c, faults))?;
+            doc.serialize_field("members", &Members(c, rules))?;
         }
-        doc.serialize_field("membersInfo", &MembersInfo(c, faults))?;
+        doc.serialize_field("membersInfo", &MembersInfo(c, rules))?;
         doc.serialize_field("servers", &c.servers)?;
         doc.end()
     }
 }
 
 /// `members`, keyed by index; each links to the next index (or `membersInfo.next`).
-struct Members<'a>(&'a Content, Faults);
+struct Members<'a>(&'a Content, RenderRules);
 
 impl Serialize for Members<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let (c, faults) = (self.0, self.1);
+        let (c, rules) = (self.0, self.1);
         let mut members = serializer.serialize_map(Some(c.members.len()))?;
         let mut entries = c.members.iter().peekable();
         while let Some((index, member)) = entries.next() {
-            let next = if faults.has(Fault::MemberNextIndexPlusOne) {
+            let next = if rules.next_is_index_plus_one {
                 index.saturating_add(1)
             } else {
                 entries.peek().map_or(c.next_index, |(i, _)| **i)
@@ -186,7 +187,7 @@ impl Serialize for Members<'_> {
             let member = MemberDocument {
                 member,
                 next,
-                faults,
+                rules,
             };
             members.serialize_entry(index, &member)?;
         }
@@ -197,7 +198,7 @@ impl Serialize for Members<'_> {
 struct MemberDocument<'a> {
     member: &'a Member,
     next: u32,
-    faults: Faults,
+    rules: RenderRules,
 }
 
 impl Serialize for MemberDocument<'_> {
@@ -205,8 +206,8 @@ impl Serialize for MemberDocument<'_> {
         let m = self.member;
         let mut member = serializer.serialize_struct("Member", 4)?;
         member.serialize_field("next", &self.next)?;
-        member.serialize_field("constants", &BagDocument(&m.constants, self.faults))?;
-        member.serialize_field("properties", &BagDocument(&m.properties, self.faults))?;
+        member.serialize_field("constants", &BagDocument(&m.constants, self.rules))?;
+        member.serialize_field("properties", &BagDocument(&m.properties, self.rules))?;
         if m.reserved {
             member.serialize_field("reserved", &true)?;
         }
@@ -214,15 +215,15 @@ impl Serialize for MemberDocument<'_> {
     }
 }
 
-struct MembersInfo<'a>(&'a Content, Faults);
+struct MembersInfo<'a>(&'a Content, RenderRules);
 
 impl Serialize for MembersInfo<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let c = self.0;
-        let accepted = if self.1.has(Fault::ReservedCountedAsAccepted) {
-            c.members.len()
-        } else {
+        let accepted = if self.1.accepted_without_reserved {
             c.members.values().filter(|m| !m.reserved).count()
+        } else {
+            c.members.len()
         };
         let first = c.members.keys().next().copied().unwrap_or(c.next_index);
         let mut info = serializer.serialize_struct("MembersInfo", 4)?;
@@ -299,7 +300,7 @@ mod tests {
             );
         }
         s.content.next_index = 5;
-        s.render(Faults::none());
+        s.render(RenderRules::of(Faults::none()));
         let d = doc(&s);
         assert_eq!(d["members"]["0"]["next"], 4);
         assert_eq!(d["members"]["4"]["next"], 5);
@@ -316,10 +317,10 @@ mod tests {
         };
         let mut s = Session::new(t);
         let before = s.etag.clone();
-        s.render(Faults::none());
+        s.render(RenderRules::of(Faults::none()));
         assert_eq!(s.etag, before);
         s.change_number += 1;
-        s.render(Faults::none());
+        s.render(RenderRules::of(Faults::none()));
         assert_ne!(s.etag, before);
     }
 }

@@ -5,6 +5,7 @@
 //! write's answer (a 412's body or ETag, the ETag of a 200) live in `faulty::edges`.
 
 use super::faults::{Fault, Faults};
+use super::render_rules::RenderRules;
 
 /// The switches of one write, each named for what the contract demands (true = as the contract
 /// says, for the `*_checked`/`*_forbidden` kind) or for the deviation it allows.
@@ -17,8 +18,8 @@ pub(crate) struct WriteRules {
     pub constants: ConstantRules,
     pub nocommit: NocommitRules,
     pub storing: StoringRules,
-    /// How a stored session is rendered (the session module's own switches).
-    pub rendering: Faults,
+    /// How a stored session is rendered.
+    pub rendering: RenderRules,
 }
 
 /// B5: ready and active together.
@@ -159,7 +160,7 @@ impl WriteRules {
                 last_leave_answers_session: has(Fault::LastLeaveAnswers200),
                 deleted_session_kept: has(Fault::DeletedSessionKept),
             },
-            rendering: faults,
+            rendering: RenderRules::of(faults),
         }
     }
 }

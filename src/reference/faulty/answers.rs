@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::super::dispatch::dispatch;
 use super::super::faults::Fault;
+use super::super::render_rules::RenderRules;
 use super::super::route::Route;
 use super::{Cached, Faulty, Incoming};
 
@@ -153,7 +154,7 @@ async fn refused_write_side_effects(
         app.store.with_session(&key, |slot| {
             if let Some(session) = slot {
                 session.change_number += 1;
-                session.render(app.faults);
+                session.render(RenderRules::of(app.faults));
             }
         });
     }

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use super::super::errors::{self, header_value};
 use super::super::faults::Fault;
+use super::super::render_rules::RenderRules;
 use super::super::route::{self, Route};
 use super::super::session::Session;
 use super::super::store::SessionKey;
@@ -100,7 +101,7 @@ pub(super) async fn after(
             store.with_session(&key, |slot| {
                 if let Some(session) = slot {
                     session.change_number += 1;
-                    session.render(faulty.app.faults);
+                    session.render(RenderRules::of(faulty.app.faults));
                 }
             });
         }
@@ -139,7 +140,7 @@ pub(super) async fn after(
                     store.with_session(&key, |slot| {
                         if let Some(session) = slot {
                             fill(&mut session.content.properties.custom, &old);
-                            session.render(faulty.app.faults);
+                            session.render(RenderRules::of(faulty.app.faults));
                         }
                     });
                     revived = true;
@@ -175,7 +176,7 @@ pub(super) async fn after(
                         if let Some(m) = index.and_then(|i| session.content.members.get_mut(&i)) {
                             fill(&mut m.properties.custom, &old);
                         }
-                        session.render(faulty.app.faults);
+                        session.render(RenderRules::of(faulty.app.faults));
                     }
                 });
                 revived = true;

@@ -12,6 +12,7 @@ use std::time::Duration;
 use super::super::errors::Reject;
 use super::super::faults::{Fault, Faults};
 use super::super::headers::Preconditions;
+use super::super::render_rules::RenderRules;
 use super::super::session::{Bag, Session};
 use super::super::store::{SessionKey, Store};
 use super::super::write::{self, WriteInput, WriteOutcome};
@@ -167,7 +168,7 @@ async fn partial_publish(
                 .unwrap_or_else(Bag::default);
         }
         after.content = partial;
-        after.render(faults);
+        after.render(RenderRules::of(faults));
         Ok((outcome, Some(full)))
     })?;
     if let Some(full) = full {
@@ -179,7 +180,7 @@ async fn partial_publish(
                         stored.properties = member.properties.clone();
                     }
                 }
-                session.render(faults);
+                session.render(RenderRules::of(faults));
             }
         });
     }
