@@ -123,12 +123,6 @@ pub(crate) fn create(body: &[u8], caller: &str, faults: Faults) -> Result<Handle
         "titleId": world::TITLE_ID,
         "ownerXuid": caller,
     });
-    if faults.has(Fault::OwnerXuidNumber) {
-        // The owner is kept as a u64 and serialized as one.
-        if let (Value::Object(doc), Ok(owner)) = (&mut doc, caller.parse::<u64>()) {
-            doc.insert("ownerXuid".into(), json!(owner));
-        }
-    }
     if let (Value::Object(doc), Some(invited)) = (&mut doc, invited) {
         let expiration = SystemTime::now() + INVITE_LIFETIME;
         doc.insert("invitedXuid".into(), json!(invited));

@@ -1,14 +1,15 @@
 //! Faults of how an answer reaches the wire, rewritten on its way out of the handler: the
 //! framework's error handler rendering 400s and 404s its own way, statuses and headers a
 //! serializer or a route's own answer code gets wrong (201, `ETag`, `Content-Location`, `Allow`),
-//! a 412 rendered without its session, a read answered 304 or 404 where the handler did not.
+//! a 412 rendered without its session, a read answered 304 or 404 where the handler did not, a
+//! handle's owner serialized as a number.
 
-use axum::body::{self, Body};
-use axum::http::header::{ALLOW, CONNECTION, CONTENT_LOCATION, CONTENT_TYPE, ETAG};
+use axum::body::{self, Body, Bytes};
+use axum::http::header::{ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_LOCATION, CONTENT_TYPE, ETAG};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::super::dispatch::App;
 use super::super::errors::{self, header_value, Reject, APPLICATION_JSON};
@@ -33,6 +34,7 @@ pub(super) const FAULTS: &[Fault] = &[
     Fault::AllowHeaderMissing,
     Fault::BadRequestJsonBody,
     Fault::NotFoundEmptyBody,
+    Fault::OwnerXuidNumber,
 ];
 
 /// What the rewrites need of the request, kept while the handler has it.
@@ -68,6 +70,14 @@ impl Asked {
             _ => None,
         }
     }
+
+    /// Whether the request took a handle's route (its create, or the handle itself).
+    fn handle_route(&self) -> bool {
+        matches!(
+            Route::parse(self.uri.path()),
+            Some(Route::Handles | Route::Handle(_))
+        )
+    }
 }
 
 /// The handler's `response` as the planted faults put it on the wire, in the order the
@@ -76,6 +86,7 @@ pub(super) async fn after(faults: Faults, asked: &Asked, response: Response) -> 
     let mut response = match (asked.session_route(), &asked.method) {
         (Some(_), &Method::GET) => read(faults, asked, response),
         (Some(by_name), &Method::PUT) => write(faults, asked, by_name, response),
+        (None, _) if asked.handle_route() => handle(faults, response).await,
         _ => response,
     };
     if faults.has(Fault::OversizedBody500) && response.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -155,6 +166,33 @@ fn write(faults: Faults, asked: &Asked, by_name: bool, mut response: Response) -
         response.headers_mut().remove(CONTENT_LOCATION);
     }
     response
+}
+
+/// SH3: a handle's document, as its create answers it and its reads show it.
+async fn handle(faults: Faults, response: Response) -> Response {
+    let document = matches!(response.status(), StatusCode::OK | StatusCode::CREATED)
+        && response.headers().get(CONTENT_TYPE)
+            == Some(&HeaderValue::from_static(APPLICATION_JSON));
+    if !faults.has(Fault::OwnerXuidNumber) || !document {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let bytes = owner_as_number(&bytes).unwrap_or(bytes);
+    // The length is the new body's, counted again when it is sent.
+    parts.headers.remove(CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// The document with its owner kept as a u64 and serialized as one, when the owner fits one.
+fn owner_as_number(document: &[u8]) -> Option<Bytes> {
+    let Ok(Value::Object(mut doc)) = serde_json::from_slice(document) else {
+        return None;
+    };
+    let owner = doc.get("ownerXuid")?.as_str()?.parse::<u64>().ok()?;
+    // In place: the key keeps its position in the document.
+    doc.insert("ownerXuid".into(), json!(owner));
+    serde_json::to_vec(&doc).ok().map(Bytes::from)
 }
 
 /// SH4: the framework's error handler renders validation errors as JSON objects, and a "not
