@@ -89,7 +89,8 @@ async fn judge(
     match route {
         Route::Handles => {
             let body = complete(body)?;
-            let handle = store.insert_handle(handles::create(&body, &caller, faults)?);
+            let handle = handles::create(&body, &caller, rules.bodies.handle)?;
+            let handle = store.insert_handle(handle);
             Ok(errors::json(StatusCode::CREATED, handle.document()))
         }
         Route::Handle(raw) => {
@@ -121,7 +122,7 @@ async fn judge(
                     template: handle.template,
                     caller: &caller,
                 };
-                put_session(store, faults, write, uri, headers, body).await
+                put_session(store, rules, write, uri, headers, body).await
             } else {
                 get_session(store, &handle.session, headers)
             }
@@ -138,7 +139,7 @@ async fn judge(
                     template,
                     caller: &caller,
                 };
-                put_session(store, faults, write, uri, headers, body).await
+                put_session(store, rules, write, uri, headers, body).await
             } else {
                 get_session(store, &key, headers)
             }
@@ -249,7 +250,7 @@ struct SessionWrite<'a> {
 /// R1 and R5 PUT.
 async fn put_session(
     store: &Store,
-    faults: Faults,
+    rules: &DispatchRules,
     write: SessionWrite<'_>,
     uri: &axum::http::Uri,
     headers: &HeaderMap,
@@ -261,7 +262,7 @@ async fn put_session(
         caller,
     } = write;
     let body = complete(body)?;
-    let request = write_request::parse(&body, faults)?;
+    let request = write_request::parse(&body, rules.bodies.write)?;
     let preconditions = Preconditions::from_headers(headers);
     let input = WriteInput {
         request: &request,
@@ -269,9 +270,9 @@ async fn put_session(
         template,
         preconditions: &preconditions,
         nocommit: route::is_nocommit(uri.query()),
-        faults,
+        faults: rules.faults,
     };
-    let outcome = if super::faulty::racy::planted(faults) {
+    let outcome = if super::faulty::racy::planted(rules.faults) {
         super::faulty::racy::write(store, key, input).await?
     } else {
         store.with_session(key, |slot| write::execute(slot, input))?

@@ -3,8 +3,11 @@
 //! planted. With no fault planted every switch is the contract's. Only what changes the
 //! contract's logic is here, grouped by rule; faults that only rewrite a request or an answer
 //! live in the layer next to the handler (`faulty::edges`). The modules `dispatch` hands a
-//! request to (headers, bodies, handles, the write) get the faults themselves, in `faults`.
+//! request to get their own switches from here: the bodies (`body_rules`). The headers get the
+//! faults themselves, and the write resolves its own switches (`write_rules`), once per write,
+//! from `faults`.
 
+use super::body_rules::BodyRules;
 use super::faults::{Fault, Faults};
 
 /// The switches of one request.
@@ -12,7 +15,9 @@ use super::faults::{Fault, Faults};
 pub(crate) struct DispatchRules {
     pub reads: ReadRules,
     pub handles: HandleRules,
-    /// The planted faults, for the modules a request is handed to.
+    pub bodies: BodyRules,
+    /// The planted faults, for the headers, the write (`write_rules`) and the faulty write path
+    /// (`faulty::racy`).
     pub faults: Faults,
 }
 
@@ -50,6 +55,7 @@ impl DispatchRules {
                 invalid_id_500: has(Fault::HandleIdInvalid500),
                 delete_removes: !has(Fault::HandleDeleteNoop),
             },
+            bodies: BodyRules::of(faults),
             faults,
         }
     }

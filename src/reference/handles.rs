@@ -6,8 +6,8 @@ use axum::body::Bytes;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
+use super::body_rules::HandleBodyRules;
 use super::errors::Reject;
-use super::faults::{Fault, Faults};
 use super::store::SessionKey;
 use super::world;
 
@@ -51,7 +51,7 @@ impl Handle {
 }
 
 /// R3: checks a `POST /handles` body and builds the handle it asks for.
-pub(crate) fn create(body: &[u8], caller: &str, faults: Faults) -> Result<Handle, Reject> {
+pub(crate) fn create(body: &[u8], caller: &str, rules: HandleBodyRules) -> Result<Handle, Reject> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| Reject::bad_request(format!("the request body is not valid JSON: {e}")))?;
     let Value::Object(body) = value else {
@@ -95,7 +95,7 @@ pub(crate) fn create(body: &[u8], caller: &str, faults: Faults) -> Result<Handle
             ))
         }
     };
-    if *kind == "invite" && invited.is_none() && !faults.has(Fault::InviteWithoutInvitedXuid) {
+    if *kind == "invite" && invited.is_none() && rules.invite_names_invitee {
         return Err(Reject::bad_request("an invite handle needs `invitedXuid`"));
     }
     let attributes = match body.get("inviteAttributes") {
@@ -144,10 +144,16 @@ pub(crate) fn create(body: &[u8], caller: &str, faults: Faults) -> Result<Handle
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reference::body_rules::BodyRules;
+    use crate::reference::faults::Faults;
+
+    fn healthy() -> HandleBodyRules {
+        BodyRules::of(Faults::none()).handle
+    }
 
     fn status(body: Value) -> Result<Value, u16> {
         let bytes = serde_json::to_vec(&body).unwrap_or_default();
-        create(&bytes, "1", Faults::none())
+        create(&bytes, "1", healthy())
             .map(|h| serde_json::from_slice(&h.document).unwrap_or(Value::Null))
             .map_err(|r| r.status.as_u16())
     }
@@ -183,6 +189,6 @@ mod tests {
         let mut bad_version = invite();
         bad_version["version"] = json!(2);
         assert_eq!(status(bad_version).err(), Some(400));
-        assert!(create(b"[", "1", Faults::none()).is_err());
+        assert!(create(b"[", "1", healthy()).is_err());
     }
 }

@@ -3,6 +3,7 @@
 //! It shares no types with the harness engine on purpose: if both read the contract through the
 //! same code, checking one with the other would prove nothing.
 
+mod body_rules;
 mod config;
 mod connection;
 mod dispatch;

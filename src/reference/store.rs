@@ -201,7 +201,7 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{faults::Faults, handles, world};
+    use super::super::{body_rules::BodyRules, faults::Faults, handles, world};
     use super::*;
 
     fn store_with(forget_idle: Option<Duration>) -> (Store, SessionKey, String) {
@@ -212,7 +212,8 @@ mod tests {
         let body = serde_json::json!({"version": 1, "type": "activity",
             "sessionRef": {"scid": world::SCID, "templateName": "lobby", "name": "s1"}});
         let bytes = serde_json::to_vec(&body).unwrap_or_default();
-        let handle = handles::create(&bytes, "1", Faults::none()).expect("a valid handle");
+        let handle = handles::create(&bytes, "1", BodyRules::of(Faults::none()).handle)
+            .expect("a valid handle");
         let id = store.insert_handle(handle).id.clone();
         (store, key, id)
     }

@@ -459,6 +459,7 @@ fn patch_bag(bag: &mut Bag, patch: &BagPatch) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reference::body_rules::BodyRules;
     use crate::reference::headers::Preconditions;
     use crate::reference::{world, write_request};
 
@@ -471,8 +472,9 @@ mod tests {
         let Some(template) = world::template(world::SCID, "lobby") else {
             return Err(0);
         };
+        let rules = BodyRules::of(Faults::none()).write;
         let request =
-            write_request::parse(body.as_bytes(), Faults::none()).map_err(|r| r.status.as_u16())?;
+            write_request::parse(body.as_bytes(), rules).map_err(|r| r.status.as_u16())?;
         let input = WriteInput {
             request: &request,
             caller: "1",

@@ -3,8 +3,8 @@
 
 use serde_json::{Map, Value};
 
+use super::body_rules::WriteBodyRules;
 use super::errors::Reject;
-use super::faults::{Fault, Faults};
 
 /// The `system` and `custom` objects of `constants` or `properties`, each optional.
 #[derive(Debug, Default, Clone)]
@@ -57,9 +57,9 @@ pub(crate) struct WriteRequest {
     pub writes_servers: bool,
 }
 
-pub(crate) fn parse(bytes: &[u8], faults: Faults) -> Result<WriteRequest, Reject> {
+pub(crate) fn parse(bytes: &[u8], rules: WriteBodyRules) -> Result<WriteRequest, Reject> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        if faults.has(Fault::EmptyBodyServed) {
+        if !rules.empty_refused {
             return Ok(WriteRequest::default());
         }
         return Err(Reject::bad_request(
@@ -73,7 +73,7 @@ pub(crate) fn parse(bytes: &[u8], faults: Faults) -> Result<WriteRequest, Reject
             "the request body must be a JSON object",
         ));
     };
-    if top.is_empty() && faults.has(Fault::EmptyWriteRefused) {
+    if top.is_empty() && rules.empty_object_refused {
         return Err(Reject::bad_request("nothing to update"));
     }
     let mut request = WriteRequest::default();
@@ -81,7 +81,7 @@ pub(crate) fn parse(bytes: &[u8], faults: Faults) -> Result<WriteRequest, Reject
         match key.as_str() {
             "constants" => request.constants = bag(value, "constants")?,
             "properties" => request.properties = bag(value, "properties")?,
-            "members" => members(value, &mut request, faults)?,
+            "members" => members(value, &mut request, rules)?,
             "servers" => {
                 if !value.is_object() {
                     return Err(Reject::bad_request("`servers` must be an object"));
@@ -89,7 +89,7 @@ pub(crate) fn parse(bytes: &[u8], faults: Faults) -> Result<WriteRequest, Reject
                 request.writes_servers = true;
             }
             // Deserialized into a struct without `deny_unknown_fields`.
-            _ if faults.has(Fault::UnknownFieldIgnored) => {}
+            _ if !rules.unknown_field_refused => {}
             other => {
                 return Err(Reject::bad_request(format!(
                     "unknown top-level field `{other}`; only constants, properties, members and servers are allowed"
@@ -129,7 +129,7 @@ fn bag(value: &Value, path: &str) -> Result<BagPatch, Reject> {
     Ok(patch)
 }
 
-fn members(value: &Value, request: &mut WriteRequest, faults: Faults) -> Result<(), Reject> {
+fn members(value: &Value, request: &mut WriteRequest, rules: WriteBodyRules) -> Result<(), Reject> {
     let Value::Object(map) = value else {
         return Err(Reject::bad_request("`members` must be an object"));
     };
@@ -138,7 +138,7 @@ fn members(value: &Value, request: &mut WriteRequest, faults: Faults) -> Result<
         if key == "me" {
             request.me = Some(match value {
                 Value::Null => MeWrite::Leave,
-                _ => MeWrite::Upsert(Box::new(member(value, "members.me", faults)?)),
+                _ => MeWrite::Upsert(Box::new(member(value, "members.me", rules)?)),
             });
         } else if let Some(n) = key.strip_prefix("reserve_") {
             let Some(n) = canonical_index(n) else {
@@ -146,7 +146,7 @@ fn members(value: &Value, request: &mut WriteRequest, faults: Faults) -> Result<
                     "`members.{key}`: reservations are named reserve_0, reserve_1, …"
                 )));
             };
-            reserved.push((n, reservation(value, key, faults)?));
+            reserved.push((n, reservation(value, key, rules)?));
         } else if !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()) {
             request.writes_indexed_member = true;
         } else {
@@ -157,7 +157,7 @@ fn members(value: &Value, request: &mut WriteRequest, faults: Faults) -> Result<
     }
     reserved.sort_by_key(|(n, _)| *n);
     for (expected, (n, _)) in reserved.iter().enumerate() {
-        if *n as usize != expected && !faults.has(Fault::ReserveNumberingUnchecked) {
+        if *n as usize != expected && rules.reserve_numbering_checked {
             return Err(Reject::bad_request(
                 "reservations must be numbered reserve_0, reserve_1, … without gaps",
             ));
@@ -167,9 +167,9 @@ fn members(value: &Value, request: &mut WriteRequest, faults: Faults) -> Result<
     Ok(())
 }
 
-fn member(value: &Value, path: &str, faults: Faults) -> Result<MemberWrite, Reject> {
+fn member(value: &Value, path: &str, rules: WriteBodyRules) -> Result<MemberWrite, Reject> {
     let Value::Object(map) = value else {
-        if faults.has(Fault::MemberWrongType500) {
+        if rules.member_wrong_type_500 {
             return Err(Reject::internal(format!(
                 "internal error: invalid type at `{path}`: expected a map"
             )));
@@ -211,9 +211,9 @@ fn member(value: &Value, path: &str, faults: Faults) -> Result<MemberWrite, Reje
     Ok(write)
 }
 
-fn reservation(value: &Value, key: &str, faults: Faults) -> Result<Reservation, Reject> {
+fn reservation(value: &Value, key: &str, rules: WriteBodyRules) -> Result<Reservation, Reject> {
     let path = format!("members.{key}");
-    let member = member(value, &path, faults)?;
+    let member = member(value, &path, rules)?;
     let xuid = member.named_xuid().map(str::to_owned);
     match xuid {
         Some(x) if !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit()) => {
@@ -237,13 +237,15 @@ fn canonical_index(text: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reference::body_rules::BodyRules;
+    use crate::reference::faults::Faults;
 
     fn parse_healthy(bytes: &[u8]) -> Result<WriteRequest, Reject> {
-        parse(bytes, Faults::none())
+        parse(bytes, BodyRules::of(Faults::none()).write)
     }
 
     fn status(body: &str) -> Option<u16> {
-        parse(body.as_bytes(), Faults::none())
+        parse_healthy(body.as_bytes())
             .err()
             .map(|r| r.status.as_u16())
     }
