@@ -54,7 +54,6 @@ async fn judge(
     (method, uri, headers): (&Method, &axum::http::Uri, &HeaderMap),
     body: RequestBody,
 ) -> Result<Response, Reject> {
-    let faults = rules.faults;
     let Some(route) = Route::parse(uri.path()) else {
         return Err(Reject::not_found(format!("no resource at {}", uri.path())));
     };
@@ -78,12 +77,12 @@ async fn judge(
     }
 
     let reading = method == Method::GET;
-    let caller = match headers::caller(headers, faults) {
+    let caller = match headers::caller(headers, rules.headers.auth) {
         Err(_) if reading && !rules.reads.check_auth => String::new(),
         other => other?,
     };
     if !reading || rules.reads.check_version {
-        headers::contract_version(headers, faults)?;
+        headers::contract_version(headers, rules.headers.version)?;
     }
 
     match route {

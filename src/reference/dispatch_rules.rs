@@ -3,20 +3,22 @@
 //! planted. With no fault planted every switch is the contract's. Only what changes the
 //! contract's logic is here, grouped by rule; faults that only rewrite a request or an answer
 //! live in the layer next to the handler (`faulty::edges`). The modules `dispatch` hands a
-//! request to get their own switches from here: the bodies (`body_rules`). The headers get the
-//! faults themselves, and the write resolves its own switches (`write_rules`), once per write,
-//! from `faults`.
+//! request to get their own switches from here: the headers (`header_rules`) and the bodies
+//! (`body_rules`). Only the write resolves its own (`write_rules`), once per write, from
+//! `faults`.
 
 use super::body_rules::BodyRules;
 use super::faults::{Fault, Faults};
+use super::header_rules::HeaderRules;
 
 /// The switches of one request.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct DispatchRules {
     pub reads: ReadRules,
     pub handles: HandleRules,
+    pub headers: HeaderRules,
     pub bodies: BodyRules,
-    /// The planted faults, for the headers, the write (`write_rules`) and the faulty write path
+    /// The planted faults, for the write (`write_rules`) and the faulty write path
     /// (`faulty::racy`).
     pub faults: Faults,
 }
@@ -55,6 +57,7 @@ impl DispatchRules {
                 invalid_id_500: has(Fault::HandleIdInvalid500),
                 delete_removes: !has(Fault::HandleDeleteNoop),
             },
+            headers: HeaderRules::of(faults),
             bodies: BodyRules::of(faults),
             faults,
         }

@@ -8,11 +8,6 @@
 
 use std::fmt;
 
-/// The per-caller rate the limiter runs at when a limiter fault switches it on.
-pub(crate) const FAULTY_RATE_LIMIT: u32 = 10;
-/// The in-flight limit the shedder runs at when a shedder fault switches it on.
-pub(crate) const FAULTY_MAX_INFLIGHT: usize = 4;
-
 macro_rules! catalog {
     ($( $variant:ident = $name:literal, [$($rule:literal),+ $(,)?], $description:literal; )+) => {
         /// One bug of the catalog.

@@ -4,7 +4,7 @@ use axum::http::header::{AUTHORIZATION, IF_MATCH, IF_NONE_MATCH};
 use axum::http::{HeaderMap, StatusCode};
 
 use super::errors::Reject;
-use super::faults::{Fault, Faults};
+use super::header_rules::{AuthRules, VersionRules};
 
 const CONTRACT_VERSION: &str = "x-xbl-contract-version";
 const OLDEST_VERSION: u32 = 104;
@@ -12,10 +12,10 @@ const NEWEST_VERSION: u32 = 107;
 
 /// H1: `Ok` for 104–107; 400 for missing, empty, repeated or non-canonical integers; 406 for
 /// integers outside the known range (§8 lists the choices).
-pub(crate) fn contract_version(headers: &HeaderMap, faults: Faults) -> Result<u32, Reject> {
+pub(crate) fn contract_version(headers: &HeaderMap, rules: VersionRules) -> Result<u32, Reject> {
     let mut values = headers.get_all(CONTRACT_VERSION).iter();
     let Some(first) = values.next() else {
-        if faults.has(Fault::VersionMissingServed) {
+        if !rules.required {
             return Ok(NEWEST_VERSION);
         }
         return Err(Reject::bad_request(
@@ -38,17 +38,17 @@ pub(crate) fn contract_version(headers: &HeaderMap, faults: Faults) -> Result<u3
             "X-Xbl-Contract-Version is empty (send 107)",
         ));
     }
-    let version = if faults.has(Fault::VersionFloatParse) {
+    let version = if rules.float_parsed {
         // A float parse "to be lenient", then a saturating cast: 107.5 becomes 107.
         match text.parse::<f64>() {
             Ok(lenient) => lenient as u32,
-            Err(_) => canonical_version(text, faults)?,
+            Err(_) => canonical_version(text, rules)?,
         }
     } else {
-        canonical_version(text, faults)?
+        canonical_version(text, rules)?
     };
-    let too_old = version < OLDEST_VERSION && !faults.has(Fault::VersionOldServed);
-    let not_newest = version != NEWEST_VERSION && faults.has(Fault::VersionOnly107);
+    let too_old = version < OLDEST_VERSION && rules.oldest_checked;
+    let not_newest = version != NEWEST_VERSION && rules.only_newest;
     if too_old || version > NEWEST_VERSION || not_newest {
         return Err(Reject::new(
             StatusCode::NOT_ACCEPTABLE,
@@ -62,7 +62,7 @@ pub(crate) fn contract_version(headers: &HeaderMap, faults: Faults) -> Result<u3
 
 /// Canonical decimal only: `+107`, `0107`, `107.5`, `107, 107` are refused (§8). Digits too
 /// many for a `u32` are a version above any known one.
-fn canonical_version(text: &str, faults: Faults) -> Result<u32, Reject> {
+fn canonical_version(text: &str, rules: VersionRules) -> Result<u32, Reject> {
     let canonical =
         text.bytes().all(|b| b.is_ascii_digit()) && (text == "0" || !text.starts_with('0'));
     if !canonical {
@@ -72,7 +72,7 @@ fn canonical_version(text: &str, faults: Faults) -> Result<u32, Reject> {
     }
     match text.parse::<u32>() {
         Ok(version) => Ok(version),
-        Err(e) if faults.has(Fault::VersionOverflow500) => Err(Reject::internal(format!(
+        Err(e) if rules.overflow_500 => Err(Reject::internal(format!(
             "internal error: contract version: {e}"
         ))),
         Err(_) => Ok(u32::MAX),
@@ -80,10 +80,10 @@ fn canonical_version(text: &str, faults: Faults) -> Result<u32, Reject> {
 }
 
 /// H2: the caller's xuid, from `Authorization: XBL3.0 x=<userhash>;<token>`.
-pub(crate) fn caller(headers: &HeaderMap, faults: Faults) -> Result<String, Reject> {
+pub(crate) fn caller(headers: &HeaderMap, rules: AuthRules) -> Result<String, Reject> {
     let mut values = headers.get_all(AUTHORIZATION).iter();
     let Some(first) = values.next() else {
-        if faults.has(Fault::AuthMissing403) {
+        if rules.missing_403 {
             return Err(Reject::forbidden("access denied: no credentials"));
         }
         return Err(Reject::unauthorized("missing Authorization header"));
@@ -96,35 +96,35 @@ pub(crate) fn caller(headers: &HeaderMap, faults: Faults) -> Result<String, Reje
     let text = first
         .to_str()
         .map_err(|_| Reject::unauthorized("Authorization is not valid text"))?;
-    parse_xbl3(text, faults).ok_or_else(|| {
+    parse_xbl3(text, rules).ok_or_else(|| {
         Reject::unauthorized("malformed Authorization; expected `XBL3.0 x=<xuid>;<token>`")
     })
 }
 
 /// The caller's xuid when the request carries exactly one well-formed Authorization header;
 /// used to key the rate limiter before the request is judged.
-pub(crate) fn caller_key(headers: &HeaderMap, faults: Faults) -> Option<String> {
+pub(crate) fn caller_key(headers: &HeaderMap, rules: AuthRules) -> Option<String> {
     let mut values = headers.get_all(AUTHORIZATION).iter();
     let first = values.next()?;
     if values.next().is_some() {
         return None;
     }
-    parse_xbl3(first.to_str().ok()?, faults)
+    parse_xbl3(first.to_str().ok()?, rules)
 }
 
-fn parse_xbl3(text: &str, faults: Faults) -> Option<String> {
+fn parse_xbl3(text: &str, rules: AuthRules) -> Option<String> {
     let text = text.trim();
     let (scheme, rest) = text.split_once([' ', '\t'])?;
-    let scheme_ok = if faults.has(Fault::AuthSchemeCaseSensitive) {
-        scheme == "XBL3.0"
-    } else {
+    let scheme_ok = if rules.scheme_any_case {
         scheme.eq_ignore_ascii_case("XBL3.0")
+    } else {
+        scheme == "XBL3.0"
     };
     if !scheme_ok {
         return None;
     }
     let rest = rest.trim_start().strip_prefix("x=")?;
-    let lax_token = faults.has(Fault::AuthTokenUnchecked);
+    let lax_token = !rules.token_checked;
     let (userhash, token) = match rest.split_once(';') {
         Some(parts) => parts,
         // Only the `XBL3.0 x=` prefix was validated; the rest is "the token's business".
@@ -217,6 +217,8 @@ fn split_list(text: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reference::faults::Faults;
+    use crate::reference::header_rules::HeaderRules;
     use axum::http::HeaderValue;
 
     fn with(name: &'static str, values: &[&[u8]]) -> HeaderMap {
@@ -230,12 +232,15 @@ mod tests {
     }
 
     fn parse_xbl3_healthy(text: &str) -> Option<String> {
-        parse_xbl3(text, Faults::none())
+        parse_xbl3(text, HeaderRules::of(Faults::none()).auth)
     }
 
     fn version(values: &[&[u8]]) -> Result<u32, u16> {
-        contract_version(&with(CONTRACT_VERSION, values), Faults::none())
-            .map_err(|r| r.status.as_u16())
+        contract_version(
+            &with(CONTRACT_VERSION, values),
+            HeaderRules::of(Faults::none()).version,
+        )
+        .map_err(|r| r.status.as_u16())
     }
 
     #[test]
@@ -290,7 +295,7 @@ mod tests {
     fn two_authorization_headers_are_400() {
         let headers = with("authorization", &[b"XBL3.0 x=1;t", b"XBL3.0 x=1;t"]);
         assert_eq!(
-            caller(&headers, Faults::none()).map_err(|r| r.status.as_u16()),
+            caller(&headers, HeaderRules::of(Faults::none()).auth).map_err(|r| r.status.as_u16()),
             Err(400)
         );
     }

@@ -10,11 +10,11 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::Semaphore;
 
 use super::errors::Reject;
-use super::faults::{Fault, Faults};
+use super::limit_rules::InflightRules;
 use super::request_body;
 
 pub(crate) async fn layer(
-    State((slots, faults)): State<(Arc<Semaphore>, Faults)>,
+    State((slots, rules)): State<(Arc<Semaphore>, InflightRules)>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -27,7 +27,7 @@ pub(crate) async fn layer(
         StatusCode::SERVICE_UNAVAILABLE,
         "the server is handling too many requests; retry later",
     );
-    if !faults.has(Fault::OverloadWithoutRetryAfter) {
+    if rules.retry_after {
         reject = reject.with_header(RETRY_AFTER, HeaderValue::from_static("1"));
     }
     let mut response = reject.into_response();

@@ -13,8 +13,8 @@ use axum::response::Response;
 use serde_json::json;
 
 use super::errors;
-use super::faults::{Fault, Faults};
 use super::headers;
+use super::limit_rules::RateRules;
 use super::request_body;
 
 const PERIOD: Duration = Duration::from_secs(1);
@@ -22,9 +22,8 @@ const PERIOD: Duration = Duration::from_secs(1);
 const SWEEP_AT: usize = 4096;
 
 pub(crate) struct RateLimiter {
-    max: u32,
+    rules: RateRules,
     windows: Mutex<HashMap<String, VecDeque<Instant>>>,
-    faults: Faults,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -37,11 +36,10 @@ pub(crate) enum Verdict {
 }
 
 impl RateLimiter {
-    pub fn new(max: u32, faults: Faults) -> Self {
+    pub fn new(rules: RateRules) -> Self {
         Self {
-            max,
+            rules,
             windows: Mutex::new(HashMap::new()),
-            faults,
         }
     }
 
@@ -59,7 +57,7 @@ impl RateLimiter {
         {
             window.pop_front();
         }
-        if window.len() >= self.max as usize {
+        if window.len() >= self.rules.max as usize {
             return Verdict::Deny {
                 current: window.len() + 1,
             };
@@ -75,7 +73,7 @@ pub(crate) async fn layer(
     next: Next,
 ) -> Response {
     // The caller is the identity when there is one, else the peer address.
-    let caller = headers::caller_key(request.headers(), limiter.faults).unwrap_or_else(|| {
+    let caller = headers::caller_key(request.headers(), limiter.rules.auth).unwrap_or_else(|| {
         request
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()
@@ -89,14 +87,14 @@ pub(crate) async fn layer(
     let body = json!({
         "version": 1,
         "currentRequests": current,
-        "maxRequests": limiter.max,
+        "maxRequests": limiter.rules.max,
         "periodInSeconds": PERIOD.as_secs(),
         "limitType": "Rolling",
     });
     let bytes = serde_json::to_vec(&body).unwrap_or_default();
     let mut response = errors::json(StatusCode::TOO_MANY_REQUESTS, bytes.into());
     let headers = response.headers_mut();
-    if !limiter.faults.has(Fault::RateLimitWithoutRetryAfter) {
+    if limiter.rules.retry_after {
         headers.insert(RETRY_AFTER, HeaderValue::from_static("1"));
     }
     if closed {
@@ -111,10 +109,15 @@ pub(crate) async fn layer(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reference::faults::Faults;
+
+    fn limiter(max: u32) -> RateLimiter {
+        RateLimiter::new(RateRules::of(max, Faults::none()))
+    }
 
     #[test]
     fn window_rolls() {
-        let limiter = RateLimiter::new(2, Faults::none());
+        let limiter = limiter(2);
         let t0 = Instant::now();
         assert_eq!(limiter.check("a", t0), Verdict::Allow);
         assert_eq!(limiter.check("a", t0), Verdict::Allow);
@@ -125,7 +128,7 @@ mod tests {
 
     #[test]
     fn zero_refuses_everything() {
-        let limiter = RateLimiter::new(0, Faults::none());
+        let limiter = limiter(0);
         assert_eq!(
             limiter.check("a", Instant::now()),
             Verdict::Deny { current: 1 }

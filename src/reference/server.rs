@@ -15,8 +15,8 @@ use tokio::task::JoinHandle;
 use super::config::Config;
 use super::connection::{self, Settings};
 use super::dispatch::{dispatch, App, AppState};
-use super::faults::{self, Fault};
 use super::faulty;
+use super::limit_rules::LimitRules;
 use super::rate_limit::{self, RateLimiter};
 use super::{inflight, padding, store::Store};
 
@@ -44,28 +44,20 @@ pub fn app(config: Config) -> Router {
         let layer = Arc::new(faulty::Faulty::new(state));
         router = router.layer(from_fn_with_state(layer, faulty::layer));
     }
-    // A fault in a limiter switches the limiter on, so that there is something to break.
-    let rate_limit = config.rate_limit.or_else(|| {
-        let on = config.faults.has(Fault::RateLimitWithoutRetryAfter);
-        on.then_some(faults::FAULTY_RATE_LIMIT)
-    });
-    if let Some(max) = rate_limit {
+    let limits = LimitRules::of(&config);
+    if let Some(rate) = limits.rate {
         router = router.layer(from_fn_with_state(
-            Arc::new(RateLimiter::new(max, config.faults)),
+            Arc::new(RateLimiter::new(rate)),
             rate_limit::layer,
         ));
     }
-    let max_inflight = config.max_inflight.or_else(|| {
-        let on = config.faults.has(Fault::OverloadWithoutRetryAfter);
-        on.then_some(faults::FAULTY_MAX_INFLIGHT)
-    });
     if let Some(pad) = config.pad_answers {
         router = router.layer(from_fn_with_state(pad, padding::layer));
     }
     // Added last so it is outermost: shedding costs the least when it happens first.
-    if let Some(max) = max_inflight {
-        let slots = Arc::new(Semaphore::new(max.min(Semaphore::MAX_PERMITS)));
-        router = router.layer(from_fn_with_state((slots, config.faults), inflight::layer));
+    if let Some(inflight) = limits.inflight {
+        let slots = Arc::new(Semaphore::new(inflight.max.min(Semaphore::MAX_PERMITS)));
+        router = router.layer(from_fn_with_state((slots, inflight), inflight::layer));
     }
     router
 }
