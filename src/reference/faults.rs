@@ -1,8 +1,9 @@
 //! The fault catalog: bugs a vendor under deadline really writes, each switchable at start.
 //!
-//! Each fault is a few lines beside the code it breaks, behind one check of its flag: a switch of
-//! the contract logic (`dispatch_rules`, `write_rules`, and the header, body and rendering
-//! modules), or a rewrite in a layer around the handler (`faulty`). `mpsd-conformance mutants` runs the case catalog against the server
+//! Each fault is either a switch of the contract logic, resolved from the planted faults in one
+//! of the `*_rules` modules (`dispatch_rules`, `header_rules`, `body_rules`, `write_rules`,
+//! `render_rules`, `limit_rules`) and read by the code it breaks, or a rewrite in a layer around
+//! the handler (`faulty`). `mpsd-conformance mutants` runs the case catalog against the server
 //! with each fault alone: a fault that no gating case catches, with one of the rules listed
 //! here, is a hole in the catalog. The rules are the ids of `cases/rules.json` the bug breaks.
 
