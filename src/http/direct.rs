@@ -172,6 +172,23 @@ mod tests {
         }
     }
 
+    /// A small answer's body is bytes of its own, not a slice that keeps the connection's read
+    /// buffer (8 KiB or more) alive for as long as a case holds the answer.
+    #[tokio::test]
+    async fn a_small_body_does_not_hold_the_connections_buffer() {
+        let (url, server) = recorder(1).await;
+        let client = HttpClient::new(ClientOptions {
+            proxy: ProxyChoice::Direct,
+            ..ClientOptions::default()
+        })
+        .expect("client");
+        let (answer, _) = client.send(&request(&url, "GET", b"")).await;
+        let answer = answer.expect("an answer");
+        assert_eq!(&answer.body[..], b"{}");
+        assert!(answer.body.is_unique(), "the body shares its buffer");
+        server.await.expect("server");
+    }
+
     /// The direct path writes what reqwest, set up as `HttpClient::new` sets it up, wrote: the
     /// same head, byte for byte, for a write with a body, an empty PUT and a GET.
     #[tokio::test]
