@@ -314,7 +314,7 @@ impl Head<'_> {
             return Err(too_large());
         }
         let Some(second) = self.answer.chunk(client, url).await? else {
-            return Ok(first);
+            return Ok(own_if_small(first));
         };
         let capacity = announced.map_or(first.len() + second.len(), |n| n as usize);
         let mut body = BytesMut::with_capacity(capacity);
@@ -328,6 +328,22 @@ impl Head<'_> {
             next = self.answer.chunk(client, url).await?;
         }
         Ok(body.freeze())
+    }
+}
+
+/// Bodies up to this size that arrive in one chunk are copied out of the connection's buffer.
+const COPIED_BODY: usize = 16 * 1024;
+
+/// A small body as bytes of its own. hyper hands a body out as a slice of its connection's read
+/// buffer (8 KiB at least): kept by a case (its answers, read-backs, transcripts), a 700-byte
+/// answer held that whole buffer, and the connection allocated a new one for its next read. A
+/// copy costs less than that allocation and lets the connection reuse its buffer. A bigger body
+/// fills most of its buffer anyway, and copying it would cost more.
+fn own_if_small(chunk: Bytes) -> Bytes {
+    if chunk.len() <= COPIED_BODY {
+        Bytes::copy_from_slice(&chunk)
+    } else {
+        chunk
     }
 }
 

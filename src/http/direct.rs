@@ -172,6 +172,49 @@ mod tests {
         }
     }
 
+    /// A small answer's body is bytes of its own, not a slice that keeps the connection's read
+    /// buffer (8 KiB or more) alive for as long as a case holds the answer.
+    #[tokio::test]
+    async fn a_small_body_does_not_hold_the_connections_buffer() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let (looked, look) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.expect("accept");
+            let mut head = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                let read = socket.read(&mut buf).await.expect("read");
+                assert!(read > 0, "the request ended early");
+                head.extend_from_slice(buf.get(..read).expect("read within buf"));
+            }
+            socket
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}")
+                .await
+                .expect("write");
+            // Open, as a pooled connection stays (a closed one lets its buffer go anyway).
+            let _ = look.await;
+        });
+        let client = HttpClient::new(ClientOptions {
+            proxy: ProxyChoice::Direct,
+            ..ClientOptions::default()
+        })
+        .expect("client");
+        let (answer, _) = client.send(&request(&url, "GET", b"")).await;
+        let answer = answer.expect("an answer");
+        assert_eq!(&answer.body[..], b"{}");
+        // What the body keeps alive: a slice of hyper's buffer reaches to that buffer's end.
+        let kept = answer.body.clone();
+        drop(answer);
+        let capacity = kept.try_into_mut().map(|b| b.capacity()).ok();
+        assert!(
+            capacity.is_some_and(|c| c < 1024),
+            "the body keeps {capacity:?} bytes"
+        );
+        let _ = looked.send(());
+        server.await.expect("server");
+    }
+
     /// The direct path writes what reqwest, set up as `HttpClient::new` sets it up, wrote: the
     /// same head, byte for byte, for a write with a body, an empty PUT and a GET.
     #[tokio::test]

@@ -28,8 +28,9 @@ pub struct CasePlan {
 /// The variables of a case: each has a slot, numbered at load time.
 #[derive(Debug, Default)]
 pub struct VarTable {
-    /// Slot → name (`s.handle`, `fresh.s/session`), for messages.
-    pub names: Box<[Box<str>]>,
+    /// Slot → name (`s.handle`, `fresh.s/session`), for messages. Shared by the cases that
+    /// name the same variables (the same fixtures used the same way): one list, not one each.
+    pub names: Arc<[Box<str>]>,
     /// Slots filled when the case starts: fresh session names and GUIDs.
     pub made: Box<[(usize, Made)]>,
     /// How many request steps record their status for `onlyIf`.

@@ -226,3 +226,33 @@ fn compile_schemas(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    use super::*;
+
+    /// Cases that name the same variables share one list of names: a large set of cases made
+    /// from the same fixtures holds it once, not once per case.
+    #[test]
+    fn cases_that_name_the_same_variables_share_one_list() {
+        let set = load(&CaseSource::embedded(), None).expect("the catalog loads");
+        let mut first: HashMap<&[Box<str>], &Arc<[Box<str>]>> = HashMap::new();
+        let mut shared = 0;
+        for case in &set.cases {
+            let names = &case.vars.names;
+            match first.get(&names[..]) {
+                Some(seen) => {
+                    assert!(Arc::ptr_eq(seen, names), "{}: a copy of a list", case.id);
+                    shared += 1;
+                }
+                None => {
+                    first.insert(&names[..], names);
+                }
+            }
+        }
+        assert!(shared > 0, "no two cases name the same variables");
+    }
+}

@@ -2,7 +2,8 @@
 //! where its value comes from. Parameters and variant values are bound in place, in the case's
 //! scope, so nothing is looked up by name when the case runs.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -75,9 +76,18 @@ impl Vars {
         out
     }
 
-    pub fn table(self, statuses: usize) -> VarTable {
+    /// The case's table; its names are the list of `known` equal to them, if there is one.
+    pub fn table(self, statuses: usize, known: &mut HashSet<Arc<[Box<str>]>>) -> VarTable {
+        let names = match known.get(self.names.as_slice()) {
+            Some(same) => Arc::clone(same),
+            None => {
+                let names: Arc<[Box<str>]> = self.names.into();
+                known.insert(Arc::clone(&names));
+                names
+            }
+        };
         VarTable {
-            names: self.names.into(),
+            names,
             made: self.made.into(),
             statuses,
         }

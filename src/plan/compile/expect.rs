@@ -287,7 +287,7 @@ impl CaseCompiler<'_> {
         });
         let value = |this: &mut Self, field: &str, v: &Option<serde_json::Value>| {
             v.as_ref()
-                .map(|v| this.value(v, scope, &format!("{p}/{field}")))
+                .map(|v| Box::new(this.value(v, scope, &format!("{p}/{field}"))))
         };
         let check = JsonCheck {
             pointer,
@@ -300,7 +300,7 @@ impl CaseCompiler<'_> {
             matches: a
                 .matches
                 .as_ref()
-                .map(|re| self.pattern(&format!("{p}/matches"), re, scope)),
+                .map(|re| Box::new(self.pattern(&format!("{p}/matches"), re, scope))),
             count: a.count,
             json_type,
         };

@@ -8,7 +8,7 @@ mod request;
 mod steps;
 mod syntax;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::case::template::escape_pointer;
@@ -40,6 +40,8 @@ pub(super) struct Compiler<'a> {
     ctx: Context<'a>,
     rules: HashMap<String, Rule>,
     shared: Shared,
+    /// The cases' lists of variable names, each kept once.
+    var_names: HashSet<Arc<[Box<str>]>>,
 }
 
 impl<'a> Compiler<'a> {
@@ -48,6 +50,7 @@ impl<'a> Compiler<'a> {
             ctx,
             rules: HashMap::new(),
             shared: HashMap::new(),
+            var_names: HashSet::new(),
         }
     }
 
@@ -111,7 +114,7 @@ impl<'a> Compiler<'a> {
                 compiler.vars = vars;
             }
             let statuses = compiler.statuses.len();
-            let vars = std::mem::take(&mut compiler.vars).table(statuses);
+            let vars = std::mem::take(&mut compiler.vars).table(statuses, &mut self.var_names);
             plans.push(CasePlan {
                 id,
                 area: area.clone(),
