@@ -79,8 +79,8 @@ fn attention_row(c: &CaseReport) -> String {
     format!(
         "| {} | {} | {} | {} | {} |\n",
         verdict_cell(c.verdict),
-        anchor_id(&c.id),
-        c.severity.as_str(),
+        anchor_id(&c.case.id),
+        c.case.severity.as_str(),
         cell(&rule),
         cell(&why)
     )
@@ -90,10 +90,10 @@ fn details(c: &CaseReport) -> String {
     let mut out = format!(
         "### {} {}\n\n{} · **{}** · rules {} · {}\n\n",
         icon(c.verdict),
-        code(&c.id),
-        cell(&c.title),
-        c.severity.as_str(),
-        cell(&c.rules.join(", ")),
+        code(&c.case.id),
+        cell(&c.case.title),
+        c.case.severity.as_str(),
+        cell(&c.case.rules.join(", ")),
         duration(c.duration_ms)
     );
     if let Some(reason) = &c.baseline {
@@ -157,10 +157,10 @@ fn details(c: &CaseReport) -> String {
 fn area_row(c: &CaseReport) -> String {
     format!(
         "| {} | {} | {} | {} | {} | {} |\n",
-        anchor_id(&c.id),
-        cell(&c.title),
-        c.severity.as_str(),
-        cell(&c.rules.join(", ")),
+        anchor_id(&c.case.id),
+        cell(&c.case.title),
+        c.case.severity.as_str(),
+        cell(&c.case.rules.join(", ")),
         verdict_cell(c.verdict),
         c.duration_ms
     )

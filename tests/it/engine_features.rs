@@ -50,7 +50,7 @@ async fn run(case: &str, proxy: &Proxy) -> CaseResult {
 
 fn assert_pass(r: &CaseResult) {
     assert_eq!(
-        r.outcome,
+        r.case.outcome,
         Outcome::Pass,
         "{}",
         explain(r, &Redactor::default())
@@ -60,7 +60,7 @@ fn assert_pass(r: &CaseResult) {
 /// The case failed, and some failure under `rule` says `message`.
 fn assert_fails(r: &CaseResult, rule: &str, message: &str) {
     assert_eq!(
-        r.outcome,
+        r.case.outcome,
         Outcome::Fail,
         "{}",
         explain(r, &Redactor::default())
@@ -420,7 +420,7 @@ async fn a_case_reading_a_missing_callers_auth_is_skipped() {
         real_caller_a(),
     )
     .await;
-    assert_eq!(r[0].outcome, Outcome::Skip, "{:?}", r[0].message);
+    assert_eq!(r[0].case.outcome, Outcome::Skip, "{:?}", r[0].message);
     assert!(
         r[0].message
             .as_deref()
@@ -681,7 +681,7 @@ async fn an_interrupt_ends_the_step_at_once_and_teardown_after_its_grace() {
     ctx.interrupt.signal();
     let r = running.await.expect("the case ends");
     let took = interrupted.elapsed();
-    assert_eq!(r.outcome, Outcome::Interrupted);
+    assert_eq!(r.case.outcome, Outcome::Interrupted);
     assert!(
         took >= Duration::from_millis(400) && took < Duration::from_secs(5),
         "teardown had its grace and no more: {took:?}"
@@ -728,7 +728,7 @@ async fn a_second_interrupt_cuts_teardown_short_at_once() {
         "{:?}",
         second.elapsed()
     );
-    assert_eq!(r.outcome, Outcome::Interrupted);
+    assert_eq!(r.case.outcome, Outcome::Interrupted);
 }
 
 // --- the oracle on every exchange --------------------------------------------------------------
@@ -775,8 +775,14 @@ async fn a_server_without_etags_fails_on_o1_and_o2_and_nothing_errors() {
     let results = run_catalog(&target(NoEtags).await).await;
     let errored: Vec<String> = results
         .iter()
-        .filter(|r| r.outcome == Outcome::Error)
-        .map(|r| format!("{}: {}", r.id, r.message.as_deref().unwrap_or_default()))
+        .filter(|r| r.case.outcome == Outcome::Error)
+        .map(|r| {
+            format!(
+                "{}: {}",
+                r.case.id,
+                r.message.as_deref().unwrap_or_default()
+            )
+        })
         .collect();
     assert!(
         errored.is_empty(),
@@ -801,7 +807,7 @@ async fn a_server_without_etags_fails_on_o1_and_o2_and_nothing_errors() {
     );
     assert!(results
         .iter()
-        .filter(|r| r.outcome == Outcome::Fail)
+        .filter(|r| r.case.outcome == Outcome::Fail)
         .all(|r| r.fails_gate(mpsd_conformance::verdict::FailOn::Should)));
 }
 
@@ -836,7 +842,7 @@ async fn a_5xx_in_a_may_case_gates_as_o13() {
     let r = run(&case, &target(FailsOnTwoAuthorizations).await).await;
     assert_fails(&r, "O13", "500");
     use mpsd_conformance::verdict::{FailOn, Verdict};
-    assert_eq!(r.severity, mpsd_conformance::case::Severity::May);
+    assert_eq!(r.case.severity, mpsd_conformance::case::Severity::May);
     assert_eq!(r.verdict(FailOn::Must), Verdict::Fail, "O13 is a must rule");
 }
 

@@ -59,8 +59,8 @@ fn verdict_of(key: &str) -> Option<Verdict> {
 
 impl Reporter for HtmlReporter {
     fn case(&mut self, c: &CaseReport) -> Result<(), ReportError> {
-        if !self.coverage.is_empty() && c.area == crate::case::generate::AREA {
-            self.verdicts.insert(c.id.clone(), c.verdict);
+        if !self.coverage.is_empty() && c.case.area == crate::case::generate::AREA {
+            self.verdicts.insert(c.case.id.clone(), c.verdict);
         }
         self.sections.push(c, &self.redactor)
     }
