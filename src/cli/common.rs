@@ -1,16 +1,18 @@
-//! What several commands share: loading the case set, refusing it with exit code 2; the first
-//! event of `--message-format json`.
+//! What several commands share: loading the case set, refusing it with exit code 2; preparing
+//! the target (`run`, `explore`); the first event of `--message-format json`.
 
 use crate::case::CaseSource;
 use crate::errln;
 use crate::exit::Exit;
+use crate::http::ClientOptions;
 use crate::plan::{load, PlanSet};
 use crate::report::{EventStream, RunStarted};
-use crate::run::Prepared;
+use crate::run::{prepare, Environment, PrepareOptions, Prepared, Target};
 use crate::verdict::Summary;
 
 use super::config::Configured;
-use super::CasesArgs;
+use super::run::redactor_before_run;
+use super::{AccessArgs, CasesArgs};
 
 /// Loads and compiles the embedded catalog or `--cases DIR`; on failure prints every problem to
 /// stderr.
@@ -26,6 +28,34 @@ pub fn load_cases(args: &CasesArgs) -> Result<PlanSet, Exit> {
         errln!("error: {e}");
         Exit::Usage
     })
+}
+
+/// Prepares `target` with the flags' headers, secrets and client, and prints the warnings. A
+/// failure is a usage error, told redacted of what is known to be secret before the run: the
+/// secrets, and the credentials in `--target` and `--proxy` (`url`, `proxy`).
+pub(super) fn prepare_target(
+    set: &PlanSet,
+    env: &Environment,
+    target: Target,
+    (url, proxy): (&Option<String>, &Option<String>),
+    access: &AccessArgs,
+    client: ClientOptions,
+) -> Result<Prepared, Exit> {
+    let options = PrepareOptions {
+        headers: access.header.clone(),
+        secrets: access.secret.clone(),
+        client,
+        ..PrepareOptions::new(target)
+    };
+    let prepared = prepare(set, env, options).map_err(|e| {
+        let redactor = redactor_before_run(&access.secret, url, proxy, env);
+        errln!("error: {}", redactor.text(&e.to_string()));
+        Exit::Usage
+    })?;
+    for warning in &prepared.warnings {
+        errln!("warning: {warning}");
+    }
+    Ok(prepared)
 }
 
 /// `run-started`: what `run` and `explore` tell a program reading their events first.

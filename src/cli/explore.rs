@@ -18,16 +18,16 @@ use crate::explore::report::{cases, Ended};
 use crate::explore::{db, save, story};
 use crate::reference;
 use crate::report::{Baseline, EventStream, Redactor, ReportSet, RunInfo, SuiteInfo, Transcripts};
-use crate::run::{preflight, prepare, probe, Environment, Outcome, PrepareOptions, RunContext};
+use crate::run::{preflight, probe, Environment, Outcome, RunContext};
 use crate::verdict::FailOn;
 use crate::{errln, outln};
 
-use super::common::{load_cases, run_finished, run_started};
+use super::common::{load_cases, prepare_target, run_finished, run_started};
 use super::embedded::{target_or_embedded, two_thread_runtime};
 use super::reporting::{
     formats_json, report_options, request_json, spelled, throttle_json, transport_json,
 };
-use super::run::{connection, redactor_before_run};
+use super::run::connection;
 use super::signals::Signals;
 use super::{CasesArgs, ExploreArgs, MessageFormatArg};
 
@@ -68,27 +68,18 @@ pub fn explore(args: ExploreArgs) -> Exit {
         Ok(t) => t,
         Err(exit) => return exit,
     };
-    let prepared = match prepare(
+    let client = connection(&args.limits, &args.transport, &args.throttle);
+    let prepared = match prepare_target(
         &set,
         &env,
-        PrepareOptions {
-            headers: args.header.clone(),
-            secrets: args.secret.clone(),
-            client: connection(&args.limits, &args.transport, &args.throttle),
-            ..PrepareOptions::new(target)
-        },
+        target,
+        (&args.target, &args.transport.proxy),
+        &args.access,
+        client,
     ) {
         Ok(p) => p,
-        Err(e) => {
-            let redactor =
-                redactor_before_run(&args.secret, &args.target, &args.transport.proxy, &env);
-            errln!("error: {}", redactor.text(&e.to_string()));
-            return Exit::Usage;
-        }
+        Err(exit) => return exit,
     };
-    for warning in &prepared.warnings {
-        errln!("warning: {warning}");
-    }
     let ctx = prepared.ctx.clone();
     let redactor = ctx.redactor.clone();
     let mut reports = match ReportSet::create(report_options, redactor.clone(), Baseline::default())
@@ -373,12 +364,7 @@ fn options_json(args: &ExploreArgs, seed: u64, redactor: &Redactor) -> serde_jso
         "report_dir": args.out.report_dir.display().to_string(),
     });
     if let Some(map) = options.as_object_mut() {
-        map.extend(request_json(
-            &args.limits,
-            &args.header,
-            &args.secret,
-            redactor,
-        ));
+        map.extend(request_json(&args.limits, &args.access, redactor));
         map.insert("fail_on".into(), json!(spelled(&args.fail_on)));
         map.insert("transcripts".into(), json!(spelled(&args.transcripts)));
         map.insert("report".into(), formats_json(&args.written));

@@ -16,13 +16,13 @@ use crate::report::{
     Verbosity,
 };
 use crate::run::{
-    fit_open_files, not_run, prepare, run_cases, target_ready, url_userinfo, CaseResult,
-    ConcurrencyMode, Environment, NotReady, Outcome, PrepareOptions, RunnerOptions, DEFAULT_JOBS,
+    fit_open_files, not_run, run_cases, target_ready, url_userinfo, CaseResult, ConcurrencyMode,
+    Environment, NotReady, Outcome, RunnerOptions, DEFAULT_JOBS,
 };
 use crate::verdict::FailOn;
 use crate::{errln, outln};
 
-use super::common::{load_cases, run_finished, run_started};
+use super::common::{load_cases, prepare_target, run_finished, run_started};
 use super::embedded::target_or_embedded;
 use super::reporting::{
     formats_json, object, report_options, request_json, spelled, throttle_json, transport_json,
@@ -94,28 +94,18 @@ pub fn run(args: RunArgs) -> Exit {
         Ok(t) => t,
         Err(exit) => return exit,
     };
-    let prepared = match prepare(
+    let client = client_options(&args);
+    let prepared = match prepare_target(
         &set,
         &env,
-        PrepareOptions {
-            headers: args.header.clone(),
-            secrets: args.secret.clone(),
-            client: client_options(&args),
-            ..PrepareOptions::new(target)
-        },
+        target,
+        (&args.target, &args.transport.proxy),
+        &args.access,
+        client,
     ) {
         Ok(p) => p,
-        Err(e) => {
-            errln!(
-                "error: {}",
-                early_redactor(&args, &env).text(&e.to_string())
-            );
-            return Exit::Usage;
-        }
+        Err(exit) => return exit,
     };
-    for warning in &prepared.warnings {
-        errln!("warning: {warning}");
-    }
     let ctx = prepared.ctx.clone();
     let redactor = ctx.redactor.clone();
     let mut reports = match ReportSet::create(report_options, redactor.clone(), baseline.clone()) {
@@ -362,10 +352,6 @@ pub(super) fn connection(
 
 /// Redacts what is known before the run is prepared: the callers' tokens, `--secret`s, the
 /// target's and the proxy's userinfo.
-fn early_redactor(args: &RunArgs, env: &Environment) -> Redactor {
-    redactor_before_run(&args.secret, &args.target, &args.transport.proxy, env)
-}
-
 /// What is known to be secret before a run is prepared.
 pub(super) fn redactor_before_run(
     secret: &[String],
@@ -410,12 +396,7 @@ pub(super) fn options_json(args: &RunArgs, redactor: &Redactor) -> serde_json::V
     let Some(map) = options.as_object_mut() else {
         return options;
     };
-    map.extend(request_json(
-        &args.limits,
-        &args.header,
-        &args.secret,
-        redactor,
-    ));
+    map.extend(request_json(&args.limits, &args.access, redactor));
     map.extend(object(json!({
         "filter": args.select.filter,
         "exact": args.select.exact,
