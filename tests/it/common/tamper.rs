@@ -93,6 +93,20 @@ impl Tamper for HangsOn {
     }
 }
 
+/// Answers the requests its function picks with 503 and `Retry-After: 30`: a target that asks
+/// for a wait longer than a test lasts.
+pub struct Overloaded(pub fn(&Forward) -> bool);
+impl Tamper for Overloaded {
+    fn request(&self, req: &mut Forward) -> Option<Answer> {
+        if !(self.0)(req) {
+            return None;
+        }
+        let mut answer = Answer::text(503, "overloaded");
+        answer.set_header("Retry-After", "30");
+        Some(answer)
+    }
+}
+
 /// A case's `GET /hang…`, and teardown's leaves and deletes.
 pub fn step_and_teardown(req: &Forward) -> bool {
     req.path.starts_with("/hang") || req.method == "DELETE" || is_leave(req)
