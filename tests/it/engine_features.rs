@@ -11,7 +11,8 @@ use mpsd_conformance::case::CaseSource;
 use mpsd_conformance::plan::{load, PlanSet};
 use mpsd_conformance::report::{explain, Redactor};
 use mpsd_conformance::run::{
-    prepare, run_case, CaseResult, Environment, Outcome, PrepareOptions, Prepared, Target,
+    prepare, run_case, CaseResult, Environment, Outcome, PrepareOptions, Prepared, RunContext,
+    Target,
 };
 use serde_json::Value;
 
@@ -661,6 +662,13 @@ async fn until_seen(proxy: &Proxy, is: impl Fn(&Forward) -> bool) {
     panic!("the proxy never saw the request");
 }
 
+/// Runs the set's first case in a task of its own, for the test to interrupt.
+fn start_first_case(ctx: &Arc<RunContext>, set: &PlanSet) -> tokio::task::JoinHandle<CaseResult> {
+    let ctx = ctx.clone();
+    let case = set.cases[0].clone();
+    tokio::spawn(async move { run_case(&ctx, &case).await })
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupt_ends_the_step_at_once_and_teardown_after_its_grace() {
     use std::time::{Duration, Instant};
@@ -671,11 +679,7 @@ async fn an_interrupt_ends_the_step_at_once_and_teardown_after_its_grace() {
     })
     .await;
     let ctx = prepared.ctx.clone();
-    let case = set.cases[0].clone();
-    let running = tokio::spawn({
-        let ctx = ctx.clone();
-        async move { run_case(&ctx, &case).await }
-    });
+    let running = start_first_case(&ctx, &set);
     until_seen(&proxy, |f| f.path == "/hang").await;
     let interrupted = Instant::now();
     ctx.interrupt.signal();
@@ -712,11 +716,7 @@ async fn a_second_interrupt_cuts_teardown_short_at_once() {
         mpsd_conformance::run::TEARDOWN_GRACE
     );
     let ctx = prepared.ctx.clone();
-    let case = set.cases[0].clone();
-    let running = tokio::spawn({
-        let ctx = ctx.clone();
-        async move { run_case(&ctx, &case).await }
-    });
+    let running = start_first_case(&ctx, &set);
     until_seen(&proxy, |f| f.path == "/hang").await;
     ctx.interrupt.signal();
     until_seen(&proxy, tamper::is_leave).await;
