@@ -31,8 +31,8 @@ pub fn load_cases(args: &CasesArgs) -> Result<PlanSet, Exit> {
 }
 
 /// Prepares `target` with the flags' headers, secrets and client, and prints the warnings. A
-/// failure is a usage error, told redacted of what is known to be secret before the run: the
-/// secrets, and the credentials in `--target` and `--proxy` (`url`, `proxy`).
+/// failure (`None`: a usage error) is told redacted of what is known to be secret before the
+/// run: the secrets, and the credentials in `--target` and `--proxy` (`url`, `proxy`).
 pub(super) fn prepare_target(
     set: &PlanSet,
     env: &Environment,
@@ -40,22 +40,23 @@ pub(super) fn prepare_target(
     (url, proxy): (&Option<String>, &Option<String>),
     access: &AccessArgs,
     client: ClientOptions,
-) -> Result<Prepared, Exit> {
+) -> Option<Prepared> {
     let options = PrepareOptions {
         headers: access.header.clone(),
         secrets: access.secret.clone(),
         client,
         ..PrepareOptions::new(target)
     };
-    let prepared = prepare(set, env, options).map_err(|e| {
-        let redactor = redactor_before_run(&access.secret, url, proxy, env);
-        errln!("error: {}", redactor.text(&e.to_string()));
-        Exit::Usage
-    })?;
+    let prepared = prepare(set, env, options)
+        .inspect_err(|e| {
+            let redactor = redactor_before_run(&access.secret, url, proxy, env);
+            errln!("error: {}", redactor.text(&e.to_string()));
+        })
+        .ok()?;
     for warning in &prepared.warnings {
         errln!("warning: {warning}");
     }
-    Ok(prepared)
+    Some(prepared)
 }
 
 /// `run-started`: what `run` and `explore` tell a program reading their events first.

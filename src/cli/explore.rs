@@ -69,16 +69,9 @@ pub fn explore(args: ExploreArgs) -> Exit {
         Err(exit) => return exit,
     };
     let client = connection(&args.limits, &args.transport, &args.throttle);
-    let prepared = match prepare_target(
-        &set,
-        &env,
-        target,
-        (&args.target, &args.transport.proxy),
-        &args.access,
-        client,
-    ) {
-        Ok(p) => p,
-        Err(exit) => return exit,
+    let known = (&args.target, &args.transport.proxy);
+    let Some(prepared) = prepare_target(&set, &env, target, known, &args.access, client) else {
+        return Exit::Usage;
     };
     let ctx = prepared.ctx.clone();
     let redactor = ctx.redactor.clone();
