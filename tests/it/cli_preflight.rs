@@ -7,7 +7,7 @@ use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::tamper::{self, Answer, Forward, Overloaded, Proxy, Tamper};
 use common::{isolated, read_report, text};
@@ -245,17 +245,7 @@ async fn ctrl_c_during_the_preflight_stops_the_run_at_once() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("run starts");
-    let started = Instant::now();
-    while !proxy
-        .seen
-        .lock()
-        .expect("lock")
-        .iter()
-        .any(|f| f.path.starts_with("/serviceconfigs/"))
-    {
-        assert!(started.elapsed() < Duration::from_secs(20), "no preflight");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    proxy.until_seen("the preflight", preflight_read).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let (exit, took) = common::interrupt(child).await;
     assert!(took < Duration::from_secs(5));

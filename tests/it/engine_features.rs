@@ -651,17 +651,6 @@ async fn header_flags_win_over_suite_body_and_caller_headers_in_steps_and_teardo
 const HANGING_STEP: &str =
     r#"    { "request": { "method": "GET", "path": "/hang" }, "expect": { "status": 200 } }"#;
 
-/// Waits until the proxy has seen a request that `is` (at most 10 s).
-async fn until_seen(proxy: &Proxy, is: impl Fn(&Forward) -> bool) {
-    for _ in 0..1000 {
-        if proxy.seen.lock().is_ok_and(|s| s.iter().any(&is)) {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    panic!("the proxy never saw the request");
-}
-
 /// Runs the set's first case in a task of its own, for the test to interrupt.
 fn start_first_case(ctx: &Arc<RunContext>, set: &PlanSet) -> tokio::task::JoinHandle<CaseResult> {
     let ctx = ctx.clone();
@@ -680,7 +669,9 @@ async fn an_interrupt_ends_the_step_at_once_and_teardown_after_its_grace() {
     .await;
     let ctx = prepared.ctx.clone();
     let running = start_first_case(&ctx, &set);
-    until_seen(&proxy, |f| f.path == "/hang").await;
+    proxy
+        .until_seen("the hanging step", |f| f.path == "/hang")
+        .await;
     let interrupted = Instant::now();
     ctx.interrupt.signal();
     let r = running.await.expect("the case ends");
@@ -717,9 +708,11 @@ async fn a_second_interrupt_cuts_teardown_short_at_once() {
     );
     let ctx = prepared.ctx.clone();
     let running = start_first_case(&ctx, &set);
-    until_seen(&proxy, |f| f.path == "/hang").await;
+    proxy
+        .until_seen("the hanging step", |f| f.path == "/hang")
+        .await;
     ctx.interrupt.signal();
-    until_seen(&proxy, tamper::is_leave).await;
+    proxy.until_seen("the leave", tamper::is_leave).await;
     let second = Instant::now();
     ctx.interrupt.signal();
     let r = running.await.expect("the case ends");

@@ -125,6 +125,21 @@ pub struct Proxy {
     _upstream: RunningServer,
 }
 
+impl Proxy {
+    /// Waits until the proxy has seen a request that `is`: `what`, named when it never comes
+    /// (within 20 s).
+    pub async fn until_seen(&self, what: &str, is: impl Fn(&Forward) -> bool) {
+        let started = std::time::Instant::now();
+        while !self.seen.lock().expect("lock").iter().any(&is) {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "{what} never came"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
 /// Starts a proxy to `upstream` on 127.0.0.1, port 0, on the current runtime.
 pub async fn start(upstream: RunningServer, tamper: impl Tamper) -> Proxy {
     let server = upstream;
