@@ -1,6 +1,8 @@
 //! What several commands share: loading the case set, refusing it with exit code 2; preparing
 //! the target (`run`, `explore`); the first event of `--message-format json`.
 
+use std::time::{Instant, SystemTime};
+
 use crate::case::CaseSource;
 use crate::errln;
 use crate::exit::Exit;
@@ -12,7 +14,32 @@ use crate::verdict::Summary;
 
 use super::config::Configured;
 use super::run::redactor_before_run;
-use super::{AccessArgs, CasesArgs};
+use super::{AccessArgs, CasesArgs, MessageFormatArg, SettingsArgs};
+
+/// How a `run` or an `explore` starts.
+pub(super) struct Started {
+    /// `--message-format json`: stdout carries only the events, the human output goes to stderr.
+    pub json_events: bool,
+    /// When, as report.json records it (RFC 3339, UTC, seconds).
+    pub started_at: String,
+    /// What the run's duration is measured on.
+    pub clock: Instant,
+}
+
+impl Started {
+    /// Starts now, the human output moved to stderr for `--message-format json`.
+    pub fn now(settings: &SettingsArgs) -> Started {
+        let json_events = settings.message_format == MessageFormatArg::Json;
+        if json_events {
+            crate::output::human_output_to_stderr();
+        }
+        Started {
+            json_events,
+            started_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+            clock: Instant::now(),
+        }
+    }
+}
 
 /// Loads and compiles the embedded catalog or `--cases DIR`; on failure prints every problem to
 /// stderr.

@@ -6,7 +6,6 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
 
 use serde_json::json;
 
@@ -22,26 +21,25 @@ use crate::run::{preflight, probe, Environment, Outcome, RunContext};
 use crate::verdict::FailOn;
 use crate::{errln, outln};
 
-use super::common::{load_cases, prepare_target, run_finished, run_started};
+use super::common::{load_cases, prepare_target, run_finished, run_started, Started};
 use super::embedded::{target_or_embedded, two_thread_runtime};
 use super::reporting::{
     formats_json, report_options, request_json, spelled, throttle_json, transport_json,
 };
 use super::run::connection;
 use super::signals::Signals;
-use super::{CasesArgs, ExploreArgs, MessageFormatArg};
+use super::{CasesArgs, ExploreArgs};
 
 /// How long the embedded reference keeps a session or handle nobody touches: programs are done
 /// with theirs within milliseconds, so this only bounds the memory of a long exploration.
 const FORGET_IDLE: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub fn explore(args: ExploreArgs) -> Exit {
-    let json_events = args.settings.message_format == MessageFormatArg::Json;
-    if json_events {
-        crate::output::human_output_to_stderr();
-    }
-    let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-    let clock = Instant::now();
+    let Started {
+        json_events,
+        started_at,
+        clock,
+    } = Started::now(&args.settings);
     // The catalog names the world the preflight checks; exploring runs no case of it.
     let set = match load_cases(&CasesArgs { cases: None }) {
         Ok(s) => s,

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
 use serde_json::json;
 
@@ -22,7 +22,7 @@ use crate::run::{
 use crate::verdict::FailOn;
 use crate::{errln, outln};
 
-use super::common::{load_cases, prepare_target, run_finished, run_started};
+use super::common::{load_cases, prepare_target, run_finished, run_started, Started};
 use super::embedded::target_or_embedded;
 use super::reporting::{
     formats_json, object, report_options, request_json, spelled, throttle_json, transport_json,
@@ -30,15 +30,14 @@ use super::reporting::{
 use super::rerun::failed_ids;
 use super::select::select;
 use super::signals::Signals;
-use super::{ColorArg, LimitArgs, MessageFormatArg, RunArgs, TransportArgs};
+use super::{ColorArg, LimitArgs, RunArgs, TransportArgs};
 
 pub fn run(args: RunArgs) -> Exit {
-    let json_events = args.settings.message_format == MessageFormatArg::Json;
-    if json_events {
-        crate::output::human_output_to_stderr();
-    }
-    let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-    let clock = Instant::now();
+    let Started {
+        json_events,
+        started_at,
+        clock,
+    } = Started::now(&args.settings);
     let set = match load_cases(&args.cases) {
         Ok(s) => s,
         Err(exit) => return exit,
