@@ -35,11 +35,7 @@ use super::{CasesArgs, ExploreArgs};
 const FORGET_IDLE: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub fn explore(args: ExploreArgs) -> Exit {
-    let Started {
-        json_events,
-        started_at,
-        clock,
-    } = Started::now(&args.settings);
+    let start = Started::now(&args.settings);
     // The catalog names the world the preflight checks; exploring runs no case of it.
     let set = match load_cases(&CasesArgs { cases: None }) {
         Ok(s) => s,
@@ -82,7 +78,9 @@ pub fn explore(args: ExploreArgs) -> Exit {
         }
     };
     let target_label = redactor.text(&prepared.target_label);
-    let mut stream = json_events.then(|| EventStream::stdout(redactor.clone(), fail_on));
+    let mut stream = start
+        .json_events
+        .then(|| EventStream::stdout(redactor.clone(), fail_on));
     let callers: Vec<Caller> = [Caller::A, Caller::B]
         .into_iter()
         .filter(|c| {
@@ -244,10 +242,10 @@ pub fn explore(args: ExploreArgs) -> Exit {
         prepared.embedded,
         SuiteInfo::new(set.case_count(), &set.fingerprint, &set.files),
         options_json(&args, seed, &redactor),
-        started_at,
+        start.started_at,
     );
     info.profile = args.settings.configured.profile.clone();
-    info.duration_ms = clock.elapsed().as_millis() as u64;
+    info.duration_ms = start.clock.elapsed().as_millis() as u64;
     let written = reports.finish(info);
     for e in &written.errors {
         errln!("error: {}", redactor.text(&e.to_string()));
@@ -260,7 +258,7 @@ pub fn explore(args: ExploreArgs) -> Exit {
             e.programs,
             e.findings.len(),
             e.errored,
-            clock.elapsed().as_secs_f64()
+            start.clock.elapsed().as_secs_f64()
         );
     }
     if !args.quiet {
@@ -273,7 +271,7 @@ pub fn explore(args: ExploreArgs) -> Exit {
         None if !written.errors.is_empty() => Exit::Usage,
         None => Exit::of_run(written.summary.conclusion()),
     };
-    run_finished(stream, &written.summary, exit, clock)
+    run_finished(stream, &written.summary, exit, start.clock)
 }
 
 /// The target answers, and has the world the callers need.

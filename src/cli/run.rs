@@ -33,11 +33,7 @@ use super::signals::Signals;
 use super::{ColorArg, LimitArgs, RunArgs, TransportArgs};
 
 pub fn run(args: RunArgs) -> Exit {
-    let Started {
-        json_events,
-        started_at,
-        clock,
-    } = Started::now(&args.settings);
+    let start = Started::now(&args.settings);
     let set = match load_cases(&args.cases) {
         Ok(s) => s,
         Err(exit) => return exit,
@@ -127,7 +123,9 @@ pub fn run(args: RunArgs) -> Exit {
         errln!("{note}");
     }
     let mut console = Console::new(redactor.clone(), color, fail_on, verbosity);
-    let mut stream = json_events.then(|| EventStream::stdout(redactor.clone(), fail_on));
+    let mut stream = start
+        .json_events
+        .then(|| EventStream::stdout(redactor.clone(), fail_on));
     console.set_details_at(details_path(&args));
     // One thread drives every case: a case spends its time waiting on the target, and one
     // thread keeps up with tens of thousands of requests a second; a second worker cost a fifth
@@ -227,18 +225,22 @@ pub fn run(args: RunArgs) -> Exit {
         prepared.embedded,
         SuiteInfo::new(set.case_count(), &set.fingerprint, &set.files),
         options_json(&args, &redactor),
-        started_at,
+        start.started_at,
     );
     info.harness.detection_score = crate::mutants::detection_score(&set.fingerprint);
     info.profile = args.settings.configured.profile.clone();
-    info.duration_ms = clock.elapsed().as_millis() as u64;
+    info.duration_ms = start.clock.elapsed().as_millis() as u64;
     info.concurrency = Some(ctx.concurrency.info());
     let info_concurrency = info.concurrency.clone();
     let written = reports.finish(info);
     for e in &written.errors {
         errln!("error: {}", redactor.text(&e.to_string()));
     }
-    console.finish(&written.paths, info_concurrency.as_ref(), clock.elapsed());
+    console.finish(
+        &written.paths,
+        info_concurrency.as_ref(),
+        start.clock.elapsed(),
+    );
     drop(prepared);
     // The first signal decides, even one that came while the reports were written; then a
     // report that could not be written.
@@ -248,7 +250,7 @@ pub fn run(args: RunArgs) -> Exit {
         None if args.reports.write_baseline.is_some() => Exit::Ok,
         None => Exit::of_run(console.summary().conclusion()),
     };
-    run_finished(stream, &written.summary, exit, clock)
+    run_finished(stream, &written.summary, exit, start.clock)
 }
 
 /// The ids `--rerun-failed` names; `Err` ends the run (a bad report, or nothing to rerun).
