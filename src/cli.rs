@@ -200,12 +200,8 @@ pub struct RunArgs {
     pub max_jobs: u32,
     #[command(flatten)]
     pub limits: LimitArgs,
-    /// Added to every request ('Name: value'), after the suite's defaults; repeatable.
-    #[arg(long, value_name = "'Name: value'", value_parser = header_arg)]
-    pub header: Vec<(String, String)>,
-    /// A value to redact wherever it appears; repeatable.
-    #[arg(long, value_name = "VALUE")]
-    pub secret: Vec<String>,
+    #[command(flatten)]
+    pub access: AccessArgs,
     #[command(flatten)]
     pub select: SelectArgs,
     /// What gates: must, or must and should.
@@ -245,6 +241,17 @@ pub struct ReportDirArgs {
         default_value = "reports"
     )]
     pub report_dir: PathBuf,
+}
+
+/// What every request carries besides the case's own, and what is never shown.
+#[derive(Debug, Clone, Args)]
+pub struct AccessArgs {
+    /// Added to every request ('Name: value'), after the suite's defaults; repeatable.
+    #[arg(long, value_name = "'Name: value'", value_parser = header_arg)]
+    pub header: Vec<(String, String)>,
+    /// A value to redact wherever it appears; repeatable.
+    #[arg(long, value_name = "VALUE")]
+    pub secret: Vec<String>,
 }
 
 /// What one request may take.
@@ -433,12 +440,8 @@ pub struct ExploreArgs {
     pub fail_on: FailOnArg,
     #[command(flatten)]
     pub limits: LimitArgs,
-    /// Added to every request ('Name: value'); repeatable.
-    #[arg(long, value_name = "'Name: value'", value_parser = header_arg)]
-    pub header: Vec<(String, String)>,
-    /// A value to redact wherever it appears; repeatable.
-    #[arg(long, value_name = "VALUE")]
-    pub secret: Vec<String>,
+    #[command(flatten)]
+    pub access: AccessArgs,
     /// Colour output (NO_COLOR is honoured).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,

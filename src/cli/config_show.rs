@@ -15,7 +15,12 @@ pub fn show(args: ConfigShowArgs) -> Exit {
     let args = args.run;
     let configured = &args.settings.configured;
     let env = Environment::from_process_or(&configured.world);
-    let redactor = redactor_before_run(&args.secret, &args.target, &args.transport.proxy, &env);
+    let redactor = redactor_before_run(
+        &args.access.secret,
+        &args.target,
+        &args.transport.proxy,
+        &env,
+    );
     let options = options_json(&args, &redactor);
     match &configured.profile {
         Some(p) => outln!("configuration: {}, profile {}", p.file, p.name),

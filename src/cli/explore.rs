@@ -6,7 +6,6 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
 
 use serde_json::json;
 
@@ -18,30 +17,25 @@ use crate::explore::report::{cases, Ended};
 use crate::explore::{db, save, story};
 use crate::reference;
 use crate::report::{Baseline, EventStream, Redactor, ReportSet, RunInfo, SuiteInfo, Transcripts};
-use crate::run::{preflight, prepare, probe, Environment, Outcome, PrepareOptions, RunContext};
+use crate::run::{preflight, probe, Environment, Outcome, RunContext};
 use crate::verdict::FailOn;
 use crate::{errln, outln};
 
-use super::common::{load_cases, run_finished, run_started};
+use super::common::{load_cases, prepare_target, run_finished, run_started, Started};
 use super::embedded::{target_or_embedded, two_thread_runtime};
 use super::reporting::{
     formats_json, report_options, request_json, spelled, throttle_json, transport_json,
 };
-use super::run::{connection, redactor_before_run};
+use super::run::connection;
 use super::signals::Signals;
-use super::{CasesArgs, ExploreArgs, MessageFormatArg};
+use super::{CasesArgs, ExploreArgs};
 
 /// How long the embedded reference keeps a session or handle nobody touches: programs are done
 /// with theirs within milliseconds, so this only bounds the memory of a long exploration.
 const FORGET_IDLE: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub fn explore(args: ExploreArgs) -> Exit {
-    let json_events = args.settings.message_format == MessageFormatArg::Json;
-    if json_events {
-        crate::output::human_output_to_stderr();
-    }
-    let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-    let clock = Instant::now();
+    let start = Started::now(&args.settings);
     // The catalog names the world the preflight checks; exploring runs no case of it.
     let set = match load_cases(&CasesArgs { cases: None }) {
         Ok(s) => s,
@@ -68,27 +62,11 @@ pub fn explore(args: ExploreArgs) -> Exit {
         Ok(t) => t,
         Err(exit) => return exit,
     };
-    let prepared = match prepare(
-        &set,
-        &env,
-        PrepareOptions {
-            headers: args.header.clone(),
-            secrets: args.secret.clone(),
-            client: connection(&args.limits, &args.transport, &args.throttle),
-            ..PrepareOptions::new(target)
-        },
-    ) {
-        Ok(p) => p,
-        Err(e) => {
-            let redactor =
-                redactor_before_run(&args.secret, &args.target, &args.transport.proxy, &env);
-            errln!("error: {}", redactor.text(&e.to_string()));
-            return Exit::Usage;
-        }
+    let client = connection(&args.limits, &args.transport, &args.throttle);
+    let known = (&args.target, &args.transport.proxy);
+    let Some(prepared) = prepare_target(&set, &env, target, known, &args.access, client) else {
+        return Exit::Usage;
     };
-    for warning in &prepared.warnings {
-        errln!("warning: {warning}");
-    }
     let ctx = prepared.ctx.clone();
     let redactor = ctx.redactor.clone();
     let mut reports = match ReportSet::create(report_options, redactor.clone(), Baseline::default())
@@ -100,7 +78,9 @@ pub fn explore(args: ExploreArgs) -> Exit {
         }
     };
     let target_label = redactor.text(&prepared.target_label);
-    let mut stream = json_events.then(|| EventStream::stdout(redactor.clone(), fail_on));
+    let mut stream = start
+        .json_events
+        .then(|| EventStream::stdout(redactor.clone(), fail_on));
     let callers: Vec<Caller> = [Caller::A, Caller::B]
         .into_iter()
         .filter(|c| {
@@ -262,10 +242,10 @@ pub fn explore(args: ExploreArgs) -> Exit {
         prepared.embedded,
         SuiteInfo::new(set.case_count(), &set.fingerprint, &set.files),
         options_json(&args, seed, &redactor),
-        started_at,
+        start.started_at,
     );
     info.profile = args.settings.configured.profile.clone();
-    info.duration_ms = clock.elapsed().as_millis() as u64;
+    info.duration_ms = start.clock.elapsed().as_millis() as u64;
     let written = reports.finish(info);
     for e in &written.errors {
         errln!("error: {}", redactor.text(&e.to_string()));
@@ -278,7 +258,7 @@ pub fn explore(args: ExploreArgs) -> Exit {
             e.programs,
             e.findings.len(),
             e.errored,
-            clock.elapsed().as_secs_f64()
+            start.clock.elapsed().as_secs_f64()
         );
     }
     if !args.quiet {
@@ -291,7 +271,7 @@ pub fn explore(args: ExploreArgs) -> Exit {
         None if !written.errors.is_empty() => Exit::Usage,
         None => Exit::of_run(written.summary.conclusion()),
     };
-    run_finished(stream, &written.summary, exit, clock)
+    run_finished(stream, &written.summary, exit, start.clock)
 }
 
 /// The target answers, and has the world the callers need.
@@ -373,12 +353,7 @@ fn options_json(args: &ExploreArgs, seed: u64, redactor: &Redactor) -> serde_jso
         "report_dir": args.out.report_dir.display().to_string(),
     });
     if let Some(map) = options.as_object_mut() {
-        map.extend(request_json(
-            &args.limits,
-            &args.header,
-            &args.secret,
-            redactor,
-        ));
+        map.extend(request_json(&args.limits, &args.access, redactor));
         map.insert("fail_on".into(), json!(spelled(&args.fail_on)));
         map.insert("transcripts".into(), json!(spelled(&args.transcripts)));
         map.insert("report".into(), formats_json(&args.written));

@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 use crate::report::{Format, Redactor, ReportOptions, Transcripts, REDACTED};
 use crate::verdict::FailOn;
 
-use super::{FormatsArgs, LimitArgs, ReportDirArgs, ThrottleArgs, TransportArgs};
+use super::{AccessArgs, FormatsArgs, LimitArgs, ReportDirArgs, ThrottleArgs, TransportArgs};
 
 /// The report files' options; `--write-baseline` is `run`'s alone.
 pub(super) fn report_options(
@@ -54,11 +54,11 @@ pub(super) fn formats_json(written: &FormatsArgs) -> Value {
 /// redacted), as recorded.
 pub(super) fn request_json(
     limits: &LimitArgs,
-    header: &[(String, String)],
-    secret: &[String],
+    access: &AccessArgs,
     redactor: &Redactor,
 ) -> Map<String, Value> {
-    let header: Vec<String> = header
+    let header: Vec<String> = access
+        .header
         .iter()
         .map(|(n, v)| format!("{n}: {}", redactor.header(n, v)))
         .collect();
@@ -66,7 +66,7 @@ pub(super) fn request_json(
         "timeout": limits.timeout,
         "max_body": limits.max_body,
         "header": header,
-        "secret": secret.iter().map(|_| REDACTED).collect::<Vec<_>>(),
+        "secret": access.secret.iter().map(|_| REDACTED).collect::<Vec<_>>(),
     }))
 }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
 use serde_json::json;
 
@@ -16,13 +16,13 @@ use crate::report::{
     Verbosity,
 };
 use crate::run::{
-    fit_open_files, not_run, prepare, run_cases, target_ready, url_userinfo, CaseResult,
-    ConcurrencyMode, Environment, NotReady, Outcome, PrepareOptions, RunnerOptions, DEFAULT_JOBS,
+    fit_open_files, not_run, run_cases, target_ready, url_userinfo, CaseResult, ConcurrencyMode,
+    Environment, NotReady, Outcome, RunnerOptions, DEFAULT_JOBS,
 };
 use crate::verdict::FailOn;
 use crate::{errln, outln};
 
-use super::common::{load_cases, run_finished, run_started};
+use super::common::{load_cases, prepare_target, run_finished, run_started, Started};
 use super::embedded::target_or_embedded;
 use super::reporting::{
     formats_json, object, report_options, request_json, spelled, throttle_json, transport_json,
@@ -30,15 +30,10 @@ use super::reporting::{
 use super::rerun::failed_ids;
 use super::select::select;
 use super::signals::Signals;
-use super::{ColorArg, LimitArgs, MessageFormatArg, RunArgs, TransportArgs};
+use super::{ColorArg, LimitArgs, RunArgs, TransportArgs};
 
 pub fn run(args: RunArgs) -> Exit {
-    let json_events = args.settings.message_format == MessageFormatArg::Json;
-    if json_events {
-        crate::output::human_output_to_stderr();
-    }
-    let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-    let clock = Instant::now();
+    let start = Started::now(&args.settings);
     let set = match load_cases(&args.cases) {
         Ok(s) => s,
         Err(exit) => return exit,
@@ -94,28 +89,11 @@ pub fn run(args: RunArgs) -> Exit {
         Ok(t) => t,
         Err(exit) => return exit,
     };
-    let prepared = match prepare(
-        &set,
-        &env,
-        PrepareOptions {
-            headers: args.header.clone(),
-            secrets: args.secret.clone(),
-            client: client_options(&args),
-            ..PrepareOptions::new(target)
-        },
-    ) {
-        Ok(p) => p,
-        Err(e) => {
-            errln!(
-                "error: {}",
-                early_redactor(&args, &env).text(&e.to_string())
-            );
-            return Exit::Usage;
-        }
+    let client = client_options(&args);
+    let known = (&args.target, &args.transport.proxy);
+    let Some(prepared) = prepare_target(&set, &env, target, known, &args.access, client) else {
+        return Exit::Usage;
     };
-    for warning in &prepared.warnings {
-        errln!("warning: {warning}");
-    }
     let ctx = prepared.ctx.clone();
     let redactor = ctx.redactor.clone();
     let mut reports = match ReportSet::create(report_options, redactor.clone(), baseline.clone()) {
@@ -145,7 +123,9 @@ pub fn run(args: RunArgs) -> Exit {
         errln!("{note}");
     }
     let mut console = Console::new(redactor.clone(), color, fail_on, verbosity);
-    let mut stream = json_events.then(|| EventStream::stdout(redactor.clone(), fail_on));
+    let mut stream = start
+        .json_events
+        .then(|| EventStream::stdout(redactor.clone(), fail_on));
     console.set_details_at(details_path(&args));
     // One thread drives every case: a case spends its time waiting on the target, and one
     // thread keeps up with tens of thousands of requests a second; a second worker cost a fifth
@@ -245,18 +225,22 @@ pub fn run(args: RunArgs) -> Exit {
         prepared.embedded,
         SuiteInfo::new(set.case_count(), &set.fingerprint, &set.files),
         options_json(&args, &redactor),
-        started_at,
+        start.started_at,
     );
     info.harness.detection_score = crate::mutants::detection_score(&set.fingerprint);
     info.profile = args.settings.configured.profile.clone();
-    info.duration_ms = clock.elapsed().as_millis() as u64;
+    info.duration_ms = start.clock.elapsed().as_millis() as u64;
     info.concurrency = Some(ctx.concurrency.info());
     let info_concurrency = info.concurrency.clone();
     let written = reports.finish(info);
     for e in &written.errors {
         errln!("error: {}", redactor.text(&e.to_string()));
     }
-    console.finish(&written.paths, info_concurrency.as_ref(), clock.elapsed());
+    console.finish(
+        &written.paths,
+        info_concurrency.as_ref(),
+        start.clock.elapsed(),
+    );
     drop(prepared);
     // The first signal decides, even one that came while the reports were written; then a
     // report that could not be written.
@@ -266,7 +250,7 @@ pub fn run(args: RunArgs) -> Exit {
         None if args.reports.write_baseline.is_some() => Exit::Ok,
         None => Exit::of_run(console.summary().conclusion()),
     };
-    run_finished(stream, &written.summary, exit, clock)
+    run_finished(stream, &written.summary, exit, start.clock)
 }
 
 /// The ids `--rerun-failed` names; `Err` ends the run (a bad report, or nothing to rerun).
@@ -362,10 +346,6 @@ pub(super) fn connection(
 
 /// Redacts what is known before the run is prepared: the callers' tokens, `--secret`s, the
 /// target's and the proxy's userinfo.
-fn early_redactor(args: &RunArgs, env: &Environment) -> Redactor {
-    redactor_before_run(&args.secret, &args.target, &args.transport.proxy, env)
-}
-
 /// What is known to be secret before a run is prepared.
 pub(super) fn redactor_before_run(
     secret: &[String],
@@ -410,12 +390,7 @@ pub(super) fn options_json(args: &RunArgs, redactor: &Redactor) -> serde_json::V
     let Some(map) = options.as_object_mut() else {
         return options;
     };
-    map.extend(request_json(
-        &args.limits,
-        &args.header,
-        &args.secret,
-        redactor,
-    ));
+    map.extend(request_json(&args.limits, &args.access, redactor));
     map.extend(object(json!({
         "filter": args.select.filter,
         "exact": args.select.exact,

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::case::Severity;
 use crate::run::{CaseResult, Outcome, RunContext};
+use crate::verdict::CaseRow;
 
 use super::drive::{Exploration, Finding, Origin};
 use super::story::story;
@@ -109,12 +110,14 @@ fn run_case(ended: &Ended<'_>, seed: u64) -> CaseResult {
         }
     };
     CaseResult {
-        id: RUN_ID.into(),
-        area: AREA.into(),
-        title: format!("exploration with seed {seed}"),
-        rules: Vec::new(),
-        severity: Severity::Must,
-        outcome,
+        case: CaseRow {
+            id: RUN_ID.into(),
+            area: AREA.into(),
+            title: format!("exploration with seed {seed}"),
+            rules: Vec::new(),
+            severity: Severity::Must,
+            outcome,
+        },
         message,
         failures: Vec::new(),
         exchanges: Vec::new(),
@@ -149,17 +152,19 @@ fn finding_case(ctx: &RunContext, finding: &Finding) -> CaseResult {
         .map(|f| f.message.clone())
         .unwrap_or_else(|| "the program broke a rule".into());
     CaseResult {
-        id: finding_id(&finding.origin),
-        area: AREA.into(),
-        title: format!(
-            "[{}] in {steps} step{} (shrunk in {} runs)",
-            finding.rule,
-            if steps == 1 { "" } else { "s" },
-            finding.shrink_runs
-        ),
-        rules,
-        severity,
-        outcome: Outcome::Fail,
+        case: CaseRow {
+            id: finding_id(&finding.origin),
+            area: AREA.into(),
+            title: format!(
+                "[{}] in {steps} step{} (shrunk in {} runs)",
+                finding.rule,
+                if steps == 1 { "" } else { "s" },
+                finding.shrink_runs
+            ),
+            rules,
+            severity,
+            outcome: Outcome::Fail,
+        },
         message: Some(first),
         failures,
         exchanges,

@@ -647,7 +647,7 @@ async fn run_saved(
     let case = set.cases.first().ok_or("no case")?;
     let result = run_case(&prepared.ctx, case).await;
     Ok(Ran {
-        outcome: result.outcome,
+        outcome: result.case.outcome,
         why: result
             .failures
             .first()

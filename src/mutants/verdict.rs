@@ -96,16 +96,16 @@ impl FaultVerdict {
     pub fn judge(fault: Fault, results: &[CaseResult], unreliable: &BTreeSet<String>) -> Self {
         let failing_cases = results
             .iter()
-            .filter(|r| r.outcome == Outcome::Fail)
+            .filter(|r| r.case.outcome == Outcome::Fail)
             .map(|r| {
                 let rules: BTreeSet<&str> = r.failures.iter().map(|f| f.rule.as_str()).collect();
                 let gating = r.fails_gate(FailOn::Should);
                 let catches = gating
-                    && !unreliable.contains(&r.id)
+                    && !unreliable.contains(&r.case.id)
                     && rules.iter().any(|rule| fault.rules().contains(rule));
                 FailingCase {
-                    id: r.id.clone(),
-                    severity: r.severity.as_str(),
+                    id: r.case.id.clone(),
+                    severity: r.case.severity.as_str(),
                     rules: rules.into_iter().map(str::to_owned).collect(),
                     gating,
                     catches,
@@ -148,10 +148,10 @@ impl UncleanCase {
     pub fn of(results: &[CaseResult]) -> Vec<UncleanCase> {
         results
             .iter()
-            .filter(|r| !matches!(r.outcome, Outcome::Pass | Outcome::Skip))
+            .filter(|r| !matches!(r.case.outcome, Outcome::Pass | Outcome::Skip))
             .map(|r| UncleanCase {
-                id: r.id.clone(),
-                outcome: r.outcome.as_str(),
+                id: r.case.id.clone(),
+                outcome: r.case.outcome.as_str(),
                 message: r.message.clone(),
             })
             .collect()
@@ -165,15 +165,18 @@ mod tests {
     use super::*;
     use crate::case::Severity;
     use crate::check::Failure;
+    use crate::verdict::CaseRow;
 
     fn result(id: &str, severity: Severity, outcome: Outcome, rules: &[&str]) -> CaseResult {
         CaseResult {
-            id: id.into(),
-            area: "a".into(),
-            title: String::new(),
-            rules: vec![],
-            severity,
-            outcome,
+            case: CaseRow {
+                id: id.into(),
+                area: "a".into(),
+                title: String::new(),
+                rules: vec![],
+                severity,
+                outcome,
+            },
             message: None,
             failures: rules.iter().map(|r| Failure::new(r, "e", "m")).collect(),
             exchanges: vec![],

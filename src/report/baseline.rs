@@ -136,7 +136,7 @@ impl BaselineWriter {
 
 impl Reporter for BaselineWriter {
     fn case(&mut self, case: &CaseReport) -> Result<(), ReportError> {
-        let expected = match (case.verdict, case.outcome) {
+        let expected = match (case.verdict, case.case.outcome) {
             (Verdict::Fail, _) => Expected::Fail,
             (Verdict::Error, _) => Expected::Error,
             (Verdict::ExpectedFailure, Outcome::Error) => Expected::Error,
@@ -149,7 +149,7 @@ impl Reporter for BaselineWriter {
             .or_else(|| case.message.clone())
             .unwrap_or_else(|| expected.as_str().to_string());
         self.cases
-            .insert(case.id.clone(), EntryV2 { expected, reason });
+            .insert(case.case.id.clone(), EntryV2 { expected, reason });
         Ok(())
     }
 

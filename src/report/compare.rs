@@ -109,10 +109,10 @@ pub fn comparison(
         });
         for case in report.cases {
             let entry = table
-                .entry(case.area.clone())
+                .entry(case.case.area.clone())
                 .or_default()
-                .entry(case.id.clone())
-                .or_insert_with(|| (case.title.clone(), vec![None; files.len()]));
+                .entry(case.case.id.clone())
+                .or_insert_with(|| (case.case.title.clone(), vec![None; files.len()]));
             if let Some(cell) = entry.1.get_mut(i) {
                 *cell = Some(Cell {
                     verdict: case.verdict,

@@ -196,7 +196,7 @@ impl Console {
         self.summary.add(verdict);
         if let Some(bar) = &self.bar {
             bar.inc(1);
-            bar.set_message(one_line(&r.id).into_owned());
+            bar.set_message(one_line(&r.case.id).into_owned());
         }
         let attention = verdict.needs_attention() || verdict == Verdict::UnexpectedPass;
         let with_transcript = match self.verbosity {
@@ -216,7 +216,7 @@ impl Console {
             &self.redactor,
         );
         if self.verbosity > Verbosity::Quiet {
-            let mut text = format!("{} ({} ms)", one_line(&r.id), r.duration.as_millis());
+            let mut text = format!("{} ({} ms)", one_line(&r.case.id), r.duration.as_millis());
             if let Some(m) = &report.message {
                 text.push_str(&format!(": {}", clip(&one_line(m))));
             }
@@ -287,10 +287,15 @@ impl Console {
         };
         let cause = one_line(&cause).into_owned();
         Noted {
-            id: one_line(&c.id).into_owned(),
+            id: one_line(&c.case.id).into_owned(),
             verdict: c.verdict,
-            headline: one_line(&format!("{} ({}; {})", c.id, c.severity.as_str(), c.title))
-                .into_owned(),
+            headline: one_line(&format!(
+                "{} ({}; {})",
+                c.case.id,
+                c.case.severity.as_str(),
+                c.case.title
+            ))
+            .into_owned(),
             body,
             step: step.filter(|_| c.verdict != Verdict::UnexpectedPass),
             cause,

@@ -65,12 +65,12 @@ impl EventStream {
         self.emit(
             "case-finished",
             json!({
-                "id": result.id,
-                "outcome": result.outcome.as_str(),
+                "id": result.case.id,
+                "outcome": result.case.outcome.as_str(),
                 "verdict": result.verdict(self.fail_on),
                 "gating": result.gates(self.fail_on),
-                "severity": result.severity,
-                "rules": result.rules,
+                "severity": result.case.severity,
+                "rules": result.case.rules,
                 "duration_ms": result.duration.as_millis() as u64,
                 "retries": result.retries,
                 "message": result.message,

@@ -47,7 +47,7 @@ impl Reporter for JsonReporter {
         // The fields were redacted when the case was reported; this pass over the very bytes
         // written is the guarantee DESIGN.md asks for, whatever a future field forgets.
         let text = self.redactor.text(&pretty(case, 4)?);
-        self.cases.push(case.id.clone(), text.as_bytes())
+        self.cases.push(case.case.id.clone(), text.as_bytes())
     }
 
     fn finish(self: Box<Self>, info: &RunInfo, _: &Tally) -> Result<PathBuf, ReportError> {

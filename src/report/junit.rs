@@ -106,8 +106,8 @@ fn status_element(
 /// The `<testcase>` element of one case, as it stands inside its suite (a line of its own).
 pub fn testcase_xml(case: &CaseReport) -> Result<String, ReportError> {
     let message = xml_text(case.message.as_deref().unwrap_or_default());
-    let id = xml_text(&case.id);
-    let area = xml_text(&case.area);
+    let id = xml_text(&case.case.id);
+    let area = xml_text(&case.case.area);
     // Only what did not pass carries output, as nextest does.
     let out = if case.verdict == Verdict::Pass {
         String::new()
@@ -155,7 +155,7 @@ fn skip_reason(case: &CaseReport) -> String {
     match case.verdict {
         Verdict::Warning => format!(
             "warning: a {} failure does not gate",
-            case.severity.as_str()
+            case.case.severity.as_str()
         ),
         Verdict::ExpectedFailure => format!(
             "expected failure (baseline: {})",
@@ -262,8 +262,10 @@ fn end(depth: usize, name: &str) -> Result<String, ReportError> {
 impl Reporter for JunitReporter {
     fn case(&mut self, case: &CaseReport) -> Result<(), ReportError> {
         let xml = self.redactor.text(&testcase_xml(case)?);
-        self.cases
-            .push(format!("{}\0{}", case.area, case.id), xml.as_bytes())
+        self.cases.push(
+            format!("{}\0{}", case.case.area, case.case.id),
+            xml.as_bytes(),
+        )
     }
 
     fn finish(self: Box<Self>, info: &RunInfo, tally: &Tally) -> Result<PathBuf, ReportError> {

@@ -79,8 +79,8 @@ fn attention_row(c: &CaseReport) -> String {
     format!(
         "| {} | {} | {} | {} | {} |\n",
         verdict_cell(c.verdict),
-        anchor_id(&c.id),
-        c.severity.as_str(),
+        anchor_id(&c.case.id),
+        c.case.severity.as_str(),
         cell(&rule),
         cell(&why)
     )
@@ -90,10 +90,10 @@ fn details(c: &CaseReport) -> String {
     let mut out = format!(
         "### {} {}\n\n{} · **{}** · rules {} · {}\n\n",
         icon(c.verdict),
-        code(&c.id),
-        cell(&c.title),
-        c.severity.as_str(),
-        cell(&c.rules.join(", ")),
+        code(&c.case.id),
+        cell(&c.case.title),
+        c.case.severity.as_str(),
+        cell(&c.case.rules.join(", ")),
         duration(c.duration_ms)
     );
     if let Some(reason) = &c.baseline {
@@ -157,10 +157,10 @@ fn details(c: &CaseReport) -> String {
 fn area_row(c: &CaseReport) -> String {
     format!(
         "| {} | {} | {} | {} | {} | {} |\n",
-        anchor_id(&c.id),
-        cell(&c.title),
-        c.severity.as_str(),
-        cell(&c.rules.join(", ")),
+        anchor_id(&c.case.id),
+        cell(&c.case.title),
+        c.case.severity.as_str(),
+        cell(&c.case.rules.join(", ")),
         verdict_cell(c.verdict),
         c.duration_ms
     )
@@ -252,24 +252,20 @@ impl Reporter for MarkdownReporter {
             redactor,
             step_summary,
         } = *self;
-        let Sections {
-            rows,
-            attention,
-            details,
-            ..
-        } = sections;
         file.write_all(redactor.text(&head(info, tally)).as_bytes())?;
-        if !attention.is_empty() {
+        if !sections.attention.is_empty() {
             file.write_all(
                 b"## Needs attention\n\n| Verdict | Case | Severity | Rule | Why |\n|---|---|---|---|---|\n",
             )?;
-            attention.drain_sorted(|_, row| file.write_all(row))?;
+            sections
+                .attention
+                .drain_sorted(|_, row| file.write_all(row))?;
             file.write_all(b"\n## Details\n\n")?;
-            details.drain_sorted(|_, d| file.write_all(d))?;
+            sections.details.drain_sorted(|_, d| file.write_all(d))?;
         }
         file.write_all(redactor.text(&matrix(tally)).as_bytes())?;
         file.write_all(b"## Areas\n\n")?;
-        drain_by_area(rows, |piece| match piece {
+        drain_by_area(sections.rows, |piece| match piece {
             AreaPiece::Open(area) => {
                 let s = tally.areas.get(area).map(|a| a.summary).unwrap_or_default();
                 file.write_all(redactor.text(&area_open(area, &s)).as_bytes())

@@ -118,10 +118,10 @@ fn check(files: &[PathBuf]) -> Result<Checked, ReportError> {
             });
         }
         for case in &report.cases {
-            if !seen.insert(case.id.clone()) {
+            if !seen.insert(case.case.id.clone()) {
                 return Err(ReportError::Incompatible(format!(
                     "case `{}` is in more than one report (the last one: {}): shards never share a case",
-                    case.id,
+                    case.case.id,
                     file.display()
                 )));
             }

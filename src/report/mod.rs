@@ -2,6 +2,7 @@
 //! the run's events; baselines; merging shards and comparing targets. Redaction applies to all.
 
 mod baseline;
+mod case_json;
 mod compare;
 mod compare_md;
 mod console;

@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use crate::case::Severity;
 use crate::exchange::Exchange;
-use crate::run::{step_of, CaseResult, ConcurrencyInfo, Outcome};
-use crate::verdict::{FailOn, Summary, Verdict};
+use crate::run::{step_of, CaseResult, ConcurrencyInfo};
+use crate::verdict::{CaseRow, FailOn, Summary, Verdict};
 
 use super::curl::curl_command;
 use crate::exchange::Redactor;
@@ -141,36 +141,30 @@ pub struct FileInfo {
     pub sha256: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// A case's row. Its JSON is the `case` row's fields followed by these, one flat object; it is
+/// written and read field by field (`case_json`) rather than with `#[serde(flatten)]`, which
+/// would make serde buffer every case of a report it reads.
+#[derive(Clone, Debug)]
 pub struct CaseReport {
-    pub id: String,
-    pub area: String,
-    pub title: String,
-    pub rules: Vec<String>,
-    pub severity: Severity,
-    /// What the target did.
-    pub outcome: Outcome,
+    /// Which case, and what the target did.
+    pub case: CaseRow,
     /// What that means for this run (severity, --fail-on, baseline).
     pub verdict: Verdict,
     /// A failure that gates this run: the verdict is `fail`.
     pub gating: bool,
     /// The baseline's reason, when the baseline lists this case.
-    #[serde(default)]
     pub baseline: Option<String>,
     pub duration_ms: u64,
     /// Requests sent again after a throttled answer (reports written before retries existed
     /// have none).
-    #[serde(default)]
     pub retries: u32,
     pub message: Option<String>,
     pub failures: Vec<FailureReport>,
     /// Kept for the cases `--transcripts` names; empty for the others.
     pub exchanges: Vec<ExchangeReport>,
-    /// A finding of `explore`: the shrunk program's run, told step by step.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A finding of `explore`: the shrunk program's run, told step by step (absent when none).
     pub story: Option<String>,
-    /// A finding of `explore`: the case file it was saved as (`--save`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A finding of `explore`: the case file it was saved as (`--save`; absent when none).
     pub saved_as: Option<String>,
 }
 
@@ -236,12 +230,7 @@ impl CaseReport {
     ) -> CaseReport {
         let verdict = r.verdict(fail_on);
         CaseReport {
-            id: r.id.clone(),
-            area: r.area.clone(),
-            title: r.title.clone(),
-            rules: r.rules.clone(),
-            severity: r.severity,
-            outcome: r.outcome,
+            case: r.case.clone(),
             verdict,
             gating: verdict == Verdict::Fail,
             baseline: baseline.map(|b| redactor.text(b)),

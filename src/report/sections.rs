@@ -45,11 +45,11 @@ impl Sections {
     pub fn push(&mut self, c: &CaseReport, redactor: &Redactor) -> Result<(), ReportError> {
         let pieces = self.pieces;
         self.rows.push(
-            format!("{}\0{}", c.area, c.id),
+            format!("{}\0{}", c.case.area, c.case.id),
             redactor.text(&(pieces.area_row)(c)).as_bytes(),
         )?;
         if has_details(c.verdict) {
-            let key = attention_key(c.verdict, &c.id);
+            let key = attention_key(c.verdict, &c.case.id);
             self.attention.push(
                 key.clone(),
                 redactor.text(&(pieces.attention_row)(c)).as_bytes(),

@@ -175,7 +175,7 @@ impl ReportSet {
         let case = CaseReport::from_result(
             r,
             self.options.fail_on,
-            self.baseline.reason(&r.id),
+            self.baseline.reason(&r.case.id),
             keep,
             &self.redactor,
         );

@@ -29,18 +29,18 @@ impl Tally {
     pub fn add(&mut self, case: &CaseReport) {
         self.summary.add(case.verdict);
         self.summary.retries = self.summary.retries.saturating_add(u64::from(case.retries));
-        let area = self.areas.entry(case.area.clone()).or_default();
+        let area = self.areas.entry(case.case.area.clone()).or_default();
         area.summary.add(case.verdict);
         // A report read back may say anything: the sum stops at the top.
         area.duration_ms = area.duration_ms.saturating_add(case.duration_ms);
         self.severities
-            .entry(case.severity)
+            .entry(case.case.severity)
             .or_default()
             .add(case.verdict);
         let rules: BTreeSet<&str> = if case.verdict.is_failure() && !case.failures.is_empty() {
             case.failures.iter().map(|f| f.rule.as_str()).collect()
         } else {
-            case.rules.iter().map(String::as_str).collect()
+            case.case.rules.iter().map(String::as_str).collect()
         };
         for rule in rules {
             self.rules

@@ -86,9 +86,9 @@ fn push_body(out: &mut String, m: &MessageReport) {
 pub fn explain_report(c: &CaseReport) -> String {
     let mut out = format!(
         "{} ({}; rules {})\n",
-        c.title,
-        c.severity.as_str(),
-        c.rules.join(", ")
+        c.case.title,
+        c.case.severity.as_str(),
+        c.case.rules.join(", ")
     );
     if let Some(m) = &c.message {
         out.push_str(&format!("{}: {m}\n", c.verdict.label()));

@@ -233,7 +233,7 @@ pub fn attention_cells(c: &CaseReport) -> (String, String) {
         .failures
         .first()
         .map(|f| f.rule.clone())
-        .unwrap_or_else(|| c.rules.join(", "));
+        .unwrap_or_else(|| c.case.rules.join(", "));
     let why = match c.verdict {
         Verdict::UnexpectedPass => format!(
             "passes, but the baseline says: {}",

@@ -5,11 +5,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::case::Severity;
 use crate::check::Failure;
 use crate::exchange::Exchange;
 use crate::plan::CasePlan;
-use crate::verdict::{gating_severity, Expected, FailOn, Judged, Verdict};
+use crate::verdict::{gating_severity, CaseRow, Expected, FailOn, Judged, Verdict};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -40,12 +39,8 @@ impl Outcome {
 /// The result of one case.
 #[derive(Clone, Debug)]
 pub struct CaseResult {
-    pub id: String,
-    pub area: String,
-    pub title: String,
-    pub rules: Vec<String>,
-    pub severity: Severity,
-    pub outcome: Outcome,
+    /// Which case, and its outcome: what report.json's row shares.
+    pub case: CaseRow,
     /// Why it did not pass, in one line (`None` on pass).
     pub message: Option<String>,
     pub failures: Vec<Failure>,
@@ -61,12 +56,7 @@ impl CaseResult {
     /// A result of `case` with nothing sent or found yet.
     pub fn of(case: &CasePlan, outcome: Outcome, message: Option<String>) -> CaseResult {
         CaseResult {
-            id: case.id.clone(),
-            area: case.area.clone(),
-            title: case.title.clone(),
-            rules: case.rules.clone(),
-            severity: case.severity,
-            outcome,
+            case: CaseRow::of(case, outcome),
             message,
             failures: vec![],
             exchanges: vec![],
@@ -79,9 +69,9 @@ impl CaseResult {
     /// The outcome with the severity its failures gate with: the strongest of each failure's
     /// own (an oracle failure's rule) or, for the case's own expectations, the case's.
     pub fn judged(&self) -> Judged {
-        match self.outcome {
+        match self.case.outcome {
             Outcome::Pass => Judged::Pass,
-            Outcome::Fail => Judged::Fail(gating_severity(self.severity, &self.failures)),
+            Outcome::Fail => Judged::Fail(gating_severity(self.case.severity, &self.failures)),
             Outcome::Error => Judged::Error,
             Outcome::Skip => Judged::Skip,
             Outcome::Interrupted => Judged::Interrupted,
@@ -106,15 +96,18 @@ impl CaseResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::case::Severity;
 
     fn result(severity: Severity, failures: Vec<Failure>) -> CaseResult {
         CaseResult {
-            id: "a/b".into(),
-            area: "a".into(),
-            title: String::new(),
-            rules: vec![],
-            severity,
-            outcome: Outcome::Fail,
+            case: CaseRow {
+                id: "a/b".into(),
+                area: "a".into(),
+                title: String::new(),
+                rules: vec![],
+                severity,
+                outcome: Outcome::Fail,
+            },
             message: None,
             failures,
             exchanges: vec![],

@@ -20,7 +20,7 @@ pub enum Judgement {
 impl Judgement {
     /// The judgement of one finished case; every text is redacted.
     pub fn of(result: &CaseResult, redactor: &Redactor) -> Judgement {
-        match result.outcome {
+        match result.case.outcome {
             Outcome::Pass => Judgement::Passed,
             Outcome::Skip | Outcome::Interrupted => {
                 Judgement::Ignored(redactor.text(result.message.as_deref().unwrap_or_default()))

@@ -283,7 +283,7 @@ struct ToTrials(HashMap<String, mpsc::Sender<CaseResult>>);
 impl EventSink for ToTrials {
     fn event(&mut self, event: &Event) {
         if let Event::CaseFinished { result } = event {
-            if let Some(tx) = self.0.remove(&result.id) {
+            if let Some(tx) = self.0.remove(&result.case.id) {
                 let _ = tx.send((**result).clone());
             }
         }

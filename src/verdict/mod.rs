@@ -3,7 +3,9 @@
 //! outcomes; the reporters and the CLI read this policy, never the engine's internals.
 
 mod policy;
+mod row;
 mod summary;
 
 pub use policy::{gating_severity, BaselineEntry, Expected, FailOn, Judged, Transcripts, Verdict};
+pub use row::CaseRow;
 pub use summary::{Conclusion, Summary};

@@ -27,6 +27,13 @@ fn run(args: &[&str], report_dir: &Path) -> Output {
         .expect("the binary runs")
 }
 
+/// `run` of the `handle-id/` cases, with `extra`, against a target that answers 500 to all.
+fn run_against_500(extra: &[&str], report_dir: &Path) -> Output {
+    let target = fake::start(Behaviour::Error500);
+    let filter = ["--target", target.as_str(), "--filter", "handle-id/"];
+    run(&[&filter[..], extra].concat(), report_dir)
+}
+
 fn text(out: &Output) -> (String, String) {
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -63,19 +70,8 @@ fn assert_report_valid(doc: &Value) {
 
 #[test]
 fn a_server_answering_500_fails_every_case_with_a_reason_and_exit_1() {
-    let target = fake::start(Behaviour::Error500);
     let dir = tempfile::tempdir().expect("tmp");
-    let out = run(
-        &[
-            "--target",
-            &target,
-            "--filter",
-            "handle-id/",
-            "--filter",
-            "body/join",
-        ],
-        dir.path(),
-    );
+    let out = run_against_500(&["--filter", "body/join"], dir.path());
     let (stdout, _) = exited(&out, 1, "");
     let last = stdout.lines().last().unwrap_or_default();
     assert!(
@@ -380,20 +376,8 @@ fn serve_announces_its_address_and_stops_cleanly_on_sigterm() {
 
 #[test]
 fn fail_fast_stops_sending_new_cases_after_the_first_gating_failure() {
-    let target = fake::start(Behaviour::Error500);
     let dir = tempfile::tempdir().expect("tmp");
-    let out = run(
-        &[
-            "--target",
-            &target,
-            "--filter",
-            "handle-id/",
-            "--jobs",
-            "1",
-            "--fail-fast",
-        ],
-        dir.path(),
-    );
+    let out = run_against_500(&["--jobs", "1", "--fail-fast"], dir.path());
     assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
     let doc = report(dir.path());
     assert_eq!(doc["summary"]["failed"], 1, "{}", doc["summary"]);

@@ -7,9 +7,9 @@ use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::tamper::{self, Answer, Forward, Proxy, Tamper};
+use common::tamper::{self, Answer, Forward, Overloaded, Proxy, Tamper};
 use common::{isolated, read_report, text};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
@@ -230,22 +230,14 @@ async fn the_preflight_carries_the_run_s_headers() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
 
-/// Asks the preflight's reads to come back in 30 s.
-struct SlowReads;
-impl Tamper for SlowReads {
-    fn request(&self, req: &mut Forward) -> Option<Answer> {
-        if !(req.method == "GET" && req.path.starts_with("/serviceconfigs/")) {
-            return None;
-        }
-        let mut answer = Answer::text(503, "overloaded");
-        answer.set_header("Retry-After", "30");
-        Some(answer)
-    }
+/// The preflight's reads: asked to come back in 30 s.
+fn preflight_read(req: &Forward) -> bool {
+    req.method == "GET" && req.path.starts_with("/serviceconfigs/")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_during_the_preflight_stops_the_run_at_once() {
-    let proxy = reference_behind(SlowReads).await;
+    let proxy = reference_behind(Overloaded(preflight_read)).await;
     let dir = tempfile::tempdir().expect("tmp");
     let args = ["--target", &proxy.url, "--max-retry-wait", "60"];
     let child = command(&args, &[], dir.path())
@@ -253,17 +245,7 @@ async fn ctrl_c_during_the_preflight_stops_the_run_at_once() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("run starts");
-    let started = Instant::now();
-    while !proxy
-        .seen
-        .lock()
-        .expect("lock")
-        .iter()
-        .any(|f| f.path.starts_with("/serviceconfigs/"))
-    {
-        assert!(started.elapsed() < Duration::from_secs(20), "no preflight");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    proxy.until_seen("the preflight", preflight_read).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let (exit, took) = common::interrupt(child).await;
     assert!(took < Duration::from_secs(5));

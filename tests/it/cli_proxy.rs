@@ -6,34 +6,16 @@
 use crate::common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::certs::{self, Ca};
 use common::relay::{tls_front, Proxy};
-use common::{isolated, text};
+use common::text;
 use mpsd_conformance::cli::EmbeddedServer;
-
-const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
 
 /// `run` of one quick case with only the given proxy variables set.
 fn run(args: &[&str], env: &[(&str, &str)], reports: &Path) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.args([
-        "run",
-        "--filter",
-        "body/join",
-        "--exact",
-        "--color",
-        "never",
-    ])
-    .args(args)
-    .arg("--report-dir")
-    .arg(reports);
-    isolated(&mut cmd);
-    for (name, value) in env {
-        cmd.env(name, value);
-    }
-    cmd.output().expect("the binary runs")
+    common::run_body_join(args, env, reports)
 }
 
 fn upstream(server: &EmbeddedServer) -> String {

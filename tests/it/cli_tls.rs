@@ -4,28 +4,17 @@
 use crate::common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::certs::{self, Ca};
 use common::relay::tls_front;
-use common::{isolated, text};
+use common::text;
 use mpsd_conformance::cli::EmbeddedServer;
-
-const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
 
 /// Runs `body/join` against `https://localhost:PORT` with `args` and environment `env`.
 fn run(port: u16, args: &[&str], env: &[(&str, &Path)], reports: &Path) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.args(["run", "--target", &format!("https://localhost:{port}")])
-        .args(["--filter", "body/join", "--exact", "--color", "never"])
-        .args(args)
-        .arg("--report-dir")
-        .arg(reports);
-    isolated(&mut cmd);
-    for (name, value) in env {
-        cmd.env(name, value);
-    }
-    cmd.output().expect("the binary runs")
+    let target = format!("https://localhost:{port}");
+    common::run_body_join(&[&["--target", &target][..], args].concat(), env, reports)
 }
 
 /// The reference behind a TLS front presenting `config`'s certificate.

@@ -11,7 +11,8 @@ use mpsd_conformance::case::CaseSource;
 use mpsd_conformance::plan::{load, PlanSet};
 use mpsd_conformance::report::{explain, Redactor};
 use mpsd_conformance::run::{
-    prepare, run_case, CaseResult, Environment, Outcome, PrepareOptions, Prepared, Target,
+    prepare, run_case, CaseResult, Environment, Outcome, PrepareOptions, Prepared, RunContext,
+    Target,
 };
 use serde_json::Value;
 
@@ -50,7 +51,7 @@ async fn run(case: &str, proxy: &Proxy) -> CaseResult {
 
 fn assert_pass(r: &CaseResult) {
     assert_eq!(
-        r.outcome,
+        r.case.outcome,
         Outcome::Pass,
         "{}",
         explain(r, &Redactor::default())
@@ -60,7 +61,7 @@ fn assert_pass(r: &CaseResult) {
 /// The case failed, and some failure under `rule` says `message`.
 fn assert_fails(r: &CaseResult, rule: &str, message: &str) {
     assert_eq!(
-        r.outcome,
+        r.case.outcome,
         Outcome::Fail,
         "{}",
         explain(r, &Redactor::default())
@@ -420,7 +421,7 @@ async fn a_case_reading_a_missing_callers_auth_is_skipped() {
         real_caller_a(),
     )
     .await;
-    assert_eq!(r[0].outcome, Outcome::Skip, "{:?}", r[0].message);
+    assert_eq!(r[0].case.outcome, Outcome::Skip, "{:?}", r[0].message);
     assert!(
         r[0].message
             .as_deref()
@@ -650,15 +651,11 @@ async fn header_flags_win_over_suite_body_and_caller_headers_in_steps_and_teardo
 const HANGING_STEP: &str =
     r#"    { "request": { "method": "GET", "path": "/hang" }, "expect": { "status": 200 } }"#;
 
-/// Waits until the proxy has seen a request that `is` (at most 10 s).
-async fn until_seen(proxy: &Proxy, is: impl Fn(&Forward) -> bool) {
-    for _ in 0..1000 {
-        if proxy.seen.lock().is_ok_and(|s| s.iter().any(&is)) {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    panic!("the proxy never saw the request");
+/// Runs the set's first case in a task of its own, for the test to interrupt.
+fn start_first_case(ctx: &Arc<RunContext>, set: &PlanSet) -> tokio::task::JoinHandle<CaseResult> {
+    let ctx = ctx.clone();
+    let case = set.cases[0].clone();
+    tokio::spawn(async move { run_case(&ctx, &case).await })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -671,17 +668,15 @@ async fn an_interrupt_ends_the_step_at_once_and_teardown_after_its_grace() {
     })
     .await;
     let ctx = prepared.ctx.clone();
-    let case = set.cases[0].clone();
-    let running = tokio::spawn({
-        let ctx = ctx.clone();
-        async move { run_case(&ctx, &case).await }
-    });
-    until_seen(&proxy, |f| f.path == "/hang").await;
+    let running = start_first_case(&ctx, &set);
+    proxy
+        .until_seen("the hanging step", |f| f.path == "/hang")
+        .await;
     let interrupted = Instant::now();
     ctx.interrupt.signal();
     let r = running.await.expect("the case ends");
     let took = interrupted.elapsed();
-    assert_eq!(r.outcome, Outcome::Interrupted);
+    assert_eq!(r.case.outcome, Outcome::Interrupted);
     assert!(
         took >= Duration::from_millis(400) && took < Duration::from_secs(5),
         "teardown had its grace and no more: {took:?}"
@@ -712,14 +707,12 @@ async fn a_second_interrupt_cuts_teardown_short_at_once() {
         mpsd_conformance::run::TEARDOWN_GRACE
     );
     let ctx = prepared.ctx.clone();
-    let case = set.cases[0].clone();
-    let running = tokio::spawn({
-        let ctx = ctx.clone();
-        async move { run_case(&ctx, &case).await }
-    });
-    until_seen(&proxy, |f| f.path == "/hang").await;
+    let running = start_first_case(&ctx, &set);
+    proxy
+        .until_seen("the hanging step", |f| f.path == "/hang")
+        .await;
     ctx.interrupt.signal();
-    until_seen(&proxy, tamper::is_leave).await;
+    proxy.until_seen("the leave", tamper::is_leave).await;
     let second = Instant::now();
     ctx.interrupt.signal();
     let r = running.await.expect("the case ends");
@@ -728,7 +721,7 @@ async fn a_second_interrupt_cuts_teardown_short_at_once() {
         "{:?}",
         second.elapsed()
     );
-    assert_eq!(r.outcome, Outcome::Interrupted);
+    assert_eq!(r.case.outcome, Outcome::Interrupted);
 }
 
 // --- the oracle on every exchange --------------------------------------------------------------
@@ -775,8 +768,14 @@ async fn a_server_without_etags_fails_on_o1_and_o2_and_nothing_errors() {
     let results = run_catalog(&target(NoEtags).await).await;
     let errored: Vec<String> = results
         .iter()
-        .filter(|r| r.outcome == Outcome::Error)
-        .map(|r| format!("{}: {}", r.id, r.message.as_deref().unwrap_or_default()))
+        .filter(|r| r.case.outcome == Outcome::Error)
+        .map(|r| {
+            format!(
+                "{}: {}",
+                r.case.id,
+                r.message.as_deref().unwrap_or_default()
+            )
+        })
         .collect();
     assert!(
         errored.is_empty(),
@@ -801,7 +800,7 @@ async fn a_server_without_etags_fails_on_o1_and_o2_and_nothing_errors() {
     );
     assert!(results
         .iter()
-        .filter(|r| r.outcome == Outcome::Fail)
+        .filter(|r| r.case.outcome == Outcome::Fail)
         .all(|r| r.fails_gate(mpsd_conformance::verdict::FailOn::Should)));
 }
 
@@ -836,7 +835,7 @@ async fn a_5xx_in_a_may_case_gates_as_o13() {
     let r = run(&case, &target(FailsOnTwoAuthorizations).await).await;
     assert_fails(&r, "O13", "500");
     use mpsd_conformance::verdict::{FailOn, Verdict};
-    assert_eq!(r.severity, mpsd_conformance::case::Severity::May);
+    assert_eq!(r.case.severity, mpsd_conformance::case::Severity::May);
     assert_eq!(r.verdict(FailOn::Must), Verdict::Fail, "O13 is a must rule");
 }
 

@@ -164,7 +164,7 @@ fn seen(proxy: &Proxy, which: fn(&Forward) -> bool) -> usize {
 async fn a_polite_429_is_retried_and_every_attempt_is_in_the_transcript() {
     let proxy = target(Throttle::new(handle_write, 2, polite_429("0"))).await;
     let r = run(JOIN, &proxy, policy(3, 30), None).await;
-    assert_eq!(r.outcome, Outcome::Pass, "{}", explained(&r));
+    assert_eq!(r.case.outcome, Outcome::Pass, "{}", explained(&r));
     assert_eq!(r.retries, 2);
     let steps = steps(&r);
     // The oracle reads the accepted write back after the last attempt.
@@ -190,7 +190,7 @@ async fn a_failure_after_retries_is_shown_on_the_last_attempt() {
     // The reference answers 200: the judged (second) attempt fails this expectation.
     let case = JOIN.replace(r#""status": 200"#, r#""status": 201"#);
     let r = run(&case, &proxy, policy(3, 30), None).await;
-    assert_eq!(r.outcome, Outcome::Fail, "{}", explained(&r));
+    assert_eq!(r.case.outcome, Outcome::Fail, "{}", explained(&r));
     let report = CaseReport::from_result(&r, FailOn::Should, None, true, &Redactor::default());
     let shown = report.failed_exchange().expect("an exchange");
     assert_eq!(shown.step, "step 2 (attempt 2)");
@@ -207,7 +207,7 @@ async fn a_503_with_an_http_date_is_retried_when_that_date_comes() {
     };
     let proxy = target(Throttle::new(handle_write, 1, overloaded)).await;
     let r = run(JOIN, &proxy, policy(3, 30), None).await;
-    assert_eq!(r.outcome, Outcome::Pass, "{}", explained(&r));
+    assert_eq!(r.case.outcome, Outcome::Pass, "{}", explained(&r));
     assert_eq!(r.retries, 1);
     assert!(steps(&r).contains(&("step 2 (attempt 2)".to_string(), Some(200))));
 }
@@ -218,7 +218,7 @@ async fn a_longer_wait_than_max_retry_wait_ends_the_case_as_throttled_at_once() 
     let started = Instant::now();
     let r = run(JOIN, &proxy, policy(3, 30), None).await;
     assert!(started.elapsed() < Duration::from_secs(10));
-    assert_eq!(r.outcome, Outcome::Error, "{}", explained(&r));
+    assert_eq!(r.case.outcome, Outcome::Error, "{}", explained(&r));
     let message = r.message.clone().unwrap_or_default();
     assert!(message.starts_with("throttled:"), "{message}");
     assert!(message.contains("Retry-After: 120"), "{message}");
@@ -231,7 +231,7 @@ async fn a_longer_wait_than_max_retry_wait_ends_the_case_as_throttled_at_once() 
 async fn retries_stop_where_the_policy_says() {
     let proxy = target(Throttle::new(handle_write, usize::MAX, polite_429("0"))).await;
     let r = run(JOIN, &proxy, policy(2, 30), None).await;
-    assert_eq!(r.outcome, Outcome::Error, "{}", explained(&r));
+    assert_eq!(r.case.outcome, Outcome::Error, "{}", explained(&r));
     assert!(
         r.message
             .as_deref()
@@ -245,7 +245,7 @@ async fn retries_stop_where_the_policy_says() {
 
     let proxy = target(Throttle::new(handle_write, usize::MAX, polite_429("0"))).await;
     let r = run(JOIN, &proxy, policy(0, 30), None).await;
-    assert_eq!(r.outcome, Outcome::Error, "{}", explained(&r));
+    assert_eq!(r.case.outcome, Outcome::Error, "{}", explained(&r));
     assert!(
         r.message.as_deref().unwrap_or("").contains("--retries 0"),
         "{:?}",
@@ -264,7 +264,7 @@ async fn a_malformed_429_fails_and_is_never_retried() {
     for (answer, rule) in [(no_body, "O11"), (unreadable, "O12")] {
         let proxy = target(Throttle::new(handle_write, usize::MAX, answer)).await;
         let r = run(JOIN, &proxy, policy(3, 30), None).await;
-        assert_eq!(r.outcome, Outcome::Fail, "{}", explained(&r));
+        assert_eq!(r.case.outcome, Outcome::Fail, "{}", explained(&r));
         assert!(
             r.failures.iter().any(|f| f.rule == rule),
             "{}",
@@ -279,7 +279,7 @@ async fn a_malformed_429_fails_and_is_never_retried() {
 async fn a_burst_is_never_retried() {
     let proxy = target(Throttle::new(handle_read, 2, polite_429("0"))).await;
     let r = run(BURST, &proxy, policy(3, 30), None).await;
-    assert_eq!(r.outcome, Outcome::Pass, "{}", explained(&r));
+    assert_eq!(r.case.outcome, Outcome::Pass, "{}", explained(&r));
     assert_eq!(r.retries, 0);
     assert_eq!(seen(&proxy, handle_read), 4);
     let statuses: Vec<Option<u16>> = steps(&r)
@@ -295,7 +295,7 @@ async fn a_burst_is_never_retried() {
 async fn teardown_is_retried_too() {
     let proxy = target(Throttle::new(handle_delete, 1, polite_429("0"))).await;
     let r = run(JOIN, &proxy, policy(3, 30), None).await;
-    assert_eq!(r.outcome, Outcome::Pass, "{}", explained(&r));
+    assert_eq!(r.case.outcome, Outcome::Pass, "{}", explained(&r));
     assert_eq!(r.retries, 1);
     let steps = steps(&r);
     assert!(
@@ -321,7 +321,7 @@ async fn an_interruption_ends_the_wait_at_once() {
         "waited {:?}",
         started.elapsed()
     );
-    assert_eq!(r.outcome, Outcome::Interrupted, "{}", explained(&r));
+    assert_eq!(r.case.outcome, Outcome::Interrupted, "{}", explained(&r));
     assert!(steps(&r).contains(&("step 2".to_string(), Some(429))));
     assert_eq!(seen(&proxy, handle_write), 1);
 }

@@ -10,6 +10,7 @@ use std::process::{Command, Output, Stdio};
 use common::{command_in_cache as command, output_in_cache as output};
 use mpsd_conformance::reference::Fault;
 use serde_json::Value;
+use tempfile::TempDir;
 
 fn text(out: &Output) -> String {
     format!(
@@ -22,6 +23,39 @@ fn text(out: &Output) -> String {
 fn read_json(path: &Path) -> Value {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_slice(&bytes).expect("JSON")
+}
+
+/// A test's own cache and report folder: a command `run` here uses this cache and writes its
+/// reports where `read` finds them.
+struct Dirs {
+    cache: TempDir,
+    reports: TempDir,
+}
+
+impl Dirs {
+    fn new() -> Dirs {
+        Dirs {
+            cache: tempfile::tempdir().expect("tmp"),
+            reports: tempfile::tempdir().expect("tmp"),
+        }
+    }
+
+    /// `args` and `--report-dir` this folder.
+    fn args<'a>(&'a self, args: &[&'a str]) -> Vec<&'a str> {
+        let dir = self.reports.path().to_str().expect("utf-8");
+        [args, &["--report-dir", dir]].concat()
+    }
+
+    /// Runs `args` (with `--report-dir`), which must exit with `code`.
+    fn run(&self, args: &[&str], code: i32) -> Output {
+        let out = output(&self.args(args), self.cache.path());
+        assert_eq!(out.status.code(), Some(code), "{}", text(&out));
+        out
+    }
+
+    fn read(&self, file: &str) -> Value {
+        read_json(&self.reports.path().join(file))
+    }
 }
 
 /// Sends one request over a fresh connection; returns the whole answer.
@@ -148,23 +182,12 @@ fn serve_plants_the_faults_it_is_given() {
 #[test]
 fn mutants_reports_caught_and_surviving_faults_and_exits_by_them() {
     let cases = common::case_dir(&[("outcomes/verb.json", WRONG_VERB_CASE)]);
-    let cache = tempfile::tempdir().expect("tmp");
-    let reports = tempfile::tempdir().expect("tmp");
+    let dirs = Dirs::new();
     let cases_dir = cases.path().to_str().expect("utf-8");
-    let report_dir = reports.path().to_str().expect("utf-8");
 
-    let args = [
-        "mutants",
-        "--cases",
-        cases_dir,
-        "--report-dir",
-        report_dir,
-        "--fault",
-        "wrong-verb-404",
-    ];
-    let out = output(&args, cache.path());
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let doc = read_json(&reports.path().join("mutants.json"));
+    let args = ["mutants", "--cases", cases_dir, "--fault", "wrong-verb-404"];
+    let out = dirs.run(&args, 0);
+    let doc = dirs.read("mutants.json");
     assert_eq!(doc["format"], "mpsd-conformance-mutants/1");
     assert_eq!(
         (doc["caught"].as_u64(), doc["total"].as_u64()),
@@ -177,7 +200,7 @@ fn mutants_reports_caught_and_surviving_faults_and_exits_by_them() {
     assert_eq!(fault["caught"], true);
     assert_eq!(fault["failing_cases"][0]["id"], "outcomes/verb");
     assert_eq!(fault["failing_cases"][0]["catches"], true);
-    let md = std::fs::read_to_string(reports.path().join("mutants.md")).expect("mutants.md");
+    let md = std::fs::read_to_string(dirs.reports.path().join("mutants.md")).expect("mutants.md");
     assert!(
         md.contains("`wrong-verb-404`") && md.contains("outcomes/verb"),
         "{md}"
@@ -188,21 +211,18 @@ fn mutants_reports_caught_and_surviving_faults_and_exits_by_them() {
         "mutants",
         "--cases",
         cases_dir,
-        "--report-dir",
-        report_dir,
         "--jobs",
         "2",
         "--fault",
         "wrong-verb-404,version-old-served",
     ];
-    let out = output(&args, cache.path());
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let out = dirs.run(&args, 1);
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("SURVIVED  version-old-served"),
         "{}",
         text(&out)
     );
-    let doc = read_json(&reports.path().join("mutants.json"));
+    let doc = dirs.read("mutants.json");
     assert_eq!(
         (doc["caught"].as_u64(), doc["total"].as_u64()),
         (Some(1), Some(2))
@@ -214,34 +234,25 @@ fn mutants_reports_caught_and_surviving_faults_and_exits_by_them() {
         .expect("the fault is reported");
     assert_eq!(survivor["caught"], false);
     // Only a measurement of the whole fault catalog is cached as a detection score.
-    assert!(!cache.path().join("mpsd-conformance").exists());
+    assert!(!dirs.cache.path().join("mpsd-conformance").exists());
 }
 
 #[test]
 fn mutants_refuses_a_catalog_that_fails_against_the_healthy_reference() {
     let broken = WRONG_VERB_CASE.replace("\"status\": 405", "\"status\": 404");
     let cases = common::case_dir(&[("outcomes/verb.json", &broken)]);
-    let cache = tempfile::tempdir().expect("tmp");
-    let reports = tempfile::tempdir().expect("tmp");
-    let out = output(
-        &[
-            "mutants",
-            "--cases",
-            cases.path().to_str().expect("utf-8"),
-            "--report-dir",
-            reports.path().to_str().expect("utf-8"),
-            "--fault",
-            "wrong-verb-404",
-        ],
-        cache.path(),
+    let dirs = Dirs::new();
+    let cases_dir = cases.path().to_str().expect("utf-8");
+    let out = dirs.run(
+        &["mutants", "--cases", cases_dir, "--fault", "wrong-verb-404"],
+        1,
     );
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("healthy reference") && stderr.contains("outcomes/verb"),
         "{stderr}"
     );
-    let doc = read_json(&reports.path().join("mutants.json"));
+    let doc = dirs.read("mutants.json");
     assert_eq!(doc["healthy_unclean"][0]["id"], "outcomes/verb");
     // A case that fails against the healthy server proves nothing against a faulty one.
     assert_eq!(doc["faults"][0]["caught"], false);
@@ -250,15 +261,12 @@ fn mutants_refuses_a_catalog_that_fails_against_the_healthy_reference() {
 #[test]
 fn run_reports_the_detection_score_that_mutants_measured_for_its_case_set() {
     let cases = common::case_dir(&[("outcomes/verb.json", WRONG_VERB_CASE)]);
-    let cache = tempfile::tempdir().expect("tmp");
-    let reports = tempfile::tempdir().expect("tmp");
+    let dirs = Dirs::new();
     let cases_dir = cases.path().to_str().expect("utf-8");
-    let report_dir = reports.path().to_str().expect("utf-8");
-    let run = ["run", "--cases", cases_dir, "--report-dir", report_dir];
+    let run = ["run", "--cases", cases_dir];
 
-    let out = output(&run, cache.path());
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let doc = read_json(&reports.path().join("report.json"));
+    dirs.run(&run, 0);
+    let doc = dirs.read("report.json");
     assert_eq!(
         doc["harness"]["detection_score"],
         Value::Null,
@@ -267,58 +275,35 @@ fn run_reports_the_detection_score_that_mutants_measured_for_its_case_set() {
 
     // The catalog only: this is about the score's way from mutants.json to report.json, and an
     // exploration of all 124 servers would take minutes in a debug build.
-    let out = output(
-        &[
-            "mutants",
-            "--cases",
-            cases_dir,
-            "--report-dir",
-            report_dir,
-            "--explore-budget",
-            "0",
-        ],
-        cache.path(),
-    );
     // One case cannot catch the whole catalog.
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let measured = read_json(&reports.path().join("mutants.json"));
+    let mutants = ["mutants", "--cases", cases_dir, "--explore-budget", "0"];
+    dirs.run(&mutants, 1);
+    let measured = dirs.read("mutants.json");
     assert_eq!(
         measured["faults"][Fault::WrongVerb404 as usize]["caught"],
         true
     );
     assert_eq!(measured["total"].as_u64(), Some(Fault::ALL.len() as u64));
 
-    let out = output(&run, cache.path());
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let doc = read_json(&reports.path().join("report.json"));
+    dirs.run(&run, 0);
+    let doc = dirs.read("report.json");
     assert_eq!(doc["harness"]["detection_score"], measured["score"]);
     let errors = common::report_schema_errors(&doc);
     assert!(errors.is_empty(), "{}", errors.join("\n"));
 
     // Another cache, another machine: nothing measured there.
     let elsewhere = tempfile::tempdir().expect("tmp");
-    let out = output(&run, elsewhere.path());
+    let out = output(&dirs.args(&run), elsewhere.path());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let doc = read_json(&reports.path().join("report.json"));
+    let doc = dirs.read("report.json");
     assert_eq!(doc["harness"]["detection_score"], Value::Null);
 }
 
 #[test]
 fn run_of_the_embedded_catalog_reports_the_committed_score() {
-    let cache = tempfile::tempdir().expect("tmp");
-    let reports = tempfile::tempdir().expect("tmp");
-    let out = output(
-        &[
-            "run",
-            "--report-dir",
-            reports.path().to_str().expect("utf-8"),
-            "--filter",
-            "outcomes/wrong-verb",
-        ],
-        cache.path(),
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let doc = read_json(&reports.path().join("report.json"));
+    let dirs = Dirs::new();
+    dirs.run(&["run", "--filter", "outcomes/wrong-verb"], 0);
+    let doc = dirs.read("report.json");
     let fingerprint = doc["suite"]["fingerprint"].as_str().expect("fingerprint");
     let committed: Value =
         serde_json::from_str(mpsd_conformance::mutants::COMMITTED_RECORD).expect("JSON");

@@ -87,9 +87,9 @@ fn meaning_errors_are_refused_with_a_json_pointer() {
             "/severity: severity `should` disagrees with the rules' basis",
         ),
         (
-            common::GOOD_CASE.replace(
-                "  ]\n}",
-                "  ],\n  \"variants\": [ { \"name\": \"x\" }, { \"name\": \"x\" } ]\n}",
+            with_variants(
+                common::GOOD_CASE,
+                "{ \"name\": \"x\" }, { \"name\": \"x\" }",
             ),
             "/variants/1/name: duplicate variant name `x`",
         ),
@@ -156,6 +156,20 @@ fn a_step_cannot_capture_into_a_reserved_namespace() {
 }
 
 /// A case over `rules` with `severity` whose steps follow a `session` fixture named `s`.
+/// `case` (`common::GOOD_CASE` or one of `case_with`) with `variants`, the inside of its
+/// `variants` list.
+fn with_variants(case: &str, variants: &str) -> String {
+    assert!(
+        case.ends_with("  ]\n}\n"),
+        "not a case ending in its steps: {case}"
+    );
+    case.replacen(
+        "  ]\n}",
+        &format!("  ],\n  \"variants\": [ {variants} ]\n}}"),
+        1,
+    )
+}
+
 fn case_with(rules: &str, severity: &str, extra: &str, steps: &str) -> String {
     format!(
         r#"{{
@@ -221,10 +235,7 @@ fn type_mistakes_say_what_the_field_must_be_at_line_and_column() {
             "`xuid` must be a string, not an integer",
         ),
         (
-            common::GOOD_CASE.replace(
-                "  ]\n}",
-                "  ],\n  \"variants\": [ { \"name\": \"x\", \"severity\": \"shoud\" } ]\n}",
-            ),
+            with_variants(common::GOOD_CASE, "{ \"name\": \"x\", \"severity\": \"shoud\" }"),
             "<dir>/area/case.json:11:",
             "unknown variant `shoud`, expected one of `must`, `should`, `may`",
         ),
@@ -383,6 +394,8 @@ fn misused_additions_are_refused_with_a_json_pointer() {
 #[test]
 fn severity_follows_the_rules_basis_and_may_names_its_form() {
     let step = r#"    { "request": { "method": "PUT", "path": "/handles/{{s.handle}}/session", "body": {} }, "expect": {} }"#;
+    // A must case of a documented rule, for variants to change.
+    let h1b = case_with(r#"["H1.b"]"#, "must", "", step);
     let cases: Vec<(String, &str)> = vec![
         // H1.d is inferred: not `must`.
         (
@@ -416,39 +429,24 @@ fn severity_follows_the_rules_basis_and_may_names_its_form() {
         ),
         // A variant's severity is judged against its rules after the override.
         (
-            case_with(r#"["H1.b"]"#, "must", "", step).replace(
-                "  ]\n}",
-                "  ],\n  \"variants\": [ { \"name\": \"x\", \"severity\": \"should\" } ]\n}",
-            ),
+            with_variants(&h1b, "{ \"name\": \"x\", \"severity\": \"should\" }"),
             "/variants/0/severity: severity `should` disagrees with the rules' basis",
         ),
         (
-            case_with(r#"["H1.b"]"#, "must", "", step).replace(
-                "  ]\n}",
-                "  ],\n  \"variants\": [ { \"name\": \"x\", \"rules\": [\"H1.z\"] } ]\n}",
-            ),
+            with_variants(&h1b, "{ \"name\": \"x\", \"rules\": [\"H1.z\"] }"),
             "/variants/0/rules/0: unknown rule id `H1.z`",
         ),
         (
-            case_with(r#"["H1.b"]"#, "must", "", step).replace(
-                "  ]\n}",
-                "  ],\n  \"variants\": [ { \"name\": \"x\", \"severity\": \"may\" } ]\n}",
-            ),
+            with_variants(&h1b, "{ \"name\": \"x\", \"severity\": \"may\" }"),
             "/variants/0/severity: a `may` case names the [may] form it tries",
         ),
         (
-            case_with(r#"["H1.b"]"#, "must", "", step).replace(
-                "  ]\n}",
-                "  ],\n  \"variants\": [ { \"name\": \"x\", \"v\": \"{{variant.severity}}\" } ]\n}",
-            ),
+            with_variants(&h1b, "{ \"name\": \"x\", \"v\": \"{{variant.severity}}\" }"),
             "a variant's `severity` configures its case, it is not a value for templates",
         ),
         // An expectation's rule must be among each case's rules, a variant's own included.
         (
-            case_with(r#"["H1.b"]"#, "must", "", &step.replace("\"expect\": {}", "\"expect\": { \"status\": { \"in\": [400], \"rule\": \"H1.b\" } }")).replace(
-                "  ]\n}",
-                "  ],\n  \"variants\": [ { \"name\": \"x\", \"rules\": [\"H1.d\"], \"severity\": \"should\" } ]\n}",
-            ),
+            with_variants(&case_with(r#"["H1.b"]"#, "must", "", &step.replace("\"expect\": {}", "\"expect\": { \"status\": { \"in\": [400], \"rule\": \"H1.b\" } }")), "{ \"name\": \"x\", \"rules\": [\"H1.d\"], \"severity\": \"should\" }"),
             "/steps/1/expect/status: rule `H1.b` is not among the `rules` of variant `x`",
         ),
     ];
@@ -468,10 +466,7 @@ fn severity_follows_the_rules_basis_and_may_names_its_form() {
         step,
     );
     assert_eq!(problems_of(&may), Vec::<String>::new());
-    let split = case_with(r#"["H1.b"]"#, "must", "", step).replace(
-        "  ]\n}",
-        "  ],\n  \"variants\": [ { \"name\": \"absent\" }, { \"name\": \"empty\", \"rules\": [\"H1.d\"], \"severity\": \"should\" },\n    { \"name\": \"plus\", \"rules\": [\"H1.d\"], \"severity\": \"may\", \"mayForm\": \"H1.d/lenient-integer\" } ]\n}",
-    );
+    let split = with_variants(&h1b, "{ \"name\": \"absent\" }, { \"name\": \"empty\", \"rules\": [\"H1.d\"], \"severity\": \"should\" },\n    { \"name\": \"plus\", \"rules\": [\"H1.d\"], \"severity\": \"may\", \"mayForm\": \"H1.d/lenient-integer\" }");
     assert_eq!(problems_of(&split), Vec::<String>::new());
 }
 

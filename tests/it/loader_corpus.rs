@@ -20,6 +20,13 @@ struct Bad {
     expected: &'static str,
 }
 
+/// The catalog's suite.json with the first `from` made `to`.
+fn catalog_suite_with(from: &str, to: &str) -> String {
+    let suite = std::fs::read_to_string(common::catalog().join("suite.json")).expect("suite.json");
+    assert!(suite.contains(from), "suite.json has no `{from}`");
+    suite.replacen(from, to, 1)
+}
+
 fn problems(files: &[(&str, String)]) -> Vec<String> {
     let refs: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
     let dir = common::case_dir(&refs);
@@ -317,9 +324,7 @@ fn corpus() -> Vec<Bad> {
         name: "a suite header that is no header name",
         files: vec![(
             "suite.json",
-            std::fs::read_to_string(common::catalog().join("suite.json"))
-                .expect("suite.json")
-                .replacen("\"Accept\"", "\"Ac cept\"", 1),
+            catalog_suite_with("\"Accept\"", "\"Ac cept\""),
         )],
         expected: "<dir>/suite.json: /headers/Ac cept: `Ac cept` is not a header name",
     });
@@ -327,9 +332,7 @@ fn corpus() -> Vec<Bad> {
         name: "a suite header value with a newline",
         files: vec![(
             "suite.json",
-            std::fs::read_to_string(common::catalog().join("suite.json"))
-                .expect("suite.json")
-                .replacen("\"application/json\"", "\"application/json\\r\\nX: 1\"", 1),
+            catalog_suite_with("\"application/json\"", "\"application/json\\r\\nX: 1\""),
         )],
         expected: "<dir>/suite.json: /headers/Accept: a header value cannot hold CR, LF",
     });
@@ -338,13 +341,10 @@ fn corpus() -> Vec<Bad> {
         files: vec![
             (
                 "suite.json",
-                std::fs::read_to_string(common::catalog().join("suite.json"))
-                    .expect("suite.json")
-                    .replacen(
-                        "\"capture\": { \"handle\": { \"pointer\": \"/id\" } }",
-                        "\"capture\": { \"handle\": { \"pointer\": \"/id\" } }, \"expect\": {}",
-                        1,
-                    ),
+                catalog_suite_with(
+                    "\"capture\": { \"handle\": { \"pointer\": \"/id\" } }",
+                    "\"capture\": { \"handle\": { \"pointer\": \"/id\" } }, \"expect\": {}",
+                ),
             ),
             ("area/case.json", common::GOOD_CASE.to_string()),
         ],

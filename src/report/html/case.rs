@@ -12,11 +12,11 @@ fn id_cell(c: &CaseReport) -> String {
     if has_details(c.verdict) {
         format!(
             r##"<a href="#{}"><code>{}</code></a>"##,
-            anchor(&c.id),
-            escape(&c.id)
+            anchor(&c.case.id),
+            escape(&c.case.id)
         )
     } else {
-        format!("<code>{}</code>", escape(&c.id))
+        format!("<code>{}</code>", escape(&c.case.id))
     }
 }
 
@@ -26,9 +26,9 @@ pub fn area_row(c: &CaseReport) -> String {
         "<tr class=\"{}\"><td class=\"id\">{}</td><td>{}</td><td class=\"sev\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>\n",
         class(c.verdict),
         id_cell(c),
-        escape(&c.title),
-        c.severity.as_str(),
-        escape(&c.rules.join(", ")),
+        escape(&c.case.title),
+        c.case.severity.as_str(),
+        escape(&c.case.rules.join(", ")),
         badge(c.verdict),
         c.duration_ms
     )
@@ -42,7 +42,7 @@ pub fn attention_row(c: &CaseReport) -> String {
         class(c.verdict),
         badge(c.verdict),
         id_cell(c),
-        c.severity.as_str(),
+        c.case.severity.as_str(),
         escape(&rule),
         escape(&why)
     )
@@ -53,15 +53,15 @@ pub fn details(c: &CaseReport) -> String {
     let mut out = format!(
         "<article class=\"case {}\" id=\"{}\">\n<h3>{} <code>{}</code></h3>\n",
         class(c.verdict),
-        anchor(&c.id),
+        anchor(&c.case.id),
         badge(c.verdict),
-        escape(&c.id)
+        escape(&c.case.id)
     );
     out.push_str(&format!(
         "<p class=\"meta\">{} · <b>{}</b> · rules {} · {}</p>\n",
-        escape(&c.title),
-        c.severity.as_str(),
-        escape(&c.rules.join(", ")),
+        escape(&c.case.title),
+        c.case.severity.as_str(),
+        escape(&c.case.rules.join(", ")),
         duration(c.duration_ms)
     ));
     if let Some(reason) = &c.baseline {

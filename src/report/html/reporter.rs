@@ -59,8 +59,8 @@ fn verdict_of(key: &str) -> Option<Verdict> {
 
 impl Reporter for HtmlReporter {
     fn case(&mut self, c: &CaseReport) -> Result<(), ReportError> {
-        if !self.coverage.is_empty() && c.area == crate::case::generate::AREA {
-            self.verdicts.insert(c.id.clone(), c.verdict);
+        if !self.coverage.is_empty() && c.case.area == crate::case::generate::AREA {
+            self.verdicts.insert(c.case.id.clone(), c.verdict);
         }
         self.sections.push(c, &self.redactor)
     }
@@ -73,23 +73,17 @@ impl Reporter for HtmlReporter {
             coverage,
             verdicts,
         } = *self;
-        let Sections {
-            rows,
-            attention,
-            details,
-            ..
-        } = sections;
         let r = &redactor;
         file.write_all(
             r.text(&page::head(info, tally, !coverage.is_empty()))
                 .as_bytes(),
         )?;
         file.write_all(r.text(&page::summary(info, tally)).as_bytes())?;
-        let has_attention = !attention.is_empty();
+        let has_attention = !sections.attention.is_empty();
         if has_attention {
             file.write_all(page::attention_open(page::attention_count(&tally.summary)).as_bytes())?;
             let mut group = None;
-            attention.drain_sorted(|key, row| {
+            sections.attention.drain_sorted(|key, row| {
                 let v = verdict_of(key);
                 if v != group {
                     group = v;
@@ -105,7 +99,7 @@ impl Reporter for HtmlReporter {
         }
         file.write_all(r.text(&page::matrix(tally)).as_bytes())?;
         file.write_all(r.text(&page::areas_overview(tally)).as_bytes())?;
-        drain_by_area(rows, |piece| match piece {
+        drain_by_area(sections.rows, |piece| match piece {
             AreaPiece::Open(area) => file.write_all(
                 r.text(&page::area_open(area, tally.areas.get(area)))
                     .as_bytes(),
@@ -120,7 +114,9 @@ impl Reporter for HtmlReporter {
         )?;
         if has_attention {
             file.write_all(page::details_open().as_bytes())?;
-            details.drain_sorted(|_, article| file.write_all(article))?;
+            sections
+                .details
+                .drain_sorted(|_, article| file.write_all(article))?;
             file.write_all(page::DETAILS_CLOSE.as_bytes())?;
         }
         file.write_all(r.text(&page::tail(info)).as_bytes())?;

@@ -116,6 +116,32 @@ pub fn output_in_cache(args: &[&str], cache: &Path) -> Output {
         .expect("the binary runs")
 }
 
+/// `run` of `body/join` alone, a quick case, with `args`, the variables `env` set in an isolated
+/// environment, no colour, and its reports in `reports`.
+pub fn run_body_join<V: AsRef<std::ffi::OsStr>>(
+    args: &[&str],
+    env: &[(&str, V)],
+    reports: &Path,
+) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mpsd-conformance"));
+    isolated(&mut cmd)
+        .args([
+            "run",
+            "--filter",
+            "body/join",
+            "--exact",
+            "--color",
+            "never",
+        ])
+        .args(args)
+        .arg("--report-dir")
+        .arg(reports);
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    cmd.output().expect("the binary runs")
+}
+
 /// A finished command's exit code and output, for assertion messages.
 pub fn text(out: &Output) -> String {
     format!(

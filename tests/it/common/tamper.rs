@@ -93,6 +93,20 @@ impl Tamper for HangsOn {
     }
 }
 
+/// Answers the requests its function picks with 503 and `Retry-After: 30`: a target that asks
+/// for a wait longer than a test lasts.
+pub struct Overloaded(pub fn(&Forward) -> bool);
+impl Tamper for Overloaded {
+    fn request(&self, req: &mut Forward) -> Option<Answer> {
+        if !(self.0)(req) {
+            return None;
+        }
+        let mut answer = Answer::text(503, "overloaded");
+        answer.set_header("Retry-After", "30");
+        Some(answer)
+    }
+}
+
 /// A case's `GET /hang…`, and teardown's leaves and deletes.
 pub fn step_and_teardown(req: &Forward) -> bool {
     req.path.starts_with("/hang") || req.method == "DELETE" || is_leave(req)
@@ -109,6 +123,21 @@ pub struct Proxy {
     pub seen: Arc<Mutex<Vec<Forward>>>,
     /// The server behind it, which lives as long as the proxy.
     _upstream: RunningServer,
+}
+
+impl Proxy {
+    /// Waits until the proxy has seen a request that `is`: `what`, named when it never comes
+    /// (within 20 s).
+    pub async fn until_seen(&self, what: &str, is: impl Fn(&Forward) -> bool) {
+        let started = std::time::Instant::now();
+        while !self.seen.lock().expect("lock").iter().any(&is) {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "{what} never came"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
 }
 
 /// Starts a proxy to `upstream` on 127.0.0.1, port 0, on the current runtime.
