@@ -248,16 +248,8 @@ fn a_longer_retry_after_than_max_retry_wait_is_not_waited_for() {
 }
 
 /// Asks fixtures' session writes to come back in 30 s.
-struct SlowDown;
-impl Tamper for SlowDown {
-    fn request(&self, req: &mut Forward) -> Option<Answer> {
-        if req.method != "PUT" || !req.path.starts_with("/serviceconfigs/") {
-            return None;
-        }
-        let mut answer = Answer::text(503, "overloaded");
-        answer.set_header("Retry-After", "30");
-        Some(answer)
-    }
+fn a_session_write(req: &Forward) -> bool {
+    req.method == "PUT" && req.path.starts_with("/serviceconfigs/")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -265,7 +257,7 @@ async fn ctrl_c_ends_a_retry_wait_at_once() {
     let server = mpsd_conformance::reference::start(Default::default())
         .await
         .expect("the reference starts");
-    let proxy = tamper::start(server, SlowDown).await;
+    let proxy = tamper::start(server, tamper::Overloaded(a_session_write)).await;
     let dir = tempfile::tempdir().expect("tmp");
     let args = [
         "--target",
@@ -282,17 +274,7 @@ async fn ctrl_c_ends_a_retry_wait_at_once() {
         .spawn()
         .expect("run starts");
     // Once the write is throttled, the case waits its 30 s.
-    let started = Instant::now();
-    while !proxy
-        .seen
-        .lock()
-        .expect("lock")
-        .iter()
-        .any(|f| f.method == "PUT")
-    {
-        assert!(started.elapsed() < Duration::from_secs(20), "no write came");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    proxy.until_seen("a write", |f| f.method == "PUT").await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let (exit, took) = common::interrupt(child).await;
     assert!(
