@@ -14,7 +14,7 @@ use crate::run::{send_retrying, RunContext};
 
 use super::judge::{judge, Xuids};
 use super::model::World;
-use super::program::{Body, Caller, Op, Precondition, Program, Template, Via, WriteOp};
+use super::program::{Body, Caller, Op, Precondition, Program, ReadOp, Template, Via, WriteOp};
 
 /// One operation as sent and judged.
 #[derive(Clone, Debug)]
@@ -401,12 +401,12 @@ async fn settle(
     let mut reads = Vec::new();
     let mut first_failures: Vec<Failure> = Vec::new();
     for session in differing {
-        let op = Op::Read {
+        let op = Op::Read(ReadOp {
             session,
             via: Via::Name,
             caller,
             if_none_match: false,
-        };
+        });
         let Some(request) = sender.request(&op, &a, xuids) else {
             continue;
         };
@@ -495,13 +495,9 @@ fn as_sent(op: &Op, request: &RequestData, world: &World) -> Op {
                 Precondition::IfMatchStale
             };
         }
-        Op::Read {
-            session,
-            if_none_match,
-            ..
-        } => {
+        Op::Read(r) => {
             let sent = request.header("if-none-match").map(str::to_string);
-            *if_none_match = sent.is_some() && sent == current(*session);
+            r.if_none_match = sent.is_some() && sent == current(r.session);
         }
         _ => {}
     }
@@ -552,19 +548,14 @@ impl Sender<'_> {
                     headers,
                 )
             }
-            Op::Read {
-                session,
-                via,
-                caller,
-                if_none_match,
-            } => {
-                let path = self.path(*session, *via, world)?;
-                let etag = world.seen_etag(*session);
-                let headers = match (if_none_match, etag) {
+            Op::Read(r) => {
+                let path = self.path(r.session, r.via, world)?;
+                let etag = world.seen_etag(r.session);
+                let headers = match (r.if_none_match, etag) {
                     (true, Some(etag)) => vec![("If-None-Match".to_string(), etag)],
                     _ => Vec::new(),
                 };
-                ("GET", path, *caller, None, headers)
+                ("GET", path, r.caller, None, headers)
             }
             Op::CreateHandle {
                 session, caller, ..

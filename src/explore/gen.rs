@@ -8,7 +8,9 @@
 use serde_json::{json, Value};
 
 use super::model::{Expected, World};
-use super::program::{Body, Caller, Op, Precondition, Program, Step, Template, Via, WriteOp};
+use super::program::{
+    Body, Caller, Op, Precondition, Program, ReadOp, Step, Template, Via, WriteOp,
+};
 use super::rng::Rng;
 
 /// What programs may use.
@@ -237,12 +239,12 @@ impl Generator<'_> {
             "constant" => self.me(true),
             "empty" => Body::Empty,
             "read" => {
-                return Some(Op::Read {
+                return Some(Op::Read(ReadOp {
                     session: s,
                     via: self.via(s),
                     caller,
                     if_none_match: self.rng.chance(25),
-                })
+                }))
             }
             "create-handle" => return Some(self.create_handle(s, caller)),
             other => {
@@ -374,12 +376,12 @@ impl Generator<'_> {
             // A read while a write lands: it shows the session before or after.
             (true, 2) => vec![
                 write(a, self.change(s), Precondition::None, false),
-                Op::Read {
+                Op::Read(ReadOp {
                     session: s,
                     via: Via::Name,
                     caller: b,
                     if_none_match: false,
-                },
+                }),
             ],
             // A nocommit beside a real write: the real one stands.
             (true, 3) => vec![
@@ -395,7 +397,7 @@ impl Generator<'_> {
         let ops: Vec<Op> = ops
             .into_iter()
             .filter(|op| match op {
-                Op::Write(WriteOp { caller, .. }) | Op::Read { caller, .. } => {
+                Op::Write(WriteOp { caller, .. }) | Op::Read(ReadOp { caller, .. }) => {
                     self.limits.callers.contains(caller)
                 }
                 _ => true,
@@ -458,7 +460,8 @@ mod tests {
         for i in 0..20 {
             for step in program(3, i, &only_a).steps {
                 for op in step.ops {
-                    if let Op::Write(WriteOp { caller, .. }) | Op::Read { caller, .. } = op {
+                    if let Op::Write(WriteOp { caller, .. }) | Op::Read(ReadOp { caller, .. }) = op
+                    {
                         assert_eq!(caller, Caller::A);
                     }
                 }

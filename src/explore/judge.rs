@@ -12,7 +12,7 @@ use crate::exchange::ResponseData;
 use crate::plan::Invariant;
 
 use super::model::{Choice, Expected, Handle, Seen, Session, World};
-use super::program::{Body, Op, WriteOp};
+use super::program::{Body, Op, ReadOp, WriteOp};
 
 /// The world's xuids, by key (`a`, `b`, `c`, `d`).
 #[derive(Clone, Debug, Default)]
@@ -179,7 +179,7 @@ fn judge_one(
                 present: true,
                 not_modified: false,
             },
-            Op::Read { session, .. },
+            Op::Read(ReadOp { session, .. }),
         ) => {
             if let Some(seen) = world.seen(*session) {
                 same_as_seen(

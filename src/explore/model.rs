@@ -219,19 +219,14 @@ impl World {
     pub fn expect(&self, op: &Op) -> Vec<Expected> {
         match op {
             Op::Write(w) => self.expect_write(w),
-            Op::Read {
-                session,
-                via,
-                if_none_match,
-                ..
-            } => {
-                if self.via_dead(*via) {
+            Op::Read(r) => {
+                if self.via_dead(r.via) {
                     return vec![not_found()];
                 }
-                let present = self.slot(*session).is_some_and(|s| s.state.is_some());
+                let present = self.slot(r.session).is_some_and(|s| s.state.is_some());
                 vec![Expected::Read {
                     present,
-                    not_modified: present && *if_none_match,
+                    not_modified: present && r.if_none_match,
                 }]
             }
             Op::CreateHandle { .. } => vec![Expected::HandleCreated],

@@ -121,19 +121,24 @@ impl WriteOp {
     }
 }
 
+/// A GET of session `session`, with `If-None-Match: <current ETag>` when `if_none_match`
+/// (serialized as the struct variant it once was).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReadOp {
+    pub session: usize,
+    pub via: Via,
+    pub caller: Caller,
+    pub if_none_match: bool,
+}
+
 /// One operation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Op {
     /// A PUT of a session.
     Write(WriteOp),
-    /// A GET of session `session`, with `If-None-Match: <current ETag>` when `if_none_match`.
-    Read {
-        session: usize,
-        via: Via,
-        caller: Caller,
-        if_none_match: bool,
-    },
+    /// A GET of a session.
+    Read(ReadOp),
     /// POST /handles: handle `handle`, an invite to session `session`.
     CreateHandle {
         handle: usize,
@@ -158,10 +163,10 @@ impl Op {
                 via: Via::Handle(h),
                 ..
             })
-            | Op::Read {
+            | Op::Read(ReadOp {
                 via: Via::Handle(h),
                 ..
-            } => Some(*h),
+            }) => Some(*h),
             Op::ReadHandle { handle, .. } | Op::DeleteHandle { handle, .. } => Some(*handle),
             _ => None,
         }
@@ -226,5 +231,21 @@ mod tests {
         });
         assert_eq!(serde_json::to_value(&write).ok(), Some(kept.clone()));
         assert_eq!(serde_json::from_value::<Op>(kept).ok(), Some(write));
+    }
+
+    /// The same for a read: kept findings hold it as the struct variant it once was.
+    #[test]
+    fn a_read_keeps_the_json_of_the_struct_variant() {
+        let kept = serde_json::json!({ "read": {
+            "session": 2, "via": { "handle": 1 }, "caller": "a", "if_none_match": true,
+        }});
+        let read = Op::Read(ReadOp {
+            session: 2,
+            via: Via::Handle(1),
+            caller: Caller::A,
+            if_none_match: true,
+        });
+        assert_eq!(serde_json::to_value(&read).ok(), Some(kept.clone()));
+        assert_eq!(serde_json::from_value::<Op>(kept).ok(), Some(read));
     }
 }

@@ -17,7 +17,7 @@ use super::drive::Finding;
 use super::exec::body_json;
 use super::judge::Xuids;
 use super::model::{Expected, Session, World};
-use super::program::{Op, Precondition, Program, Via, WriteOp};
+use super::program::{Op, Precondition, Program, ReadOp, Via, WriteOp};
 
 /// The area saved cases are loaded under when they are checked.
 const AREA: &str = "explore";
@@ -164,7 +164,7 @@ pub fn case_file(
                                 not_modified: false,
                             }],
                         ),
-                        Op::Read { .. },
+                        Op::Read(ReadOp { .. }),
                     ) if known => {
                         let current = world.slot(session).and_then(|s| s.state.clone());
                         if let Some(checks) =
@@ -227,7 +227,9 @@ pub fn case_file(
                 }
                 let read_label = format!("{label}r{session}");
                 let caller = match step.ops.first() {
-                    Some(Op::Write(WriteOp { caller, .. }) | Op::Read { caller, .. }) => *caller,
+                    Some(Op::Write(WriteOp { caller, .. }) | Op::Read(ReadOp { caller, .. })) => {
+                        *caller
+                    }
                     _ => super::program::Caller::A,
                 };
                 let path = session_path(program, session).ok_or("no such session")?;
@@ -368,15 +370,10 @@ fn request(
             }
             r
         }
-        Op::Read {
-            session,
-            via,
-            caller,
-            if_none_match,
-        } => {
-            let mut r =
-                json!({ "method": "GET", "path": path_of(*session, via)?, "as": caller.name() });
-            if let (true, Some(s)) = (if_none_match, etag_step.get(*session).cloned().flatten()) {
+        Op::Read(read) => {
+            let mut r = json!({ "method": "GET", "path": path_of(read.session, &read.via)?, "as": read.caller.name() });
+            let seen = etag_step.get(read.session).cloned().flatten();
+            if let (true, Some(s)) = (read.if_none_match, seen) {
                 r["headers"] = json!({ "If-None-Match": format!("{{{{{s}.etag}}}}") });
             }
             r
@@ -407,7 +404,7 @@ fn request(
 fn op_session(op: &Op) -> usize {
     match op {
         Op::Write(WriteOp { session, .. })
-        | Op::Read { session, .. }
+        | Op::Read(ReadOp { session, .. })
         | Op::CreateHandle { session, .. } => *session,
         _ => 0,
     }
@@ -421,7 +418,7 @@ fn carries(op: &Op) -> Option<usize> {
             nocommit: false,
             ..
         })
-        | Op::Read { session, .. } => Some(*session),
+        | Op::Read(ReadOp { session, .. }) => Some(*session),
         _ => None,
     }
 }

@@ -111,17 +111,12 @@ pub fn describe(op: &Op) -> String {
                 via(&w.via)
             )
         }
-        Op::Read {
-            session,
-            via: v,
-            caller,
-            if_none_match,
-        } => format!(
+        Op::Read(r) => format!(
             "{} reads session {} {}{}",
-            caller.name(),
-            session + 1,
-            via(v),
-            if *if_none_match {
+            r.caller.name(),
+            r.session + 1,
+            via(&r.via),
+            if r.if_none_match {
                 " with If-None-Match: its ETag"
             } else {
                 ""
