@@ -10,7 +10,7 @@ use std::process::Output;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use common::tamper::{self, is_leave, Answer, Forward, Honest, Tamper};
+use common::tamper::{self, is_leave, Answer, Forward, HeldTogether, Honest, Tamper};
 use common::{isolated, read_report, text};
 use serde_json::Value;
 use tokio::sync::Barrier;
@@ -96,19 +96,10 @@ async fn the_next_case_starts_while_a_teardown_runs() {
     );
 }
 
-/// Holds teardown requests until `n` of them are in flight at once.
-struct TeardownTogether(Arc<Barrier>);
-
-impl Tamper for TeardownTogether {
-    fn hold(&self, req: &Forward) -> Option<Arc<Barrier>> {
-        is_teardown(req).then(|| Arc::clone(&self.0))
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_teardowns_requests_go_together() {
     // The join case's teardown: b leaves, a leaves, the handle is deleted.
-    let tamper = TeardownTogether(Arc::new(Barrier::new(3)));
+    let tamper = HeldTogether(Arc::new(Barrier::new(3)), is_teardown);
     let (doc, out) = run_through(
         tamper,
         &["--exact", "--filter", "body/join", "--transcripts", "all"],
@@ -206,19 +197,10 @@ fn is_fixture_set_up(req: &Forward) -> bool {
     req.is("POST", "/handles") || (req.method == "PUT" && req.header("if-none-match") == Some("*"))
 }
 
-/// Holds the fixture's create and handle until both are in flight at once.
-struct SetUpTogether(Arc<Barrier>);
-
-impl Tamper for SetUpTogether {
-    fn hold(&self, req: &Forward) -> Option<Arc<Barrier>> {
-        is_fixture_set_up(req).then(|| Arc::clone(&self.0))
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fixtures_session_and_handle_are_created_together() {
     // One case in flight: only its own create and handle can meet at the barrier.
-    let tamper = SetUpTogether(Arc::new(Barrier::new(2)));
+    let tamper = HeldTogether(Arc::new(Barrier::new(2)), is_fixture_set_up);
     let (doc, out) =
         run_through(tamper, &["--jobs", "1", "--exact", "--filter", "body/join"]).await;
     assert_all_pass(&doc, &out);

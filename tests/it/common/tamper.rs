@@ -93,6 +93,15 @@ impl Tamper for HangsOn {
     }
 }
 
+/// Holds the requests its function picks until the barrier's count of them are in flight at
+/// once: proof that they went together.
+pub struct HeldTogether(pub Arc<tokio::sync::Barrier>, pub fn(&Forward) -> bool);
+impl Tamper for HeldTogether {
+    fn hold(&self, req: &Forward) -> Option<Arc<tokio::sync::Barrier>> {
+        (self.1)(req).then(|| Arc::clone(&self.0))
+    }
+}
+
 /// Answers the requests its function picks with 503 and `Retry-After: 30`: a target that asks
 /// for a wait longer than a test lasts.
 pub struct Overloaded(pub fn(&Forward) -> bool);
