@@ -12,8 +12,14 @@ mod ignored;
 fn main() {
     let root =
         PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    embed(&root);
+}
+
+/// Writes `$OUT_DIR/embedded_cases.rs` from `root/cases`. Also the unit tests' build script
+/// (tests/unit/build.rs), whose package sits two folders below `root`: hence absolute paths.
+pub fn embed(root: &Path) {
     let cases = root.join("cases");
-    println!("cargo:rerun-if-changed=cases");
+    println!("cargo:rerun-if-changed={}", cases.display());
     let mut files = Vec::new();
     collect(&cases, &cases, &mut files);
     files.sort();

@@ -27,9 +27,9 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 start=$SECONDS
 
-echo "== cargo package --locked --no-verify $*"
-cargo package --locked --no-verify "$@"
-pkgid="$(cargo pkgid)"
+echo "== cargo package --locked --no-verify -p mpsd-conformance $*"
+cargo package --locked --no-verify -p mpsd-conformance "$@"
+pkgid="$(cargo pkgid -p mpsd-conformance)"
 version="${pkgid##*[#@]}"
 crate="$target_dir/package/mpsd-conformance-$version.crate"
 [ -f "$crate" ] || { echo "error: $crate was not written" >&2; exit 1; }

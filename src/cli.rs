@@ -33,6 +33,9 @@ pub use embedded::EmbeddedServer;
 #[derive(Debug, Parser)]
 #[command(
     name = "mpsd-conformance",
+    // Usage lines name the program so whatever its file is called (clap would take argv[0]):
+    // the tests run a copy built under another name (tests/package/Cargo.toml).
+    bin_name = "mpsd-conformance",
     version,
     // clap's colour feature is compiled in only so the test build can share clap (Cargo.toml);
     // the CLI's output keeps its own colour rules (--color, NO_COLOR).

@@ -12,7 +12,7 @@ use crate::common;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
+const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance-tested");
 /// Set to 1 to skip the check where Python cannot be had.
 const SKIP: &str = "MPSD_CONFORMANCE_SKIP_ALT_SERVER";
 const THE_TEST: &str = "alt_server::the_whole_catalog_passes_against_an_independent_implementation";

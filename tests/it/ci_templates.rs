@@ -12,7 +12,7 @@ use crate::common::actions::{load_yaml, pairs, scalar, Contexts, Runner, Steps};
 use crate::common::shell_commands::{help_lists, invocations, Invocation};
 use crate::common::{case_dir, isolated, GOOD_CASE};
 
-const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
+const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance-tested");
 
 /// Flags a colleague adds in parallel (issue 16's profiles). The action passes `--profile` only
 /// when the input is set, and checks `run --help` for it first.

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use common::fake::{self, Behaviour};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
+const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance-tested");
 const SECRET_TOKEN: &str = "tok-3f9a-SECRET-e1c4b7";
 
 fn run(args: &[&str], report_dir: &Path) -> Output {

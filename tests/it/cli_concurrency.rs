@@ -15,7 +15,7 @@ use common::{isolated, read_report, text};
 use serde_json::Value;
 use tokio::sync::Barrier;
 
-const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
+const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance-tested");
 
 fn run(args: &[&str], report_dir: &Path) -> Output {
     let mut cmd = std::process::Command::new(BIN);

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
+const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance-tested");
 
 /// Every subcommand, as the completions and the man pages must know them.
 const SUBCOMMANDS: [&str; 10] = [

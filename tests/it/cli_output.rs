@@ -10,7 +10,7 @@ use std::process::{Command, Output, Stdio};
 use common::fake::{self, Behaviour};
 use common::isolated;
 
-const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
+const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance-tested");
 
 fn command(args: &[&str]) -> Command {
     let mut cmd = Command::new(BIN);

@@ -12,7 +12,7 @@ use std::time::Duration;
 use common::tamper::{self, Answer, Forward, Overloaded, Proxy, Tamper};
 use common::{isolated, read_report, text};
 
-const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
+const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance-tested");
 const TOKEN_A: &str = "tok-a-preflight-5f1e2d";
 const TOKEN_B: &str = "tok-b-preflight-9c7a3b";
 

@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use common::fake::{self, Behaviour};
 use common::{isolated, text};
 
-const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
+const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance-tested");
 
 fn run(args: &[&str], reports: &Path) -> Output {
     isolated(&mut Command::new(BIN))

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use common::fake::{self, Behaviour};
 
-const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
+const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance-tested");
 
 /// Starts `run` and returns once its first line is out (signals are handled from then on).
 fn start(target: &str, args: &[&str], reports: &Path) -> (Child, String) {

@@ -16,7 +16,7 @@ use common::tamper::{self, Answer, Forward, Tamper};
 use common::{isolated, read_report, text};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
+const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance-tested");
 
 fn command(args: &[&str], report_dir: &Path) -> Command {
     let mut cmd = Command::new(BIN);

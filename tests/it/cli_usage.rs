@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 
 use common::fake::{self, Behaviour};
 
-const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
+const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance-tested");
 
 fn cli(args: &[&str]) -> Output {
     Command::new(BIN)

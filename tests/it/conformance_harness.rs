@@ -199,7 +199,7 @@ fn under_nextest_each_process_writes_a_fragment_that_report_merge_joins() {
         "{fragments:?}"
     );
 
-    let out = Command::new(env!("CARGO_BIN_EXE_mpsd-conformance"))
+    let out = Command::new(env!("CARGO_BIN_EXE_mpsd-conformance-tested"))
         .args(["report", "merge", &reports])
         .output()
         .expect("merge runs");
@@ -213,7 +213,7 @@ fn under_nextest_each_process_writes_a_fragment_that_report_merge_joins() {
 
     // The same cases through `run`: the same ids with the same verdicts and rules.
     let run_dir = tempfile::tempdir().expect("tmp");
-    let out = Command::new(env!("CARGO_BIN_EXE_mpsd-conformance"))
+    let out = Command::new(env!("CARGO_BIN_EXE_mpsd-conformance-tested"))
         .args(["run", "--exact", "--report", "json", "-q"])
         .args(["--filter", "handle-id/malformed::urn"])
         .args(["--filter", "handle-id/malformed::braces"])

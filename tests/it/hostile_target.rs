@@ -16,7 +16,7 @@ use common::{isolated, text};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
+const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance-tested");
 
 /// What a hostile server puts into everything it says (valid UTF-8, no C0 control: it may
 /// stand in JSON strings and header values).

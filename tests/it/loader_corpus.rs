@@ -470,7 +470,7 @@ fn the_command_line_refuses_them_before_connecting() {
         let refs: Vec<(&str, &str)> = bad.files.iter().map(|(p, t)| (*p, t.as_str())).collect();
         let dir = common::case_dir(&refs);
         let reports = tempfile::tempdir().expect("tmp");
-        let out = Command::new(env!("CARGO_BIN_EXE_mpsd-conformance"))
+        let out = Command::new(env!("CARGO_BIN_EXE_mpsd-conformance-tested"))
             .args(["run", "--target", &target, "--cases"])
             .arg(dir.path())
             .arg("--report-dir")

@@ -179,7 +179,7 @@ impl LimitedServer {
         let mut child = Command::new("sh")
             .arg("-c")
             .arg(script)
-            .arg(env!("CARGO_BIN_EXE_mpsd-conformance"))
+            .arg(env!("CARGO_BIN_EXE_mpsd-conformance-tested"))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 use common::{isolated, text};
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
+const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance-tested");
 
 fn case(id: &str, duration_ms: Value) -> Value {
     json!({

@@ -12,7 +12,7 @@ use common::fake::{self, Behaviour};
 use common::{isolated, text};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance");
+const BIN: &str = env!("CARGO_BIN_EXE_mpsd-conformance-tested");
 /// The catalog's first `auth/` cases by name (13 must cases, a may case: auth/two-headers), so that
 /// cases added to the area later leave the counts below as they are.
 const AUTH: [&str; 10] = [

@@ -101,7 +101,7 @@ pub fn isolated(cmd: &mut Command) -> &mut Command {
 /// The harness binary with `args`, no CONFORMANCE_* from the caller's environment, its cache
 /// (the explorer's database, mutants' records) in `cache`, and no colour.
 pub fn command_in_cache(args: &[&str], cache: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mpsd-conformance"));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mpsd-conformance-tested"));
     isolated(&mut cmd)
         .args(args)
         .env("XDG_CACHE_HOME", cache)
@@ -123,7 +123,7 @@ pub fn run_body_join<V: AsRef<std::ffi::OsStr>>(
     env: &[(&str, V)],
     reports: &Path,
 ) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mpsd-conformance"));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mpsd-conformance-tested"));
     isolated(&mut cmd)
         .args([
             "run",

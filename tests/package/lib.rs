@@ -1,0 +1,1 @@
+//! Empty: this package exists for its tests and the binary they run (see Cargo.toml).
