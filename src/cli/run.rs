@@ -34,7 +34,7 @@ use super::{ColorArg, LimitArgs, RunArgs, TransportArgs};
 
 pub fn run(args: RunArgs) -> Exit {
     let start = Started::now(&args.settings);
-    let set = match load_cases(&args.cases) {
+    let mut set = match load_cases(&args.cases) {
         Ok(s) => s,
         Err(exit) => return exit,
     };
@@ -43,7 +43,7 @@ pub fn run(args: RunArgs) -> Exit {
         Ok(ids) => ids,
         Err(exit) => return exit,
     };
-    let cases = match select(&set, &args.select, rerun.as_ref()) {
+    let cases = match select(&mut set, &args.select, rerun.as_ref()) {
         Ok(c) => c,
         Err(e) => {
             errln!("error: {e}");
