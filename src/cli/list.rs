@@ -8,11 +8,11 @@ use super::select::select;
 use super::ListArgs;
 
 pub fn list(args: ListArgs) -> Exit {
-    let set = match load_cases(&args.cases) {
+    let mut set = match load_cases(&args.cases) {
         Ok(s) => s,
         Err(exit) => return exit,
     };
-    let cases = match select(&set, &args.select, None) {
+    let cases = match select(&mut set, &args.select, None) {
         Ok(c) => c,
         Err(e) => {
             errln!("error: {e}");

@@ -16,8 +16,8 @@ use crate::report::{
     Verbosity,
 };
 use crate::run::{
-    fit_open_files, not_run, run_cases, target_ready, url_userinfo, CaseResult, ConcurrencyMode,
-    Environment, NotReady, Outcome, RunnerOptions, DEFAULT_JOBS,
+    fit_open_files, not_run, requests_in_flight, run_cases, target_ready, url_userinfo, CaseResult,
+    ConcurrencyMode, Environment, NotReady, Outcome, RunnerOptions, DEFAULT_JOBS,
 };
 use crate::verdict::FailOn;
 use crate::{errln, outln};
@@ -34,7 +34,7 @@ use super::{ColorArg, LimitArgs, RunArgs, TransportArgs};
 
 pub fn run(args: RunArgs) -> Exit {
     let start = Started::now(&args.settings);
-    let set = match load_cases(&args.cases) {
+    let mut set = match load_cases(&args.cases) {
         Ok(s) => s,
         Err(exit) => return exit,
     };
@@ -43,7 +43,7 @@ pub fn run(args: RunArgs) -> Exit {
         Ok(ids) => ids,
         Err(exit) => return exit,
     };
-    let cases = match select(&set, &args.select, rerun.as_ref()) {
+    let cases = match select(&mut set, &args.select, rerun.as_ref()) {
         Ok(c) => c,
         Err(e) => {
             errln!("error: {e}");
@@ -89,7 +89,7 @@ pub fn run(args: RunArgs) -> Exit {
         Ok(t) => t,
         Err(exit) => return exit,
     };
-    let client = client_options(&args);
+    let client = client_options(&args, &cases);
     let known = (&args.target, &args.transport.proxy);
     let Some(prepared) = prepare_target(&set, &env, target, known, &args.access, client) else {
         return Exit::Usage;
@@ -307,8 +307,13 @@ fn details_path(args: &RunArgs) -> Option<PathBuf> {
         .map(|f| args.out.report_dir.join(f.file_name()))
 }
 
-fn client_options(args: &RunArgs) -> ClientOptions {
-    connection(&args.limits, &args.transport, &args.throttle)
+fn client_options(args: &RunArgs, cases: &[Arc<CasePlan>]) -> ClientOptions {
+    ClientOptions {
+        // No more connections than the run has requests in flight at most: hyper's pool would
+        // open about twice as many as it has on average, and keep them all (`http::direct`).
+        max_connections: Some(requests_in_flight(cases, concurrency_mode(args).ceiling())),
+        ..connection(&args.limits, &args.transport, &args.throttle)
+    }
 }
 
 /// The client's options from the flags `run` and `explore` share.
@@ -341,6 +346,7 @@ pub(super) fn connection(
             max_wait: Duration::from_secs_f64(throttle.max_retry_wait),
         },
         rate: throttle.rate,
+        max_connections: None,
     }
 }
 

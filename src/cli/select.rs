@@ -28,13 +28,15 @@ fn describe(filters: &[String], exact: bool) -> String {
     format!("{verb} {}", quoted.join(" or "))
 }
 
-/// The cases to run or list, sorted by id. `rerun`, when given, limits them to these ids.
+/// The cases to run or list, sorted by id, taken out of `set` ([`PlanSet::take_cases`]): the
+/// plans of the cases not chosen are dropped now, and a run drops each chosen one once its case
+/// has finished. `rerun`, when given, limits them to these ids.
 pub fn select(
-    set: &PlanSet,
+    set: &mut PlanSet,
     args: &SelectArgs,
     rerun: Option<&BTreeSet<String>>,
 ) -> Result<Vec<Arc<CasePlan>>, SelectError> {
-    let mut cases = set.cases.clone();
+    let mut cases = set.take_cases();
     if cases.is_empty() {
         return Err(SelectError::NoCases);
     }
@@ -63,7 +65,39 @@ pub fn select(
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Weak;
+
     use super::*;
+    use crate::case::CaseSource;
+    use crate::plan::load;
+
+    /// A run holds the plans it runs and nothing else does: the set keeps none of them, the
+    /// ones not chosen are dropped at once, and the set still counts them all.
+    #[test]
+    fn selecting_takes_the_plans_out_of_the_set() {
+        let mut set = load(&CaseSource::embedded(), None).expect("the catalog loads");
+        let total = set.case_count();
+        let weak: Vec<(String, Weak<CasePlan>)> = set
+            .cases
+            .iter()
+            .map(|c| (c.id.clone(), Arc::downgrade(c)))
+            .collect();
+        let args = SelectArgs {
+            filter: vec!["body/".into()],
+            exact: false,
+            partition: None,
+        };
+        let chosen = select(&mut set, &args, None).expect("body/ has cases");
+        assert!(!chosen.is_empty() && chosen.len() < total);
+        assert!(set.cases.is_empty(), "the set still holds its plans");
+        assert_eq!(set.case_count(), total);
+        for (id, plan) in &weak {
+            let alive = plan.upgrade().is_some();
+            assert_eq!(alive, id.contains("body/"), "{id}: alive {alive}");
+        }
+        drop(chosen);
+        assert!(weak.iter().all(|(_, p)| p.upgrade().is_none()));
+    }
 
     #[test]
     fn the_message_names_the_filters_and_their_case() {

@@ -37,6 +37,9 @@ pub struct ClientOptions {
     pub retry: RetryPolicy,
     /// At most this many requests per second, over every clone of the client.
     pub rate: Option<f64>,
+    /// At most this many connections open at once on the direct path (`direct::Bounded`);
+    /// `None`: as many as hyper's pool opens.
+    pub max_connections: Option<usize>,
 }
 
 impl Default for ClientOptions {
@@ -48,6 +51,7 @@ impl Default for ClientOptions {
             tls: TlsOptions::default(),
             retry: RetryPolicy::default(),
             rate: None,
+            max_connections: None,
         }
     }
 }
@@ -96,7 +100,7 @@ impl HttpClient {
         let rate = options.rate.map(|n| Arc::new(RateLimit::new(n)));
         Ok(HttpClient {
             inner,
-            direct: direct::client(options.timeout),
+            direct: direct::client(options.timeout, options.max_connections),
             options,
             proxies,
             urls: Urls::default(),

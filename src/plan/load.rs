@@ -23,8 +23,11 @@ pub struct PlanSet {
     pub identity: SetIdentity,
     /// How many case files were compiled.
     pub file_count: usize,
-    /// Every case (a file, or each of its variants), sorted by id.
+    /// Every case (a file, or each of its variants), sorted by id; empty once taken
+    /// ([`PlanSet::take_cases`]).
     pub cases: Vec<Arc<CasePlan>>,
+    /// How many cases were loaded: still known once they are taken.
+    loaded: usize,
     /// The response schemas of `schemas/`, compiled, by file name: the oracle judges every
     /// session and handle answer by them.
     pub schemas: BTreeMap<String, SchemaRef>,
@@ -41,9 +44,17 @@ impl std::ops::Deref for PlanSet {
 }
 
 impl PlanSet {
-    /// How many cases the set holds, variants counted.
+    /// How many cases the set holds, variants counted (taken ones too).
     pub fn case_count(&self) -> usize {
-        self.cases.len()
+        self.loaded
+    }
+
+    /// The cases, moved out of the set, which goes on saying how many it held. A run holds its
+    /// plans only in the list it runs, so each plan is dropped once its case has finished: 10,000
+    /// generated cases hold about 14 MB of plans, which the set would otherwise keep to the end,
+    /// past the reports' own peak as they are written.
+    pub fn take_cases(&mut self) -> Vec<Arc<CasePlan>> {
+        std::mem::take(&mut self.cases)
     }
 }
 
@@ -100,6 +111,7 @@ pub fn load(source: &CaseSource, only: Option<&BTreeSet<String>>) -> Result<Plan
     Ok(PlanSet {
         identity: set.identity,
         file_count,
+        loaded: cases.len(),
         cases,
         schemas: schemas
             .into_iter()

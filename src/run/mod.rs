@@ -38,7 +38,7 @@ pub use error::{PrepareError, SetupError};
 pub use events::{Event, EventSink, NoEvents};
 pub use headers::DefaultHeaders;
 pub use interrupt::{Interrupt, TEARDOWN_GRACE};
-pub use open_files::{fit as fit_open_files, Fitted};
+pub use open_files::{fit as fit_open_files, requests_in_flight, Fitted};
 pub use outcome::{CaseResult, Outcome};
 pub use preflight::{preflight, PreflightError};
 pub use prepare::{prepare, PrepareOptions, Prepared, StartedTarget, Target};

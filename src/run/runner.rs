@@ -90,9 +90,7 @@ async fn feed(
     settings: Settings,
     tx: mpsc::Sender<Event>,
 ) {
-    // A teardown takes one round trip where a case takes several: half as many teardowns as
-    // cases keeps up, and keeps the connections open at once within `open_files`' budget.
-    let teardowns = Arc::new(Semaphore::new((jobs / 2).max(1)));
+    let teardowns = Arc::new(Semaphore::new(teardown_slots(jobs)));
     let mut tasks = JoinSet::new();
     for case in cases {
         let slot = ctx.concurrency.slot().await;
@@ -161,6 +159,13 @@ async fn feed(
         while tasks.try_join_next().is_some() {}
     }
     while tasks.join_next().await.is_some() {}
+}
+
+/// Teardowns at once beside `jobs` cases in flight. A teardown takes one round trip where a case
+/// takes several: half as many teardowns as cases keeps up, and keeps the connections open at
+/// once within `open_files`' budget.
+pub(super) fn teardown_slots(jobs: usize) -> usize {
+    (jobs / 2).max(1)
 }
 
 /// The result of a case that was never started: interrupted, stopped, or unjudgeable.
