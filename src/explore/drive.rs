@@ -101,11 +101,22 @@ pub async fn explore(
     let mut replay = options.replay.clone().into_iter().enumerate();
     let mut found_rules: BTreeSet<String> = BTreeSet::new();
     let jobs = options.jobs.max(1);
+    let mut replaying = !options.replay.is_empty();
     loop {
         while tasks.len() < jobs && !ctx.is_interrupted() {
             let (origin, p) = match replay.next() {
                 Some((i, p)) => (Origin::Replay(i), p),
                 None => {
+                    // Kept findings are replayed first, to their end: new programs start once no
+                    // replay is in flight. Started beside them, a new program finding the same
+                    // rule could end first and claim it (one finding per rule), and the kept
+                    // finding found again would not be told as itself (`explore/replay/<n>`).
+                    if replaying {
+                        if !tasks.is_empty() {
+                            break;
+                        }
+                        replaying = false;
+                    }
                     let out_of_budget = match options.budget {
                         Budget::Time(t) => started.elapsed() >= t,
                         Budget::Programs(n) => next_index >= n,
