@@ -15,8 +15,8 @@ fn main() {
     embed(&root);
 }
 
-/// Writes `$OUT_DIR/embedded_cases.rs` from `root/cases`. Also the unit tests' build script
-/// (tests/unit/build.rs), whose package sits two folders below `root`: hence absolute paths.
+/// Writes `$OUT_DIR/embedded_cases.rs` from `root/cases`. Also the tests' build script
+/// (tests/package/build.rs), whose package sits two folders below `root`: hence absolute paths.
 pub fn embed(root: &Path) {
     let cases = root.join("cases");
     println!("cargo:rerun-if-changed={}", cases.display());
