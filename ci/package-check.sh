@@ -43,9 +43,16 @@ for f in cases/suite.json cases/rules.json cases/model.json cases/case.schema.js
   [ -f "$unpacked/$f" ] || { echo "error: the package lacks $f" >&2; exit 1; }
 done
 
+# The checkout's build settings (.cargo/config.toml: which dependencies are compiled without
+# optimisation) are not packaged and not found from the unpacked folder; without them the
+# dependencies they name, and those built on them, would compile again.
+checkout_config=()
+if [ -f "$checkout/.cargo/config.toml" ]; then
+  checkout_config=(--config "$checkout/.cargo/config.toml")
+fi
 echo "== cargo build --release --offline --locked (the unpacked crate)"
 build_start=$SECONDS
-(cd "$unpacked" && cargo build --release --offline --locked \
+(cd "$unpacked" && cargo build --release --offline --locked "${checkout_config[@]}" \
   --config 'profile.release.package.mpsd-conformance.opt-level=0')
 echo "built in $((SECONDS - build_start)) s"
 bin="$target_dir/release/mpsd-conformance"
