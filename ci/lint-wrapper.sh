@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# clippy and rustdoc on CI's one release build. .ci/run sets this script as
+# RUSTC_WORKSPACE_WRAPPER, so Cargo runs it, for the workspace's own crates only, as
+#
+#   ci/lint-wrapper.sh RUSTC ARGS...
+#
+# Why: `cargo clippy` and `cargo doc` first compile every dependency again in check mode (a check
+# build cannot reuse a code-generating one), about 105 CPU-seconds of CI's 2-core machine. Here
+# they read the dependencies the release build has just compiled.
+#
+# For each crate of the workspace it runs, one after the other:
+# 1. rustc, unchanged: the code generated is exactly the build's;
+# 2. clippy-driver on the same source and dependencies, as a check (`--emit=metadata` into a
+#    scratch folder, no code generated), with clippy's lints and `-D warnings`: what `cargo clippy
+#    --all-targets -- -D warnings` checks of that crate. Not clippy-driver for the build itself:
+#    it turns MIR optimisations off, and the release build then took a third more CPU (tried
+#    2026-12-07: 542 -> 719-725 CPU-s);
+# 3. for the library (not its tests, not a binary), rustdoc with `-D warnings`: what
+#    `RUSTDOCFLAGS="-D warnings" cargo doc --no-deps` checks.
+# Their diagnostics reach Cargo in its JSON format, like rustc's; a finding fails the crate's
+# compilation, and so the build.
+#
+# LINT_SCRATCH_DIR: where clippy's metadata and rustdoc's pages go (default target/lint-scratch).
+set -uo pipefail
+
+if [ "$#" -lt 1 ]; then
+  echo "usage: $0 RUSTC ARGS... (Cargo's RUSTC_WORKSPACE_WRAPPER)" >&2
+  exit 2
+fi
+rustc="$1"
+shift
+args=("$@")
+
+# A query of rustc (`-vV`, `--print cfg`…), not a compilation: nothing to lint.
+source_file=""
+for a in "${args[@]}"; do
+  case "$a" in
+    -*) ;;
+    *.rs) source_file="$a" ;;
+  esac
+done
+if [ -z "$source_file" ]; then
+  exec "$rustc" "${args[@]}"
+fi
+
+"$rustc" "${args[@]}" || exit $?
+
+scratch="${LINT_SCRATCH_DIR:-target/lint-scratch}"
+crate_name="" crate_type="" test=0
+clippy_args=()
+for ((i = 0; i < ${#args[@]}; i++)); do
+  a="${args[i]}"
+  case "$a" in
+    --crate-name) crate_name="${args[i + 1]:-}" ;;
+    --crate-type) crate_type="${args[i + 1]:-}" ;;
+    --test) test=1 ;;
+  esac
+  case "$a" in
+    # Metadata only, written where nothing of Cargo's is.
+    --emit=*) clippy_args+=("--emit=metadata") ;;
+    --out-dir)
+      clippy_args+=("--out-dir" "$scratch/clippy")
+      i=$((i + 1))
+      ;;
+    # No artifact notices: Cargo would take clippy's metadata for the build's.
+    --json=*)
+      kinds=()
+      IFS=, read -ra all <<<"${a#--json=}"
+      for k in "${all[@]}"; do
+        case "$k" in
+          artifacts | future-incompat) ;;
+          *) kinds+=("$k") ;;
+        esac
+      done
+      if [ "${#kinds[@]}" -gt 0 ]; then
+        clippy_args+=("--json=$(IFS=,; echo "${kinds[*]}")")
+      fi
+      ;;
+    *) clippy_args+=("$a") ;;
+  esac
+done
+
+mkdir -p "$scratch/clippy"
+"${CLIPPY_DRIVER:-clippy-driver}" "$rustc" "${clippy_args[@]}" -D warnings || {
+  status=$?
+  echo "error: clippy found problems in $crate_name ($source_file)" >&2
+  exit "$status"
+}
+
+if [ "$crate_name" = "mpsd_conformance" ] && [ "$crate_type" = "lib" ] && [ "$test" -eq 0 ]; then
+  doc_args=()
+  for ((i = 0; i < ${#args[@]}; i++)); do
+    a="${args[i]}"
+    case "$a" in
+      # What to document, each followed by its value.
+      --crate-name | --crate-type | --edition | --cfg | --check-cfg | -L | --extern | --error-format)
+        doc_args+=("$a" "${args[i + 1]:-}")
+        i=$((i + 1))
+        ;;
+      --edition=* | -L?* | --cfg=* | --check-cfg=* | --extern=* | --error-format=*) doc_args+=("$a") ;;
+      --json=*) doc_args+=("--json=diagnostic-rendered-ansi") ;;
+      # rustc's own options that take a separate value: left out, with their value.
+      -C | --out-dir | -o | --emit | --cap-lints | -W | -A | -D | -F | --warn | --allow | --deny | --forbid | --target | --diagnostic-width | --remap-path-prefix)
+        i=$((i + 1))
+        ;;
+      -*) ;;
+      *.rs) doc_args+=("$a") ;;
+    esac
+  done
+  "${RUSTDOC:-rustdoc}" "${doc_args[@]}" -o "$scratch/doc" -D warnings || {
+    status=$?
+    echo "error: rustdoc found problems in the library's documentation" >&2
+    exit "$status"
+  }
+fi
