@@ -823,6 +823,9 @@ def restamp(s, cur):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "AltMPSD/1.0"
+    # An answer goes out in two writes (head, then body): with Nagle's algorithm the body waits
+    # for the client's delayed ACK of the head, about 40 ms an answer.
+    disable_nagle_algorithm = True
     sys_version = ""
 
     def version_string(self):
