@@ -3,6 +3,36 @@
 /// The bytes, or what is wrong: the 0-based character offset of a non-hex character, or an odd
 /// number of digits.
 pub fn decode_hex(text: &str) -> Result<Vec<u8>, String> {
+    // Generated cases carry bodies of megabytes this way (nested arrays): byte by byte when the
+    // text is ASCII, as it is unless a digit is wrong; Unicode whitespace and the error's
+    // character offset need the characters.
+    if !text.is_ascii() {
+        return decode_chars(text);
+    }
+    let mut out = Vec::with_capacity(text.len() / 2);
+    let mut high: Option<u8> = None;
+    for &b in text.as_bytes() {
+        let digit = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => b - b'a' + 10,
+            b'A'..=b'F' => b - b'A' + 10,
+            b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c' => continue,
+            _ => return decode_chars(text),
+        };
+        match high.take() {
+            None => high = Some(digit),
+            Some(h) => out.push(h << 4 | digit),
+        }
+    }
+    if high.is_some() {
+        return Err(ODD.into());
+    }
+    Ok(out)
+}
+
+const ODD: &str = "an odd number of hex digits: every byte is two digits";
+
+fn decode_chars(text: &str) -> Result<Vec<u8>, String> {
     let mut out = Vec::with_capacity(text.len() / 2);
     let mut high: Option<u8> = None;
     for (offset, c) in text.chars().enumerate() {
@@ -22,9 +52,23 @@ pub fn decode_hex(text: &str) -> Result<Vec<u8>, String> {
         }
     }
     if high.is_some() {
-        return Err("an odd number of hex digits: every byte is two digits".into());
+        return Err(ODD.into());
     }
     Ok(out)
+}
+
+/// The bytes as lowercase hex digits, two a byte (what `decode_hex` reads back).
+pub fn encode_hex(bytes: &[u8]) -> String {
+    const DIGITS: [char; 16] = [
+        '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f',
+    ];
+    let digit = |d: u8| DIGITS.get(usize::from(d)).copied().unwrap_or('0');
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(digit(b >> 4));
+        out.push(digit(b & 0x0f));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -42,9 +86,30 @@ mod tests {
     }
 
     #[test]
+    fn every_byte_goes_to_hex_and_back() {
+        let all: Vec<u8> = (0..=255).collect();
+        let text = encode_hex(&all);
+        assert_eq!(&text[..8], "00010203");
+        assert_eq!(&text[text.len() - 4..], "feff");
+        assert_eq!(decode_hex(&text).unwrap(), all);
+        assert_eq!(decode_hex(&text.to_uppercase()).unwrap(), all);
+    }
+
+    #[test]
+    fn unicode_whitespace_is_ignored_as_ascii_whitespace_is() {
+        assert_eq!(decode_hex("7b\u{a0}7d\u{2003}").unwrap(), b"{}".to_vec());
+        assert_eq!(decode_hex("7b\t\x0b\x0c\r 7d").unwrap(), b"{}".to_vec());
+    }
+
+    #[test]
     fn odd_counts_and_other_characters_are_refused_with_where() {
         assert!(decode_hex("abc").unwrap_err().contains("odd number"));
         let e = decode_hex("7b 7g").unwrap_err();
         assert!(e.contains("'g' at character 4"), "{e}");
+        // The offset counts characters, not bytes.
+        let e = decode_hex("é 7b x").unwrap_err();
+        assert!(e.contains("'é' at character 0"), "{e}");
+        let e = decode_hex("\u{a0}7b x").unwrap_err();
+        assert!(e.contains("'x' at character 4"), "{e}");
     }
 }

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::case::{decode_hex, RequestSpec};
+use crate::case::{decode_hex, encode_hex, RequestSpec};
 
 use super::build::{Generated, Outcome, ValueCheck};
 use super::model::{Class, Model, Position, WriteResource};
@@ -128,7 +128,7 @@ fn case(
             method: "PUT".into(),
             path: resource.path.clone(),
             identity: resource.caller.clone(),
-            raw_body_hex: Some(hex(&body)),
+            raw_body_hex: Some(encode_hex(&body)),
             ..RequestSpec::default()
         },
         outcome,
@@ -343,10 +343,6 @@ fn value_check(pointer: &str, equals: Option<Value>, caller: &str) -> ValueCheck
             equals,
         },
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn join(status: &[u16]) -> String {
