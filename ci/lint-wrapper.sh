@@ -8,7 +8,7 @@
 # build cannot reuse a code-generating one), about 105 CPU-seconds of CI's 2-core machine. Here
 # they read the dependencies the release build has just compiled.
 #
-# For each crate of the workspace it runs, one after the other:
+# For each crate of the workspace it runs, side by side:
 # 1. rustc, unchanged (but for the benches, below): the code generated is exactly the build's;
 # 2. clippy-driver on the same source and dependencies, as a check (`--emit=metadata` into a
 #    scratch folder, no code generated), with clippy's lints and `-D warnings`: what `cargo clippy
@@ -17,8 +17,12 @@
 #    2026-12-07: 542 -> 719-725 CPU-s);
 # 3. for the library (not its tests, not a binary), rustdoc with `-D warnings`: what
 #    `RUSTDOCFLAGS="-D warnings" cargo doc --no-deps` checks.
-# Their diagnostics reach Cargo in its JSON format, like rustc's; a finding fails the crate's
-# compilation, and so the build.
+# Side by side because rustc's front end uses one core: while it type-checks the library,
+# nothing else of the build can run, and clippy and rustdoc take the other core. rustc's output
+# reaches Cargo as it comes (Cargo starts dependents on its metadata notice); clippy's and
+# rustdoc's are kept in files and given after it, whole lines, so that the three never mix. Their
+# diagnostics reach Cargo in its JSON format, like rustc's; a finding fails the crate's
+# compilation, and so the build. When rustc itself fails, only its errors are shown.
 #
 # LINT_SCRATCH_DIR: where clippy's metadata and rustdoc's pages go (default target/lint-scratch).
 set -uo pipefail
@@ -51,7 +55,6 @@ codegen=()
 case "$source_file" in
   benches/*) codegen=(-C opt-level=0) ;;
 esac
-"$rustc" "${args[@]}" "${codegen[@]}" || exit $?
 
 scratch="${LINT_SCRATCH_DIR:-target/lint-scratch}"
 crate_name="" crate_type="" test=0
@@ -89,12 +92,12 @@ for ((i = 0; i < ${#args[@]}; i++)); do
 done
 
 mkdir -p "$scratch/clippy"
-"${CLIPPY_DRIVER:-clippy-driver}" "$rustc" "${clippy_args[@]}" -D warnings || {
-  status=$?
-  echo "error: clippy found problems in $crate_name ($source_file)" >&2
-  exit "$status"
-}
+logs="$(mktemp -d "$scratch/logs.XXXXXX")"
+trap 'rm -rf "$logs"' EXIT
+"${CLIPPY_DRIVER:-clippy-driver}" "$rustc" "${clippy_args[@]}" -D warnings >"$logs/clippy" 2>&1 &
+clippy_pid=$!
 
+doc_pid=""
 if [ "$crate_name" = "mpsd_conformance" ] && [ "$crate_type" = "lib" ] && [ "$test" -eq 0 ]; then
   doc_args=()
   for ((i = 0; i < ${#args[@]}; i++)); do
@@ -115,9 +118,31 @@ if [ "$crate_name" = "mpsd_conformance" ] && [ "$crate_type" = "lib" ] && [ "$te
       *.rs) doc_args+=("$a") ;;
     esac
   done
-  "${RUSTDOC:-rustdoc}" "${doc_args[@]}" -o "$scratch/doc" -D warnings || {
-    status=$?
+  "${RUSTDOC:-rustdoc}" "${doc_args[@]}" -o "$scratch/doc" -D warnings >"$logs/doc" 2>&1 &
+  doc_pid=$!
+fi
+
+status=0
+"$rustc" "${args[@]}" "${codegen[@]}" || status=$?
+if [ "$status" -ne 0 ]; then
+  kill "$clippy_pid" ${doc_pid:+"$doc_pid"} 2>/dev/null
+  wait
+  exit "$status"
+fi
+
+status=0
+wait "$clippy_pid" || status=$?
+cat "$logs/clippy" >&2
+if [ "$status" -ne 0 ]; then
+  echo "error: clippy found problems in $crate_name ($source_file)" >&2
+  [ -z "$doc_pid" ] || wait "$doc_pid"
+  exit "$status"
+fi
+if [ -n "$doc_pid" ]; then
+  wait "$doc_pid" || status=$?
+  cat "$logs/doc" >&2
+  if [ "$status" -ne 0 ]; then
     echo "error: rustdoc found problems in the library's documentation" >&2
     exit "$status"
-  }
+  fi
 fi
