@@ -9,32 +9,21 @@ pub fn decode_hex(text: &str) -> Result<Vec<u8>, String> {
     if !text.is_ascii() {
         return decode_chars(text);
     }
-    let mut out = Vec::with_capacity(text.len() / 2);
-    let mut high: Option<u8> = None;
+    let mut pairs = Pairs::for_text(text);
     for &b in text.as_bytes() {
-        let digit = match b {
-            b'0'..=b'9' => b - b'0',
-            b'a'..=b'f' => b - b'a' + 10,
-            b'A'..=b'F' => b - b'A' + 10,
-            b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c' => continue,
+        match b {
+            b'0'..=b'9' => pairs.push(b - b'0'),
+            b'a'..=b'f' => pairs.push(b - b'a' + 10),
+            b'A'..=b'F' => pairs.push(b - b'A' + 10),
+            b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c' => {}
             _ => return decode_chars(text),
-        };
-        match high.take() {
-            None => high = Some(digit),
-            Some(h) => out.push(h << 4 | digit),
         }
     }
-    if high.is_some() {
-        return Err(ODD.into());
-    }
-    Ok(out)
+    pairs.finish()
 }
 
-const ODD: &str = "an odd number of hex digits: every byte is two digits";
-
 fn decode_chars(text: &str) -> Result<Vec<u8>, String> {
-    let mut out = Vec::with_capacity(text.len() / 2);
-    let mut high: Option<u8> = None;
+    let mut pairs = Pairs::for_text(text);
     for (offset, c) in text.chars().enumerate() {
         if c.is_whitespace() {
             continue;
@@ -45,16 +34,39 @@ fn decode_chars(text: &str) -> Result<Vec<u8>, String> {
             ));
         };
         // A hex digit is below 16: it fits a byte.
-        let digit = digit as u8;
-        match high.take() {
-            None => high = Some(digit),
-            Some(h) => out.push(h << 4 | digit),
+        pairs.push(digit as u8);
+    }
+    pairs.finish()
+}
+
+/// Hex digits paired into bytes as they come.
+struct Pairs {
+    out: Vec<u8>,
+    /// The first digit of a byte whose second is still to come.
+    high: Option<u8>,
+}
+
+impl Pairs {
+    fn for_text(text: &str) -> Pairs {
+        Pairs {
+            out: Vec::with_capacity(text.len() / 2),
+            high: None,
         }
     }
-    if high.is_some() {
-        return Err(ODD.into());
+
+    fn push(&mut self, digit: u8) {
+        match self.high.take() {
+            None => self.high = Some(digit),
+            Some(h) => self.out.push(h << 4 | digit),
+        }
     }
-    Ok(out)
+
+    fn finish(self) -> Result<Vec<u8>, String> {
+        match self.high {
+            Some(_) => Err("an odd number of hex digits: every byte is two digits".into()),
+            None => Ok(self.out),
+        }
+    }
 }
 
 /// The bytes as lowercase hex digits, two a byte (what `decode_hex` reads back).
