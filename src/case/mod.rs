@@ -18,7 +18,7 @@ mod validate;
 
 pub use error::{LoadError, Position, Problem};
 pub use fingerprint::{file_sha256, fingerprint};
-pub use hex::{decode_hex, encode_hex};
+pub use hex::decode_hex;
 pub use ignored::is_ignored_name;
 pub use load::{
     case_files, case_id, is_case_file, is_doc_file, read, read_case, CaseSet, LoadedCase, Read,

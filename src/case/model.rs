@@ -175,6 +175,11 @@ pub struct RequestSpec {
         skip_serializing_if = "Option::is_none"
     )]
     pub raw_body_hex: Option<String>,
+    /// A generated case's body as bytes: the request model makes bodies of megabytes (nested
+    /// arrays), which hex would take to twice their size and back at every start. No case file
+    /// sets it, and it is never written out.
+    #[serde(skip)]
+    pub generated_body: Option<bytes::Bytes>,
     /// A valid JSON object body padded to this many bytes, for size limits.
     #[serde(
         default,

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::case::{decode_hex, encode_hex, RequestSpec};
+use crate::case::{decode_hex, RequestSpec};
 
 use super::build::{Generated, Outcome, ValueCheck};
 use super::model::{Class, Model, Position, WriteResource};
@@ -128,7 +128,7 @@ fn case(
             method: "PUT".into(),
             path: resource.path.clone(),
             identity: resource.caller.clone(),
-            raw_body_hex: Some(encode_hex(&body)),
+            generated_body: Some(body.into()),
             ..RequestSpec::default()
         },
         outcome,

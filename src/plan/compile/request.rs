@@ -51,6 +51,7 @@ impl CaseCompiler<'_> {
             spec.raw_body.is_some(),
             spec.raw_body_hex.is_some(),
             spec.padded_body.is_some(),
+            spec.generated_body.is_some(),
         ];
         if bodies.iter().filter(|b| **b).count() > 1 {
             self.problem(
@@ -71,6 +72,8 @@ impl CaseCompiler<'_> {
                 Text::Lit(t) => BodyPlan::Fixed(Bytes::from(t.into_string())),
                 bound => BodyPlan::Raw(bound),
             }
+        } else if let Some(bytes) = &spec.generated_body {
+            BodyPlan::Fixed(bytes.clone())
         } else if let Some(hex) = &spec.raw_body_hex {
             match decode_hex(hex) {
                 Ok(bytes) => BodyPlan::Fixed(bytes.into()),
