@@ -3,27 +3,8 @@
 /// The bytes, or what is wrong: the 0-based character offset of a non-hex character, or an odd
 /// number of digits.
 pub fn decode_hex(text: &str) -> Result<Vec<u8>, String> {
-    // Generated cases carry bodies of megabytes this way (nested arrays): byte by byte when the
-    // text is ASCII, as it is unless a digit is wrong; Unicode whitespace and the error's
-    // character offset need the characters.
-    if !text.is_ascii() {
-        return decode_chars(text);
-    }
-    let mut pairs = Pairs::for_text(text);
-    for &b in text.as_bytes() {
-        match b {
-            b'0'..=b'9' => pairs.push(b - b'0'),
-            b'a'..=b'f' => pairs.push(b - b'a' + 10),
-            b'A'..=b'F' => pairs.push(b - b'A' + 10),
-            b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c' => {}
-            _ => return decode_chars(text),
-        }
-    }
-    pairs.finish()
-}
-
-fn decode_chars(text: &str) -> Result<Vec<u8>, String> {
-    let mut pairs = Pairs::for_text(text);
+    let mut out = Vec::with_capacity(text.len() / 2);
+    let mut high: Option<u8> = None;
     for (offset, c) in text.chars().enumerate() {
         if c.is_whitespace() {
             continue;
@@ -34,39 +15,16 @@ fn decode_chars(text: &str) -> Result<Vec<u8>, String> {
             ));
         };
         // A hex digit is below 16: it fits a byte.
-        pairs.push(digit as u8);
-    }
-    pairs.finish()
-}
-
-/// Hex digits paired into bytes as they come.
-struct Pairs {
-    out: Vec<u8>,
-    /// The first digit of a byte whose second is still to come.
-    high: Option<u8>,
-}
-
-impl Pairs {
-    fn for_text(text: &str) -> Pairs {
-        Pairs {
-            out: Vec::with_capacity(text.len() / 2),
-            high: None,
+        let digit = digit as u8;
+        match high.take() {
+            None => high = Some(digit),
+            Some(h) => out.push(h << 4 | digit),
         }
     }
-
-    fn push(&mut self, digit: u8) {
-        match self.high.take() {
-            None => self.high = Some(digit),
-            Some(h) => self.out.push(h << 4 | digit),
-        }
+    if high.is_some() {
+        return Err("an odd number of hex digits: every byte is two digits".into());
     }
-
-    fn finish(self) -> Result<Vec<u8>, String> {
-        match self.high {
-            Some(_) => Err("an odd number of hex digits: every byte is two digits".into()),
-            None => Ok(self.out),
-        }
-    }
+    Ok(out)
 }
 
 #[cfg(test)]
