@@ -120,7 +120,7 @@ else
   echo "$checked files and folders, the same in the package"
 
   echo "== the unpacked crate's dependencies, resolved offline with its Cargo.lock"
-  tree=(tree --locked --offline -e normal,build --prefix none -f '{p} {f}')
+  tree=(tree --locked --offline -e 'normal,build' --prefix none -f '{p} {f}')
   # A path package is printed with its folder, which differs: left out.
   (cd "$unpacked" && cargo "${tree[@]}" "${checkout_config[@]}") | sed 's/ ([^)]*)//' | sort -u \
     >"$tmp/tree-package"
