@@ -49,29 +49,30 @@ if [ -z "$source_file" ]; then
   exec "$rustc" "${args[@]}"
 fi
 
-# The benches are compiled here to be linted; CI never runs them (`cargo bench` does, without
-# this wrapper, so with its own fingerprints and the profile's opt-level). Unoptimised, the six
-# of them took 7.7 CPU-s with their clippy checks instead of 33.4 (rebuilt alone, 2026-12-07);
-# rustc keeps the last -C opt-level it is given.
-codegen=()
-case "$source_file" in
-  benches/*) codegen=(-C opt-level=0) ;;
-esac
-
 # An unoptimised crate (the tests' package, which .cargo/config.toml compiles at opt-level 0, and
-# the benches above) is compiled by clippy-driver itself, in one pass: clippy turns MIR
+# the benches below) is compiled by clippy-driver itself, in one pass: clippy turns MIR
 # optimisations off, which changes next to nothing at opt-level 0, and a check beside rustc would
 # run the front end (parsing, type and borrow checking) a second time. Measured on 2026-12-07
 # (library touched, the crates after it rebuilt): the unit tests 38.4 -> 25.3 CPU-s, tests/it
 # 26.7 -> 18.1. Cargo gives no -C opt-level for 0, rustc's default.
 opt_level=0
-for a in "${args[@]}" "${codegen[@]}"; do
+for a in "${args[@]}"; do
   case "$a" in
     opt-level=*) opt_level="${a#opt-level=}" ;;
   esac
 done
+# The benches are compiled here to be linted; CI never runs them (`cargo bench` does, without
+# this wrapper, so with its own fingerprints and the profile's opt-level). Unoptimised, the six
+# of them took 7.7 CPU-s with their clippy checks instead of 33.4 (rebuilt alone, 2026-12-07);
+# rustc keeps the last -C opt-level it is given.
+case "$source_file" in
+  benches/*)
+    args+=(-C opt-level=0)
+    opt_level=0
+    ;;
+esac
 if [ "$opt_level" = 0 ]; then
-  exec "${CLIPPY_DRIVER:-clippy-driver}" "$rustc" "${args[@]}" "${codegen[@]}" -D warnings
+  exec "${CLIPPY_DRIVER:-clippy-driver}" "$rustc" "${args[@]}" -D warnings
 fi
 
 scratch="${LINT_SCRATCH_DIR:-target/lint-scratch}"
@@ -141,7 +142,7 @@ if [ "$crate_name" = "mpsd_conformance" ] && [ "$crate_type" = "lib" ] && [ "$te
 fi
 
 status=0
-"$rustc" "${args[@]}" "${codegen[@]}" || status=$?
+"$rustc" "${args[@]}" || status=$?
 if [ "$status" -ne 0 ]; then
   kill "$clippy_pid" ${doc_pid:+"$doc_pid"} 2>/dev/null
   wait

@@ -91,6 +91,10 @@ else
 
   echo "== the files the checkout's build read, in the package"
   # Cargo's dep-info beside each artifact: "artifact: file file ...", a space in a name escaped.
+  dep_info=("$target_dir/release/mpsd-conformance.d" "$target_dir/release/libmpsd_conformance.d")
+  for d in "${dep_info[@]}"; do
+    [ -f "$d" ] || { echo "error: no dep-info at $d" >&2; exit 1; }
+  done
   checked=0
   while IFS= read -r path; do
     case "$path" in
@@ -111,10 +115,8 @@ else
     fi
     checked=$((checked + 1))
   done < <(
-    for d in "$target_dir/release/mpsd-conformance.d" "$target_dir/release/libmpsd_conformance.d"; do
-      [ -f "$d" ] || { echo "error: no dep-info at $d" >&2; exit 1; }
-      sed -e 's/^[^:]*: *//' -e 's/\\ /\x01/g' "$d" | tr ' ' '\n' | tr '\001' ' '
-    done | grep -v '^$' | sort -u
+    sed -e 's/^[^:]*: *//' -e 's/\\ /\x01/g' "${dep_info[@]}" | tr ' ' '\n' | tr '\001' ' ' |
+      grep -v '^$' | sort -u
   )
   [ "$checked" -gt 0 ] || { echo "error: the dep-info names no file of the checkout" >&2; exit 1; }
   echo "$checked files and folders, the same in the package"

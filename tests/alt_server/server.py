@@ -339,7 +339,7 @@ def _empty_arrays_nested(text, i):
     """(Deep, end) when text[i:] opens arrays that close around nothing (`[[[]]]`, whitespace
     allowed), else None. The generated bodies nest arrays 100,000 deep: matched here by the
     regular-expression engine instead of one step of the parser's loop per bracket, which took
-    0.3 s a body and most of the server's time."""
+    0.3 s a body and most of the time the server held the interpreter lock."""
     opened = _OPEN_RUN_RE.match(text, i)
     k = opened.group(0).count("[")
     closed = re.compile(r"(?:[ \t\n\r]*\])" + "{%d}" % k).match(text, opened.end())
