@@ -4,7 +4,7 @@
 //! binary against a separately started `mpsd-conformance serve`.
 //!
 //! `cargo bench --bench engine_scale -- [--cases N] [--jobs N] [--binary PATH] [--catalog DIR]
-//!  [--target URL] [--hurl] [--keep DIR]`
+//!  [--target URL] [--hurl] [--wrk] [--keep DIR]`
 //!
 //! Prints cases/s, requests/s, the harness's CPU time per request (user + system of the `run`
 //! process alone, from wait4) and its peak RSS. `--binary` runs another build of the harness
@@ -15,6 +15,13 @@
 //! beside the figures: requests/s moves with it, CPU per request much less. `--hurl` also
 //! writes the equivalent Hurl files (3 requests each, no teardown) and times `hurl --test
 //! --jobs N` on them when `hurl` is on PATH.
+//!
+//! `--wrk` adds a yardstick for the machine: `wrk` on PATH sends GETs of a handle that does not
+//! exist (a 404 with a short JSON body) to the same server over as many connections as `--jobs`,
+//! and its CPU per request is printed beside the harness's, with the ratio. Per-request CPU moves
+//! with the machine: one build (8797dbc) measured 26.5 µs and, on a slower machine the same day,
+//! 45-50 µs; another measured 49-76 µs within one hour on one machine. wrk, run right after the
+//! harness on the same machine, says how fast the machine was.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -35,6 +42,7 @@ struct Options {
     catalog: PathBuf,
     target: Option<String>,
     hurl: bool,
+    wrk: bool,
     keep: Option<PathBuf>,
 }
 
@@ -56,6 +64,7 @@ fn options() -> Result<Options, String> {
         catalog: Path::new(env!("CARGO_MANIFEST_DIR")).join("cases"),
         target: None,
         hurl: false,
+        wrk: false,
         keep: None,
     };
     let mut args = std::env::args().skip(1);
@@ -69,6 +78,7 @@ fn options() -> Result<Options, String> {
             "--target" => o.target = Some(value("--target")?),
             "--keep" => o.keep = Some(PathBuf::from(value("--keep")?)),
             "--hurl" => o.hurl = true,
+            "--wrk" => o.wrk = true,
             // `cargo bench` passes --bench to every bench binary.
             "--bench" => {}
             other => return Err(format!("unknown argument `{other}`")),
@@ -162,6 +172,10 @@ fn bench(o: &Options) -> Result<(), String> {
     }
 
     println!("load average after: {}", load_average());
+    if o.wrk {
+        let harness_us = (measured.user + measured.sys).as_secs_f64() * 1e6 / requests as f64;
+        wrk(o, &target, harness_us)?;
+    }
     if o.hurl {
         hurl(&root, o, &target)?;
     }
@@ -198,6 +212,50 @@ fn requests_per_case(o: &Options, root: &Path, target: &str) -> Result<u64, Stri
         Some(exchanges) if !exchanges.is_empty() => Ok(exchanges.len() as u64),
         _ => Err("the one-case run recorded no exchange".into()),
     }
+}
+
+/// The machine's yardstick: wrk's CPU per request (user + system, from wait4) against the same
+/// server, and the harness's as a multiple of it.
+fn wrk(o: &Options, target: &str, harness_us: f64) -> Result<(), String> {
+    let url = format!("{target}/handles/00000000-0000-4000-8000-000000000000");
+    let mut command = Command::new("wrk");
+    command
+        .args(["-t1", "-c", &o.jobs.to_string(), "-d3s", &url])
+        .stderr(Stdio::piped());
+    // measure() drains stderr only; wrk's count of requests is on stdout, kept in a file.
+    let child_out = tempfile::NamedTempFile::new().map_err(|e| format!("temp file: {e}"))?;
+    let out = child_out.reopen().map_err(|e| format!("temp file: {e}"))?;
+    command.stdout(out);
+    let measured = match measure(command) {
+        Ok(m) => m,
+        Err(e) => {
+            println!("wrk: not run ({e})");
+            return Ok(());
+        }
+    };
+    let text =
+        std::fs::read_to_string(child_out.path()).map_err(|e| format!("wrk's output: {e}"))?;
+    let requests = text
+        .lines()
+        .find_map(|l| l.trim().split_once(" requests in "))
+        .and_then(|(n, _)| n.trim().parse::<u64>().ok())
+        .filter(|&n| n > 0)
+        .ok_or_else(|| {
+            format!(
+                "wrk exited {} without a request count:\n{text}",
+                measured.exit
+            )
+        })?;
+    let wrk_us = (measured.user + measured.sys).as_secs_f64() * 1e6 / requests as f64;
+    println!(
+        "wrk (GET, 404, -c {}): {requests} requests, {wrk_us:.1} µs CPU per request \
+         (user {:.2} s + sys {:.2} s); the harness spends {:.1}× wrk's CPU per request",
+        o.jobs,
+        measured.user.as_secs_f64(),
+        measured.sys.as_secs_f64(),
+        harness_us / wrk_us,
+    );
+    Ok(())
 }
 
 /// The same workload through Hurl: per file, create a session, create an invite handle to it,
