@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use crate::exchange::lookup;
 use crate::plan::Invariant;
 
 /// What is wrong with `doc` under an invariant (empty when it holds).
@@ -44,9 +45,9 @@ fn member_list(doc: &Value) -> Vec<String> {
         Err(p) => return p,
     };
     let mut problems = Vec::new();
-    let info_next = doc.pointer("/membersInfo/next").and_then(Value::as_u64);
+    let info_next = lookup(doc, "/membersInfo/next").and_then(Value::as_u64);
     for (pos, (index, member)) in members.iter().enumerate() {
-        if let Some(own) = member.pointer("/constants/system/index") {
+        if let Some(own) = lookup(member, "/constants/system/index") {
             if own.as_u64() != Some(*index) {
                 problems.push(format!(
                     "member \"{index}\" has constants.system.index {own}"

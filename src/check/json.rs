@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use crate::exchange::lookup;
 use crate::plan::{Env, JsonCheck, JsonType, RenderError};
 
 use super::diff::json_diff;
@@ -19,7 +20,7 @@ pub(super) fn judge_json(
     out: &mut Vec<Failure>,
 ) -> Result<(), RenderError> {
     let p = a.pointer.render(env)?;
-    let found = doc.pointer(&p);
+    let found = lookup(doc, &p);
     let mut fail = |expectation: String, message: String, diff: Option<String>| {
         out.push(
             Failure::new(

@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use crate::exchange::lookup;
 use crate::plan::{Env, MemberCheck, RenderError};
 
 use super::failure::Failure;
@@ -24,7 +25,7 @@ pub fn check(
     } else {
         format!("no member with xuid {xuid}")
     };
-    let Some(members) = doc.pointer("/members").and_then(Value::as_object) else {
+    let Some(members) = lookup(doc, "/members").and_then(Value::as_object) else {
         out.push(Failure::new(
             rule,
             expectation,
@@ -35,10 +36,7 @@ pub fn check(
     let found: Vec<(&String, &Value)> = members
         .iter()
         .filter(|(_, member)| {
-            member
-                .pointer("/constants/system/xuid")
-                .and_then(Value::as_str)
-                == Some(xuid)
+            lookup(member, "/constants/system/xuid").and_then(Value::as_str) == Some(xuid)
         })
         .collect();
     let indexes = || {
@@ -87,8 +85,7 @@ fn xuids_of(members: &serde_json::Map<String, Value>) -> String {
     members
         .iter()
         .map(|(k, m)| {
-            let x = m
-                .pointer("/constants/system/xuid")
+            let x = lookup(m, "/constants/system/xuid")
                 .map_or_else(|| "no xuid".to_string(), |v| v.to_string());
             format!("{k}: {x}")
         })

@@ -14,6 +14,7 @@ mod resource;
 pub use error::TransportError;
 pub use message::{Framing, RequestData, ResponseData};
 pub use path::{percent_decode, same_path, url_path};
+pub use pointer::lookup;
 pub use readable::read_leniently;
 pub use record::{cut, Exchange, BODY_LIMIT};
 pub use redact::{secret_header, Redactor, REDACTED};

@@ -2,6 +2,7 @@
 //! capture needs of an answer that nothing else reads as a whole. Everything off the pointer's
 //! path is skipped, not allocated.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -15,6 +16,28 @@ pub fn extract(bytes: &[u8], pointer: &str) -> Option<Value> {
     let found = At(&tokens).deserialize(&mut de).ok()?;
     de.end().ok()?;
     found
+}
+
+/// The value at `pointer` in a parsed document: `Value::pointer`'s answer, without its two
+/// string replacements and copy per token (a token is unescaped only when it holds a `~`). The
+/// checks look up about forty pointers per case.
+pub fn lookup<'a>(doc: &'a Value, pointer: &str) -> Option<&'a Value> {
+    if pointer.is_empty() {
+        return Some(doc);
+    }
+    let rest = pointer.strip_prefix('/')?;
+    rest.split('/').try_fold(doc, |target, token| {
+        let token: Cow<'_, str> = if token.contains('~') {
+            Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
+        } else {
+            Cow::Borrowed(token)
+        };
+        match target {
+            Value::Object(map) => map.get(token.as_ref()),
+            Value::Array(list) => index(&token).and_then(|i| list.get(i)),
+            _ => None,
+        }
+    })
 }
 
 /// The unescaped reference tokens of a pointer (`""` → none), or `None` when it is no pointer.
@@ -151,6 +174,17 @@ mod tests {
             "/members/1/x",
         ] {
             assert_eq!(extract(&bytes, p).as_ref(), doc.pointer(p), "{p}");
+            assert_eq!(lookup(&doc, p), doc.pointer(p), "{p}");
+        }
+        for p in [
+            "id",
+            "/a~1b/m~0n/+1",
+            "/a~1b/m~0n/00",
+            "/a~01b",
+            "/e/",
+            "//",
+        ] {
+            assert_eq!(lookup(&doc, p), doc.pointer(p), "{p}");
         }
         assert_eq!(extract(b"not json", "/id"), None);
         assert_eq!(extract(b"{\"id\": 1} trailing", "/id"), None);

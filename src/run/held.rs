@@ -175,12 +175,14 @@ impl Held {
         let Some(id) = doc.get("id").and_then(Value::as_str) else {
             return;
         };
-        // The answer's sessionRef, else the one the request named.
-        let request: Option<Value> = serde_json::from_slice(&built.data.body).ok();
-        let reference = doc
-            .get("sessionRef")
-            .or_else(|| request.as_ref().and_then(|r| r.get("sessionRef")));
-        let session = reference.and_then(session_ref).map(|(key, path)| {
+        // The answer's sessionRef, else the one the request named (parsed only then).
+        let named = match doc.get("sessionRef") {
+            Some(reference) => session_ref(reference),
+            None => serde_json::from_slice::<Value>(&built.data.body)
+                .ok()
+                .and_then(|r| r.get("sessionRef").and_then(session_ref)),
+        };
+        let session = named.map(|(key, path)| {
             self.hold(&key, &path);
             key
         });

@@ -78,6 +78,10 @@ fn attempt_label(label: &str, attempt: usize) -> String {
 
 /// The step an exchange belongs to: its label without ` (attempt N)`.
 pub fn step_of(exchange_label: &str) -> &str {
+    // Reports and the run ask this of every exchange; nearly none was retried.
+    if !exchange_label.ends_with(')') {
+        return exchange_label;
+    }
     match exchange_label.rsplit_once(" (attempt ") {
         Some((step, n))
             if n.strip_suffix(')')
