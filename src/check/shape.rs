@@ -18,10 +18,14 @@ pub struct Shapes {
 impl Shapes {
     /// What an answer to `method` on `path` must be, by its status: a session document, a
     /// handle document, or nothing the oracle knows.
-    pub fn judge(&self, method: &str, path: &str, response: &ResponseData) -> Option<Failure> {
+    pub fn judge(
+        &self,
+        method: &str,
+        resource: &Resource,
+        response: &ResponseData,
+    ) -> Option<Failure> {
         let status = response.status;
-        let resource = Resource::of(path);
-        let (rule, schema) = match (method, &resource, status) {
+        let (rule, schema) = match (method, resource, status) {
             ("PUT" | "GET", r, 200 | 201) if r.is_session() => ("SH1", self.session.as_ref()?),
             ("GET", Resource::Handle(_), 200) => ("SH3", self.handle.as_ref()?),
             // An activity handle's creation may answer without a body (CONTRACT §8.4).

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Map, Value};
 
 use crate::check::{check_global, Failure};
-use crate::exchange::{Exchange, RequestData, ResponseData, TransportError};
+use crate::exchange::{Exchange, RequestData, Resource, ResponseData, TransportError};
 use crate::http::{Interrupts, RetryEnd};
 use crate::run::{send_retrying, RunContext};
 
@@ -148,7 +148,7 @@ pub async fn execute(ctx: &RunContext, xuids: &Xuids, program: &Program) -> Exec
                 let path = path.strip_prefix(ctx.base_path()).unwrap_or(path);
                 failures.extend(
                     ctx.shapes
-                        .judge(&request.method, path, r)
+                        .judge(&request.method, &Resource::of(path), r)
                         .map(|f| ctx.oracle(f)),
                 );
             }

@@ -47,7 +47,7 @@ impl CaseRun<'_> {
                 ControlFlow::Break(ending) => return (response, ControlFlow::Break(ending)),
             },
         };
-        self.shape(&label, &built.data, &built.path, &response);
+        self.shape(&label, &built.data, &built.resource, &response);
         if copy.is_none() {
             if let Some(slot) = r.status_slot {
                 if let Some(s) = self.statuses.get_mut(slot) {
@@ -148,12 +148,11 @@ impl CaseRun<'_> {
     /// What a set-up request asks of its resource, from what the case holds.
     pub(super) fn set_up_kind(&mut self, built: &Built, joins: Joins) -> SetUp {
         let method = built.data.method.as_str();
-        let resource = Resource::of(&built.path);
-        match (method, &resource) {
+        match (method, &built.resource) {
             ("PUT", r) if r.is_session() && !is_nocommit(&built.path) => {
                 let mut creating = self
                     .held
-                    .session_of(&built.path)
+                    .session_of_built(built)
                     .and_then(|key| self.held.session(&key).map(|s| s.state.clone()))
                     .and_then(|state| match state {
                         State::Absent => Some(true),
@@ -194,8 +193,7 @@ fn promised(
     missing: &str,
 ) -> Option<Failure> {
     let status = response.status;
-    let resource = Resource::of(&built.path);
-    let rule = match (from, &resource, status) {
+    let rule = match (from, &built.resource, status) {
         (CaptureFrom::Header(name), r, 200 | 201)
             if r.is_session() && name.eq_ignore_ascii_case("etag") =>
         {

@@ -8,7 +8,7 @@ use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use crate::check::{check_framing, check_global, Failure};
-use crate::exchange::{Exchange, RequestData, ResponseData, TransportError};
+use crate::exchange::{Exchange, RequestData, Resource, ResponseData, TransportError};
 use crate::http::{Attempt, Interrupts, Retried, RetryEnd};
 use crate::plan::{
     Action, CasePlan, Guard, RenderError, RequestPlan, RequestStep, StepPlan, TValue,
@@ -431,13 +431,13 @@ impl CaseRun<'_> {
         &mut self,
         label: &str,
         data: &RequestData,
-        path: &str,
+        resource: &Resource,
         response: &ResponseData,
     ) {
         let found: Vec<Failure> = self
             .ctx
             .shapes
-            .judge(&data.method, path, response)
+            .judge(&data.method, resource, response)
             .into_iter()
             .chain(check_framing(&data.framing, response))
             .collect();

@@ -68,7 +68,7 @@ impl CaseRun<'_> {
         if !r.read_back || !is_write(method) || status == 429 || status >= 500 {
             return FollowPlan::default();
         }
-        let resource = Resource::of(&built.path);
+        let resource = &built.resource;
         if r.expect.is_none() {
             // A set-up step is not judged; what it created is still read back.
             return match resource {
@@ -91,7 +91,7 @@ impl CaseRun<'_> {
         if (400..500).contains(&status) || nocommit {
             // Whatever the request addressed is held from now on: a refused create by name
             // must leave its session absent.
-            let _ = self.held.session_of(&built.path);
+            let _ = self.held.session_of_built(built);
             let rule = if nocommit && (200..300).contains(&status) {
                 "B10".to_string()
             } else {
@@ -188,7 +188,7 @@ impl CaseRun<'_> {
             .unwrap_or(&built.path)
             .to_string();
         let mut paths = vec![(own.clone(), Resource::of(&own))];
-        if let Some(key) = self.held.session_of(&built.path) {
+        if let Some(key) = self.held.session_of_built(built) {
             for h in self.held.handles_of(&key) {
                 paths.push((
                     format!("/handles/{}/session", h.id),
@@ -249,7 +249,7 @@ impl CaseRun<'_> {
             };
             let (response, duration) = self.send(&label, &data).await?;
             let (broke, throttled) = self.global(&label, &data, &response);
-            self.shape(&label, &data, &read.path, &response);
+            self.shape(&label, &data, &Resource::of(&read.path), &response);
             if !broke && throttled.is_none() {
                 let found = judge(&read.check, &response, &plan.rule);
                 let severity = |f: &Failure| {
@@ -269,10 +269,7 @@ impl CaseRun<'_> {
                     .collect();
                 self.failures.extend(found);
             }
-            let built = Built {
-                path: read.path,
-                data,
-            };
+            let built = Built::new(data, read.path);
             self.held.observe(&built, &response);
             let label = self.attempt_label(&label);
             self.record(&label, built.data, Some(response), None, duration);

@@ -69,16 +69,25 @@ impl Held {
     /// The session a request's path addresses, when the case holds it (by name it is held from
     /// now on).
     pub fn session_of(&mut self, path: &str) -> Option<SessionKey> {
-        match Resource::of(path) {
+        self.session_at(&Resource::of(path), path)
+    }
+
+    /// [`Held::session_of`] for a request whose resource is read already.
+    pub fn session_of_built(&mut self, built: &Built) -> Option<SessionKey> {
+        self.session_at(&built.resource, &built.path)
+    }
+
+    fn session_at(&mut self, resource: &Resource, path: &str) -> Option<SessionKey> {
+        match resource {
             Resource::SessionByName(key) => {
                 let base = path.split('?').next().unwrap_or(path);
-                let i = self.hold(&key, base);
+                let i = self.hold(key, base);
                 if let Some(s) = self.sessions.get_mut(i) {
                     s.used_by_name = true;
                 }
-                Some(key)
+                Some(key.clone())
             }
-            Resource::SessionByHandle(id) => self.handle(&id).and_then(|h| h.session.clone()),
+            Resource::SessionByHandle(id) => self.handle(id).and_then(|h| h.session.clone()),
             _ => None,
         }
     }
@@ -106,19 +115,19 @@ impl Held {
         if !(200..300).contains(&status) && status != 304 {
             return;
         }
-        match Resource::of(&built.path) {
+        match &built.resource {
             Resource::Handles if method == "POST" => self.created_handle(built, response),
             Resource::Handle(id) if method == "DELETE" => {
                 if let Some(h) = self
                     .handles
                     .iter_mut()
-                    .find(|h| h.id.eq_ignore_ascii_case(&id))
+                    .find(|h| h.id.eq_ignore_ascii_case(id))
                 {
                     h.alive = false;
                 }
             }
             Resource::SessionByHandle(_) | Resource::SessionByName(_) => {
-                let Some(key) = self.session_of(&built.path) else {
+                let Some(key) = self.session_of_built(built) else {
                     return;
                 };
                 let state = match (method, status) {
@@ -226,17 +235,15 @@ mod tests {
     use crate::exchange::RequestData;
 
     fn built(method: &str, path: &str, body: &str) -> Built {
-        Built {
-            data: RequestData {
-                method: method.into(),
-                url: format!("http://h{path}"),
-                headers: vec![],
-                body: body.to_string().into(),
-                truncated: false,
-                framing: Default::default(),
-            },
-            path: path.into(),
-        }
+        let data = RequestData {
+            method: method.into(),
+            url: format!("http://h{path}"),
+            headers: vec![],
+            body: body.to_string().into(),
+            truncated: false,
+            framing: Default::default(),
+        };
+        Built::new(data, path.into())
     }
 
     fn answer(status: u16, etag: Option<&str>, body: &str) -> ResponseData {

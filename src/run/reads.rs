@@ -28,8 +28,8 @@ impl CaseRun<'_> {
             if self.global_or_throttled(&step.label, &built.data, &response)? {
                 return ControlFlow::Continue(());
             }
-            self.shape(&step.label, &built.data, &built.path, &response);
-            let by_name = matches!(Resource::of(&built.path), Resource::SessionByName(_));
+            self.shape(&step.label, &built.data, &built.resource, &response);
+            let by_name = matches!(built.resource, Resource::SessionByName(_));
             match judge_set_up(SetUp::SessionRead { by_name }, &response) {
                 SetUpVerdict::Judged(found) if !found.is_empty() => {
                     self.oracle_failures(&step.label, found);
@@ -92,7 +92,7 @@ impl CaseRun<'_> {
         let (response, duration) = self.send(&step.label, &built.data).await?;
         let flow = (|| {
             self.global_or_throttled(&step.label, &built.data, &response)?;
-            self.shape(&step.label, &built.data, &built.path, &response);
+            self.shape(&step.label, &built.data, &built.resource, &response);
             let recorded = match &recorded {
                 Some((etag, change_number)) => Recorded::Session {
                     etag,

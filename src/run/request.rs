@@ -5,7 +5,7 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use crate::case::template::as_text;
-use crate::exchange::RequestData;
+use crate::exchange::{RequestData, Resource};
 use crate::plan::{BodyPlan, Caller, RenderError, RequestPlan};
 
 use super::context::RunContext;
@@ -16,6 +16,20 @@ pub struct Built {
     pub data: RequestData,
     /// The path and query as rendered (the URL without the base).
     pub path: String,
+    /// The resource the path names, read once: the oracle, the read-backs, teardown and the
+    /// shape check each ask it of every exchange.
+    pub resource: Resource,
+}
+
+impl Built {
+    pub fn new(data: RequestData, path: String) -> Built {
+        let resource = Resource::of(&path);
+        Built {
+            data,
+            path,
+            resource,
+        }
+    }
 }
 
 /// Why a request could not be built.
@@ -91,17 +105,15 @@ pub fn build(
             other => headers.push((name.to_string(), as_text(other))),
         }
     }
-    Ok(Built {
-        data: RequestData {
-            method,
-            url: format!("{}{path}", ctx.base_url),
-            headers,
-            body: body.unwrap_or_default(),
-            truncated: false,
-            framing: plan.framing,
-        },
-        path,
-    })
+    let data = RequestData {
+        method,
+        url: format!("{}{path}", ctx.base_url),
+        headers,
+        body: body.unwrap_or_default(),
+        truncated: false,
+        framing: plan.framing,
+    };
+    Ok(Built::new(data, path))
 }
 
 /// A valid JSON object of exactly `size` bytes (at least the smallest such object).

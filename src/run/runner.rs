@@ -127,8 +127,11 @@ async fn feed(
                 })
                 .await;
             let events = (case.id.clone(), tx.clone());
+            // The case's futures are boxed: a case's state machine is kilobytes, and the task
+            // holding it inline was copied whole at each move (spawn, the task's cell, its
+            // output); boxed, it is written once and the task moves a pointer.
             let steps = CASE_EVENTS
-                .scope(events.clone(), run_steps(&ctx, &case))
+                .scope(events.clone(), Box::pin(run_steps(&ctx, &case)))
                 .await;
             // --fail-fast decides on the whole verdict before the next case may start.
             let slot = if settings.fail_fast {
@@ -139,7 +142,9 @@ async fn feed(
             };
             // The semaphore is never closed; were it, the teardown would just go unbounded.
             let turn = teardowns.acquire().await;
-            let mut result = CASE_EVENTS.scope(events, steps.finish(&ctx, &case)).await;
+            let mut result = CASE_EVENTS
+                .scope(events, Box::pin(steps.finish(&ctx, &case)))
+                .await;
             drop(turn);
             result.baseline = in_baseline;
             if settings.fail_fast && result.gates(settings.fail_on) {

@@ -81,7 +81,7 @@ fn independent<'a>(built: impl IntoIterator<Item = &'a Built>) -> bool {
     let mut sessions = BTreeSet::new();
     let mut handles = BTreeSet::new();
     for b in built {
-        let fresh = match Resource::of(&b.path) {
+        let fresh = match &b.resource {
             Resource::SessionByName(key) => sessions.insert(key),
             Resource::Handles => b.data.method == "POST",
             Resource::Handle(id) => handles.insert(id),
@@ -192,13 +192,11 @@ mod tests {
     }
 
     fn built(method: &str, path: &str) -> Built {
-        Built {
-            data: RequestData {
-                method: method.into(),
-                ..RequestData::default()
-            },
-            path: path.into(),
-        }
+        let data = RequestData {
+            method: method.into(),
+            ..RequestData::default()
+        };
+        Built::new(data, path.into())
     }
 
     #[test]
