@@ -129,6 +129,17 @@ impl ResponseData {
         }
     }
 
+    /// The body's parse, when something parsed it already and it is JSON.
+    pub fn json_if_parsed(&self) -> Option<Arc<Value>> {
+        self.json.get().cloned().flatten()
+    }
+
+    /// Takes `doc` as the parse of this body, which the caller knows to be the very bytes `doc`
+    /// was parsed from; `false` (and nothing changes) when the body was parsed already.
+    pub fn adopt_json(&self, doc: Arc<Value>) -> bool {
+        self.json.set(Some(doc)).is_ok()
+    }
+
     /// Whether the body has been parsed already (for tests of laziness).
     pub fn json_parsed(&self) -> bool {
         self.json.get().is_some()
@@ -145,6 +156,22 @@ fn first<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_answer_of_the_same_bytes_takes_the_earlier_parse() {
+        let write = ResponseData::new(200, vec![], &b"{\"n\": 1}"[..]);
+        assert_eq!(write.json_if_parsed(), None, "nothing parsed it yet");
+        let doc = write.json_shared().expect("JSON");
+        let read_back = ResponseData::new(200, vec![], &b"{\"n\": 1}"[..]);
+        assert!(read_back.adopt_json(Arc::clone(&doc)));
+        let taken = read_back.json_if_parsed().expect("adopted");
+        assert!(Arc::ptr_eq(&taken, &doc), "shared, not parsed again");
+        assert_eq!(read_back.pointer("/n"), Some(Value::from(1)));
+        // A body parsed already keeps its own parse.
+        let other = Arc::new(Value::from(2));
+        assert!(!read_back.adopt_json(other));
+        assert_eq!(read_back.json(), Some(&*doc));
+    }
 
     #[test]
     fn the_body_is_parsed_once_and_only_when_asked() {

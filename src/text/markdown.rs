@@ -3,13 +3,15 @@
 //! image, an emphasis or HTML. Terminal escapes are shown escaped too (a Markdown file is read
 //! in terminals and logs as well), see [`super::console`].
 
+use std::borrow::Cow;
+
 use super::console;
 
 /// Inline text (a sentence, a message): the punctuation that makes code, emphasis, links,
 /// images, headings and cells backslash-escaped, `<`, `>` and `&` as entities, bare URLs kept
 /// from becoming links, one line (newlines become spaces). In a table cell, use [`cell`].
 pub fn inline(text: &str) -> String {
-    let text = console::line(&text.replace("\r\n", "\n").replace('\n', " ")).into_owned();
+    let text = console::line(&one_line(text)).into_owned();
     let mut out = String::with_capacity(text.len() + 16);
     if text.starts_with(['-', '+', '=']) {
         out.push('\\');
@@ -27,13 +29,32 @@ pub fn inline(text: &str) -> String {
             c => out.push(c),
         }
     }
-    // GitHub links `http://…` and `www.…` on its own.
-    out.replace("://", ":\\/\\/").replace("www.", "www\\.")
+    // GitHub links `http://…` and `www.…` on its own. (Every report row goes through here:
+    // the text is copied again only when it holds one.)
+    if out.contains("://") {
+        out = out.replace("://", ":\\/\\/");
+    }
+    if out.contains("www.") {
+        out = out.replace("www.", "www\\.");
+    }
+    out
+}
+
+/// `text` on one line: each line end (CRLF or LF) a space; borrowed when there is none.
+fn one_line(text: &str) -> Cow<'_, str> {
+    if text.contains('\n') {
+        Cow::Owned(text.replace("\r\n", "\n").replace('\n', " "))
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 /// A table cell: inline text whose newlines are `<br>` and whose pipes are escaped. The one
 /// cell escaper of every Markdown table.
 pub fn cell(text: &str) -> String {
+    if !text.contains('\n') {
+        return inline(text);
+    }
     text.replace("\r\n", "\n")
         .split('\n')
         .map(inline)
@@ -67,7 +88,7 @@ fn longest_backtick_run(text: &str) -> usize {
 /// A code span holding `text` on one line: delimited by more backticks than any run inside,
 /// padded when it starts or ends with one. In a table cell, use [`cell_code`].
 pub fn code(text: &str) -> String {
-    let text = console::line(&text.replace("\r\n", "\n").replace('\n', " ")).into_owned();
+    let text = console::line(&one_line(text)).into_owned();
     let ticks = "`".repeat(longest_backtick_run(&text) + 1);
     let pad = if text.starts_with('`') || text.ends_with('`') || text.is_empty() {
         " "
@@ -80,7 +101,12 @@ pub fn code(text: &str) -> String {
 /// [`code`] in a table cell: pipes escaped too (a pipe ends a cell even in a code span; GitHub
 /// drops the backslash there).
 pub fn cell_code(text: &str) -> String {
-    code(text).replace('|', "\\|")
+    let code = code(text);
+    if code.contains('|') {
+        code.replace('|', "\\|")
+    } else {
+        code
+    }
 }
 
 /// A fenced code block holding `text` (lines kept, other controls escaped): the fence is longer
