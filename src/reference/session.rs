@@ -10,7 +10,6 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::faults::Faults;
 use super::render_rules::RenderRules;
 use super::world::Template;
 
@@ -84,8 +83,20 @@ pub(crate) struct Session {
 }
 
 impl Session {
-    /// A session as a template starts it, before the creating write is applied.
+    /// A session as a template starts it, rendered (the tests' starting point; a write starts
+    /// from [`Session::unrendered`]).
+    #[cfg(test)]
     pub fn new(template: &Template) -> Self {
+        let mut session = Self::unrendered(template);
+        // Every stored session is rendered again, by the server's rules, once its content is set.
+        session.render(RenderRules::of(super::faults::Faults::none()));
+        session
+    }
+
+    /// A session as a template starts it, before the creating write is applied: without its
+    /// document and ETag, for the write sets the content and renders once (rendering is most of
+    /// what a write costs the server).
+    pub fn unrendered(template: &Template) -> Self {
         let content = Content {
             constants: Bag {
                 system: template.system_constants(),
@@ -96,7 +107,7 @@ impl Session {
             next_index: 0,
             servers: Map::new(),
         };
-        let mut session = Self {
+        Self {
             branch: Uuid::new_v4(),
             change_number: 1,
             correlation_id: Uuid::new_v4(),
@@ -104,10 +115,7 @@ impl Session {
             content,
             document: Bytes::new(),
             etag: String::new(),
-        };
-        // Every stored session is rendered again, by the server's rules, once its content is set.
-        session.render(RenderRules::of(Faults::none()));
-        session
+        }
     }
 
     /// This session with other content, not yet re-rendered. Unlike `clone()` and then assigning
@@ -247,12 +255,14 @@ impl<T: Display> Serialize for Text<T> {
 /// Opaque, and derived from the whole document (branch and changeNumber included), so two
 /// different states never share an ETag — not even a `nocommit` preview and a later real write.
 fn etag_of(document: &[u8]) -> String {
-    use std::fmt::Write;
     let digest = Sha256::digest(document);
     let mut out = String::with_capacity(34);
     out.push('"');
+    // Digit by digit, not through `write!` (which cost as much as the hash, once per render).
+    let digit = |n: u8| char::from_digit(u32::from(n), 16).unwrap_or('0');
     for b in digest.iter().take(16) {
-        let _ = write!(out, "{b:02x}");
+        out.push(digit(b >> 4));
+        out.push(digit(b & 0x0f));
     }
     out.push('"');
     out
@@ -261,8 +271,18 @@ fn etag_of(document: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reference::faults::Faults;
     use crate::reference::world;
     use serde_json::json;
+
+    #[test]
+    fn the_etag_is_the_first_half_of_the_documents_sha256_in_lower_case_hex() {
+        for document in [&b""[..], b"{}", b"{\"contractVersion\":107}"] {
+            let digest = Sha256::digest(document);
+            let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+            assert_eq!(etag_of(document), format!("\"{hex}\""));
+        }
+    }
 
     fn doc(s: &Session) -> Value {
         serde_json::from_slice(&s.document).unwrap_or(Value::Null)

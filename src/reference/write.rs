@@ -65,7 +65,7 @@ pub(crate) fn execute(
     let created = current.is_none();
     let base = match current {
         Some(session) => session.content.clone(),
-        None => Session::new(input.template).content,
+        None => Session::unrendered(input.template).content,
     };
     let content = apply(
         base,
@@ -104,7 +104,7 @@ pub(crate) fn execute(
             next
         }
         None => {
-            let mut next = Session::new(input.template);
+            let mut next = Session::unrendered(input.template);
             next.content = content;
             next.render(rules.rendering);
             next
