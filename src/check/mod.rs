@@ -32,6 +32,6 @@ pub use readback::{
     judge_handle_fields, judge_handle_gone, judge_same_document, judge_same_session, Answered,
 };
 pub use setup::{judge_set_up, SetUp, SetUpVerdict};
-pub use shape::Shapes;
+pub use shape::{schema_failure, Shapes};
 pub use tally::judge_tally;
 pub use unchanged::{judge_unchanged, Recorded};

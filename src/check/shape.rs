@@ -24,26 +24,33 @@ impl Shapes {
         resource: &Resource,
         response: &ResponseData,
     ) -> Option<Failure> {
-        let status = response.status;
-        let (rule, schema) = match (method, resource, status) {
-            ("PUT" | "GET", r, 200 | 201) if r.is_session() => ("SH1", self.session.as_ref()?),
-            ("GET", Resource::Handle(_), 200) => ("SH3", self.handle.as_ref()?),
+        let (rule, schema) = self.schema_for(method, resource, response)?;
+        schema_failure(rule, schema, response)
+    }
+
+    /// The rule and schema an answer to `method` on `resource` is held to, if any.
+    pub fn schema_for(
+        &self,
+        method: &str,
+        resource: &Resource,
+        response: &ResponseData,
+    ) -> Option<(&'static str, &SchemaRef)> {
+        match (method, resource, response.status) {
+            ("PUT" | "GET", r, 200 | 201) if r.is_session() => {
+                Some(("SH1", self.session.as_ref()?))
+            }
+            ("GET", Resource::Handle(_), 200) => Some(("SH3", self.handle.as_ref()?)),
             // An activity handle's creation may answer without a body (CONTRACT §8.4).
             ("POST", Resource::Handles, 200..=299) if !response.body.is_empty() => {
-                ("SH3", self.handle.as_ref()?)
+                Some(("SH3", self.handle.as_ref()?))
             }
-            _ => return None,
-        };
-        schema_failure(rule, schema, response)
+            _ => None,
+        }
     }
 }
 
 /// The failure of `response`'s body under `schema`, if it breaks it (or is not JSON).
-pub(super) fn schema_failure(
-    rule: &str,
-    schema: &SchemaRef,
-    response: &ResponseData,
-) -> Option<Failure> {
+pub fn schema_failure(rule: &str, schema: &SchemaRef, response: &ResponseData) -> Option<Failure> {
     let name = &schema.name;
     // Made only for a failure: most answers pass, and this runs on every session answer.
     let expectation = || format!("body matches schemas/{name}");

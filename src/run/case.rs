@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use serde_json::Value;
 
-use crate::check::{check_framing, check_global, Failure};
+use crate::check::{check_framing, check_global, schema_failure, Failure};
 use crate::exchange::{Exchange, RequestData, Resource, ResponseData, TransportError};
 use crate::http::{Attempt, Interrupts, Retried, RetryEnd};
 use crate::plan::{
@@ -178,7 +178,14 @@ pub(super) struct CaseRun<'a> {
     pub retries: u32,
     /// The latest answers parsed as JSON (`PARSES_KEPT`), so an answer of the same bytes is not
     /// parsed again (see [`CaseRun::shape`]).
-    pub parsed: Vec<(Bytes, Arc<Value>)>,
+    pub parsed: Vec<Parsed>,
+}
+
+/// An answer's body as parsed, and the schema it was found to match, if one was asked.
+pub(super) struct Parsed {
+    body: Bytes,
+    doc: Arc<Value>,
+    matched: Option<Box<str>>,
 }
 
 /// Answers of a case whose parse is kept for the next ones: a write's answer and the read-backs
@@ -449,26 +456,42 @@ impl CaseRun<'_> {
         // A read-back answers the very bytes the write answered, more often than not (so does a
         // handle's read its creation): that document is parsed once. Parsing an answer is the
         // largest single cost of judging it.
-        let earlier = self.parsed.iter().find(|(body, _)| *body == response.body);
-        let adopted = match earlier {
-            Some((_, doc)) => response.adopt_json(Arc::clone(doc)),
-            None => false,
+        // The same bytes found to match a schema match it again: not validated twice.
+        let ctx = self.ctx;
+        let schema = ctx.shapes.schema_for(&data.method, resource, response);
+        let earlier = self.parsed.iter().find(|p| p.body == response.body);
+        let (adopted, known_match) = match earlier {
+            Some(p) => (
+                response.adopt_json(Arc::clone(&p.doc)),
+                schema.is_some_and(|(_, s)| p.matched.as_deref() == Some(&*s.name)),
+            ),
+            None => (false, false),
         };
-        let found: Vec<Failure> = self
-            .ctx
-            .shapes
-            .judge(&data.method, resource, response)
-            .into_iter()
-            .chain(check_framing(&data.framing, response))
-            .collect();
+        let shape = match schema {
+            Some(_) if known_match => None,
+            Some((rule, s)) => schema_failure(rule, s, response),
+            None => None,
+        };
         if !adopted {
             if let Some(doc) = response.json_if_parsed() {
                 if self.parsed.len() == PARSES_KEPT {
                     self.parsed.remove(0);
                 }
-                self.parsed.push((response.body.clone(), doc));
+                let matched = match (&shape, schema) {
+                    (None, Some((_, s))) => Some(s.name.clone()),
+                    _ => None,
+                };
+                self.parsed.push(Parsed {
+                    body: response.body.clone(),
+                    doc,
+                    matched,
+                });
             }
         }
+        let found: Vec<Failure> = shape
+            .into_iter()
+            .chain(check_framing(&data.framing, response))
+            .collect();
         if !found.is_empty() {
             self.oracle_failures(label, found);
         }

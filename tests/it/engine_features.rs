@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use common::tamper::{self, Answer, Forward, HangsOn, Honest, Proxy, Tamper};
 use mpsd_conformance::case::CaseSource;
+use mpsd_conformance::exchange::Exchange;
 use mpsd_conformance::plan::{load, PlanSet};
 use mpsd_conformance::report::{explain, Redactor};
 use mpsd_conformance::run::{
@@ -907,4 +908,57 @@ async fn accepted_writes_and_created_handles_read_back_as_answered() {
         .exchanges
         .iter()
         .any(|e| e.step.starts_with("w (read-back")));
+}
+
+/// Every session it reads back breaks SH1 the same way (`contractVersion` as text); what the
+/// writes answer is the server's own.
+struct ReadsVersionAsText;
+impl Tamper for ReadsVersionAsText {
+    fn response(&self, req: &Forward, answer: &mut Answer) {
+        if req.method == "GET" {
+            let text = answer
+                .body_text()
+                .replace("\"contractVersion\":107", "\"contractVersion\":\"107\"");
+            answer.body = text.into_bytes();
+        }
+    }
+}
+
+/// The read-backs of a write answer the same bytes (by handle, by name), and the oracle parses
+/// and validates the same bytes once (`CaseRun::shape`): each answer is still held to its shape,
+/// at its own step — a broken document seen twice fails twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_of_the_same_bytes_are_each_held_to_their_shape() {
+    let r = run(UPDATE, &target(ReadsVersionAsText).await).await;
+    let broken: Vec<&Exchange> = r
+        .exchanges
+        .iter()
+        .filter(|e| {
+            e.response.as_ref().is_some_and(|a| {
+                String::from_utf8_lossy(&a.body).contains("\"contractVersion\":\"107\"")
+            })
+        })
+        .collect();
+    let same_bytes = |a: &Exchange, b: &Exchange| {
+        a.response.as_ref().map(|r| &r.body) == b.response.as_ref().map(|r| &r.body)
+    };
+    let repeated = broken
+        .iter()
+        .enumerate()
+        .any(|(i, e)| broken[..i].iter().any(|earlier| same_bytes(earlier, e)));
+    assert!(
+        repeated,
+        "no two answers of the same bytes: the test no longer shares a parse\n{}",
+        explain(&r, &Redactor::default())
+    );
+    for e in &broken {
+        assert!(
+            r.failures
+                .iter()
+                .any(|f| f.rule == "SH1" && f.step.as_deref() == Some(e.step.as_str())),
+            "{} answered a session that breaks SH1, and no SH1 failure names it:\n{}",
+            e.step,
+            explain(&r, &Redactor::default())
+        );
+    }
 }
