@@ -52,7 +52,7 @@ impl Handle {
 
 /// R3: checks a `POST /handles` body and builds the handle it asks for.
 pub(crate) fn create(body: &[u8], caller: &str, rules: HandleBodyRules) -> Result<Handle, Reject> {
-    let value: Value = serde_json::from_slice(body)
+    let value: Value = super::request_body::json(body)
         .map_err(|e| Reject::bad_request(format!("the request body is not valid JSON: {e}")))?;
     let Value::Object(body) = value else {
         return Err(Reject::bad_request(

@@ -98,3 +98,13 @@ async fn next_frame(body: &mut Body) -> Option<Result<Bytes, ()>> {
         }
     }
 }
+
+/// A body read as JSON. Text checked as UTF-8 once is parsed without checking each string again
+/// (as parsing bytes does); bytes that are not UTF-8 are parsed as bytes, for the parser's own
+/// account of where they break.
+pub(crate) fn json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(bytes),
+    }
+}

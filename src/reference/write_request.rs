@@ -66,7 +66,7 @@ pub(crate) fn parse(bytes: &[u8], rules: WriteBodyRules) -> Result<WriteRequest,
             "the request body is empty; send a JSON object such as {}",
         ));
     }
-    let value: Value = serde_json::from_slice(bytes)
+    let value: Value = super::request_body::json(bytes)
         .map_err(|e| Reject::bad_request(format!("the request body is not valid JSON: {e}")))?;
     let Value::Object(top) = value else {
         return Err(Reject::bad_request(
