@@ -12,7 +12,7 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use crate::check::{check_framing, check_global, schema_failure, Failure};
-use crate::exchange::{Exchange, RequestData, Resource, ResponseData, TransportError};
+use crate::exchange::{Exchange, RequestData, Resource, ResponseData, TransportError, BODY_LIMIT};
 use crate::http::{Attempt, Interrupts, Retried, RetryEnd};
 use crate::plan::{
     Action, CasePlan, Guard, RenderError, RequestPlan, RequestStep, StepPlan, TValue,
@@ -472,7 +472,9 @@ impl CaseRun<'_> {
             Some((rule, s)) => schema_failure(rule, s, response),
             None => None,
         };
-        if !adopted {
+        // A body past what reports keep is not kept for this: it would stay whole in memory
+        // (the exchange keeps its first 64 KiB), for a saving that only small answers repeat.
+        if !adopted && response.body.len() <= BODY_LIMIT {
             if let Some(doc) = response.json_if_parsed() {
                 if self.parsed.len() == PARSES_KEPT {
                     self.parsed.remove(0);
