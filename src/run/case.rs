@@ -5,14 +5,10 @@
 //! follows every judged write through `follow`'s.
 
 use std::ops::ControlFlow;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use serde_json::Value;
-
 use crate::check::{check_framing, check_global, schema_failure, Failure};
-use crate::exchange::{Exchange, RequestData, Resource, ResponseData, TransportError, BODY_LIMIT};
+use crate::exchange::{Exchange, RequestData, Resource, ResponseData, TransportError};
 use crate::http::{Attempt, Interrupts, Retried, RetryEnd};
 use crate::plan::{
     Action, CasePlan, Guard, RenderError, RequestPlan, RequestStep, StepPlan, TValue,
@@ -21,6 +17,7 @@ use crate::plan::{
 use super::context::RunContext;
 use super::held::Held;
 use super::outcome::{CaseResult, Outcome};
+use super::parses::Parses;
 use super::request::{build, BuildError, Built};
 use super::retrying::{attempt_exchanges, send_retrying};
 use super::teardown::Teardown;
@@ -72,7 +69,7 @@ pub async fn run_steps(ctx: &RunContext, case: &CasePlan) -> StepsDone {
         held,
         throttled: None,
         retries: 0,
-        parsed: Vec::new(),
+        parses: Parses::default(),
     };
     let ending = match run.steps().await {
         ControlFlow::Continue(()) => Ending::Done,
@@ -176,21 +173,9 @@ pub(super) struct CaseRun<'a> {
     pub throttled: Option<String>,
     /// Requests sent again after a throttled answer.
     pub retries: u32,
-    /// The latest answers parsed as JSON (`PARSES_KEPT`), so an answer of the same bytes is not
-    /// parsed again (see [`CaseRun::shape`]).
-    pub parsed: Vec<Parsed>,
+    /// The parses of the latest answers, for answers of the same bytes.
+    pub parses: Parses,
 }
-
-/// An answer's body as parsed, and the schema it was found to match, if one was asked.
-pub(super) struct Parsed {
-    body: Bytes,
-    doc: Arc<Value>,
-    matched: Option<Box<str>>,
-}
-
-/// Answers of a case whose parse is kept for the next ones: a write's answer and the read-backs
-/// of it, a handle's creation and its read, are within a few exchanges of each other.
-const PARSES_KEPT: usize = 4;
 
 impl CaseRun<'_> {
     async fn steps(&mut self) -> Flow {
@@ -453,42 +438,18 @@ impl CaseRun<'_> {
         resource: &Resource,
         response: &ResponseData,
     ) {
-        // A read-back answers the very bytes the write answered, more often than not (so does a
-        // handle's read its creation): that document is parsed once. Parsing an answer is the
-        // largest single cost of judging it.
-        // The same bytes found to match a schema match it again: not validated twice.
+        // An answer of the same bytes as a recent one takes its parse and its match (`parses`).
         let ctx = self.ctx;
         let schema = ctx.shapes.schema_for(&data.method, resource, response);
-        let earlier = self.parsed.iter().find(|p| p.body == response.body);
-        let (adopted, known_match) = match earlier {
-            Some(p) => (
-                response.adopt_json(Arc::clone(&p.doc)),
-                schema.is_some_and(|(_, s)| p.matched.as_deref() == Some(&*s.name)),
-            ),
-            None => (false, false),
-        };
+        let recalled = self.parses.recall(response, schema.map(|(_, s)| s));
         let shape = match schema {
-            Some(_) if known_match => None,
+            Some(_) if recalled.matches => None,
             Some((rule, s)) => schema_failure(rule, s, response),
             None => None,
         };
-        // A body past what reports keep is not kept for this: it would stay whole in memory
-        // (the exchange keeps its first 64 KiB), for a saving that only small answers repeat.
-        if !adopted && response.body.len() <= BODY_LIMIT {
-            if let Some(doc) = response.json_if_parsed() {
-                if self.parsed.len() == PARSES_KEPT {
-                    self.parsed.remove(0);
-                }
-                let matched = match (&shape, schema) {
-                    (None, Some((_, s))) => Some(s.name.clone()),
-                    _ => None,
-                };
-                self.parsed.push(Parsed {
-                    body: response.body.clone(),
-                    doc,
-                    matched,
-                });
-            }
+        if !recalled.adopted {
+            let matched = schema.filter(|_| shape.is_none()).map(|(_, s)| s);
+            self.parses.keep(response, matched);
         }
         let found: Vec<Failure> = shape
             .into_iter()

@@ -16,6 +16,7 @@ mod interrupt;
 mod limiter;
 mod open_files;
 mod outcome;
+mod parses;
 mod preflight;
 mod prepare;
 mod probe;
