@@ -16,7 +16,7 @@ pub struct Shapes {
 }
 
 impl Shapes {
-    /// What an answer to `method` on `path` must be, by its status: a session document, a
+    /// What an answer to `method` on `resource` must be, by its status: a session document, a
     /// handle document, or nothing the oracle knows.
     pub fn judge(
         &self,
