@@ -14,7 +14,8 @@
 //! and `body/join.json` from another checkout's `cases/`. The machine's load average is printed
 //! beside the figures: requests/s moves with it, CPU per request much less. `--hurl` also
 //! writes the equivalent Hurl files (3 requests each, no teardown) and times `hurl --test
-//! --jobs N` on them when `hurl` is on PATH.
+//! --jobs N` on them when `hurl` is on PATH; then Hurl files that send the harness's 9 requests
+//! (its read-backs and teardown too: the same work).
 //!
 //! `--wrk` adds a yardstick for the machine: `wrk` on PATH sends GETs of a handle that does not
 //! exist (a 404 with a short JSON body) to the same server over as many connections as `--jobs`,
@@ -31,7 +32,10 @@ mod generated;
 #[path = "support/process.rs"]
 mod process;
 
-use generated::{generate_cases, hurl_requests, write_hurl_files};
+use generated::{
+    generate_cases, hurl_requests, write_hurl_files, write_hurl_files_as_harness,
+    REQUESTS_AS_HARNESS,
+};
 
 use process::{cpu_ticks, load_average, measure, start_server, ticks_per_second, ServerGuard};
 
@@ -258,21 +262,41 @@ fn wrk(o: &Options, target: &str, harness_us: f64) -> Result<(), String> {
     Ok(())
 }
 
-/// The same workload through Hurl: per file, create a session, create an invite handle to it,
-/// and join it as caller b, with the join case's checks.
+/// The same workload through Hurl, twice: files that create a session, create an invite handle
+/// to it and join it as caller b, with the join case's checks (3 requests, the issue's
+/// comparison); then files that also send what the harness sends besides (the oracle's three
+/// read-backs and teardown: the same 9 requests, the same work).
 fn hurl(root: &Path, o: &Options, target: &str) -> Result<(), String> {
-    let files = write_hurl_files(&root.join("hurl"), o.cases, false)?;
+    let checks = write_hurl_files(&root.join("hurl"), o.cases, false)?;
+    hurl_run("hurl", &checks, hurl_requests(false), o, target)?;
+    let same = write_hurl_files_as_harness(&root.join("hurl-as-harness"), o.cases)?;
+    hurl_run(
+        "hurl, the harness's 9 requests",
+        &same,
+        REQUESTS_AS_HARNESS,
+        o,
+        target,
+    )
+}
+
+fn hurl_run(
+    label: &str,
+    files: &[PathBuf],
+    per_file: u64,
+    o: &Options,
+    target: &str,
+) -> Result<(), String> {
     let mut command = Command::new("hurl");
     command
         .args(["--test", "--jobs", &o.jobs.to_string(), "--variable"])
         .arg(format!("target={target}"))
-        .args(&files)
+        .args(files)
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     let measured = match measure(command) {
         Ok(m) => m,
         Err(e) => {
-            println!("hurl: not run ({e})");
+            println!("{label}: not run ({e})");
             return Ok(());
         }
     };
@@ -284,12 +308,12 @@ fn hurl(root: &Path, o: &Options, target: &str) -> Result<(), String> {
             .take(20)
             .collect::<Vec<_>>()
             .join("\n");
-        return Err(format!("hurl exited {}:\n{tail}", measured.exit));
+        return Err(format!("{label} exited {}:\n{tail}", measured.exit));
     }
-    let requests = o.cases as u64 * hurl_requests(false);
+    let requests = o.cases as u64 * per_file;
     let secs = measured.wall.as_secs_f64();
     println!(
-        "hurl: {:.2} s, {:.0} files/s, {:.0} requests/s, {:.1} µs CPU per request, peak RSS {:.1} MiB",
+        "{label}: {:.2} s, {:.0} files/s, {:.0} requests/s, {:.1} µs CPU per request, peak RSS {:.1} MiB",
         secs,
         o.cases as f64 / secs,
         requests as f64 / secs,

@@ -51,13 +51,50 @@ const AUTH_B: &str = "XBL3.0 x=2533274790395905;mpsdc-token-b-7d21e4";
 /// Writes `count` Hurl files into `dir`, each creating a session, an invite handle to it, and
 /// joining it as caller b with the join case's checks. `{{target}}` is a Hurl variable.
 pub fn write_hurl_files(dir: &Path, count: usize, teardown: bool) -> Result<Vec<PathBuf>, String> {
+    write_hurl(dir, count, teardown, false)
+}
+
+/// Requests of a Hurl file that sends what the harness sends for the join case: the 6 of
+/// [`REQUESTS_PER_CASE`] and the oracle's 3 read-backs (the handle after its creation, the
+/// session by handle and by name after the join).
+pub const REQUESTS_AS_HARNESS: u64 = 9;
+
+/// Hurl files that send the harness's 9 requests of the join case, in its order: the same work,
+/// where [`write_hurl_files`] leaves out the read-backs (and, without teardown, the teardown).
+pub fn write_hurl_files_as_harness(dir: &Path, count: usize) -> Result<Vec<PathBuf>, String> {
+    write_hurl(dir, count, true, true)
+}
+
+fn write_hurl(
+    dir: &Path,
+    count: usize,
+    teardown: bool,
+    read_backs: bool,
+) -> Result<Vec<PathBuf>, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
     let mut files = Vec::with_capacity(count);
     for i in 0..count {
-        let session = format!("hurl-bench-{i:05}-{}", std::process::id());
+        // Each kind of file its own sessions: a bench may run both against one server.
+        let kind = match (teardown, read_backs) {
+            (_, true) => "same",
+            (true, false) => "torn",
+            (false, false) => "plain",
+        };
+        let session = format!("hurl-bench-{kind}-{i:05}-{}", std::process::id());
         let session_url = format!(
             "{{{{target}}}}/serviceconfigs/{SCID}/sessionTemplates/lobby/sessions/{session}"
         );
+        let get = |url: &str| {
+            format!("\nGET {url}\nX-Xbl-Contract-Version: 107\nAuthorization: {AUTH_A}\nHTTP 200\n")
+        };
+        let (handle_read, session_reads) = if read_backs {
+            (
+                get("{{target}}/handles/{{handle}}"),
+                get("{{target}}/handles/{{handle}}/session") + &get(&session_url),
+            )
+        } else {
+            (String::new(), String::new())
+        };
         let mut text = format!(
             r#"PUT {session_url}
 X-Xbl-Contract-Version: 107
@@ -78,7 +115,7 @@ handle: jsonpath "$.id"
 [Asserts]
 status >= 200
 status < 300
-
+{handle_read}
 PUT {{{{target}}}}/handles/{{{{handle}}}}/session
 X-Xbl-Contract-Version: 107
 Authorization: {AUTH_B}
@@ -91,7 +128,7 @@ jsonpath "$.membersInfo.count" == 2
 jsonpath "$.membersInfo.first" exists
 jsonpath "$.membersInfo.next" exists
 jsonpath "$.membersInfo.accepted" == 2
-"#
+{session_reads}"#
         );
         if teardown {
             // As the harness's teardown: what it gets back only has to be no server failure.
