@@ -2,7 +2,7 @@
 //! that covers the whole answer, a cap on the body read, the run's proxies and TLS settings.
 //! Plain-HTTP requests that no proxy carries skip reqwest for hyper's client (see `direct`).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -58,7 +58,11 @@ impl Default for ClientOptions {
 
 #[derive(Clone, Debug)]
 pub struct HttpClient {
-    inner: reqwest::Client,
+    /// reqwest's client, for HTTPS and proxied requests. Building it reads every native root
+    /// certificate (18.7 M instructions, most of a plain-HTTP run's start), so it is built when
+    /// first needed; at once when TLS flags or proxies are given, so that a bad `--cacert` or
+    /// proxy is refused before any request.
+    inner: OnceLock<reqwest::Client>,
     /// Plain HTTP without a proxy.
     direct: Direct,
     options: ClientOptions,
@@ -76,6 +80,36 @@ impl HttpClient {
         let proxies = ProxyRules::resolve(&options.proxy, &|name| std::env::var(name).ok())?;
         // Several runs may share a process (tests); the first install wins, which is fine.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        let rate = options.rate.map(|n| Arc::new(RateLimit::new(n)));
+        let client = HttpClient {
+            inner: OnceLock::new(),
+            direct: direct::client(options.timeout, options.max_connections),
+            options,
+            proxies,
+            urls: Urls::default(),
+            rate,
+            backoff: Arc::default(),
+        };
+        if client.options.tls != TlsOptions::default() || client.proxies.any() {
+            let _ = client.inner.set(client.build_reqwest()?);
+        }
+        Ok(client)
+    }
+
+    /// reqwest's client, built now if it was not.
+    fn reqwest(&self) -> Result<&reqwest::Client, TransportError> {
+        if let Some(client) = self.inner.get() {
+            return Ok(client);
+        }
+        let built = self
+            .build_reqwest()
+            .map_err(|e| TransportError::Request(e.to_string()))?;
+        Ok(self.inner.get_or_init(|| built))
+    }
+
+    fn build_reqwest(&self) -> Result<reqwest::Client, ClientError> {
+        let options = &self.options;
+        let proxies = &self.proxies;
         let mut builder = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .redirect(reqwest::redirect::Policy::none())
@@ -94,19 +128,9 @@ impl HttpClient {
             builder.no_proxy()
         };
         builder = options.tls.apply(builder)?;
-        let inner = builder
+        builder
             .build()
-            .map_err(|e| ClientError::Build { reason: chain(&e) })?;
-        let rate = options.rate.map(|n| Arc::new(RateLimit::new(n)));
-        Ok(HttpClient {
-            inner,
-            direct: direct::client(options.timeout, options.max_connections),
-            options,
-            proxies,
-            urls: Urls::default(),
-            rate,
-            backoff: Arc::default(),
-        })
+            .map_err(|e| ClientError::Build { reason: chain(&e) })
     }
 
     /// The proxy a request to `url` goes through, as messages show it.
@@ -211,7 +235,7 @@ impl HttpClient {
             let url = self.urls.parse(&request.url).map_err(|e| {
                 TransportError::Request(format!("invalid URL `{}`: {e}", request.url))
             })?;
-            let mut builder = self.inner.request(method, url).headers(headers);
+            let mut builder = self.reqwest()?.request(method, url).headers(headers);
             if !request.body.is_empty()
                 || matches!(request.method.as_str(), "PUT" | "POST" | "PATCH")
             {
@@ -388,4 +412,28 @@ pub(super) fn chain(err: &dyn std::error::Error) -> String {
         source = s.source();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reqwests_client_is_built_when_first_needed_and_at_once_for_tls_flags() {
+        let plain = HttpClient::new(ClientOptions::default()).expect("client");
+        assert!(plain.inner.get().is_none(), "nothing read for plain HTTP");
+        assert!(plain.reqwest().is_ok());
+        assert!(plain.inner.get().is_some(), "built on first use, and kept");
+        let flagged = ClientOptions {
+            tls: TlsOptions {
+                cacert: Some("/nonexistent/mpsdc-ca.pem".into()),
+                ..TlsOptions::default()
+            },
+            ..ClientOptions::default()
+        };
+        assert!(
+            HttpClient::new(flagged).is_err(),
+            "a bad --cacert is refused before any request"
+        );
+    }
 }
