@@ -23,8 +23,8 @@
 //! with the machine: one build (8797dbc) measured 26.5 µs and, on a slower machine the same day,
 //! 45-50 µs; another measured 49-76 µs within one hour on one machine. wrk, run right after the
 //! harness on the same machine, says roughly how fast the machine was; roughly, for wrk's cost is
-//! mostly the kernel's and the harness's mostly its own (one build measured 3.7-4.0× wrk on a
-//! quiet machine and 5.4× on a busy one).
+//! mostly the kernel's and the harness's mostly its own (the builds of 2026-12-07 measured
+//! 3.7-4.0× wrk on a quiet machine and 5.4× on a busy one).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
