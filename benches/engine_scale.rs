@@ -39,7 +39,9 @@ use generated::{
     REQUESTS_AS_HARNESS,
 };
 
-use process::{cpu_ticks, load_average, measure, start_server, ticks_per_second, ServerGuard};
+use process::{
+    cpu_ticks, load_average, measure, start_server, ticks_per_second, wrk_requests, ServerGuard,
+};
 
 struct Options {
     cases: usize,
@@ -153,13 +155,14 @@ fn bench(o: &Options) -> Result<(), String> {
     }
     let requests = o.cases as u64 * per_case;
     let secs = measured.wall.as_secs_f64();
+    let harness_us = (measured.user + measured.sys).as_secs_f64() * 1e6 / requests as f64;
     println!(
         "mpsd-conformance: {:.2} s, {:.0} cases/s, {:.0} requests/s, {:.1} µs CPU per request \
          (user {:.2} s + sys {:.2} s), peak RSS {:.1} MiB",
         secs,
         o.cases as f64 / secs,
         requests as f64 / secs,
-        (measured.user + measured.sys).as_secs_f64() * 1e6 / requests as f64,
+        harness_us,
         measured.user.as_secs_f64(),
         measured.sys.as_secs_f64(),
         measured.max_rss_kib as f64 / 1024.0,
@@ -168,7 +171,6 @@ fn bench(o: &Options) -> Result<(), String> {
         // Both share the machine: what one request costs the two of them bounds requests/s.
         let ticks = (after.0 + after.1).saturating_sub(before.0 + before.1);
         let server_us = ticks as f64 / ticks_per_second() * 1e6 / requests as f64;
-        let harness_us = (measured.user + measured.sys).as_secs_f64() * 1e6 / requests as f64;
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         println!(
             "server CPU per request: {server_us:.1} µs; ceiling on {cores} cores at these costs \
@@ -179,7 +181,6 @@ fn bench(o: &Options) -> Result<(), String> {
 
     println!("load average after: {}", load_average());
     if o.wrk {
-        let harness_us = (measured.user + measured.sys).as_secs_f64() * 1e6 / requests as f64;
         wrk(o, &target, harness_us)?;
     }
     if o.hurl {
@@ -227,11 +228,8 @@ fn wrk(o: &Options, target: &str, harness_us: f64) -> Result<(), String> {
     let mut command = Command::new("wrk");
     command
         .args(["-t1", "-c", &o.jobs.to_string(), "-d3s", &url])
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    // measure() drains stderr only; wrk's count of requests is on stdout, kept in a file.
-    let child_out = tempfile::NamedTempFile::new().map_err(|e| format!("temp file: {e}"))?;
-    let out = child_out.reopen().map_err(|e| format!("temp file: {e}"))?;
-    command.stdout(out);
     let measured = match measure(command) {
         Ok(m) => m,
         Err(e) => {
@@ -239,17 +237,12 @@ fn wrk(o: &Options, target: &str, harness_us: f64) -> Result<(), String> {
             return Ok(());
         }
     };
-    let text =
-        std::fs::read_to_string(child_out.path()).map_err(|e| format!("wrk's output: {e}"))?;
-    let requests = text
-        .lines()
-        .find_map(|l| l.trim().split_once(" requests in "))
-        .and_then(|(n, _)| n.trim().parse::<u64>().ok())
+    let requests = wrk_requests(&measured.stdout)
         .filter(|&n| n > 0)
         .ok_or_else(|| {
             format!(
-                "wrk exited {} without a request count:\n{text}",
-                measured.exit
+                "wrk exited {} without a request count:\n{}",
+                measured.exit, measured.stdout
             )
         })?;
     let wrk_us = (measured.user + measured.sys).as_secs_f64() * 1e6 / requests as f64;

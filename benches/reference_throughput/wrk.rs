@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::client::{self, CONNECTIONS, XUID};
-use crate::process::{cpu_ticks, start_server, ticks_per_second, ServerGuard};
+use crate::process::{cpu_ticks, start_server, ticks_per_second, wrk_requests, ServerGuard};
 
 /// Creates the sessions on the server at `url` and writes a wrk script that drives them: wrk's
 /// threads each take their share of the handles and count up a custom property, so every write
@@ -123,11 +123,7 @@ pub async fn run(o: &RunOptions) -> Result<(), String> {
     if report.contains("Non-2xx") || report.contains("Socket errors") {
         return Err("some writes failed (see wrk's report above)".into());
     }
-    let requests: u64 = report
-        .lines()
-        .find_map(|l| l.trim().split_once(" requests in "))
-        .and_then(|(n, _)| n.trim().parse().ok())
-        .ok_or("wrk's report has no request count")?;
+    let requests = wrk_requests(&report).ok_or("wrk's report has no request count")?;
     let stored = check(&url, &script).await?;
     let wrk_us = wrk_cpu * 1e6 / requests as f64;
     println!("wrk CPU per request: {wrk_us:.1} µs");

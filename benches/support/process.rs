@@ -55,6 +55,8 @@ pub struct Measured {
     pub sys: Duration,
     pub max_rss_kib: i64,
     pub stderr: String,
+    /// What the command wrote on stdout, when it was piped.
+    pub stdout: String,
 }
 
 /// Runs a command to its end and reads that one process's resource use (wait4), so the
@@ -64,15 +66,18 @@ pub fn measure(mut command: Command) -> Result<Measured, String> {
     let mut child = command
         .spawn()
         .map_err(|e| format!("cannot start the run: {e}"))?;
-    // Drain stderr on a thread so a chatty run cannot block on a full pipe.
-    let stderr = child.stderr.take();
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        if let Some(mut s) = stderr {
-            let _ = std::io::Read::read_to_string(&mut s, &mut text);
-        }
-        text
-    });
+    // Drain the pipes on threads so a chatty run cannot block on a full one.
+    fn drain(pipe: Option<impl std::io::Read + Send + 'static>) -> std::thread::JoinHandle<String> {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_string(&mut text);
+            }
+            text
+        })
+    }
+    let stderr = drain(child.stderr.take());
+    let stdout = drain(child.stdout.take());
     let pid = child.id() as libc::pid_t;
     let mut status: libc::c_int = 0;
     // SAFETY: an all-zero rusage is a valid value of that plain C struct.
@@ -97,7 +102,8 @@ pub fn measure(mut command: Command) -> Result<Measured, String> {
         user: time(usage.ru_utime),
         sys: time(usage.ru_stime),
         max_rss_kib: usage.ru_maxrss,
-        stderr: reader.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+        stdout: stdout.join().unwrap_or_default(),
     })
 }
 
@@ -119,4 +125,12 @@ pub fn ticks_per_second() -> f64 {
     } else {
         100.0
     }
+}
+
+/// The number of requests a wrk report says it sent (`N requests in …`).
+pub fn wrk_requests(report: &str) -> Option<u64> {
+    report
+        .lines()
+        .find_map(|l| l.trim().split_once(" requests in "))
+        .and_then(|(n, _)| n.trim().parse().ok())
 }
