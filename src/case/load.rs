@@ -246,13 +246,7 @@ fn parse_required<T: serde::de::DeserializeOwned>(
 /// field.
 fn parse<T: serde::de::DeserializeOwned>(shown: &str, bytes: &[u8]) -> Result<T, Problem> {
     // Most files are right: the path to a mistake is tracked only when there is one to name.
-    // Text checked as UTF-8 once is parsed without checking each string again; bytes that are
-    // not UTF-8 go to the parser as bytes, which names where they break.
-    let first = match std::str::from_utf8(bytes) {
-        Ok(text) => serde_json::from_str::<T>(text),
-        Err(_) => serde_json::from_slice::<T>(bytes),
-    };
-    let value = match first {
+    let value = match crate::exchange::json_from_bytes::<T>(bytes) {
         Ok(value) => value,
         Err(plain) => {
             let mut de = serde_json::Deserializer::from_slice(bytes);

@@ -109,11 +109,7 @@ impl ResponseData {
 
     fn parsed(&self) -> &Option<Arc<Value>> {
         self.json.get_or_init(|| {
-            // JSON is UTF-8 and nothing else (RFC 8259 §8.1): checked once over the whole body,
-            // the parser reads it as text and does not check every string again, as it does
-            // from bytes (a tenth of the harness's instructions went to those checks).
-            let text = std::str::from_utf8(&self.body).ok()?;
-            serde_json::from_str(text)
+            super::readable::json_from_bytes(&self.body)
                 .ok()
                 .or_else(|| super::readable::read_leniently(&self.body))
                 .map(Arc::new)

@@ -15,7 +15,7 @@ pub use error::TransportError;
 pub use message::{Framing, RequestData, ResponseData};
 pub use path::{percent_decode, same_path, url_path};
 pub use pointer::lookup;
-pub use readable::read_leniently;
+pub use readable::{json_from_bytes, read_leniently};
 pub use record::{cut, Exchange, BODY_LIMIT};
 pub use redact::{secret_header, Redactor, REDACTED};
 pub use resource::{commit_of, is_nocommit, is_write, Commit, Resource, SessionKey};

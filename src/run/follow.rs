@@ -247,9 +247,10 @@ impl CaseRun<'_> {
                 truncated: false,
                 framing: Default::default(),
             };
-            let (response, duration) = self.send(&label, &data).await?;
-            let (broke, throttled) = self.global(&label, &data, &response);
-            self.shape(&label, &data, &Resource::of(&read.path), &response);
+            let built = Built::new(data, read.path);
+            let (response, duration) = self.send(&label, &built.data).await?;
+            let (broke, throttled) = self.global(&label, &built.data, &response);
+            self.shape(&label, &built.data, &built.resource, &response);
             if !broke && throttled.is_none() {
                 let found = judge(&read.check, &response, &plan.rule);
                 let severity = |f: &Failure| {
@@ -269,7 +270,6 @@ impl CaseRun<'_> {
                     .collect();
                 self.failures.extend(found);
             }
-            let built = Built::new(data, read.path);
             self.held.observe(&built, &response);
             let label = self.attempt_label(&label);
             self.record(&label, built.data, Some(response), None, duration);
