@@ -11,8 +11,9 @@ use tokio::time::Instant;
 
 use crate::exchange::{RequestData, ResponseData, TransportError};
 
-use super::direct::{self, Direct};
+use super::direct;
 use super::error::ClientError;
+use super::pool::{Checked, Pool};
 use super::proxy::{ProxyChoice, ProxyRules};
 use super::rate::RateLimit;
 use super::retry::{Backoff, RetryPolicy};
@@ -64,7 +65,7 @@ pub struct HttpClient {
     /// proxy is refused before any request.
     inner: OnceLock<reqwest::Client>,
     /// Plain HTTP without a proxy.
-    direct: Direct,
+    direct: Pool,
     options: ClientOptions,
     proxies: ProxyRules,
     urls: Urls,
@@ -83,7 +84,7 @@ impl HttpClient {
         let rate = options.rate.map(|n| Arc::new(RateLimit::new(n)));
         let client = HttpClient {
             inner: OnceLock::new(),
-            direct: direct::client(options.timeout, options.max_connections),
+            direct: Pool::new(options.timeout, options.max_connections),
             options,
             proxies,
             urls: Urls::default(),
@@ -219,18 +220,23 @@ impl HttpClient {
         }
         let timeout = self.options.timeout;
         let (status, headers, answer) = if self.goes_direct(&request.url) {
-            let uri = self.urls.uri(&request.url).map_err(|e| {
+            let destination = self.urls.destination(&request.url).map_err(|e| {
                 TransportError::Request(format!("invalid URL `{}`: {e}", request.url))
             })?;
+            let origin = std::sync::Arc::clone(&destination.origin);
             // `Bytes` is shared, not copied; an empty body is sent as reqwest sent none.
-            let sent = direct::request(method, uri, headers, request.body.clone())?;
-            let response = self
+            let sent = direct::request(method, destination, headers, request.body.clone())?;
+            let (response, connection) = self
                 .direct
-                .request(sent)
+                .send(&origin, sent)
                 .await
                 .map_err(|e| direct::classify(&e, timeout))?;
             let (parts, body) = response.into_parts();
-            (parts.status, parts.headers, Answer::Direct(body))
+            let answer = Answer::Direct {
+                body,
+                connection: Some(connection),
+            };
+            (parts.status, parts.headers, answer)
         } else {
             let url = self.urls.parse(&request.url).map_err(|e| {
                 TransportError::Request(format!("invalid URL `{}`: {e}", request.url))
@@ -278,7 +284,11 @@ impl HttpClient {
 /// A body still on the wire, from either path.
 enum Answer {
     Reqwest(reqwest::Response),
-    Direct(hyper::body::Incoming),
+    /// The direct path's body, and its connection until the body has been read to its end.
+    Direct {
+        body: hyper::body::Incoming,
+        connection: Option<Checked>,
+    },
 }
 
 impl Answer {
@@ -286,7 +296,7 @@ impl Answer {
     fn content_length(&self) -> Option<u64> {
         match self {
             Answer::Reqwest(r) => r.content_length(),
-            Answer::Direct(body) => hyper::body::Body::size_hint(body).exact(),
+            Answer::Direct { body, .. } => hyper::body::Body::size_hint(body).exact(),
         }
     }
 
@@ -302,7 +312,16 @@ impl Answer {
                 let proxy = client.proxies.shown_for(url);
                 classify(e, timeout, proxy.as_deref())
             }),
-            Answer::Direct(body) => direct::chunk(body, timeout).await,
+            Answer::Direct { body, connection } => {
+                let chunk = direct::chunk(body, timeout).await?;
+                if chunk.is_none() {
+                    // Read whole: the connection may carry the next request.
+                    if let Some(connection) = connection.take() {
+                        connection.release();
+                    }
+                }
+                Ok(chunk)
+            }
         }
     }
 }

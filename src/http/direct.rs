@@ -1,176 +1,50 @@
 //! Plain-HTTP requests that no proxy carries (the embedded reference, a vendor's local server)
-//! go through hyper's pooled client itself, not through reqwest: reqwest parses every URL twice
+//! go through hyper's HTTP/1 connections directly, not through reqwest: reqwest parses every URL twice
 //! more (its redirect layer and its request), merges default headers into a copied map and runs
 //! tower layers (redirect, retry, timeout) that this harness turns off anyway. Those cost more CPU
 //! per request than the rest of the exchange on loopback. HTTPS and proxied targets keep reqwest,
 //! with its TLS and proxy machinery.
 //!
-//! What goes on the wire is what reqwest sent: the same hyper client underneath, the same
-//! defaults (`Accept: */*`, `User-Agent` when the case sets none, appended after the case's
-//! headers), TCP_NODELAY, a 30 s idle pool, no redirects followed.
+//! What goes on the wire is what reqwest sent: the same hyper connection underneath (see
+//! `pool`), the same defaults (`Accept: */*`, `User-Agent` when the case sets none, appended
+//! after the case's headers), TCP_NODELAY, a 30 s idle pool, no redirects followed. (A CONNECT
+//! request, which no case sends, goes in origin form where hyper-util wrote the authority.)
 
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{Entry, HeaderMap, HeaderValue, ACCEPT, USER_AGENT};
+use http::header::{Entry, HeaderMap, HeaderValue, ACCEPT, HOST, USER_AGENT};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::rt::{Read, ReadBufCursor, Write};
-use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use tokio::net::TcpStream;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::exchange::TransportError;
 
 use super::client::chain;
+use super::pool::Failure;
+use super::urls::Destination;
 
-/// The pooled client of the direct path.
-pub type Direct = Client<Bounded, Full<Bytes>>;
-
-/// Built once per run; connections are opened when first used, at most `max_connections` at
-/// once when given.
-pub fn client(timeout: Duration, max_connections: Option<usize>) -> Direct {
-    let mut connector = HttpConnector::new();
-    // As reqwest sets it up: small requests go out at once, dead peers are noticed.
-    connector.set_nodelay(true);
-    connector.set_connect_timeout(Some(timeout));
-    connector.set_keepalive(Some(Duration::from_secs(15)));
-    let connector = Bounded {
-        inner: connector,
-        permits: max_connections.map(|n| Arc::new(Semaphore::new(n.max(1)))),
-    };
-    Client::builder(TokioExecutor::new())
-        .timer(TokioTimer::new())
-        .pool_timer(TokioTimer::new())
-        .pool_idle_timeout(Duration::from_secs(30))
-        .build(connector)
-}
-
-/// hyper's connector, opening at most as many connections at once as it has permits.
-///
-/// hyper-util's pool opens a new connection for a request whenever no idle one is ready at that
-/// instant, and keeps every one it opened: at the start of a run, when every case sends at once
-/// and no connection is idle yet, each request raced a connect of its own, and 64 cases in
-/// flight (about 160 requests) ended up with 300 to 370 connections, each holding its buffers
-/// and its task for the whole run (about 50 KiB of RSS each). With a bound, a request past it
-/// waits for a permit while the pool's checkout still watches for an idle connection, which
-/// comes as soon as any request in flight is answered; the permit is held by the connection's
-/// IO and given back when hyper drops the connection (closed, broken, or idle past the pool's
-/// timeout). A connect that lost that race goes on in the background, as hyper-util spawns it,
-/// and opens a connection for the pool once a permit is free.
-#[derive(Clone, Debug)]
-pub struct Bounded {
-    inner: HttpConnector,
-    permits: Option<Arc<Semaphore>>,
-}
-
-impl tower_service::Service<http::Uri> for Bounded {
-    type Response = Permitted;
-    type Error = Box<dyn std::error::Error + Send + Sync>;
-    type Future = Pin<Box<dyn Future<Output = Result<Permitted, Self::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx).map_err(Into::into)
-    }
-
-    fn call(&mut self, dst: http::Uri) -> Self::Future {
-        let mut inner = self.inner.clone();
-        let permits = self.permits.clone();
-        Box::pin(async move {
-            let permit = match permits {
-                // The semaphore is never closed; were it, the connection just goes unbounded.
-                Some(permits) => permits.acquire_owned().await.ok(),
-                None => None,
-            };
-            // The clone is a new service: ready it as the contract asks (it always is).
-            std::future::poll_fn(|cx| inner.poll_ready(cx)).await?;
-            let io = inner.call(dst).await?;
-            Ok(Permitted {
-                io,
-                _permit: permit,
-            })
-        })
-    }
-}
-
-/// A connection of the direct path, holding its permit for as long as hyper keeps it.
-#[derive(Debug)]
-pub struct Permitted {
-    io: TokioIo<TcpStream>,
-    _permit: Option<OwnedSemaphorePermit>,
-}
-
-// Everything is the stream's; `TokioIo<TcpStream>` is `Unpin`, so is the wrapper.
-impl Read for Permitted {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: ReadBufCursor<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.io).poll_read(cx, buf)
-    }
-}
-
-impl Write for Permitted {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.io).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.io).poll_shutdown(cx)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[std::io::IoSlice<'_>],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
-    }
-}
-
-impl Connection for Permitted {
-    fn connected(&self) -> Connected {
-        self.io.connected()
-    }
-}
-
-/// The request hyper sends: the case's headers, then the defaults it did not set (hyper adds
-/// `Host` and `Content-Length`).
+/// The request hyper sends: the case's headers, then the defaults it did not set, then `Host`
+/// unless the case set one (hyper adds `Content-Length`), with the origin-form target.
 pub fn request(
     method: http::Method,
-    uri: http::Uri,
+    destination: Destination,
     mut headers: HeaderMap,
     body: Bytes,
 ) -> Result<http::Request<Full<Bytes>>, TransportError> {
-    // In reqwest's order: its default map holds Accept first, then the User-Agent set on it.
+    // In reqwest's order: its default map holds Accept first, then the User-Agent set on it;
+    // hyper-util's pooled client added `Host` last.
     if let Entry::Vacant(e) = headers.entry(ACCEPT) {
         e.insert(HeaderValue::from_static("*/*"));
     }
     if let Entry::Vacant(e) = headers.entry(USER_AGENT) {
         e.insert(HeaderValue::from_static(super::client::USER_AGENT));
     }
+    if let Entry::Vacant(e) = headers.entry(HOST) {
+        e.insert(destination.origin.host.clone());
+    }
     let mut request = http::Request::builder()
         .method(method)
-        .uri(uri)
+        .uri(destination.target)
         .body(Full::new(body))
         .map_err(|e| TransportError::Request(e.to_string()))?;
     *request.headers_mut() = headers;
@@ -185,7 +59,7 @@ pub async fn chunk(
     loop {
         match body.frame().await {
             None => return Ok(None),
-            Some(Err(e)) => return Err(classify(&e, timeout)),
+            Some(Err(e)) => return Err(classify_error(&e, timeout)),
             Some(Ok(frame)) => {
                 if let Ok(data) = frame.into_data() {
                     return Ok(Some(data));
@@ -198,15 +72,17 @@ pub async fn chunk(
 /// A failure of the direct path, sorted as reqwest's were: a timeout (a connect that never
 /// completed is the run's `--timeout` too), a connection that could not be made, or an answer
 /// that broke.
-pub fn classify(err: &(dyn std::error::Error + 'static), timeout: Duration) -> TransportError {
-    if timed_out(err) {
-        return TransportError::Timeout(timeout);
+pub fn classify(failure: &Failure, timeout: Duration) -> TransportError {
+    match failure {
+        Failure::Connect(message) => TransportError::Connect(message.clone()),
+        Failure::Exchange(e) => classify_error(e, timeout),
     }
-    let connect = err
-        .downcast_ref::<hyper_util::client::legacy::Error>()
-        .is_some_and(hyper_util::client::legacy::Error::is_connect);
-    if connect {
-        TransportError::Connect(chain(err))
+}
+
+/// A failure while reading an answer: a timeout or a broken answer.
+fn classify_error(err: &(dyn std::error::Error + 'static), timeout: Duration) -> TransportError {
+    if timed_out(err) {
+        TransportError::Timeout(timeout)
     } else {
         TransportError::Protocol(chain(err))
     }

@@ -5,6 +5,7 @@
 mod client;
 mod direct;
 mod error;
+mod pool;
 mod proxy;
 mod rate;
 mod retry;
