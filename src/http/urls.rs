@@ -178,14 +178,16 @@ fn target(path_and_query: &str) -> Result<http::Uri, http::uri::InvalidUri> {
 /// (`\` becomes `/`, dot segments are resolved, `'` is encoded in a query): the unreserved and
 /// sub-delimiter characters, `:`, `@`, `/`, `?` and `%`, without `/.` or an encoded dot.
 fn kept_as_is(rest: &str) -> bool {
-    // One pass: each request's URL goes through here.
-    let mut previous = [0u8; 2];
-    rest.bytes().all(|b| {
-        let dot = b == b'.' && previous[1] == b'/';
-        let encoded_dot = matches!(b, b'e' | b'E') && previous == *b"%2";
-        previous = [previous[1], b];
-        kept(b) && !dot && !encoded_dot
-    })
+    // Each request's URL goes through here: one plain pass over the bytes, then the dots and
+    // percent signs, which are few, found by memchr.
+    let bytes = rest.as_bytes();
+    let dot_segment =
+        || memchr::memchr_iter(b'.', bytes).any(|at| at > 0 && bytes.get(at - 1) == Some(&b'/'));
+    let encoded_dot = || {
+        memchr::memchr_iter(b'%', bytes)
+            .any(|at| matches!(bytes.get(at + 1..at + 3), Some([b'2', b'e' | b'E'])))
+    };
+    bytes.iter().all(|&b| kept(b)) && !dot_segment() && !encoded_dot()
 }
 
 /// A byte [`kept_as_is`] accepts.
