@@ -309,8 +309,8 @@ fn details_path(args: &RunArgs) -> Option<PathBuf> {
 
 fn client_options(args: &RunArgs, cases: &[Arc<CasePlan>]) -> ClientOptions {
     ClientOptions {
-        // No more connections than the run has requests in flight at most: hyper's pool would
-        // open about twice as many as it has on average, and keep them all (`http::direct`).
+        // No more connections than the run has requests in flight at most, which the open-file
+        // limit was raised for (`run::open_files`); the pool opens one only when none is idle.
         max_connections: Some(requests_in_flight(cases, concurrency_mode(args).ceiling())),
         ..connection(&args.limits, &args.transport, &args.throttle)
     }

@@ -38,8 +38,8 @@ pub struct ClientOptions {
     pub retry: RetryPolicy,
     /// At most this many requests per second, over every clone of the client.
     pub rate: Option<f64>,
-    /// At most this many connections open at once on the direct path (`direct::Bounded`);
-    /// `None`: as many as hyper's pool opens.
+    /// At most this many connections open at once on the direct path (`pool::Pool`);
+    /// `None`: a new one whenever none is idle.
     pub max_connections: Option<usize>,
 }
 
@@ -223,7 +223,7 @@ impl HttpClient {
             let destination = self.urls.destination(&request.url).map_err(|e| {
                 TransportError::Request(format!("invalid URL `{}`: {e}", request.url))
             })?;
-            let origin = std::sync::Arc::clone(&destination.origin);
+            let origin = Arc::clone(&destination.origin);
             // `Bytes` is shared, not copied; an empty body is sent as reqwest sent none.
             let sent = direct::request(method, destination, headers, request.body.clone())?;
             let (response, connection) = self

@@ -1,13 +1,13 @@
 //! Plain-HTTP requests that no proxy carries (the embedded reference, a vendor's local server)
-//! go through hyper's HTTP/1 connections directly, not through reqwest: reqwest parses every URL twice
-//! more (its redirect layer and its request), merges default headers into a copied map and runs
-//! tower layers (redirect, retry, timeout) that this harness turns off anyway. Those cost more CPU
-//! per request than the rest of the exchange on loopback. HTTPS and proxied targets keep reqwest,
-//! with its TLS and proxy machinery.
+//! go through hyper's HTTP/1 connections directly (`pool`), not through reqwest: reqwest parses
+//! every URL twice more (its redirect layer and its request), merges default headers into a
+//! copied map and runs tower layers (redirect, retry, timeout) that this harness turns off
+//! anyway. Those cost more CPU per request than the rest of the exchange on loopback. HTTPS and
+//! proxied targets keep reqwest, with its TLS and proxy machinery.
 //!
-//! What goes on the wire is what reqwest sent: the same hyper connection underneath (see
-//! `pool`), the same defaults (`Accept: */*`, `User-Agent` when the case sets none, appended
-//! after the case's headers), TCP_NODELAY, a 30 s idle pool, no redirects followed. (A CONNECT
+//! What goes on the wire is what reqwest sent: the same hyper connection underneath, the same
+//! defaults (`Accept: */*`, `User-Agent` when the case sets none, appended after the case's
+//! headers, then `Host`), TCP_NODELAY, a 30 s idle pool, no redirects followed. (A CONNECT
 //! request, which no case sends, goes in origin form where hyper-util wrote the authority.)
 
 use std::time::Duration;

@@ -31,7 +31,7 @@ const RUN_OWN: usize = 16;
 /// The most requests a run of `cases` with at most `ceiling` of them in flight has at once: each
 /// case in flight at its widest, the teardowns beside them (`runner::teardown_slots`) at
 /// theirs, and the run's own. The direct client opens no more connections than that
-/// (`http::direct::Bounded`), so whatever goes together still does: a burst's copies, a set-up
+/// (`http::pool`), so whatever goes together still does: a burst's copies, a set-up
 /// group, a teardown.
 pub fn requests_in_flight(cases: &[Arc<CasePlan>], ceiling: usize) -> usize {
     let steps = cases.iter().map(|c| steps_width(c)).max().unwrap_or(1);
