@@ -227,16 +227,23 @@ impl Checked {
         if sender.is_closed() {
             return;
         }
-        let idle = Idle {
+        let now = Instant::now();
+        let mut idle = shared.idle.lock().unwrap_or_else(|e| e.into_inner());
+        // Given back in time order, the oldest first: those idle past the limit close now, as
+        // hyper-util's pool closed them, not when a checkout reaches them (it may never: the
+        // top of the stack serves a steady run).
+        while idle
+            .first()
+            .is_some_and(|oldest| now.duration_since(oldest.since) >= IDLE_TIMEOUT)
+        {
+            idle.remove(0);
+        }
+        idle.push(Idle {
             origin,
             sender,
-            since: Instant::now(),
-        };
-        shared
-            .idle
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(idle);
+            since: now,
+        });
+        drop(idle);
         shared.freed.notify_one();
     }
 }
@@ -356,6 +363,62 @@ mod tests {
             .expect("an answer");
         assert_eq!(&body[..], b"{}");
         assert_eq!(accepted.load(Ordering::SeqCst), 2);
+    }
+
+    /// A connection idle past the limit at the bottom of the stack is closed when another is
+    /// given back, though no checkout reaches it.
+    #[tokio::test(start_paused = true)]
+    async fn a_connection_idle_past_the_limit_closes() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}/x", listener.local_addr().expect("addr"));
+        let closed = Arc::new(AtomicUsize::new(0));
+        let count = Arc::clone(&closed);
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let count = Arc::clone(&count);
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    let mut head = Vec::new();
+                    loop {
+                        match socket.read(&mut buf).await {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => head.extend_from_slice(buf.get(..n).unwrap_or_default()),
+                        }
+                        if head.windows(4).any(|w| w == b"\r\n\r\n") {
+                            head.clear();
+                            let answer = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}";
+                            if socket.write_all(answer).await.is_err() {
+                                break;
+                            }
+                        }
+                    }
+                    count.fetch_add(1, Ordering::SeqCst);
+                });
+            }
+        });
+        let (pool, urls) = (Pool::new(Duration::from_secs(5), None), Urls::default());
+        // Two at once: two connections, both idle after.
+        let (a, b) = tokio::join!(get(&pool, &urls, &url), get(&pool, &urls, &url));
+        assert!(a.is_ok() && b.is_ok());
+        tokio::time::advance(Duration::from_secs(20)).await;
+        // The top one serves, and is given back fresh; the other has been idle 20 s.
+        get(&pool, &urls, &url).await.expect("an answer");
+        tokio::time::advance(Duration::from_secs(15)).await;
+        assert_eq!(
+            closed.load(Ordering::SeqCst),
+            0,
+            "nothing closed before its time"
+        );
+        // 15 s for the top one, 35 s for the other: given back, the top one closes the other.
+        get(&pool, &urls, &url).await.expect("an answer");
+        for _ in 0..100 {
+            if closed.load(Ordering::SeqCst) > 0 {
+                break;
+            }
+            tokio::task::yield_now().await;
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        assert_eq!(closed.load(Ordering::SeqCst), 1);
     }
 
     /// Nothing listening: a connect failure, in words.
