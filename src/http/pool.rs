@@ -10,9 +10,9 @@
 //!
 //! What goes on the wire is what hyper-util sent: the same hyper connection and settings, the
 //! same connector (TCP_NODELAY, keep-alive probes, Happy Eyeballs), the same origin-form target
-//! and `Host`. Connections idle for 30 s are not used again, as hyper-util's pool timed them
-//! out; a request that a reused connection closed before sending goes again on another, as
-//! hyper-util retried it.
+//! and `Host`. Connections idle for 30 s are closed, as hyper-util's pool closed them; a
+//! request that a reused connection closed before sending goes again on another, as hyper-util
+//! retried it.
 
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
