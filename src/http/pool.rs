@@ -128,10 +128,13 @@ impl Pool {
             if let Some(sender) = self.shared.take_idle(origin) {
                 return Ok((self.checked(origin, sender), true));
             }
-            let permit = match &self.shared.permits {
+            let place = match &self.shared.permits {
                 None => None,
                 Some(permits) => match Arc::clone(permits).try_acquire_owned() {
-                    Ok(permit) => Some(permit),
+                    Ok(permit) => Some(Place {
+                        permit: Some(permit),
+                        shared: Arc::downgrade(&self.shared),
+                    }),
                     Err(_) => {
                         // At the bound: an idle connection elsewhere gives way; then wait for
                         // one to come back or close. A wake that finds nothing waits again.
@@ -141,7 +144,7 @@ impl Pool {
                     }
                 },
             };
-            let sender = self.connect(origin, permit).await?;
+            let sender = self.connect(origin, place).await?;
             return Ok((self.checked(origin, sender), false));
         }
     }
@@ -154,13 +157,10 @@ impl Pool {
         }
     }
 
-    /// Opens a connection and runs it as a task of its own, which holds `permit` until the
-    /// connection ends.
-    async fn connect(
-        &self,
-        origin: &Origin,
-        permit: Option<OwnedSemaphorePermit>,
-    ) -> Result<Sender, Failure> {
+    /// Opens a connection and runs it as a task of its own, which holds `place` until the
+    /// connection ends. A connect that fails, or is given up (its request timed out), gives the
+    /// place back at once.
+    async fn connect(&self, origin: &Origin, place: Option<Place>) -> Result<Sender, Failure> {
         let mut connector = self.connector.clone();
         std::future::poll_fn(|cx| connector.poll_ready(cx))
             .await
@@ -170,27 +170,33 @@ impl Pool {
             .await
             .map_err(|e| Failure::Connect(chain(&e)))?;
         let (sender, connection) = http1::handshake(io).await.map_err(Failure::Exchange)?;
-        // Weak: the idle senders the pool holds keep their connections' tasks alive, and a task
-        // holding the pool would keep them alive after the run.
-        let shared = Arc::downgrade(&self.shared);
-        tokio::spawn(run_connection(connection, permit, shared));
+        tokio::spawn(async move {
+            // Its errors reach the request it failed, through the sender.
+            let _ = connection.await;
+            // Closed: a request waiting at the bound may open another.
+            drop(place);
+        });
         Ok(sender)
     }
 }
 
-/// Runs one connection to its end, then lets a request waiting at the bound open another.
-async fn run_connection<T>(
-    connection: http1::Connection<T, Full<Bytes>>,
+/// A connection's place under the bound, from its connect to its close.
+#[derive(Debug)]
+struct Place {
     permit: Option<OwnedSemaphorePermit>,
+    /// Weak: the idle senders the pool holds keep their connections' tasks alive, and a task
+    /// holding the pool would keep them alive after the run.
     shared: Weak<Shared>,
-) where
-    T: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
-{
-    // Its errors reach the request it failed, through the sender.
-    let _ = connection.await;
-    drop(permit);
-    if let Some(shared) = shared.upgrade() {
-        shared.freed.notify_one();
+}
+
+impl Drop for Place {
+    /// Gives the permit back, then wakes a request waiting at the bound (in that order: woken
+    /// first, it could find no permit yet and wait again, unwoken).
+    fn drop(&mut self) {
+        drop(self.permit.take());
+        if let Some(shared) = self.shared.upgrade() {
+            shared.freed.notify_one();
+        }
     }
 }
 
@@ -419,6 +425,24 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         assert_eq!(closed.load(Ordering::SeqCst), 1);
+    }
+
+    /// A connect that fails gives its place back: a request waiting at the bound goes on (and
+    /// fails the same way) instead of waiting for a connection that will never come.
+    #[tokio::test]
+    async fn a_failed_connect_frees_its_place() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}/x", listener.local_addr().expect("addr"));
+        drop(listener);
+        let (pool, urls) = (Pool::new(Duration::from_secs(5), Some(1)), Urls::default());
+        let both = tokio::time::timeout(
+            Duration::from_secs(5),
+            futures_util::future::join(get(&pool, &urls, &url), get(&pool, &urls, &url)),
+        )
+        .await
+        .expect("the second request waited on a place the failed connect kept");
+        assert!(matches!(both.0, Err(Failure::Connect(_))), "{:?}", both.0);
+        assert!(matches!(both.1, Err(Failure::Connect(_))), "{:?}", both.1);
     }
 
     /// Nothing listening: a connect failure, in words.
