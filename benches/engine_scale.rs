@@ -4,7 +4,7 @@
 //! binary against a separately started `mpsd-conformance serve`.
 //!
 //! `cargo bench --bench engine_scale -- [--cases N] [--jobs N] [--binary PATH] [--catalog DIR]
-//!  [--target URL] [--hurl] [--wrk] [--keep DIR]`
+//!  [--target URL] [--hurl] [--wrk] [--keep DIR] [--against PATH] [--rounds N]`
 //!
 //! Prints cases/s, requests/s, the harness's CPU time per request (user + system of the `run`
 //! process alone, from wait4) and its peak RSS. `--binary` runs another build of the harness
@@ -16,6 +16,13 @@
 //! writes the equivalent Hurl files (3 requests each, no teardown) and times `hurl --test
 //! --jobs N` on them when `hurl` is on PATH; then Hurl files that send the harness's 9 requests
 //! (its read-backs and teardown too: the same work).
+//!
+//! `--against PATH` times another build beside this one (or `--binary`'s), alternating, on the
+//! same cases and server, `--rounds` times (5 unless given; `--rounds` alone repeats one build),
+//! then prints each build's median, least and most CPU per request, its median system time and
+//! cases/s, its highest peak RSS, and in how many of the pairs the first build took less CPU.
+//! Back to back and alternating, because CPU per request drifts with the machine by more than
+//! most changes move it: one build measured 36.9 and 59.6 µs within ten minutes (2026-12-08).
 //!
 //! `--wrk` adds a yardstick for the machine: `wrk` on PATH sends GETs of a handle that does not
 //! exist (a 404 with a short JSON body) to the same server over as many connections as `--jobs`,
@@ -52,6 +59,9 @@ struct Options {
     hurl: bool,
     wrk: bool,
     keep: Option<PathBuf>,
+    /// Another build, timed alternately with `binary`.
+    against: Option<PathBuf>,
+    rounds: Option<usize>,
 }
 
 fn main() {
@@ -74,6 +84,8 @@ fn options() -> Result<Options, String> {
         hurl: false,
         wrk: false,
         keep: None,
+        against: None,
+        rounds: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -85,6 +97,8 @@ fn options() -> Result<Options, String> {
             "--catalog" => o.catalog = PathBuf::from(value("--catalog")?),
             "--target" => o.target = Some(value("--target")?),
             "--keep" => o.keep = Some(PathBuf::from(value("--keep")?)),
+            "--against" => o.against = Some(PathBuf::from(value("--against")?)),
+            "--rounds" => o.rounds = Some(number(&value("--rounds")?)?),
             "--hurl" => o.hurl = true,
             "--wrk" => o.wrk = true,
             // `cargo bench` passes --bench to every bench binary.
@@ -121,7 +135,7 @@ fn bench(o: &Options) -> Result<(), String> {
             url
         }
     };
-    let per_case = requests_per_case(o, &root, &target)?;
+    let per_case = requests_per_case(&o.binary, o, &root, &target)?;
     println!(
         "engine_scale: {} cases × {per_case} requests, --jobs {}, against {target}",
         o.cases, o.jobs
@@ -129,45 +143,43 @@ fn bench(o: &Options) -> Result<(), String> {
     println!("harness: {}", o.binary.display());
     println!("load average before: {}", load_average());
 
-    let reports = root.join("reports");
-    let mut run = Command::new(&o.binary);
-    run.args(["run", "--cases"])
-        .arg(&cases_dir)
-        .args([
-            "--target",
-            &target,
-            "--jobs",
-            &o.jobs.to_string(),
-            "--report-dir",
-        ])
-        .arg(&reports)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+    let mut builds = vec![(o.binary.clone(), per_case, Vec::new())];
+    if let Some(other) = &o.against {
+        let per_case = requests_per_case(other, o, &root, &target)?;
+        println!("against: {} ({per_case} requests a case)", other.display());
+        builds.push((other.clone(), per_case, Vec::new()));
+    }
+    let rounds = o.rounds.unwrap_or(if o.against.is_some() { 5 } else { 1 });
     let server_pid = server.as_ref().map(|s| s.0.id());
     let server_before = server_pid.and_then(cpu_ticks);
-    let measured = measure(run)?;
-    let server_after = server_pid.and_then(cpu_ticks);
-    if measured.exit != 0 {
-        return Err(format!(
-            "the run exited {} (every generated case must pass):\n{}",
-            measured.exit, measured.stderr
-        ));
+    for round in 1..=rounds {
+        for (binary, per_case, figures) in &mut builds {
+            let run = time_run(
+                binary,
+                &cases_dir,
+                &root.join("reports"),
+                &target,
+                o,
+                *per_case,
+            )?;
+            let label = match (rounds, builds_label(o, binary)) {
+                (1, None) => "mpsd-conformance".to_string(),
+                (_, name) => format!("round {round}/{rounds}, {}", name.unwrap_or("this build")),
+            };
+            println!("{label}: {}", run.line());
+            figures.push(run);
+        }
     }
-    let requests = o.cases as u64 * per_case;
-    let secs = measured.wall.as_secs_f64();
-    let harness_us = (measured.user + measured.sys).as_secs_f64() * 1e6 / requests as f64;
-    println!(
-        "mpsd-conformance: {:.2} s, {:.0} cases/s, {:.0} requests/s, {:.1} µs CPU per request \
-         (user {:.2} s + sys {:.2} s), peak RSS {:.1} MiB",
-        secs,
-        o.cases as f64 / secs,
-        requests as f64 / secs,
-        harness_us,
-        measured.user.as_secs_f64(),
-        measured.sys.as_secs_f64(),
-        measured.max_rss_kib as f64 / 1024.0,
-    );
-    if let (Some(before), Some(after)) = (server_before, server_after) {
+    let server_after = server_pid.and_then(cpu_ticks);
+    if rounds > 1 || builds.len() > 1 {
+        summary(&builds);
+    }
+    // The first build's median: with one run, that run.
+    let harness_us = builds.first().map_or(f64::NAN, |(_, _, figures)| {
+        median(figures.iter().map(|f| f.cpu_us).collect())
+    });
+    if let (Some(before), Some(after), 1, 1) = (server_before, server_after, rounds, builds.len()) {
+        let requests = o.cases as u64 * per_case;
         // Both share the machine: what one request costs the two of them bounds requests/s.
         let ticks = (after.0 + after.1).saturating_sub(before.0 + before.1);
         let server_us = ticks as f64 / ticks_per_second() * 1e6 / requests as f64;
@@ -190,13 +202,136 @@ fn bench(o: &Options) -> Result<(), String> {
     Ok(())
 }
 
+/// What one timed run of a build measured.
+struct Figures {
+    secs: f64,
+    cases_per_s: f64,
+    requests_per_s: f64,
+    cpu_us: f64,
+    user_s: f64,
+    sys_s: f64,
+    sys_us: f64,
+    rss_mib: f64,
+}
+
+impl Figures {
+    fn line(&self) -> String {
+        format!(
+            "{:.2} s, {:.0} cases/s, {:.0} requests/s, {:.1} µs CPU per request (user {:.2} s + \
+             sys {:.2} s), peak RSS {:.1} MiB",
+            self.secs,
+            self.cases_per_s,
+            self.requests_per_s,
+            self.cpu_us,
+            self.user_s,
+            self.sys_s,
+            self.rss_mib,
+        )
+    }
+}
+
+/// How a build is named in the rounds' lines: `None` for this build alone.
+fn builds_label<'a>(o: &'a Options, binary: &Path) -> Option<&'a str> {
+    match &o.against {
+        Some(other) if other == binary => other.to_str(),
+        Some(_) => o.binary.to_str(),
+        None => None,
+    }
+}
+
+/// Runs `binary` on the generated cases; every case must pass.
+fn time_run(
+    binary: &Path,
+    cases_dir: &Path,
+    reports: &Path,
+    target: &str,
+    o: &Options,
+    per_case: u64,
+) -> Result<Figures, String> {
+    let mut run = Command::new(binary);
+    run.args(["run", "--cases"])
+        .arg(cases_dir)
+        .args([
+            "--target",
+            target,
+            "--jobs",
+            &o.jobs.to_string(),
+            "--report-dir",
+        ])
+        .arg(reports)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let measured = measure(run)?;
+    if measured.exit != 0 {
+        return Err(format!(
+            "{} exited {} (every generated case must pass):\n{}",
+            binary.display(),
+            measured.exit,
+            measured.stderr
+        ));
+    }
+    let requests = (o.cases as u64 * per_case) as f64;
+    let secs = measured.wall.as_secs_f64();
+    Ok(Figures {
+        secs,
+        cases_per_s: o.cases as f64 / secs,
+        requests_per_s: requests / secs,
+        cpu_us: (measured.user + measured.sys).as_secs_f64() * 1e6 / requests,
+        user_s: measured.user.as_secs_f64(),
+        sys_s: measured.sys.as_secs_f64(),
+        sys_us: measured.sys.as_secs_f64() * 1e6 / requests,
+        rss_mib: measured.max_rss_kib as f64 / 1024.0,
+    })
+}
+
+/// Each build's medians over its rounds, and which of two took less CPU in each pair.
+fn summary(builds: &[(PathBuf, u64, Vec<Figures>)]) {
+    for (binary, _, figures) in builds {
+        let cpu: Vec<f64> = figures.iter().map(|f| f.cpu_us).collect();
+        println!(
+            "{} ({} runs): CPU per request median {:.1} µs (least {:.1}, most {:.1}), system \
+             median {:.1} µs, median {:.0} cases/s, peak RSS at most {:.1} MiB",
+            binary.display(),
+            figures.len(),
+            median(cpu.clone()),
+            cpu.iter().copied().fold(f64::INFINITY, f64::min),
+            cpu.iter().copied().fold(0.0, f64::max),
+            median(figures.iter().map(|f| f.sys_us).collect()),
+            median(figures.iter().map(|f| f.cases_per_s).collect()),
+            figures.iter().map(|f| f.rss_mib).fold(0.0, f64::max),
+        );
+    }
+    if let [(first, _, a), (_, _, b)] = builds {
+        let less = a.iter().zip(b).filter(|(x, y)| x.cpu_us < y.cpu_us).count();
+        let ratio = median(a.iter().map(|f| f.cpu_us).collect())
+            / median(b.iter().map(|f| f.cpu_us).collect());
+        println!(
+            "{} took less CPU per request in {less} of {} pairs; its median is {ratio:.3}× the other's",
+            first.display(),
+            a.len().min(b.len()),
+        );
+    }
+}
+
+/// The median of `values` (the mean of the middle two for an even count).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    let at = |i: usize| values.get(i).copied().unwrap_or(f64::NAN);
+    if n % 2 == 1 {
+        at(n / 2)
+    } else {
+        (at((n / 2).saturating_sub(1)) + at(n / 2)) / 2.0
+    }
+}
+
 /// The requests one generated case sends with this harness: the exchanges of a run of one such
 /// case that keeps every transcript (a newer harness may read back more than an older one).
-fn requests_per_case(o: &Options, root: &Path, target: &str) -> Result<u64, String> {
+fn requests_per_case(binary: &Path, o: &Options, root: &Path, target: &str) -> Result<u64, String> {
     let cases = root.join("one-case");
     generate_cases(&o.catalog, &cases, 1)?;
     let reports = root.join("one-case-reports");
-    let status = Command::new(&o.binary)
+    let status = Command::new(binary)
         .args(["run", "--transcripts", "all", "--cases"])
         .arg(&cases)
         .args(["--target", target, "--report-dir"])
@@ -204,7 +339,7 @@ fn requests_per_case(o: &Options, root: &Path, target: &str) -> Result<u64, Stri
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .map_err(|e| format!("cannot run {}: {e}", o.binary.display()))?;
+        .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
     if !status.success() {
         return Err(format!("the one-case run exited {status}"));
     }
