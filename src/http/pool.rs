@@ -265,26 +265,34 @@ mod tests {
     use super::*;
     use crate::http::urls::Urls;
 
+    /// What a test server saw: connections accepted, and connections the client closed.
+    #[derive(Clone, Default)]
+    struct Seen {
+        accepted: Arc<AtomicUsize>,
+        closed_by_client: Arc<AtomicUsize>,
+    }
+
     /// A server answering `{}` to each request, keeping the connection open for
-    /// `requests_per_connection` answers, then closing it after `linger`; it counts connections.
-    async fn server(
-        requests_per_connection: usize,
-        linger: Duration,
-    ) -> (String, Arc<AtomicUsize>) {
+    /// `requests_per_connection` answers, then closing it after `linger`.
+    async fn server(requests_per_connection: usize, linger: Duration) -> (String, Seen) {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}/x", listener.local_addr().expect("addr"));
-        let accepted = Arc::new(AtomicUsize::new(0));
-        let count = Arc::clone(&accepted);
+        let seen = Seen::default();
+        let counts = seen.clone();
         tokio::spawn(async move {
             while let Ok((mut socket, _)) = listener.accept().await {
-                count.fetch_add(1, Ordering::SeqCst);
+                counts.accepted.fetch_add(1, Ordering::SeqCst);
+                let closed = Arc::clone(&counts.closed_by_client);
                 tokio::spawn(async move {
                     let mut buf = [0u8; 4096];
                     for _ in 0..requests_per_connection {
                         let mut head = Vec::new();
                         while !head.windows(4).any(|w| w == b"\r\n\r\n") {
                             match socket.read(&mut buf).await {
-                                Ok(0) | Err(_) => return,
+                                Ok(0) | Err(_) => {
+                                    closed.fetch_add(1, Ordering::SeqCst);
+                                    return;
+                                }
                                 Ok(n) => head.extend_from_slice(buf.get(..n).unwrap_or_default()),
                             }
                         }
@@ -297,7 +305,7 @@ mod tests {
                 });
             }
         });
-        (url, accepted)
+        (url, seen)
     }
 
     /// Sends a GET to `url` and reads its body to the end, releasing the connection.
@@ -323,20 +331,20 @@ mod tests {
     /// One request after another, each read whole, all go on one connection.
     #[tokio::test]
     async fn a_connection_read_to_its_end_carries_the_next_request() {
-        let (url, accepted) = server(usize::MAX, Duration::ZERO).await;
+        let (url, seen) = server(usize::MAX, Duration::ZERO).await;
         let (pool, urls) = (Pool::new(Duration::from_secs(5), Some(4)), Urls::default());
         for _ in 0..5 {
             let body = get(&pool, &urls, &url).await.expect("an answer");
             assert_eq!(&body[..], b"{}");
         }
-        assert_eq!(accepted.load(Ordering::SeqCst), 1);
+        assert_eq!(seen.accepted.load(Ordering::SeqCst), 1);
     }
 
     /// A connection the server closed while it was idle is not used again: every request is
     /// answered, each on a connection of its own, even at a bound of one.
     #[tokio::test]
     async fn a_connection_closed_while_idle_gives_way_to_a_new_one() {
-        let (url, accepted) = server(1, Duration::from_millis(10)).await;
+        let (url, seen) = server(1, Duration::from_millis(10)).await;
         let (pool, urls) = (Pool::new(Duration::from_secs(5), Some(1)), Urls::default());
         for _ in 0..4 {
             let body = tokio::time::timeout(Duration::from_secs(5), get(&pool, &urls, &url))
@@ -346,14 +354,14 @@ mod tests {
             assert_eq!(&body[..], b"{}");
             tokio::time::sleep(Duration::from_millis(30)).await;
         }
-        assert_eq!(accepted.load(Ordering::SeqCst), 4);
+        assert_eq!(seen.accepted.load(Ordering::SeqCst), 4);
     }
 
     /// An answer dropped before its body was read closes its connection, which frees its place
     /// under the bound: the next request opens another and is answered.
     #[tokio::test]
     async fn an_answer_left_unread_frees_its_place() {
-        let (url, accepted) = server(usize::MAX, Duration::ZERO).await;
+        let (url, seen) = server(usize::MAX, Duration::ZERO).await;
         let (pool, urls) = (Pool::new(Duration::from_secs(5), Some(1)), Urls::default());
         let destination = urls.destination(&url).expect("a destination");
         let request = http::Request::builder()
@@ -368,40 +376,15 @@ mod tests {
             .expect("the dropped answer held its place")
             .expect("an answer");
         assert_eq!(&body[..], b"{}");
-        assert_eq!(accepted.load(Ordering::SeqCst), 2);
+        assert_eq!(seen.accepted.load(Ordering::SeqCst), 2);
     }
 
     /// A connection idle past the limit at the bottom of the stack is closed when another is
     /// given back, though no checkout reaches it.
     #[tokio::test(start_paused = true)]
     async fn a_connection_idle_past_the_limit_closes() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let url = format!("http://{}/x", listener.local_addr().expect("addr"));
-        let closed = Arc::new(AtomicUsize::new(0));
-        let count = Arc::clone(&closed);
-        tokio::spawn(async move {
-            while let Ok((mut socket, _)) = listener.accept().await {
-                let count = Arc::clone(&count);
-                tokio::spawn(async move {
-                    let mut buf = [0u8; 4096];
-                    let mut head = Vec::new();
-                    loop {
-                        match socket.read(&mut buf).await {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => head.extend_from_slice(buf.get(..n).unwrap_or_default()),
-                        }
-                        if head.windows(4).any(|w| w == b"\r\n\r\n") {
-                            head.clear();
-                            let answer = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}";
-                            if socket.write_all(answer).await.is_err() {
-                                break;
-                            }
-                        }
-                    }
-                    count.fetch_add(1, Ordering::SeqCst);
-                });
-            }
-        });
+        let (url, seen) = server(usize::MAX, Duration::ZERO).await;
+        let closed = &seen.closed_by_client;
         let (pool, urls) = (Pool::new(Duration::from_secs(5), None), Urls::default());
         // Two at once: two connections, both idle after.
         let (a, b) = tokio::join!(get(&pool, &urls, &url), get(&pool, &urls, &url));
