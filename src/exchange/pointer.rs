@@ -22,16 +22,8 @@ pub fn extract(bytes: &[u8], pointer: &str) -> Option<Value> {
 /// string replacements and copy per token (a token is unescaped only when it holds a `~`). The
 /// checks look up about forty pointers per case.
 pub fn lookup<'a>(doc: &'a Value, pointer: &str) -> Option<&'a Value> {
-    if pointer.is_empty() {
-        return Some(doc);
-    }
-    let rest = pointer.strip_prefix('/')?;
-    rest.split('/').try_fold(doc, |target, token| {
-        let token: Cow<'_, str> = if token.contains('~') {
-            Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
-        } else {
-            Cow::Borrowed(token)
-        };
+    written_tokens(pointer)?.try_fold(doc, |target, token| {
+        let token = unescape(token);
         match target {
             Value::Object(map) => map.get(token.as_ref()),
             Value::Array(list) => index(&token).and_then(|i| list.get(i)),
@@ -42,15 +34,29 @@ pub fn lookup<'a>(doc: &'a Value, pointer: &str) -> Option<&'a Value> {
 
 /// The unescaped reference tokens of a pointer (`""` → none), or `None` when it is no pointer.
 fn tokens(pointer: &str) -> Option<Vec<String>> {
-    if pointer.is_empty() {
-        return Some(Vec::new());
-    }
-    let rest = pointer.strip_prefix('/')?;
     Some(
-        rest.split('/')
-            .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        written_tokens(pointer)?
+            .map(|t| unescape(t).into_owned())
             .collect(),
     )
+}
+
+/// The reference tokens of a pointer as written (`""` → none), or `None` when it is no pointer.
+fn written_tokens(pointer: &str) -> Option<impl Iterator<Item = &str>> {
+    let rest = match pointer {
+        "" => None,
+        _ => Some(pointer.strip_prefix('/')?),
+    };
+    Some(rest.into_iter().flat_map(|r| r.split('/')))
+}
+
+/// A token with `~1` read as `/` and `~0` as `~`; borrowed when it holds neither.
+fn unescape(token: &str) -> Cow<'_, str> {
+    if token.contains('~') {
+        Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
+    } else {
+        Cow::Borrowed(token)
+    }
 }
 
 /// An array index as `Value::pointer` reads it: digits, no leading zero but `0` itself.

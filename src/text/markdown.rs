@@ -11,7 +11,8 @@ use super::console;
 /// images, headings and cells backslash-escaped, `<`, `>` and `&` as entities, bare URLs kept
 /// from becoming links, one line (newlines become spaces). In a table cell, use [`cell`].
 pub fn inline(text: &str) -> String {
-    let text = console::line(&one_line(text)).into_owned();
+    let line = one_line(text);
+    let text = console::line(&line);
     let mut out = String::with_capacity(text.len() + 16);
     if text.starts_with(['-', '+', '=']) {
         out.push('\\');
@@ -88,7 +89,8 @@ fn longest_backtick_run(text: &str) -> usize {
 /// A code span holding `text` on one line: delimited by more backticks than any run inside,
 /// padded when it starts or ends with one. In a table cell, use [`cell_code`].
 pub fn code(text: &str) -> String {
-    let text = console::line(&one_line(text)).into_owned();
+    let line = one_line(text);
+    let text = console::line(&line);
     let ticks = "`".repeat(longest_backtick_run(&text) + 1);
     let pad = if text.starts_with('`') || text.ends_with('`') || text.is_empty() {
         " "
