@@ -162,9 +162,9 @@ fn bench(o: &Options) -> Result<(), String> {
                 o,
                 *per_case,
             )?;
-            let label = match (rounds, builds_label(o, binary)) {
+            let label = match (rounds, &o.against) {
                 (1, None) => "mpsd-conformance".to_string(),
-                (_, name) => format!("round {round}/{rounds}, {}", name.unwrap_or("this build")),
+                _ => format!("round {round}/{rounds}, {}", binary.display()),
             };
             println!("{label}: {}", run.line());
             figures.push(run);
@@ -227,15 +227,6 @@ impl Figures {
             self.sys_s,
             self.rss_mib,
         )
-    }
-}
-
-/// How a build is named in the rounds' lines: `None` for this build alone.
-fn builds_label<'a>(o: &'a Options, binary: &Path) -> Option<&'a str> {
-    match &o.against {
-        Some(other) if other == binary => other.to_str(),
-        Some(_) => o.binary.to_str(),
-        None => None,
     }
 }
 
