@@ -105,10 +105,7 @@ struct JoinerWithWrongXuid;
 impl Tamper for JoinerWithWrongXuid {
     fn response(&self, req: &Forward, answer: &mut Answer) {
         if is_handle_write(req) {
-            let text = answer
-                .body_text()
-                .replace("2533274790395905", "2533274790395904");
-            answer.body = text.into_bytes();
+            answer.replace_in_body("2533274790395905", "2533274790395904");
         }
     }
 }
@@ -474,10 +471,7 @@ impl Tamper for Write {
         }
         match self {
             Write::WrongValue => {
-                answer.body = answer
-                    .body_text()
-                    .replace("\"k\":1", "\"k\":2")
-                    .into_bytes();
+                answer.replace_in_body("\"k\":1", "\"k\":2");
             }
             Write::RefusedButStored => *answer = Answer::text(400, "no"),
             Write::Refused { .. } => {}
@@ -916,10 +910,7 @@ struct ReadsVersionAsText;
 impl Tamper for ReadsVersionAsText {
     fn response(&self, req: &Forward, answer: &mut Answer) {
         if req.method == "GET" {
-            let text = answer
-                .body_text()
-                .replace("\"contractVersion\":107", "\"contractVersion\":\"107\"");
-            answer.body = text.into_bytes();
+            answer.replace_in_body("\"contractVersion\":107", "\"contractVersion\":\"107\"");
         }
     }
 }

@@ -52,8 +52,11 @@ impl Answer {
         }
     }
 
-    pub fn body_text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
+    /// The body, read as text, with every `from` replaced by `to`.
+    pub fn replace_in_body(&mut self, from: &str, to: &str) {
+        self.body = String::from_utf8_lossy(&self.body)
+            .replace(from, to)
+            .into_bytes();
     }
 
     pub fn set_header(&mut self, name: &str, value: &str) {
