@@ -4,7 +4,7 @@
 //! binary against a separately started `mpsd-conformance serve`.
 //!
 //! `cargo bench --bench engine_scale -- [--cases N] [--jobs N] [--binary PATH] [--catalog DIR]
-//!  [--target URL] [--hurl] [--wrk] [--keep DIR] [--against PATH] [--rounds N]`
+//!  [--target URL] [--hurl] [--wrk] [--floor] [--keep DIR] [--against PATH] [--rounds N]`
 //!
 //! Prints cases/s, requests/s, the harness's CPU time per request (user + system of the `run`
 //! process alone, from wait4) and its peak RSS. `--binary` runs another build of the harness
@@ -32,10 +32,18 @@
 //! harness on the same machine, says roughly how fast the machine was; roughly, for wrk's cost is
 //! mostly the kernel's and the harness's mostly its own (the builds of 2026-12-07 measured
 //! 3.7-4.0× wrk on a quiet machine and 5.4× on a busy one).
+//!
+//! `--floor` sends the same 9 requests a case, for as many cases and as many at once, through
+//! bare hyper on one current-thread runtime (support/floor.rs): the HTTP stack the harness sends
+//! through, judging, keeping and reporting nothing. Its CPU per request (this process's thread,
+//! from getrusage) is the floor of any harness on hyper on this machine; the harness's is
+//! printed as a multiple of it and as the µs above it.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+#[path = "support/floor.rs"]
+mod floor;
 #[path = "support/generated.rs"]
 mod generated;
 #[path = "support/process.rs"]
@@ -58,6 +66,7 @@ struct Options {
     target: Option<String>,
     hurl: bool,
     wrk: bool,
+    floor: bool,
     keep: Option<PathBuf>,
     /// Another build, timed alternately with `binary`.
     against: Option<PathBuf>,
@@ -83,6 +92,7 @@ fn options() -> Result<Options, String> {
         target: None,
         hurl: false,
         wrk: false,
+        floor: false,
         keep: None,
         against: None,
         rounds: None,
@@ -101,6 +111,7 @@ fn options() -> Result<Options, String> {
             "--rounds" => o.rounds = Some(number(&value("--rounds")?)?),
             "--hurl" => o.hurl = true,
             "--wrk" => o.wrk = true,
+            "--floor" => o.floor = true,
             // `cargo bench` passes --bench to every bench binary.
             "--bench" => {}
             other => return Err(format!("unknown argument `{other}`")),
@@ -194,6 +205,9 @@ fn bench(o: &Options) -> Result<(), String> {
     println!("load average after: {}", load_average());
     if o.wrk {
         wrk(o, &target, harness_us)?;
+    }
+    if o.floor {
+        floor(o, &target, harness_us)?;
     }
     if o.hurl {
         hurl(&root, o, &target)?;
@@ -379,6 +393,27 @@ fn wrk(o: &Options, target: &str, harness_us: f64) -> Result<(), String> {
         measured.user.as_secs_f64(),
         measured.sys.as_secs_f64(),
         harness_us / wrk_us,
+    );
+    Ok(())
+}
+
+/// The floor: the same 9 requests a case, as many cases, through bare hyper that judges nothing
+/// (support/floor.rs), against the same server; the harness's CPU per request beside it.
+fn floor(o: &Options, target: &str, harness_us: f64) -> Result<(), String> {
+    let figures = floor::bare_hyper(target, o.cases, o.jobs)?;
+    let per_request = |d: std::time::Duration| d.as_secs_f64() * 1e6 / figures.requests as f64;
+    let us = per_request(figures.user + figures.sys);
+    println!(
+        "bare hyper, the same 9 requests a case, judging nothing (--jobs {}): {:.2} s, {:.0} \
+         cases/s, {us:.1} µs CPU per request (user {:.1} + sys {:.1}); the harness spends {:.1}× \
+         that, {:.1} µs more",
+        o.jobs,
+        figures.wall.as_secs_f64(),
+        o.cases as f64 / figures.wall.as_secs_f64(),
+        per_request(figures.user),
+        per_request(figures.sys),
+        harness_us / us,
+        harness_us - us,
     );
     Ok(())
 }

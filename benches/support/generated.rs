@@ -44,9 +44,9 @@ pub fn hurl_requests(teardown: bool) -> u64 {
     }
 }
 
-const SCID: &str = "8f2a4c1e-0d7b-4e5a-9c3f-1b6d2e7a9f40";
-const AUTH_A: &str = "XBL3.0 x=2533274790395904;mpsdc-token-a-0f3c9b";
-const AUTH_B: &str = "XBL3.0 x=2533274790395905;mpsdc-token-b-7d21e4";
+pub const SCID: &str = "8f2a4c1e-0d7b-4e5a-9c3f-1b6d2e7a9f40";
+pub const AUTH_A: &str = "XBL3.0 x=2533274790395904;mpsdc-token-a-0f3c9b";
+pub const AUTH_B: &str = "XBL3.0 x=2533274790395905;mpsdc-token-b-7d21e4";
 
 /// Writes `count` Hurl files into `dir`, each creating a session, an invite handle to it, and
 /// joining it as caller b with the join case's checks. `{{target}}` is a Hurl variable.
