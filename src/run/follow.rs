@@ -7,6 +7,7 @@
 //! failure names the rule the step checks (O16 and R4 for what an accepted write promises).
 
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -48,7 +49,7 @@ enum Check {
     /// The session is the one the write answered.
     AsAnswered(ResponseData),
     /// The handle is there, with every field of its creation's answer.
-    HandleKept(Value),
+    HandleKept(Arc<Value>),
     /// The handle is gone.
     HandleGone,
 }
@@ -146,7 +147,7 @@ impl CaseRun<'_> {
                 what: format!("unchanged handle {}", h.id),
                 path: format!("/handles/{}", h.id),
                 check: if h.alive {
-                    Check::HandleKept(h.doc.clone())
+                    Check::HandleKept(Arc::clone(&h.doc))
                 } else {
                     Check::HandleGone
                 },
@@ -161,7 +162,7 @@ impl CaseRun<'_> {
 
     /// A created handle, read back.
     fn handle_created(&self, response: &ResponseData) -> FollowPlan {
-        let Some(doc) = response.json().filter(|d| d.is_object()) else {
+        let Some(doc) = response.json_shared().filter(|d| d.is_object()) else {
             return FollowPlan::default();
         };
         let Some(id) = doc.get("id").and_then(Value::as_str) else {
@@ -171,7 +172,7 @@ impl CaseRun<'_> {
             reads: vec![Read {
                 what: "read-back R4".into(),
                 path: format!("/handles/{id}"),
-                check: Check::HandleKept(doc.clone()),
+                check: Check::HandleKept(Arc::clone(&doc)),
             }],
             rule: "R4".into(),
             at_least_should: false,

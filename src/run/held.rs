@@ -45,8 +45,9 @@ pub struct HeldHandle {
     pub session: Option<SessionKey>,
     /// Not deleted (as far as the case knows).
     pub alive: bool,
-    /// The document the target answered when it created the handle.
-    pub doc: Value,
+    /// The document the target answered when it created the handle: the answer's own parse,
+    /// shared (the handle's read-back and every later unchanged-check judge against it).
+    pub doc: Arc<Value>,
 }
 
 /// Everything a case holds.
@@ -178,12 +179,13 @@ impl Held {
     }
 
     fn created_handle(&mut self, built: &Built, response: &ResponseData) {
-        let Some(doc) = response.json().filter(|d| d.is_object()) else {
+        let Some(doc) = response.json_shared().filter(|d| d.is_object()) else {
             return;
         };
         let Some(id) = doc.get("id").and_then(Value::as_str) else {
             return;
         };
+        let id = id.to_string();
         // The answer's sessionRef, else the one the request named (parsed only then).
         let named = match doc.get("sessionRef") {
             Some(reference) => session_ref(reference),
@@ -196,10 +198,10 @@ impl Held {
             key
         });
         self.handles.push(HeldHandle {
-            id: id.to_string(),
+            id,
             session,
             alive: true,
-            doc: doc.clone(),
+            doc,
         });
     }
 }
