@@ -2,6 +2,7 @@
 //! the scope its templates are read in.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use serde_json::{Map, Value};
 
@@ -9,52 +10,57 @@ use crate::case::{Capture, CaseFile, Expect, OnlyIf, RequestSpec, Scope, Step, S
 
 use super::step::UnchangedForm;
 
-#[derive(Clone, Debug)]
-pub(super) struct FlatStep {
+/// Borrowed from the case file and suite.json, never copied out of them: a fixture's requests are
+/// the suite's own, whichever case uses them (the compiled plans of a fixture use are shared
+/// between cases too).
+#[derive(Debug)]
+pub(super) struct FlatStep<'a> {
     /// How the step is named in messages and reports: its `name`, `<ns>#<n>` inside a fixture,
     /// or `step <n>`.
     pub label: String,
     /// Where it is written: `<case file>#<pointer>` or `suite.json#/fixtures/<name>/steps/<n>`.
     pub pointer: String,
-    pub scope: Scope,
+    /// Shared by the steps of one fixture use.
+    pub scope: Rc<Scope>,
     /// Namespace that captures go to.
     pub capture_ns: Option<String>,
     /// The guard of the case step this comes from (a fixture's steps share their `use`'s).
-    pub only_if: Option<OnlyIf>,
+    pub only_if: Option<&'a OnlyIf>,
     /// Inside a fixture: where each parameter's value is written (the case's `with`, or the
-    /// fixture's default), for messages about it.
-    pub param_at: BTreeMap<String, String>,
+    /// fixture's default), for messages about it; shared by the steps of one fixture use.
+    pub param_at: Option<Rc<BTreeMap<String, String>>>,
     /// Inside a fixture: the fixture's name and the index of the case step that uses it (its
     /// steps and exports share it).
     pub fixture: Option<(String, usize)>,
-    pub action: Action,
+    pub action: Action<'a>,
 }
 
-#[derive(Clone, Debug)]
-pub(super) enum Action {
+#[derive(Debug)]
+pub(super) enum Action<'a> {
     Request {
-        request: Box<RequestSpec>,
-        expect: Option<Box<Expect>>,
-        captures: BTreeMap<String, Capture>,
+        request: &'a RequestSpec,
+        expect: Option<&'a Expect>,
+        captures: &'a BTreeMap<String, Capture>,
         /// Sent this many times at once.
         burst: Option<u16>,
         /// Whether the oracle reads its write back (`noReadBack` says why not).
         read_back: bool,
-        /// A `parallel` step's other requests (the first is `request`).
-        copies: Vec<RequestSpec>,
+        /// A `parallel` step's requests, all of them (the first is `request` too); empty for
+        /// others.
+        copies: &'a [RequestSpec],
     },
     /// A `GET` whose answer is recorded in the step's namespace (`path`, `status`, `etag`,
     /// `changeNumber`).
-    Snapshot { request: Box<RequestSpec> },
+    Snapshot { request: RequestSpec },
     /// A `GET` of namespace `ns`'s path, judged against what `ns` recorded.
     Unchanged {
-        request: Box<RequestSpec>,
-        ns: String,
+        request: RequestSpec,
+        ns: &'a str,
         form: UnchangedForm,
-        rule: Option<String>,
+        rule: Option<&'a str>,
     },
     /// A fixture's exports, set once its steps ran.
-    Export { vars: Map<String, Value> },
+    Export { vars: &'a Map<String, Value> },
 }
 
 /// Namespaces the template language owns; a step cannot capture into them.
@@ -71,8 +77,12 @@ enum Namespace {
 pub(super) type FlattenError = (String, String);
 
 /// Inlines fixtures. Errors are `(JSON pointer, message)` in the case file.
-pub(super) fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, FlattenError> {
+pub(super) fn flatten<'a>(
+    case: &'a CaseFile,
+    suite: &'a Suite,
+) -> Result<Vec<FlatStep<'a>>, FlattenError> {
     let mut out = Vec::new();
+    let case_scope = Rc::new(Scope::Case);
     let mut namespaces: BTreeMap<String, Namespace> = BTreeMap::new();
     // Request steps by name, and whether each is a burst: what `onlyIf` may name.
     let mut requests: BTreeMap<String, bool> = BTreeMap::new();
@@ -143,13 +153,13 @@ pub(super) fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, F
             .name
             .clone()
             .unwrap_or_else(|| format!("step {}", i + 1));
-        let flat = |action: Action| FlatStep {
+        let flat = |action: Action<'a>| FlatStep {
             label: label.clone(),
             pointer: pointer.clone(),
-            scope: Scope::Case,
+            scope: Rc::clone(&case_scope),
             capture_ns: step.name.clone(),
-            only_if: step.only_if.clone(),
-            param_at: BTreeMap::new(),
+            only_if: step.only_if.as_ref(),
+            param_at: None,
             fixture: None,
             action,
         };
@@ -178,15 +188,15 @@ pub(super) fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, F
                     return Err((format!("{pointer}/noReadBack"), problem.into()));
                 }
             }
-            let copies = step.parallel.clone().unwrap_or_default();
+            let copies = step.parallel.as_deref().unwrap_or_default();
             let burst = match &step.parallel {
                 Some(all) => Some(u16::try_from(all.len()).unwrap_or(u16::MAX)),
                 None => step.burst,
             };
             out.push(flat(Action::Request {
-                request: Box::new(request.clone()),
-                expect: step.expect.clone().map(Box::new),
-                captures: step.capture.clone(),
+                request,
+                expect: step.expect.as_ref(),
+                captures: &step.capture,
                 burst,
                 read_back: step.no_read_back.is_none(),
                 copies,
@@ -196,7 +206,7 @@ pub(super) fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, F
                 namespaces.insert(name.clone(), Namespace::Snapshot);
             }
             out.push(flat(Action::Snapshot {
-                request: Box::new(read(path.clone())),
+                request: read(path.clone()),
             }));
         } else if let Some(ns) = &step.unchanged {
             let form = match namespaces.get(ns) {
@@ -224,10 +234,10 @@ pub(super) fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, F
                 Some(Namespace::Vars(_)) => UnchangedForm::Absent,
             };
             let mut flat = flat(Action::Unchanged {
-                request: Box::new(read(format!("{{{{{ns}.path}}}}"))),
-                ns: ns.clone(),
+                request: read(format!("{{{{{ns}.path}}}}")),
+                ns,
                 form,
-                rule: step.rule.clone(),
+                rule: step.rule.as_deref(),
             });
             flat.capture_ns = None;
             out.push(flat);
@@ -261,16 +271,17 @@ pub(super) fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, F
                 param_at.insert(key.clone(), format!("{pointer}/with/{key}"));
             }
             let ns = step.name.clone().unwrap_or_else(|| name.clone());
-            let scope = Scope::Fixture {
+            let scope = Rc::new(Scope::Fixture {
                 ns: ns.clone(),
                 params,
-            };
+            });
+            let param_at = Rc::new(param_at);
             let mut keys: BTreeSet<String> = fixture.exports.keys().cloned().collect();
             for (j, fstep) in fixture.steps.iter().enumerate() {
                 keys.extend(fstep.capture.keys().cloned());
                 let mut flat = fixture_step(name, &ns, j, fstep, &scope)?;
-                flat.only_if = step.only_if.clone();
-                flat.param_at = param_at.clone();
+                flat.only_if = step.only_if.as_ref();
+                flat.param_at = Some(Rc::clone(&param_at));
                 flat.fixture = Some((name.clone(), i));
                 out.push(flat);
             }
@@ -280,11 +291,11 @@ pub(super) fn flatten(case: &CaseFile, suite: &Suite) -> Result<Vec<FlatStep>, F
                 pointer: format!("suite.json#/fixtures/{name}/exports"),
                 scope,
                 capture_ns: Some(ns),
-                only_if: step.only_if.clone(),
-                param_at,
+                only_if: step.only_if.as_ref(),
+                param_at: Some(param_at),
                 fixture: Some((name.clone(), i)),
                 action: Action::Export {
-                    vars: fixture.exports.clone(),
+                    vars: &fixture.exports,
                 },
             });
         }
@@ -399,13 +410,13 @@ fn list<'a>(items: impl Iterator<Item = &'a String>) -> String {
     }
 }
 
-fn fixture_step(
+fn fixture_step<'a>(
     fixture: &str,
     ns: &str,
     j: usize,
-    step: &Step,
-    scope: &Scope,
-) -> Result<FlatStep, FlattenError> {
+    step: &'a Step,
+    scope: &Rc<Scope>,
+) -> Result<FlatStep<'a>, FlattenError> {
     let pointer = format!("suite.json#/fixtures/{fixture}/steps/{j}");
     let request =
         match (&step.request, step.burst, &step.expect) {
@@ -430,18 +441,18 @@ fn fixture_step(
             step.name.clone().unwrap_or_else(|| (j + 1).to_string())
         ),
         pointer,
-        scope: scope.clone(),
+        scope: Rc::clone(scope),
         capture_ns: Some(ns.to_string()),
         only_if: None,
-        param_at: BTreeMap::new(),
+        param_at: None,
         fixture: None,
         action: Action::Request {
-            request: Box::new(request.clone()),
+            request,
             expect: None,
-            captures: step.capture.clone(),
+            captures: &step.capture,
             burst: None,
             read_back: true,
-            copies: Vec::new(),
+            copies: &[],
         },
     })
 }

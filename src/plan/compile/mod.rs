@@ -187,7 +187,7 @@ pub(super) struct CaseCompiler<'a> {
     /// Binding a variant's value: it may not read other variant fields.
     in_variant: bool,
     /// Inside a fixture: where each parameter's value is written.
-    param_at: BTreeMap<String, String>,
+    param_at: Option<std::rc::Rc<BTreeMap<String, String>>>,
     /// Status slots of the named request steps so far (what `onlyIf` reads).
     statuses: BTreeMap<String, usize>,
     problems: &'a mut Vec<Problem>,
@@ -221,7 +221,7 @@ impl<'a> CaseCompiler<'a> {
             vars: Vars::default(),
             in_burst: false,
             in_variant: false,
-            param_at: BTreeMap::new(),
+            param_at: None,
             statuses: BTreeMap::new(),
             problems,
         }

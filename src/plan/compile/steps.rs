@@ -63,7 +63,7 @@ impl CaseCompiler<'_> {
         if let Some((name, _)) = &first.fixture {
             key.push_str(name);
         }
-        if let Scope::Fixture { ns, params } = &first.scope {
+        if let Scope::Fixture { ns, params } = &*first.scope {
             key.push('\u{1f}');
             key.push_str(ns);
             key.push('\u{1f}');
@@ -150,7 +150,7 @@ impl CaseCompiler<'_> {
                 self.vars.own.clear();
                 self.in_burst = false;
                 let captures = self.captures(step, captures);
-                let status_slot = match (&step.scope, &step.capture_ns) {
+                let status_slot = match (&*step.scope, &step.capture_ns) {
                     (Scope::Case, Some(name)) => {
                         let slot = self.statuses.len();
                         self.statuses.insert(name.clone(), slot);
@@ -209,7 +209,7 @@ impl CaseCompiler<'_> {
                 };
                 Action::Unchanged(UnchangedStep {
                     request: read(path),
-                    ns: ns.as_str().into(),
+                    ns: (*ns).into(),
                     form: *form,
                     rule,
                     status,
@@ -234,7 +234,7 @@ impl CaseCompiler<'_> {
                 }
             }
         };
-        self.param_at.clear();
+        self.param_at = None;
         StepPlan {
             label: step.label.as_str().into(),
             guard,
