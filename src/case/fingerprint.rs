@@ -38,11 +38,15 @@ fn update_without_cr(hasher: &mut Sha256, bytes: &[u8]) {
     hasher.update(rest);
 }
 
+/// Lower-case hex digits, two a byte: digit by digit rather than `write!("{b:02x}")`, which
+/// went through the formatter for every byte of every file's digest.
 fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
+    // A nibble is below 16: always a digit.
+    let digit = |nibble: u8| char::from_digit(u32::from(nibble), 16).unwrap_or('0');
     let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
+    for &b in bytes {
+        out.push(digit(b >> 4));
+        out.push(digit(b & 0xf));
     }
     out
 }
@@ -78,6 +82,14 @@ mod tests {
             fingerprint(&[file("a.json", b"1")]),
             fingerprint(&[file("a.json", b"2")])
         );
+    }
+
+    #[test]
+    fn hex_is_two_lower_case_digits_a_byte_as_the_formatter_writes_them() {
+        let every: Vec<u8> = (0..=255).collect();
+        let formatted: String = every.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex(&every), formatted);
+        assert_eq!(hex(&[]), "");
     }
 
     #[test]
