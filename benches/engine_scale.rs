@@ -189,6 +189,9 @@ fn bench(o: &Options) -> Result<(), String> {
     let harness_us = builds.first().map_or(f64::NAN, |(_, _, figures)| {
         median(figures.iter().map(|f| f.cpu_us).collect())
     });
+    let harness_cases_per_s = builds.first().map_or(f64::NAN, |(_, _, figures)| {
+        median(figures.iter().map(|f| f.cases_per_s).collect())
+    });
     if let (Some(before), Some(after), 1, 1) = (server_before, server_after, rounds, builds.len()) {
         let requests = o.cases as u64 * per_case;
         // Both share the machine: what one request costs the two of them bounds requests/s.
@@ -206,11 +209,13 @@ fn bench(o: &Options) -> Result<(), String> {
     if o.wrk {
         wrk(o, &target, harness_us)?;
     }
-    if o.floor {
-        floor(o, &target, harness_us)?;
-    }
+    let floor_cases_per_s = if o.floor {
+        Some(floor(o, &target, harness_us)?)
+    } else {
+        None
+    };
     if o.hurl {
-        hurl(&root, o, &target)?;
+        hurl(&root, o, &target, harness_cases_per_s, floor_cases_per_s)?;
     }
     drop(server);
     Ok(())
@@ -399,7 +404,7 @@ fn wrk(o: &Options, target: &str, harness_us: f64) -> Result<(), String> {
 
 /// The floor: the same 9 requests a case, as many cases, through bare hyper that judges nothing
 /// (support/floor.rs), against the same server; the harness's CPU per request beside it.
-fn floor(o: &Options, target: &str, harness_us: f64) -> Result<(), String> {
+fn floor(o: &Options, target: &str, harness_us: f64) -> Result<f64, String> {
     let figures = floor::bare_hyper(target, o.cases, o.jobs)?;
     let per_request = |d: std::time::Duration| d.as_secs_f64() * 1e6 / figures.requests as f64;
     let us = per_request(figures.user + figures.sys);
@@ -415,16 +420,34 @@ fn floor(o: &Options, target: &str, harness_us: f64) -> Result<(), String> {
         harness_us / us,
         harness_us - us,
     );
-    Ok(())
+    Ok(o.cases as f64 / figures.wall.as_secs_f64())
 }
 
 /// The same workload through Hurl, twice: files that create a session, create an invite handle
 /// to it and join it as caller b, with the join case's checks (3 requests, the issue's
 /// comparison); then files that also send what the harness sends besides (the oracle's three
 /// read-backs and teardown: the same 9 requests, the same work).
-fn hurl(root: &Path, o: &Options, target: &str) -> Result<(), String> {
+///
+/// The first run's files/s is what issue 17's "3× Hurl's cases/s" is measured against: the
+/// harness's median cases/s, and bare hyper's (`--floor`), are printed as multiples of it.
+fn hurl(
+    root: &Path,
+    o: &Options,
+    target: &str,
+    harness_cases_per_s: f64,
+    floor_cases_per_s: Option<f64>,
+) -> Result<(), String> {
     let checks = write_hurl_files(&root.join("hurl"), o.cases, false)?;
-    hurl_run("hurl", &checks, hurl_requests(false), o, target)?;
+    if let Some(files_per_s) = hurl_run("hurl", &checks, hurl_requests(false), o, target)? {
+        let floor = floor_cases_per_s.map_or(String::new(), |f| {
+            format!("; bare hyper's {f:.0}, {:.2}×", f / files_per_s)
+        });
+        println!(
+            "  against Hurl's {files_per_s:.0} files/s: the harness's {harness_cases_per_s:.0} \
+             cases/s, {:.2}×{floor}",
+            harness_cases_per_s / files_per_s
+        );
+    }
     let same = write_hurl_files_as_harness(&root.join("hurl-as-harness"), o.cases)?;
     hurl_run(
         "hurl, the harness's 9 requests",
@@ -433,6 +456,7 @@ fn hurl(root: &Path, o: &Options, target: &str) -> Result<(), String> {
         o,
         target,
     )
+    .map(|_| ())
 }
 
 fn hurl_run(
@@ -441,7 +465,7 @@ fn hurl_run(
     per_file: u64,
     o: &Options,
     target: &str,
-) -> Result<(), String> {
+) -> Result<Option<f64>, String> {
     let mut command = Command::new("hurl");
     command
         .args(["--test", "--jobs", &o.jobs.to_string(), "--variable"])
@@ -453,7 +477,7 @@ fn hurl_run(
         Ok(m) => m,
         Err(e) => {
             println!("{label}: not run ({e})");
-            return Ok(());
+            return Ok(None);
         }
     };
     if measured.exit != 0 {
@@ -476,5 +500,5 @@ fn hurl_run(
         (measured.user + measured.sys).as_secs_f64() * 1e6 / requests as f64,
         measured.max_rss_kib as f64 / 1024.0,
     );
-    Ok(())
+    Ok(Some(o.cases as f64 / secs))
 }
