@@ -14,8 +14,9 @@
 //! and `body/join.json` from another checkout's `cases/`. The machine's load average is printed
 //! beside the figures: requests/s moves with it, CPU per request much less. `--hurl` also
 //! writes the equivalent Hurl files (3 requests each, no teardown) and times `hurl --test
-//! --jobs N` on them when `hurl` is on PATH; then Hurl files that send the harness's 9 requests
-//! (its read-backs and teardown too: the same work).
+//! --jobs N` on them when `hurl` is on PATH, and prints the harness's cases/s (and, with
+//! `--floor`, bare hyper's) as a multiple of their files/s, issue 17's comparison; then Hurl
+//! files that send the harness's 9 requests (its read-backs and teardown too: the same work).
 //!
 //! `--against PATH` times another build beside this one (or `--binary`'s), alternating, on the
 //! same cases and server, `--rounds` times (5 unless given; `--rounds` alone repeats one build),
