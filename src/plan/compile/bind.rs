@@ -199,7 +199,8 @@ impl CaseCompiler<'_> {
                     // Parameters are written by the case: they read the case's scope.
                     Some(raw) => {
                         let raw = raw.clone();
-                        let at = self.param_at.as_ref().and_then(|at| at.get(&k)).cloned().unwrap_or_else(|| at.to_string());
+                        let written = self.param_at.as_ref().and_then(|w| w.get(&k));
+                        let at = written.cloned().unwrap_or_else(|| at.to_string());
                         (Src::Value(Box::new(self.value(&raw, &Scope::Case, &at))), None)
                     }
                     None => unset("the fixture declares no such parameter".into()),

@@ -9,6 +9,7 @@ mod steps;
 mod syntax;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::case::template::escape_pointer;
@@ -187,7 +188,7 @@ pub(super) struct CaseCompiler<'a> {
     /// Binding a variant's value: it may not read other variant fields.
     in_variant: bool,
     /// Inside a fixture: where each parameter's value is written.
-    param_at: Option<std::rc::Rc<BTreeMap<String, String>>>,
+    param_at: Option<Rc<BTreeMap<String, String>>>,
     /// Status slots of the named request steps so far (what `onlyIf` reads).
     statuses: BTreeMap<String, usize>,
     problems: &'a mut Vec<Problem>,
