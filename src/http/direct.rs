@@ -74,7 +74,8 @@ pub async fn chunk(
 /// that broke.
 pub fn classify(failure: &Failure, timeout: Duration) -> TransportError {
     match failure {
-        Failure::Connect(message) => TransportError::Connect(message.clone()),
+        Failure::Connect(e) if timed_out(&**e) => TransportError::Timeout(timeout),
+        Failure::Connect(e) => TransportError::Connect(chain(&**e)),
         Failure::Exchange(e) => classify_error(e, timeout),
     }
 }
@@ -115,8 +116,9 @@ mod tests {
     use tokio::net::TcpListener;
 
     use super::super::client::{ClientOptions, HttpClient};
+    use super::super::pool::Failure;
     use super::super::proxy::ProxyChoice;
-    use crate::exchange::RequestData;
+    use crate::exchange::{RequestData, TransportError};
 
     /// Serves `n` connections one request each: records the request's head and body bytes,
     /// answers 200 with a small body.
@@ -328,5 +330,24 @@ mod tests {
             "{first}"
         );
         assert!(first.contains("\r\naccept: */*\r\n"), "{first}");
+    }
+
+    /// A connect the connector gave up on (its timeout, or the OS's) is the run's timeout, as
+    /// it was through hyper-util's client; any other connect failure is a connect failure.
+    #[test]
+    fn a_connect_that_timed_out_is_a_timeout_and_one_refused_a_connect_failure() {
+        let timeout = Duration::from_secs(3);
+        let connect = |kind| {
+            let cause = std::io::Error::new(kind, "tcp connect error");
+            super::classify(&Failure::Connect(Box::new(cause)), timeout)
+        };
+        assert!(matches!(
+            connect(std::io::ErrorKind::TimedOut),
+            TransportError::Timeout(t) if t == timeout
+        ));
+        match connect(std::io::ErrorKind::ConnectionRefused) {
+            TransportError::Connect(message) => assert!(message.contains("tcp connect error")),
+            other => panic!("expected a connect failure, got {other:?}"),
+        }
     }
 }

@@ -26,7 +26,6 @@ use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use tower_service::Service;
 
-use super::client::chain;
 use super::urls::Origin;
 
 type Sender = http1::SendRequest<Full<Bytes>>;
@@ -61,8 +60,9 @@ struct Idle {
 /// Why the pool could not carry a request.
 #[derive(Debug)]
 pub enum Failure {
-    /// No connection could be opened (refused, unreachable, DNS), in words.
-    Connect(String),
+    /// No connection could be opened (refused, unreachable, DNS, or not within the connect
+    /// timeout), with the connector's error for `direct::classify` to sort.
+    Connect(Box<dyn std::error::Error + Send + Sync>),
     /// The connection failed the exchange.
     Exchange(hyper::Error),
 }
@@ -164,11 +164,11 @@ impl Pool {
         let mut connector = self.connector.clone();
         std::future::poll_fn(|cx| connector.poll_ready(cx))
             .await
-            .map_err(|e| Failure::Connect(chain(&e)))?;
+            .map_err(|e| Failure::Connect(Box::new(e)))?;
         let io = connector
             .call(origin.connect.clone())
             .await
-            .map_err(|e| Failure::Connect(chain(&e)))?;
+            .map_err(|e| Failure::Connect(Box::new(e)))?;
         let (sender, connection) = http1::handshake(io).await.map_err(Failure::Exchange)?;
         tokio::spawn(async move {
             // Its errors reach the request it failed, through the sender.
@@ -436,7 +436,8 @@ mod tests {
         drop(listener);
         let (pool, urls) = (Pool::new(Duration::from_secs(5), None), Urls::default());
         match get(&pool, &urls, &url).await {
-            Err(Failure::Connect(message)) => {
+            Err(Failure::Connect(e)) => {
+                let message = super::super::client::chain(&*e);
                 assert!(message.contains("refused"), "{message}");
             }
             other => panic!("expected a connect failure, got {other:?}"),
