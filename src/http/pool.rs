@@ -308,15 +308,20 @@ mod tests {
         (url, seen)
     }
 
-    /// Sends a GET to `url` and reads its body to the end, releasing the connection.
-    async fn get(pool: &Pool, urls: &Urls, url: &str) -> Result<Bytes, Failure> {
+    /// A GET of `url`'s target, with its `Host`, and the origin it goes to.
+    fn get_request(urls: &Urls, url: &str) -> (http::Request<Full<Bytes>>, Arc<Origin>) {
         let destination = urls.destination(url).expect("a destination");
-        let origin = Arc::clone(&destination.origin);
         let request = http::Request::builder()
             .uri(destination.target)
-            .header(http::header::HOST, origin.host.clone())
+            .header(http::header::HOST, destination.origin.host.clone())
             .body(Full::new(Bytes::new()))
             .expect("request");
+        (request, destination.origin)
+    }
+
+    /// Sends a GET to `url` and reads its body to the end, releasing the connection.
+    async fn get(pool: &Pool, urls: &Urls, url: &str) -> Result<Bytes, Failure> {
+        let (request, origin) = get_request(urls, url);
         let (response, connection) = pool.send(&origin, request).await?;
         let body = response
             .into_body()
@@ -363,13 +368,8 @@ mod tests {
     async fn an_answer_left_unread_frees_its_place() {
         let (url, seen) = server(usize::MAX, Duration::ZERO).await;
         let (pool, urls) = (Pool::new(Duration::from_secs(5), Some(1)), Urls::default());
-        let destination = urls.destination(&url).expect("a destination");
-        let request = http::Request::builder()
-            .uri(destination.target)
-            .header(http::header::HOST, destination.origin.host.clone())
-            .body(Full::new(Bytes::new()))
-            .expect("request");
-        let sent = pool.send(&destination.origin, request).await;
+        let (request, origin) = get_request(&urls, &url);
+        let sent = pool.send(&origin, request).await;
         drop(sent.expect("an answer"));
         let body = tokio::time::timeout(Duration::from_secs(5), get(&pool, &urls, &url))
             .await

@@ -159,10 +159,10 @@ impl Urls {
         let known = self.origin.get()?;
         // What `split_origin` would give: the known origin has no `/` past its scheme.
         let rest = raw.strip_prefix(known.text.as_str())?;
-        let taken = known.as_written && rest.starts_with('/') && kept_as_is(rest);
-        taken
-            .then(|| Some((Arc::clone(known.direct.as_ref()?), rest)))
-            .flatten()
+        if !(known.as_written && rest.starts_with('/') && kept_as_is(rest)) {
+            return None;
+        }
+        Some((Arc::clone(known.direct.as_ref()?), rest))
     }
 }
 
