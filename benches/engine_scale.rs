@@ -186,13 +186,14 @@ fn bench(o: &Options) -> Result<(), String> {
     if rounds > 1 || builds.len() > 1 {
         summary(&builds);
     }
-    // The first build's median: with one run, that run.
-    let harness_us = builds.first().map_or(f64::NAN, |(_, _, figures)| {
-        median(figures.iter().map(|f| f.cpu_us).collect())
-    });
-    let harness_cases_per_s = builds.first().map_or(f64::NAN, |(_, _, figures)| {
-        median(figures.iter().map(|f| f.cases_per_s).collect())
-    });
+    // The first build's medians: with one run, that run's figures.
+    let first_median = |of: fn(&Figures) -> f64| {
+        builds.first().map_or(f64::NAN, |(_, _, figures)| {
+            median(figures.iter().map(of).collect())
+        })
+    };
+    let harness_us = first_median(|f| f.cpu_us);
+    let harness_cases_per_s = first_median(|f| f.cases_per_s);
     if let (Some(before), Some(after), 1, 1) = (server_before, server_after, rounds, builds.len()) {
         let requests = o.cases as u64 * per_case;
         // Both share the machine: what one request costs the two of them bounds requests/s.

@@ -16,6 +16,7 @@ use hyper::{Method, Request};
 use hyper_util::rt::TokioIo;
 
 use super::generated::{AUTH_A, AUTH_B, REQUESTS_AS_HARNESS, SCID};
+use super::process::thread_cpu;
 
 pub struct Floor {
     pub requests: u64,
@@ -203,17 +204,4 @@ fn handle_id(body: &[u8]) -> Option<&str> {
     let start = after.find('"')? + 1;
     let rest = after.get(start..)?;
     rest.get(..rest.find('"')?)
-}
-
-/// The CPU (user, system) this thread has used: the runtime runs on it alone.
-fn thread_cpu() -> Result<(Duration, Duration), String> {
-    // SAFETY: getrusage writes the struct it is given; RUSAGE_THREAD is Linux's.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    if unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) } != 0 {
-        return Err(format!("getrusage: {}", std::io::Error::last_os_error()));
-    }
-    let time = |t: libc::timeval| {
-        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
-    };
-    Ok((time(usage.ru_utime), time(usage.ru_stime)))
 }

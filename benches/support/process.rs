@@ -1,5 +1,6 @@
 //! What the benches share: starting `serve` as a child process, and measuring one run of the
-//! harness as a separate process (wait4), so the server's CPU and memory are never counted.
+//! harness as a separate process (wait4), so the server's CPU and memory are never counted, or
+//! work done on one thread of the bench itself (getrusage).
 // Each bench uses part of this file.
 #![allow(dead_code)]
 
@@ -93,14 +94,11 @@ pub fn measure(mut command: Command) -> Result<Measured, String> {
     } else {
         -1
     };
-    let time = |t: libc::timeval| {
-        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
-    };
     Ok(Measured {
         exit,
         wall,
-        user: time(usage.ru_utime),
-        sys: time(usage.ru_stime),
+        user: duration(usage.ru_utime),
+        sys: duration(usage.ru_stime),
         max_rss_kib: usage.ru_maxrss,
         stderr: stderr.join().unwrap_or_default(),
         stdout: stdout.join().unwrap_or_default(),
@@ -133,4 +131,20 @@ pub fn wrk_requests(report: &str) -> Option<u64> {
         .lines()
         .find_map(|l| l.trim().split_once(" requests in "))
         .and_then(|(n, _)| n.trim().parse().ok())
+}
+
+/// The CPU (user, system) the calling thread has used (Linux's `RUSAGE_THREAD`): what a
+/// runtime on that thread alone cost, in a process doing other things.
+pub fn thread_cpu() -> Result<(Duration, Duration), String> {
+    // SAFETY: an all-zero rusage is a valid value of that plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage writes only into the struct it is given, which lives for the call.
+    if unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) } != 0 {
+        return Err(format!("getrusage: {}", std::io::Error::last_os_error()));
+    }
+    Ok((duration(usage.ru_utime), duration(usage.ru_stime)))
+}
+
+fn duration(t: libc::timeval) -> Duration {
+    Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
 }
